@@ -1,0 +1,1 @@
+"""Composition root: configuration, start-up, the enamel GUI and the enamel-admin command line."""

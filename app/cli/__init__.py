@@ -1,0 +1,58 @@
+"""enamel-admin: the IT command line. Exit codes: 0 success, 1 a check failed, 2 usage/environment."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+
+from app.cli import foundation
+from app.cli.context import CliContext, CommandModule
+from storage.errors import EnamelError
+
+COMMAND_MODULES: list[CommandModule] = [foundation]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="enamel-admin",
+        description="Set up and look after an Enamel installation (for IT; shows no PHI).",
+    )
+    parser.add_argument(
+        "--data-dir", help="installation folder (default: ENAMEL_DATA_DIR or the platform's)"
+    )
+    parser.add_argument(
+        "--demo", action="store_true", help="act on the demo installation that 'enamel --demo' uses"
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for module in COMMAND_MODULES:
+        module.register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # argparse exits 2 on usage errors, 0 on --help
+        return int(exc.code or 0)
+    ctx = CliContext.from_args(args)
+    try:
+        result: int = args.handler(args, ctx)
+        return result
+    except EnamelError as exc:
+        logging.getLogger("app.cli").warning(
+            "cli.command_failed", extra={"error_class": type(exc).__name__}
+        )
+        print(f"enamel-admin: {exc.message}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("enamel-admin: interrupted", file=sys.stderr)
+        return 2
+    finally:
+        ctx.close()
+
+
+def run() -> None:
+    sys.exit(main())

@@ -1,0 +1,5 @@
+"""python -m app.cli == enamel-admin."""
+
+from app.cli import run
+
+run()

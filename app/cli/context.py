@@ -1,0 +1,56 @@
+"""What every enamel-admin command gets: paths, the credential store, a clock, an open installation."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from app.logging_setup import configure_logging
+from app.paths import layout_for
+from services.clock import Clock, SystemClock
+from services.installation import Installation, open_installation
+from storage.keystore import DemoKeyStore, KeyringKeyStore, KeyStore
+from storage.layout import DataLayout
+
+
+class CommandModule(Protocol):
+    def register(self, sub: Any) -> None: ...
+
+
+@dataclass
+class CliContext:
+    layout: DataLayout
+    demo: bool
+    clock: Clock = field(default_factory=SystemClock)
+    _installation: Installation | None = None
+    _keystore: KeyStore | None = None
+
+    @staticmethod
+    def from_args(args: argparse.Namespace) -> CliContext:
+        return CliContext(layout=layout_for(args.data_dir, demo=args.demo), demo=args.demo)
+
+    def keystore(self) -> KeyStore:
+        if self._keystore is None:
+            self._keystore = DemoKeyStore(self.layout.root) if self.demo else KeyringKeyStore()
+        return self._keystore
+
+    def start_logging(self) -> None:
+        if self.layout.root.exists():
+            try:
+                configure_logging(self.layout.log_dir)
+            except OSError:
+                logging.getLogger("app.cli").debug("cli.no_log_file")
+
+    def installation(self) -> Installation:
+        if self._installation is None:
+            self.layout.ensure_writable()
+            self.start_logging()
+            self._installation = open_installation(self.layout, self.keystore())
+        return self._installation
+
+    def close(self) -> None:
+        if self._installation is not None:
+            self._installation.close()
+            self._installation = None

@@ -1,0 +1,1 @@
+"""Icons, style sheets and word lists, loaded with importlib.resources."""

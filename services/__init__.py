@@ -1,0 +1,1 @@
+"""The domain: no Qt. Auth, access, audit, PMS, workflows, archive, compliance."""

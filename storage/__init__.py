@@ -1,0 +1,1 @@
+"""Encrypted local storage: SQLCipher connections, keys, migrations and repositories."""

@@ -1,0 +1,1 @@
+"""PySide6 views, dialogs and view-models; calls services through the task runner."""
