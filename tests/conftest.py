@@ -26,3 +26,24 @@ def data_dir(tmp_path: Path) -> Path:
 @pytest.fixture
 def fake_phi() -> dict[str, str]:
     return dict(FAKE_PHI)
+
+
+@pytest.fixture
+def clock():  # type: ignore[no-untyped-def]
+    from services.clock import ManualClock
+
+    return ManualClock()
+
+
+@pytest.fixture
+def services(data_dir: Path, clock):  # type: ignore[no-untyped-def]
+    """A freshly initialised installation with its services, on a manual clock."""
+    from app.bootstrap import build_services
+    from services.installation import initialise
+    from storage.keystore import KeyringKeyStore
+    from storage.layout import DataLayout
+
+    result = initialise(DataLayout(data_dir), KeyringKeyStore(), "test-practice", clock)
+    built = build_services(result.installation, clock)
+    yield built
+    built.close()

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import argparse
+import getpass
 import logging
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from app.bootstrap import Services, build_services
 from app.logging_setup import configure_logging
 from app.paths import layout_for
+from services.access import Actor, ActorType, Role
 from services.clock import Clock, SystemClock
 from services.installation import Installation, open_installation
 from storage.keystore import DemoKeyStore, KeyringKeyStore, KeyStore
@@ -26,6 +29,7 @@ class CliContext:
     clock: Clock = field(default_factory=SystemClock)
     _installation: Installation | None = None
     _keystore: KeyStore | None = None
+    _services: Services | None = None
 
     @staticmethod
     def from_args(args: argparse.Namespace) -> CliContext:
@@ -50,7 +54,19 @@ class CliContext:
             self._installation = open_installation(self.layout, self.keystore())
         return self._installation
 
+    def services(self) -> Services:
+        if self._services is None:
+            self._services = build_services(self.installation(), self.clock)
+        return self._services
+
+    def cli_actor(self) -> Actor:
+        """The person at the admin command line, identified by their OS account."""
+        return Actor(
+            actor_id=f"cli_{getpass.getuser()}", actor_type=ActorType.HUMAN, role=Role.IT_ADMIN
+        )
+
     def close(self) -> None:
+        self._services = None
         if self._installation is not None:
             self._installation.close()
             self._installation = None

@@ -1,0 +1,64 @@
+"""enamel-admin audit verify | export."""
+
+from __future__ import annotations
+
+import argparse
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from app.cli.context import CliContext
+from services.audit import verify_local
+from services.audit.export import export_jsonl
+from services.installation import UsageError
+
+
+def register(sub: Any) -> None:
+    audit = sub.add_parser("audit", help="check or export the audit trail")
+    audit_sub = audit.add_subparsers(dest="audit_command", metavar="ACTION", required=True)
+
+    p = audit_sub.add_parser("verify", help="recompute this workstation's hash chain")
+    p.set_defaults(handler=cmd_verify)
+
+    p = audit_sub.add_parser("export", help="write entries as JSON lines (pseudonyms, no PHI)")
+    p.add_argument("--from", dest="start", required=True, help="first day, YYYY-MM-DD (UTC)")
+    p.add_argument("--to", dest="end", required=True, help="last day, YYYY-MM-DD (UTC)")
+    p.add_argument("--out", required=True, help="file to write")
+    p.set_defaults(handler=cmd_export)
+
+
+def cmd_verify(args: argparse.Namespace, ctx: CliContext) -> int:
+    services = ctx.services()
+    result = verify_local(services.trail.repository)
+    if result.broken is None:
+        if result.entries == 0:
+            print("Audit trail OK: no entries yet.")
+        else:
+            print(
+                f"Audit trail OK: {result.entries} entries, seq {result.first_seq}–"
+                f"{result.last_seq}, last hash {result.last_hash[:16]}…"
+            )
+        return 0
+    print(f"Audit trail BROKEN at {result.broken.describe()}")
+    print(f"({result.entries} entries before it verified.)")
+    return 1
+
+
+def _day(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise UsageError(f"'{text}' is not a date; write it as YYYY-MM-DD.") from None
+
+
+def cmd_export(args: argparse.Namespace, ctx: CliContext) -> int:
+    start, end = _day(args.start), _day(args.end)
+    if end < start:
+        raise UsageError("--to is before --from.")
+    out = Path(args.out)
+    if not out.parent.exists():
+        raise UsageError(f"The folder {out.parent} does not exist.")
+    services = ctx.services()
+    count = export_jsonl(services.trail, ctx.cli_actor(), start, end, out)
+    print(f"Exported {count} entries from {start} to {end} into {out}.")
+    return 0
