@@ -1,0 +1,1 @@
+"""The schedule: a day view by operatory and a week view for one provider."""

@@ -1,0 +1,268 @@
+"""The day grid: one column per operatory, a time axis, blocks sized by length and coloured by state."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QRect, QRectF, QSize, Qt, Signal
+from PySide6.QtGui import (
+    QColor,
+    QFont,
+    QFontMetrics,
+    QKeyEvent,
+    QMouseEvent,
+    QPainter,
+    QPaintEvent,
+    QPen,
+    QResizeEvent,
+)
+from PySide6.QtWidgets import QSizePolicy, QWidget
+
+from ui.schedule.model import Block, DayModel
+
+AXIS_WIDTH = 64
+HEADER_HEIGHT = 34
+PX_PER_MINUTE = 1.6
+MIN_COLUMN_WIDTH = 120
+
+# Status colours chosen to read well and to be told apart without colour too (a label
+# is drawn on broken and complete blocks).
+FILL = {
+    "Scheduled": QColor("#dbeafe"),
+    "Confirmed": QColor("#dcfce7"),
+    "Complete": QColor("#e5e7eb"),
+    "Broken": QColor("#fee2e2"),
+    "ASAP": QColor("#ffedd5"),
+}
+EDGE = {
+    "Scheduled": QColor("#2563eb"),
+    "Confirmed": QColor("#16a34a"),
+    "Complete": QColor("#6b7280"),
+    "Broken": QColor("#dc2626"),
+    "ASAP": QColor("#ea580c"),
+}
+
+
+def state_of(block: Block) -> str:
+    if block.status in ("Broken", "Complete", "ASAP"):
+        return block.status
+    return "Confirmed" if block.confirmed else "Scheduled"
+
+
+class DayView(QWidget):
+    """Paints the whole day in one pass; hundreds of blocks stay fast."""
+
+    blockActivated = Signal(int)  # the block's key (Enter or double-click)
+    selectionChanged = Signal(int)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("dayView")
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        self.setAccessibleName("Day schedule")
+        self._model: DayModel | None = None
+        self._rects: list[tuple[QRectF, Block]] = []
+        self._selected: int | None = None
+        self._column_index: dict[int, int] = {}
+
+    # -- data ------------------------------------------------------------------
+
+    def set_model(self, model: DayModel | None) -> None:
+        self._model = model
+        self._selected = None
+        self._column_index = {c.key: i for i, c in enumerate(model.columns)} if model else {}
+        self.updateGeometry()
+        self.setMinimumHeight(self.sizeHint().height())
+        self._layout_blocks()
+        self.update()
+
+    def model(self) -> DayModel | None:
+        return self._model
+
+    def selected_key(self) -> int | None:
+        return self._selected
+
+    def sizeHint(self) -> QSize:
+        if self._model is None:
+            return QSize(600, 400)
+        minutes = self._model.close_minute - self._model.open_minute
+        width = AXIS_WIDTH + MIN_COLUMN_WIDTH * max(1, len(self._model.columns))
+        return QSize(width, HEADER_HEIGHT + int(minutes * PX_PER_MINUTE) + 8)
+
+    # -- geometry ----------------------------------------------------------------
+
+    def _column_width(self) -> float:
+        n = max(1, len(self._model.columns) if self._model else 1)
+        return max(float(MIN_COLUMN_WIDTH), (self.width() - AXIS_WIDTH) / n)
+
+    def _y(self, minute_of_day: float) -> float:
+        assert self._model is not None
+        return HEADER_HEIGHT + (minute_of_day - self._model.open_minute) * PX_PER_MINUTE
+
+    def _layout_blocks(self) -> None:
+        self._rects = []
+        if self._model is None:
+            return
+        width = self._column_width()
+        # Blocks that overlap in one column share its width side by side.
+        by_column: dict[int, list[Block]] = {}
+        for block in self._model.blocks:
+            by_column.setdefault(block.column, []).append(block)
+        for column, blocks in by_column.items():
+            index = self._column_index.get(column)
+            if index is None:
+                continue
+            blocks.sort(key=lambda b: b.start)
+            lanes: list[float] = []  # end minute of the last block in each lane
+            placed: list[tuple[Block, int]] = []
+            for b in blocks:
+                start = b.start.hour * 60 + b.start.minute
+                lane = next((i for i, end in enumerate(lanes) if end <= start), None)
+                if lane is None:
+                    lanes.append(0)
+                    lane = len(lanes) - 1
+                lanes[lane] = start + b.minutes
+                placed.append((b, lane))
+            lane_width = width / max(1, len(lanes))
+            for b, lane in placed:
+                start = b.start.hour * 60 + b.start.minute
+                x = AXIS_WIDTH + index * width + lane * lane_width + 2
+                y = self._y(start) + 1
+                h = max(b.minutes * PX_PER_MINUTE - 2, 10.0)
+                self._rects.append((QRectF(x, y, lane_width - 4, h), b))
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        self._layout_blocks()
+
+    # -- painting ---------------------------------------------------------------
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        painter = QPainter(self)
+        painter.fillRect(event.rect(), QColor("#ffffff"))
+        if self._model is None:
+            painter.setPen(QColor("#6b7280"))
+            painter.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, "No schedule loaded")
+            return
+        self._paint_grid(painter, event.rect())
+        self._paint_blocks(painter, event.rect())
+        self._paint_header(painter)
+
+    def _paint_grid(self, painter: QPainter, clip: QRect) -> None:
+        assert self._model is not None
+        width = self._column_width()
+        hour_pen = QPen(QColor("#d1d5db"))
+        quarter_pen = QPen(QColor("#f3f4f6"))
+        label_font = QFont(self.font())
+        label_font.setPointSizeF(max(8.0, self.font().pointSizeF() - 1))
+        painter.setFont(label_font)
+        for minute in range(self._model.open_minute, self._model.close_minute + 1, 15):
+            y = int(self._y(minute))
+            if y < clip.top() - 20 or y > clip.bottom() + 20:
+                continue
+            painter.setPen(hour_pen if minute % 60 == 0 else quarter_pen)
+            painter.drawLine(AXIS_WIDTH, y, self.width(), y)
+            if minute % 60 == 0:
+                painter.setPen(QColor("#374151"))
+                hour = minute // 60
+                label = f"{(hour - 1) % 12 + 1}:00 {'am' if hour < 12 else 'pm'}"
+                painter.drawText(
+                    QRect(4, y - 2, AXIS_WIDTH - 10, 18), Qt.AlignmentFlag.AlignRight, label
+                )
+        painter.setPen(QPen(QColor("#e5e7eb")))
+        for i in range(len(self._model.columns) + 1):
+            x = int(AXIS_WIDTH + i * width)
+            painter.drawLine(x, HEADER_HEIGHT, x, self.height())
+
+    def _paint_header(self, painter: QPainter) -> None:
+        assert self._model is not None
+        width = self._column_width()
+        painter.fillRect(QRect(0, 0, self.width(), HEADER_HEIGHT), QColor("#f8fafc"))
+        painter.setPen(QColor("#cbd5e1"))
+        painter.drawLine(0, HEADER_HEIGHT - 1, self.width(), HEADER_HEIGHT - 1)
+        bold = QFont(self.font())
+        bold.setBold(True)
+        painter.setFont(bold)
+        metrics = QFontMetrics(bold)
+        painter.setPen(QColor("#111827"))
+        for i, column in enumerate(self._model.columns):
+            rect = QRect(int(AXIS_WIDTH + i * width) + 6, 0, int(width) - 12, HEADER_HEIGHT)
+            text = metrics.elidedText(column.title, Qt.TextElideMode.ElideRight, rect.width())
+            painter.drawText(rect, Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft, text)
+
+    def _paint_blocks(self, painter: QPainter, clip: QRect) -> None:
+        title_font = QFont(self.font())
+        title_font.setBold(True)
+        detail_font = QFont(self.font())
+        detail_font.setPointSizeF(max(8.0, self.font().pointSizeF() - 1))
+        title_metrics = QFontMetrics(title_font)
+        detail_metrics = QFontMetrics(detail_font)
+        line = title_metrics.height()
+        clip_f = QRectF(clip)
+        for rect, block in self._rects:
+            if not rect.intersects(clip_f):
+                continue
+            state = state_of(block)
+            painter.setPen(Qt.PenStyle.NoPen)
+            painter.setBrush(FILL[state])
+            painter.drawRoundedRect(rect, 4, 4)
+            painter.fillRect(QRectF(rect.left(), rect.top(), 4, rect.height()), EDGE[state])
+            if block.key == self._selected:
+                painter.setPen(QPen(QColor("#111827"), 2))
+                painter.setBrush(Qt.BrushStyle.NoBrush)
+                painter.drawRoundedRect(rect.adjusted(1, 1, -1, -1), 4, 4)
+            inner = rect.adjusted(8, 2, -4, -2).toRect()
+            if inner.height() < line - 4:
+                continue
+            painter.setPen(QColor("#111827"))
+            painter.setFont(title_font)
+            title = block.title if state not in ("Broken",) else f"{block.title} · no-show"
+            painter.drawText(
+                QRect(inner.left(), inner.top(), inner.width(), line),
+                Qt.AlignmentFlag.AlignLeft,
+                title_metrics.elidedText(title, Qt.TextElideMode.ElideRight, inner.width()),
+            )
+            if block.detail and inner.height() >= line * 2:
+                painter.setFont(detail_font)
+                painter.setPen(QColor("#374151"))
+                painter.drawText(
+                    QRect(inner.left(), inner.top() + line, inner.width(), line),
+                    Qt.AlignmentFlag.AlignLeft,
+                    detail_metrics.elidedText(
+                        block.detail, Qt.TextElideMode.ElideRight, inner.width()
+                    ),
+                )
+
+    # -- interaction --------------------------------------------------------------
+
+    def _select(self, key: int | None) -> None:
+        if key != self._selected:
+            self._selected = key
+            self.update()
+            if key is not None:
+                self.selectionChanged.emit(key)
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:
+        pos = event.position()
+        hit = next((b.key for r, b in self._rects if r.contains(pos)), None)
+        self._select(hit)
+
+    def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:
+        self.mousePressEvent(event)
+        if self._selected is not None:
+            self.blockActivated.emit(self._selected)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        order = sorted(self._rects, key=lambda rb: (rb[0].left(), rb[0].top()))
+        keys = [b.key for _, b in order]
+        if not keys:
+            super().keyPressEvent(event)
+            return
+        key = event.key()
+        if key in (Qt.Key.Key_Down, Qt.Key.Key_Right, Qt.Key.Key_Up, Qt.Key.Key_Left):
+            step = 1 if key in (Qt.Key.Key_Down, Qt.Key.Key_Right) else -1
+            index = keys.index(self._selected) + step if self._selected in keys else 0
+            self._select(keys[max(0, min(len(keys) - 1, index))])
+            return
+        if key in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and self._selected is not None:
+            self.blockActivated.emit(self._selected)
+            return
+        super().keyPressEvent(event)
