@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
@@ -58,70 +58,35 @@ def hash_body(body: str) -> str:
     return hashlib.sha256(body.encode("utf-8")).hexdigest()
 
 
-@dataclass(frozen=True)
 class AuditEntry:
-    """A stored entry: `body` is the canonical JSON without `hash`."""
+    """A stored entry: `body` is the canonical JSON without `hash`; `data` is parsed on demand."""
 
-    seq: int
-    body: str
-    hash: str
-    data: dict[str, Any] = field(compare=False, repr=False)
+    __slots__ = ("_data", "body", "hash", "seq")
 
-    @staticmethod
-    def build(
-        event: AuditEvent,
-        *,
-        seq: int,
-        prev_hash: str,
-        timestamp: datetime | str,
-        practice_id: str,
-        workstation_id: str,
-        ip_address: str,
-        user_agent: str,
-        correlation_id: str,
-    ) -> AuditEntry:
-        stamp = timestamp if isinstance(timestamp, str) else iso_millis(timestamp)
-        fields = sorted(event.fields)
-        flags = sorted(event.flags)
-        data: dict[str, Any] = {
-            "action": event.action,
-            "actor_id": event.actor.actor_id,
-            "actor_type": event.actor.actor_type.value,
-            "correlation_id": event.correlation_id or correlation_id,
-            "fields": fields,
-            "flags": flags,
-            "ip_address": ip_address,
-            "outcome": event.outcome.value,
-            "patient_id": event.patient_id,
-            "practice_id": practice_id,
-            "prev_hash": prev_hash,
-            "purpose": event.purpose,
-            "resource_id": event.resource_id,
-            "resource_type": event.resource_type,
-            "seq": seq,
-            "timestamp": stamp,
-            "user_agent": user_agent,
-            "workstation_id": workstation_id,
-        }
-        # The append hot path writes the canonical form directly (keys already sorted);
-        # a test holds it equal to canonical(data).
-        e = _escape
-        body = (
-            f'{{"action":{e(data["action"])},"actor_id":{e(data["actor_id"])},'
-            f'"actor_type":{e(data["actor_type"])},"correlation_id":{e(data["correlation_id"])},'
-            f'"fields":[{",".join(map(e, fields))}],"flags":[{",".join(map(e, flags))}],'
-            f'"ip_address":{e(ip_address)},"outcome":{e(data["outcome"])},'
-            f'"patient_id":{e(event.patient_id)},"practice_id":{e(practice_id)},'
-            f'"prev_hash":{e(prev_hash)},"purpose":{e(event.purpose)},'
-            f'"resource_id":{e(event.resource_id)},"resource_type":{e(event.resource_type)},'
-            f'"seq":{int(seq)},"timestamp":{e(stamp)},"user_agent":{e(user_agent)},'
-            f'"workstation_id":{e(workstation_id)}}}'
-        )
-        return AuditEntry(seq=seq, body=body, hash=hash_body(body), data=data)
+    def __init__(self, seq: int, body: str, hash_: str) -> None:
+        self.seq = seq
+        self.body = body
+        self.hash = hash_
+        self._data: dict[str, Any] | None = None
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, AuditEntry) and (self.seq, self.hash) == (other.seq, other.hash)
+
+    def __hash__(self) -> int:
+        return hash((self.seq, self.hash))
+
+    def __repr__(self) -> str:
+        return f"AuditEntry(seq={self.seq}, hash={self.hash[:12]}…)"
+
+    @property
+    def data(self) -> dict[str, Any]:
+        if self._data is None:
+            self._data = json.loads(self.body)
+        return self._data
 
     @staticmethod
     def from_row(seq: int, body: str, hash_: str) -> AuditEntry:
-        return AuditEntry(seq=seq, body=body, hash=hash_, data=json.loads(body))
+        return AuditEntry(seq, body, hash_)
 
     def as_json_line(self) -> str:
         """The full entry, hash included, as one line (exports and archive batches)."""
@@ -134,3 +99,49 @@ class AuditEntry:
     @property
     def timestamp(self) -> str:
         return str(self.data["timestamp"])
+
+
+def build_batch(
+    events: Sequence[AuditEvent],
+    *,
+    first_seq: int,
+    prev_hash: str,
+    timestamp: datetime | str,
+    practice_id: str,
+    workstation_id: str,
+    ip_address: str,
+    user_agent: str,
+    correlation_id: str,
+) -> list[AuditEntry]:
+    """Chain `events` after (first_seq - 1, prev_hash).
+
+    This is the append hot path, so it writes the canonical JSON directly, keys in
+    sorted order, escaping each value with the json module's own string encoder; a test
+    holds every body equal to canonical(data).
+    """
+    e = _escape
+    stamp = e(timestamp if isinstance(timestamp, str) else iso_millis(timestamp))
+    practice, station, ip, agent = e(practice_id), e(workstation_id), e(ip_address), e(user_agent)
+    default_correlation = e(correlation_id)
+    sha256 = hashlib.sha256
+    entries: list[AuditEntry] = []
+    seq = first_seq - 1
+    prev = prev_hash
+    for ev in events:
+        seq += 1
+        correlation = e(ev.correlation_id) if ev.correlation_id else default_correlation
+        fields = ",".join(map(e, sorted(ev.fields)))
+        flags = ",".join(map(e, sorted(ev.flags)))
+        body = (
+            f'{{"action":{e(ev.action)},"actor_id":{e(ev.actor.actor_id)},'
+            f'"actor_type":"{ev.actor.actor_type.value}","correlation_id":{correlation},'
+            f'"fields":[{fields}],"flags":[{flags}],"ip_address":{ip},'
+            f'"outcome":"{ev.outcome.value}","patient_id":{e(ev.patient_id)},'
+            f'"practice_id":{practice},"prev_hash":"{prev}","purpose":{e(ev.purpose)},'
+            f'"resource_id":{e(ev.resource_id)},"resource_type":{e(ev.resource_type)},'
+            f'"seq":{seq},"timestamp":{stamp},"user_agent":{agent},'
+            f'"workstation_id":{station}}}'
+        )
+        prev = sha256(body.encode()).hexdigest()
+        entries.append(AuditEntry(seq, body, prev))
+    return entries

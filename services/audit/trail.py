@@ -10,7 +10,7 @@ from collections.abc import Callable, Sequence
 
 import sqlcipher3
 
-from services.audit.entry import AuditEntry, AuditEvent, iso_millis
+from services.audit.entry import AuditEntry, AuditEvent, build_batch, iso_millis
 from services.audit.pseudonyms import Pseudonymizer, RecordKind
 from services.clock import Clock
 from storage.audit_repo import AuditRepository
@@ -104,22 +104,17 @@ class AuditTrail:
         try:
             with self._lock, self._db.transaction() as conn:
                 seq, prev = AuditRepository.head(conn)
-                entries = []
-                for event in events:
-                    seq += 1
-                    entry = AuditEntry.build(
-                        event,
-                        seq=seq,
-                        prev_hash=prev,
-                        timestamp=now,
-                        practice_id=self.practice_id,
-                        workstation_id=self.workstation_id,
-                        ip_address=self._ip,
-                        user_agent=self._user_agent,
-                        correlation_id=correlation,
-                    )
-                    entries.append(entry)
-                    prev = entry.hash
+                entries = build_batch(
+                    events,
+                    first_seq=seq + 1,
+                    prev_hash=prev,
+                    timestamp=now,
+                    practice_id=self.practice_id,
+                    workstation_id=self.workstation_id,
+                    ip_address=self._ip,
+                    user_agent=self._user_agent,
+                    correlation_id=correlation,
+                )
                 AuditRepository.insert(conn, ((e.seq, e.body, e.hash) for e in entries))
                 if pseudonyms:
                     AuditRepository.remember_pseudonyms(

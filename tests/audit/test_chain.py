@@ -159,11 +159,11 @@ def test_an_inserted_row_is_found(services: Services) -> None:
     repo = services.trail.repository
     _, _body3, hash3 = next(repo.rows(3, 3))
     # A forged entry that links correctly to entry 3 and claims to be entry 4.
-    from services.audit import AuditEntry
+    from services.audit.entry import build_batch
 
-    forged = AuditEntry.build(
-        AuditEvent(action="appointment_query", actor=NURSE, outcome=Outcome.SUCCESS),
-        seq=4,
+    [forged] = build_batch(
+        [AuditEvent(action="appointment_query", actor=NURSE, outcome=Outcome.SUCCESS)],
+        first_seq=4,
         prev_hash=hash3,
         timestamp=services.clock.now(),
         practice_id="test-practice",
