@@ -60,7 +60,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         return exc.exit_code
     from ui.main_window import MainWindow
 
-    window = MainWindow(installation.practice_id, installation.workstation_id, args.demo)
+    window = MainWindow(
+        practice_id=installation.practice_id,
+        user_label="(not signed in)",
+        role_label="",
+        pages=[],
+        demo=args.demo,
+    )
     window.show()
     log.info("app.started", extra={"workstation_id": installation.workstation_id})
     code = app.exec()
