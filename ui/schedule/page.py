@@ -1,0 +1,225 @@
+"""The schedule screen: day navigation, provider filter, the grid and the offline banner."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from PySide6.QtCore import QDate, Qt
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDateEdit,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QScrollArea,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ui.schedule.day_view import DayView
+from ui.schedule.model import DayModel
+
+# run(fn, on_success, on_error): the app's task runner, which keeps slow calls off the UI thread.
+Runner = Callable[[Callable[[], Any], Callable[[Any], None], Callable[[Exception], None]], None]
+
+
+@dataclass(frozen=True)
+class DayResult:
+    model: DayModel
+    from_cache: bool = False
+    fetched_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class ProviderChoice:
+    key: int | None  # None: all providers
+    label: str
+
+
+class SchedulePage(QWidget):
+    """Shows one day. `load(day, provider_key)` returns a DayResult (it may raise)."""
+
+    def __init__(
+        self,
+        load: Callable[[date, int | None], DayResult],
+        runner: Runner,
+        providers: list[ProviderChoice],
+        *,
+        today: date,
+        title: str = "Schedule",
+        default_provider: int | None = None,
+        load_week: Callable[[date, int], DayResult] | None = None,
+    ) -> None:
+        super().__init__()
+        self.setObjectName("page")
+        self._load = load
+        self._load_week = load_week
+        self._run = runner
+        self._today = today
+        self._day = today
+        self._loading = False
+        self._request = 0
+
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(20, 16, 20, 12)
+        outer.setSpacing(10)
+        heading = QLabel(title)
+        heading.setObjectName("pageTitle")
+        outer.addWidget(heading)
+
+        bar = QHBoxLayout()
+        self.prev_button = QPushButton("◀ &Previous")
+        self.today_button = QPushButton("&Today")
+        self.next_button = QPushButton("&Next ▶")
+        self.date_edit = QDateEdit()
+        self.date_edit.setCalendarPopup(True)
+        self.date_edit.setDisplayFormat("ddd d MMM yyyy")
+        self.date_edit.setAccessibleName("Date")
+        self.provider_box = QComboBox()
+        self.provider_box.setAccessibleName("Provider")
+        self.provider_box.setMinimumWidth(200)
+        for choice in providers:
+            self.provider_box.addItem(choice.label, choice.key)
+        if default_provider is not None:
+            index = self.provider_box.findData(default_provider)
+            if index >= 0:
+                self.provider_box.setCurrentIndex(index)
+        self.mode_box = QComboBox()
+        self.mode_box.setAccessibleName("View")
+        self.mode_box.addItem("Day, all operatories", "day")
+        if load_week is not None:
+            self.mode_box.addItem("Week, one provider", "week")
+        self.day_label = QLabel()
+        self.day_label.setObjectName("pageSubtitle")
+        provider_label = QLabel("Pro&vider:")
+        provider_label.setBuddy(self.provider_box)
+        for widget in (self.prev_button, self.today_button, self.next_button, self.date_edit):
+            bar.addWidget(widget)
+        bar.addSpacing(16)
+        bar.addWidget(provider_label)
+        bar.addWidget(self.provider_box)
+        bar.addWidget(self.mode_box)
+        bar.addStretch(1)
+        bar.addWidget(self.day_label)
+        outer.addLayout(bar)
+
+        self.banner = QLabel()
+        self.banner.setObjectName("banner")
+        self.banner.setWordWrap(True)
+        self.banner.hide()
+        outer.addWidget(self.banner)
+
+        self.view = DayView()
+        self.scroll_area = QScrollArea()
+        self.scroll_area.setWidgetResizable(True)
+        self.scroll_area.setWidget(self.view)
+        outer.addWidget(self.scroll_area, 1)
+
+        legend = QLabel(
+            "<span style='color:#2563eb'>■</span> Scheduled &nbsp; "
+            "<span style='color:#16a34a'>■</span> Confirmed &nbsp; "
+            "<span style='color:#ea580c'>■</span> ASAP &nbsp; "
+            "<span style='color:#6b7280'>■</span> Complete &nbsp; "
+            "<span style='color:#dc2626'>■</span> No-show (broken)"
+        )
+        legend.setObjectName("pageSubtitle")
+        outer.addWidget(legend)
+
+        self.prev_button.clicked.connect(lambda: self.show_day(self._day - timedelta(days=1)))
+        self.next_button.clicked.connect(lambda: self.show_day(self._day + timedelta(days=1)))
+        self.today_button.clicked.connect(lambda: self.show_day(self._today))
+        self.date_edit.dateChanged.connect(self._date_picked)
+        self.provider_box.currentIndexChanged.connect(lambda _: self.show_day(self._day))
+        self.mode_box.currentIndexChanged.connect(lambda _: self.show_day(self._day))
+        QShortcut(QKeySequence("Alt+Left"), self, lambda: self.prev_button.click())
+        QShortcut(QKeySequence("Alt+Right"), self, lambda: self.next_button.click())
+        self.show_day(today)
+
+    # -- loading ----------------------------------------------------------------
+
+    def current_day(self) -> date:
+        return self._day
+
+    def provider(self) -> int | None:
+        data = self.provider_box.currentData()
+        return None if data is None else int(data)
+
+    def is_loading(self) -> bool:
+        return self._loading
+
+    def _date_picked(self, qdate: QDate) -> None:
+        picked = date(qdate.year(), qdate.month(), qdate.day())
+        if picked != self._day:
+            self.show_day(picked)
+
+    def show_day(self, day: date) -> None:
+        self._day = day
+        self.date_edit.blockSignals(True)
+        self.date_edit.setDate(QDate(day.year, day.month, day.day))
+        self.date_edit.blockSignals(False)
+        requested = (day, self.provider())
+        week = self.mode_box.currentData() == "week"
+        if week and requested[1] is None:
+            self.view.set_model(None)
+            self.banner.setObjectName("banner")
+            self.banner.setText("Choose a provider to see their week.")
+            self.banner.style().polish(self.banner)
+            self.banner.show()
+            return
+        self._set_busy(True)
+        self._request += 1
+        token = self._request
+        load_week = self._load_week
+
+        def fetch() -> DayResult:
+            if week and load_week is not None and requested[1] is not None:
+                return load_week(day, requested[1])
+            return self._load(*requested)
+
+        self._run(
+            fetch,
+            lambda result: self._loaded(token, result),
+            lambda error: self._failed(token, error),
+        )
+
+    def _set_busy(self, busy: bool) -> None:
+        self._loading = busy
+        self.day_label.setText("Loading…" if busy else self._describe_day())
+        self.setCursor(Qt.CursorShape.BusyCursor if busy else Qt.CursorShape.ArrowCursor)
+
+    def _describe_day(self) -> str:
+        model = self.view.model()
+        count = len(model.blocks) if model else 0
+        return f"{count} appointment{'s' if count != 1 else ''}"
+
+    def _loaded(self, token: int, result: DayResult) -> None:
+        if token != self._request:
+            return  # the user has moved on; a newer request is on its way
+        self.view.set_model(result.model)
+        if result.from_cache:
+            when = result.fetched_at.strftime("%H:%M on %d %b") if result.fetched_at else "earlier"
+            self.banner.setObjectName("banner")
+            self.banner.setText(
+                f"The practice-management system cannot be reached. This is the schedule as "
+                f"it was read at {when}; it is read-only and may be out of date."
+            )
+            self.banner.show()
+        else:
+            self.banner.hide()
+        self.banner.style().polish(self.banner)
+        self._set_busy(False)
+
+    def _failed(self, token: int, error: Exception) -> None:
+        if token != self._request:
+            return
+        self.view.set_model(None)
+        message = getattr(error, "message", None) or "The schedule could not be loaded."
+        self.banner.setObjectName("errorBanner")
+        self.banner.setText(str(message))
+        self.banner.style().polish(self.banner)
+        self.banner.show()
+        self._set_busy(False)
