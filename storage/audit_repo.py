@@ -43,22 +43,14 @@ class AuditRepository:
         )
         return (int(row[0]), str(row[1])) if row else GENESIS
 
-    def rows(
-        self, from_seq: int = 0, to_seq: int | None = None, chunk: int = 5000
-    ) -> Iterator[Row]:
-        """Entries in seq order, read in chunks so memory stays flat on long trails."""
-        conn = self._db.connection()
+    def rows(self, from_seq: int = 0, to_seq: int | None = None) -> Iterator[Row]:
+        """Entries in seq order. The cursor streams rows, so memory stays flat on long trails."""
         last = to_seq if to_seq is not None else 2**62
-        cursor = conn.execute(
+        cursor: Iterator[Row] = self._db.connection().execute(
             "SELECT seq, body, hash FROM audit_log WHERE seq >= ? AND seq <= ? ORDER BY seq",
             (from_seq, last),
         )
-        while True:
-            batch = cursor.fetchmany(chunk)
-            if not batch:
-                return
-            for seq, body, hash_ in batch:
-                yield int(seq), str(body), str(hash_)
+        return cursor
 
     def rows_between(self, ts_from: str, ts_to: str) -> Iterator[Row]:
         cursor = self._db.connection().execute(
