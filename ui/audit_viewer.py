@@ -1,0 +1,166 @@
+"""The audit viewer: the pseudonymous trail for the compliance officer, filtered and verified."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+
+from PySide6.QtCore import QAbstractTableModel, QDate, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtWidgets import (
+    QDateEdit,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from services.audit import AuditEntry, VerifyResult
+
+COLUMNS = [
+    ("seq", "Seq"),
+    ("timestamp", "Time (UTC)"),
+    ("actor_id", "Actor"),
+    ("action", "Action"),
+    ("purpose", "Purpose"),
+    ("outcome", "Outcome"),
+    ("patient_id", "Patient (pseudonym)"),
+    ("resource_id", "Record (pseudonym)"),
+    ("flags", "Flags"),
+]
+
+Index = QModelIndex | QPersistentModelIndex
+
+
+def _day(qdate: QDate) -> date:
+    return date(qdate.year(), qdate.month(), qdate.day())
+
+
+class EntryTable(QAbstractTableModel):
+    def __init__(self) -> None:
+        super().__init__()
+        self._rows: list[dict[str, object]] = []
+
+    def set_entries(self, entries: list[AuditEntry]) -> None:
+        self.beginResetModel()
+        self._rows = [entry.data for entry in entries]
+        self.endResetModel()
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return len(COLUMNS)
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> object:
+        if not index.isValid() or role not in (
+            Qt.ItemDataRole.DisplayRole,
+            Qt.ItemDataRole.ToolTipRole,
+        ):
+            return None
+        value = self._rows[index.row()].get(COLUMNS[index.column()][0], "")
+        if isinstance(value, list):
+            return ", ".join(str(v) for v in value)
+        return str(value)
+
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> object:
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return COLUMNS[section][1]
+        return None
+
+
+class AuditViewer(QWidget):
+    """`load(from, to, text)` returns entries; `verify()` recomputes the chain."""
+
+    def __init__(
+        self,
+        load: Callable[[date, date, str], list[AuditEntry]],
+        verify: Callable[[], VerifyResult],
+        today: date,
+    ) -> None:
+        super().__init__()
+        self.setObjectName("page")
+        self._load = load
+        self._verify = verify
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(20, 16, 20, 12)
+        title = QLabel("Audit trail")
+        title.setObjectName("pageTitle")
+        subtitle = QLabel(
+            "Every access to patient information, sign-in and change on this workstation. "
+            "Patients and records appear as pseudonyms; resolve one in the patient access report."
+        )
+        subtitle.setObjectName("pageSubtitle")
+        subtitle.setWordWrap(True)
+        outer.addWidget(title)
+        outer.addWidget(subtitle)
+
+        bar = QHBoxLayout()
+        self.from_edit = QDateEdit(QDate(today.year, today.month, today.day).addDays(-7))
+        self.to_edit = QDateEdit(QDate(today.year, today.month, today.day))
+        for edit, name in ((self.from_edit, "From"), (self.to_edit, "To")):
+            edit.setCalendarPopup(True)
+            edit.setDisplayFormat("d MMM yyyy")
+            edit.setAccessibleName(name)
+        self.filter_edit = QLineEdit()
+        self.filter_edit.setPlaceholderText("Filter by actor, action, purpose or pseudonym")
+        self.filter_edit.setClearButtonEnabled(True)
+        self.show_button = QPushButton("&Show")
+        self.show_button.setObjectName("primary")
+        self.verify_button = QPushButton("&Verify chain")
+        from_label = QLabel("&From")
+        from_label.setBuddy(self.from_edit)
+        to_label = QLabel("&To")
+        to_label.setBuddy(self.to_edit)
+        for w in (from_label, self.from_edit, to_label, self.to_edit):
+            bar.addWidget(w)
+        bar.addWidget(self.filter_edit, 1)
+        bar.addWidget(self.show_button)
+        bar.addWidget(self.verify_button)
+        outer.addLayout(bar)
+
+        self.result_label = QLabel()
+        self.result_label.setWordWrap(True)
+        outer.addWidget(self.result_label)
+
+        self.model = EntryTable()
+        self.table = QTableView()
+        self.table.setModel(self.model)
+        self.table.setAlternatingRowColors(True)
+        self.table.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
+        self.table.verticalHeader().hide()
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setStretchLastSection(True)
+        outer.addWidget(self.table, 1)
+
+        self.show_button.clicked.connect(self.refresh)
+        self.filter_edit.returnPressed.connect(self.refresh)
+        self.verify_button.clicked.connect(self.run_verify)
+        self.refresh()
+
+    def refresh(self) -> None:
+        start = _day(self.from_edit.date())
+        end = _day(self.to_edit.date())
+        if end < start:
+            self.result_label.setText("The end date is before the start date.")
+            return
+        entries = self._load(start, end, self.filter_edit.text().strip())
+        self.model.set_entries(entries)
+        self.result_label.setText(f"{len(entries)} entries.")
+
+    def run_verify(self) -> None:
+        result = self._verify()
+        if result.broken is None:
+            self.result_label.setText(
+                f"✔ The chain is intact: {result.entries} entries (seq {result.first_seq}–{result.last_seq})."
+            )
+            self.result_label.setStyleSheet("color: #166534; font-weight: 600;")
+        else:
+            self.result_label.setText(f"✘ The chain is broken at {result.broken.describe()}")
+            self.result_label.setStyleSheet("color: #b91c1c; font-weight: 600;")
