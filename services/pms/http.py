@@ -1,0 +1,189 @@
+"""HTTP for PMS adapters: endpoint rules, retries with back-off, a client-side rate limit."""
+
+from __future__ import annotations
+
+import ipaddress
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+
+from services.pms.records import PmsBadAnswer, PmsRejected, PmsUnavailable
+from storage.errors import EnamelError
+
+log = logging.getLogger("services.pms.http")
+
+
+class InsecureEndpoint(EnamelError):
+    exit_code = 2
+
+
+def check_endpoint(base_url: str, allow_http_hosts: frozenset[str] = frozenset()) -> None:
+    """HTTPS everywhere; plain HTTP only to loopback or a host the administrator allowed."""
+    parts = urlsplit(base_url)
+    host = parts.hostname or ""
+    if parts.scheme == "https":
+        return
+    if parts.scheme != "http":
+        raise InsecureEndpoint(f"The PMS address must start with https:// (got '{parts.scheme}').")
+    if host in allow_http_hosts or host == "localhost":
+        return
+    try:
+        if ipaddress.ip_address(host).is_loopback:
+            return
+    except ValueError:
+        pass
+    raise InsecureEndpoint(
+        f"Plain http:// to {host} would send patient data unencrypted. Use https://, or have "
+        "IT add the host to the allowed list ('pms.allow_http_hosts') if it is on this network."
+    )
+
+
+class RateLimiter:
+    """A token bucket: at most `rate` requests a second, bursts of `burst`."""
+
+    def __init__(
+        self,
+        rate: float,
+        burst: int = 1,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.rate, self.burst = rate, burst
+        self._tokens = float(burst)
+        self._last = clock()
+        self._clock, self._sleep = clock, sleep
+        self._lock = threading.Lock()
+
+    def acquire(self) -> None:
+        if self.rate <= 0:
+            return
+        with self._lock:
+            now = self._clock()
+            self._tokens = min(self.burst, self._tokens + (now - self._last) * self.rate)
+            self._last = now
+            if self._tokens < 1:
+                wait = (1 - self._tokens) / self.rate
+                self._sleep(wait)
+                self._tokens = 0
+                self._last = self._clock()
+            else:
+                self._tokens -= 1
+
+
+@dataclass
+class RetryPolicy:
+    attempts: int = 4
+    base_delay: float = 0.5
+    max_delay: float = 20.0
+
+    def delay(self, attempt: int, retry_after: str | None) -> float:
+        if retry_after:
+            try:
+                return min(float(retry_after), self.max_delay)
+            except ValueError:
+                pass
+        return float(min(self.base_delay * 2.0 ** (attempt - 1), self.max_delay))
+
+
+class PmsHttp:
+    """Sends requests with auth, rate limit and retries; returns decoded JSON or raises PmsError."""
+
+    def __init__(
+        self,
+        base_url: str,
+        headers: dict[str, str],
+        *,
+        timeout: float = 15.0,
+        retry: RetryPolicy | None = None,
+        limiter: RateLimiter | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        allow_http_hosts: frozenset[str] = frozenset(),
+        verify: bool | str = True,
+    ) -> None:
+        check_endpoint(base_url, allow_http_hosts)
+        self.base_url = base_url.rstrip("/")
+        self._client = httpx.Client(headers=headers, timeout=timeout, verify=verify)
+        self._retry = retry or RetryPolicy()
+        self._limiter = limiter or RateLimiter(0)
+        self._sleep = sleep
+
+    def close(self) -> None:
+        self._client.close()
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: dict[str, Any] | None = None,
+        json_body: Any = None,
+        template: str = "",
+    ) -> Any:
+        url = f"{self.base_url}{path}"
+        for attempt in range(1, self._retry.attempts + 1):
+            self._limiter.acquire()
+            try:
+                response = self._client.request(method, url, params=params, json=json_body)
+                body = response.content  # reads the whole body: a truncated one raises here
+            except (httpx.TimeoutException, httpx.TransportError) as exc:
+                if attempt == self._retry.attempts:
+                    log.warning(
+                        "pms.request_failed",
+                        extra={"error_class": type(exc).__name__, "path_template": template},
+                    )
+                    raise PmsUnavailable(
+                        "The practice-management system did not answer in time. Check that it "
+                        "is running and reachable, then try again."
+                    ) from None
+                self._wait(attempt, None, template, type(exc).__name__)
+                continue
+            status = response.status_code
+            if status == 429 or status >= 500:
+                if attempt == self._retry.attempts:
+                    raise PmsUnavailable(
+                        f"The practice-management system is busy or failing (HTTP {status}). "
+                        "Try again in a minute."
+                    )
+                self._wait(attempt, response.headers.get("Retry-After"), template, f"http_{status}")
+                continue
+            if status == 401:
+                raise PmsRejected(
+                    "The practice-management system refused Enamel's keys (401). Ask IT to check "
+                    "the developer and customer keys ('enamel-admin pms check')."
+                )
+            if status == 404:
+                raise PmsRejected("The practice-management system does not have that record (404).")
+            if status >= 400:
+                raise PmsRejected(
+                    f"The practice-management system refused the request (HTTP {status})."
+                )
+            if not body:
+                return None
+            try:
+                return response.json()
+            except ValueError:
+                raise PmsBadAnswer(
+                    "The practice-management system sent an answer Enamel cannot read. Nothing "
+                    "was shown; try again, and tell IT if it keeps happening."
+                ) from None
+        raise AssertionError("unreachable")
+
+    def _wait(self, attempt: int, retry_after: str | None, template: str, why: str) -> None:
+        delay = self._retry.delay(attempt, retry_after)
+        log.info(
+            "pms.request_retried",
+            extra={
+                "attempt": attempt,
+                "retry_in_s": delay,
+                "path_template": template,
+                "error_class": why,
+            },
+        )
+        self._sleep(delay)

@@ -1,0 +1,371 @@
+"""The Open Dental adapter: ODFHIR auth, Offset paging, validation, and minimum necessary."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Any
+
+from services.access import Field, Purpose, fields_for
+from services.pms import parse
+from services.pms.http import PmsHttp, RateLimiter, RetryPolicy
+from services.pms.records import (
+    Appointment,
+    AptStatus,
+    InsuranceFacts,
+    OpenSlot,
+    Operatory,
+    PatientContact,
+    PmsBadAnswer,
+    PmsRejected,
+    Provider,
+    RecallDue,
+)
+
+log = logging.getLogger("services.pms.opendental")
+MAX_PAGES = 500  # a server that never sends a short page must not loop forever
+
+
+class Mode(StrEnum):
+    REMOTE = "remote"
+    SERVICE = "service"
+    LOCAL = "local"
+    URL = "url"
+
+
+def base_url_for(mode: Mode, host: str = "") -> str:
+    if mode is Mode.REMOTE:
+        return "https://api.opendental.com/api/v1"
+    if mode is Mode.SERVICE:
+        return f"http://{host or 'localhost'}:30223/api/v1"
+    if mode is Mode.LOCAL:
+        return "http://localhost:30222/api/v1"
+    if not host:
+        raise ValueError("mode 'url' needs the full base URL")
+    return host
+
+
+def page_size_for(mode: Mode) -> int:
+    return 100 if mode is Mode.REMOTE else 1000
+
+
+class OpenDentalClient:
+    def __init__(
+        self,
+        base_url: str,
+        developer_key: str,
+        customer_key: str,
+        *,
+        page_size: int = 100,
+        timeout: float = 15.0,
+        retry: RetryPolicy | None = None,
+        requests_per_second: float = 0.0,
+        sleep: Callable[[float], None] = time.sleep,
+        allow_http_hosts: frozenset[str] = frozenset(),
+    ) -> None:
+        self.page_size = page_size
+        self._http = PmsHttp(
+            base_url,
+            {
+                "Authorization": f"ODFHIR {developer_key}/{customer_key}",
+                "Accept": "application/json",
+            },
+            timeout=timeout,
+            retry=retry,
+            limiter=RateLimiter(requests_per_second, sleep=sleep) if requests_per_second else None,
+            sleep=sleep,
+            allow_http_hosts=allow_http_hosts,
+        )
+
+    def close(self) -> None:
+        self._http.close()
+
+    # -- plumbing -------------------------------------------------------------------
+
+    def _get(self, path: str, params: dict[str, Any] | None = None, template: str = "") -> Any:
+        return self._http.request("GET", path, params=params, template=template or path)
+
+    def _all_pages(self, path: str, params: dict[str, Any], what: str) -> list[dict[str, Any]]:
+        """Ask with Offset until a short page; the list is returned only when complete."""
+        items: list[dict[str, Any]] = []
+        for page in range(MAX_PAGES):
+            batch = parse.as_list(self._get(path, {**params, "Offset": len(items)}, path), what)
+            items.extend(batch)
+            if len(batch) < self.page_size:
+                log.info(
+                    "pms.list_loaded",
+                    extra={"path_template": path, "count": len(items), "page": page + 1},
+                )
+                return items
+        raise PmsBadAnswer("The practice-management system kept sending pages without end.")
+
+    def _contacts(self, pat_nums: set[int], wanted: frozenset[Field]) -> dict[int, PatientContact]:
+        if not wanted & {Field.PATIENT_NAME, Field.PHONE, Field.EMAIL, Field.BIRTHDATE}:
+            return {}
+        found = {}
+        for pat_num in sorted(pat_nums):
+            record = parse.as_object(
+                self._get(f"/patients/{pat_num}", template="/patients/{PatNum}"), "patient"
+            )
+            found[pat_num] = self._contact(record, wanted)
+        return found
+
+    @staticmethod
+    def _contact(record: dict[str, Any], wanted: frozenset[Field]) -> PatientContact:
+        return PatientContact(
+            pat_num=parse.integer(record, "PatNum"),
+            name=parse.full_name(record) if Field.PATIENT_NAME in wanted else None,
+            birthdate=parse.day(record, "Birthdate") if Field.BIRTHDATE in wanted else None,
+            phone=parse.phone(record) if Field.PHONE in wanted else None,
+            email=parse.text(record, "Email") if Field.EMAIL in wanted else None,
+        )
+
+    @staticmethod
+    def _appointment(record: dict[str, Any], wanted: frozenset[Field]) -> Appointment:
+        """Only what the purpose allows survives; everything else the server sent is dropped."""
+        return Appointment(
+            apt_num=parse.integer(record, "AptNum"),
+            pat_num=parse.integer(record, "PatNum") if Field.PATIENT_ID in wanted else 0,
+            start=parse.moment(record, "AptDateTime"),
+            minutes=parse.pattern_minutes(record),
+            op_num=parse.integer(record, "Op"),
+            prov_num=parse.integer(record, "ProvNum"),
+            status=parse.status(record),
+            confirmed=(
+                parse.text(record, "confirmed") == "Appointment Confirmed"
+                if Field.CONFIRMED in wanted
+                else None
+            ),
+            appointment_type=(
+                parse.text(record, "ProcDescript")
+                if Field.APPOINTMENT_TYPE in wanted or Field.PROCEDURE_TYPE in wanted
+                else None
+            ),
+            priority=parse.text(record, "Priority") or "Normal",
+            note=parse.text(record, "Note") if Field.CLINICAL_NOTE in wanted else None,
+        )
+
+    def _with_contacts(
+        self, appointments: list[Appointment], wanted: frozenset[Field]
+    ) -> list[Appointment]:
+        contacts = self._contacts({a.pat_num for a in appointments if a.pat_num}, wanted)
+        if not contacts:
+            return appointments
+        return [
+            replace(
+                a,
+                patient_name=contacts[a.pat_num].name,
+                phone=contacts[a.pat_num].phone,
+                email=contacts[a.pat_num].email,
+            )
+            if a.pat_num in contacts
+            else a
+            for a in appointments
+        ]
+
+    # -- the protocol ------------------------------------------------------------------
+
+    def appointments(
+        self,
+        purpose: Purpose,
+        start: date,
+        end: date,
+        *,
+        status: AptStatus | None = None,
+        op_num: int | None = None,
+        prov_num: int | None = None,
+    ) -> list[Appointment]:
+        wanted = fields_for(purpose)
+        params: dict[str, Any] = {"dateStart": start.isoformat(), "dateEnd": end.isoformat()}
+        if status is not None:
+            params["AptStatus"] = status.value
+        if op_num is not None:
+            params["Op"] = op_num
+        records = self._all_pages("/appointments", params, "appointments")
+        appointments = [self._appointment(r, wanted) for r in records]
+        if prov_num is not None:  # the API cannot filter by provider
+            appointments = [a for a in appointments if a.prov_num == prov_num]
+        return self._with_contacts(appointments, wanted)
+
+    def open_slots(
+        self,
+        start: date,
+        end: date,
+        length_minutes: int,
+        *,
+        prov_num: int | None = None,
+        op_num: int | None = None,
+    ) -> list[OpenSlot]:
+        params: dict[str, Any] = {
+            "dateStart": start.isoformat(),
+            "dateEnd": end.isoformat(),
+            "lengthMinutes": length_minutes,
+        }
+        if prov_num is not None:
+            params["ProvNum"] = prov_num
+        if op_num is not None:
+            params["OpNum"] = op_num
+        records = parse.as_list(self._get("/appointments/Slots", params), "open slots")
+        return [
+            OpenSlot(
+                parse.moment(r, "DateTimeStart"),
+                parse.moment(r, "DateTimeEnd"),
+                parse.integer(r, "ProvNum"),
+                parse.integer(r, "OpNum"),
+            )
+            for r in records
+        ]
+
+    def asap_list(self, purpose: Purpose) -> list[Appointment]:
+        wanted = fields_for(purpose)
+        records = self._all_pages("/appointments/ASAP", {}, "ASAP list")
+        return self._with_contacts([self._appointment(r, wanted) for r in records], wanted)
+
+    def recalls_due(self, purpose: Purpose, as_of: date) -> list[RecallDue]:
+        wanted = fields_for(purpose)
+        records = self._all_pages("/recalls/List", {"DateEnd": as_of.isoformat()}, "recalls")
+        recalls = []
+        for r in records:
+            due = parse.day(r, "DateDue")
+            if due is None or due > as_of or parse.boolean(r, "IsDisabled"):
+                continue
+            recalls.append(
+                RecallDue(
+                    recall_num=parse.integer(r, "RecallNum"),
+                    pat_num=parse.integer(r, "PatNum"),
+                    due=due,
+                    recall_type=parse.text(r, "recallType") if Field.RECALL_TYPE in wanted else "",
+                    last_visit=parse.day(r, "DatePrevious")
+                    if Field.LAST_VISIT_DATE in wanted
+                    else None,
+                )
+            )
+        contacts = self._contacts({r.pat_num for r in recalls}, wanted)
+        return [
+            replace(r, patient_name=contacts[r.pat_num].name, phone=contacts[r.pat_num].phone)
+            if r.pat_num in contacts
+            else r
+            for r in recalls
+        ]
+
+    def insurance_for(self, purpose: Purpose, pat_num: int) -> InsuranceFacts | None:
+        wanted = fields_for(purpose)
+        plans = parse.as_list(
+            self._get(
+                f"/familymodules/{pat_num}/Insurance", template="/familymodules/{PatNum}/Insurance"
+            ),
+            "insurance",
+        )
+        mine = [p for p in plans if parse.integer(p, "PatNum") == pat_num]
+        if not mine:
+            return None
+        plan = min(mine, key=lambda p: parse.integer(p, "Ordinal", optional=True))
+        birthdate = None
+        if Field.BIRTHDATE in wanted:
+            birthdate = self._contacts({pat_num}, frozenset({Field.BIRTHDATE}))[pat_num].birthdate
+        return InsuranceFacts(
+            pat_num=pat_num,
+            birthdate=birthdate,
+            carrier=parse.text(plan, "CarrierName") if Field.INSURER in wanted else "",
+            subscriber_id=parse.text(plan, "SubscriberID") if Field.SUBSCRIBER_ID in wanted else "",
+            group_number=parse.text(plan, "GroupNum") if Field.GROUP_NUMBER in wanted else "",
+        )
+
+    def find_patients(
+        self, purpose: Purpose, *, name: str = "", phone: str = "", birthdate: date | None = None
+    ) -> list[PatientContact]:
+        wanted = fields_for(purpose)
+        params: dict[str, Any] = {}
+        if name:
+            last, _, first = name.partition(",") if "," in name else (name, "", "")
+            params["LName"] = last.strip()
+            if first.strip():
+                params["FName"] = first.strip()
+        if phone:
+            params["HmPhone"] = phone
+        if birthdate:
+            params["Birthdate"] = birthdate.isoformat()
+        if not params:
+            return []
+        records = self._all_pages("/patients/Simple", params, "patients")
+        return [self._contact(r, wanted) for r in records]
+
+    def providers(self) -> list[Provider]:
+        return [
+            Provider(
+                parse.integer(r, "ProvNum"),
+                parse.text(r, "Abbr"),
+                f"{parse.text(r, 'FName')} {parse.text(r, 'LName')}".strip(),
+                parse.boolean(r, "IsSecondary"),
+                parse.boolean(r, "IsHidden"),
+            )
+            for r in self._all_pages("/providers", {}, "providers")
+        ]
+
+    def operatories(self) -> list[Operatory]:
+        ops = [
+            Operatory(
+                parse.integer(r, "OperatoryNum"),
+                parse.text(r, "OpName"),
+                parse.text(r, "Abbrev"),
+                parse.boolean(r, "IsHygiene"),
+                parse.boolean(r, "IsHidden"),
+                parse.integer(r, "ItemOrder", optional=True),
+            )
+            for r in self._all_pages("/operatories", {}, "operatories")
+        ]
+        return sorted(ops, key=lambda o: (o.item_order, o.op_num))
+
+    # -- writes -------------------------------------------------------------------------
+
+    def reschedule(self, apt_num: int, start: datetime, op_num: int, prov_num: int) -> None:
+        self._http.request(
+            "PUT",
+            f"/appointments/{apt_num}",
+            template="/appointments/{AptNum}",
+            json_body={
+                "AptDateTime": start.strftime("%Y-%m-%d %H:%M:%S"),
+                "Op": op_num,
+                "ProvNum": prov_num,
+            },
+        )
+
+    def break_appointment(self, apt_num: int) -> None:
+        self._http.request(
+            "PUT",
+            f"/appointments/{apt_num}/Break",
+            json_body={"sendToUnscheduledList": "false"},
+            template="/appointments/{AptNum}/Break",
+        )
+
+    def confirm(self, apt_num: int) -> None:
+        self._http.request(
+            "PUT",
+            f"/appointments/{apt_num}/Confirm",
+            json_body={"confirmVal": "Appointment Confirmed"},
+            template="/appointments/{AptNum}/Confirm",
+        )
+
+    def set_appointment_field(self, apt_num: int, name: str, value: str) -> None:
+        self._http.request(
+            "PUT",
+            "/apptfields",
+            json_body={"AptNum": apt_num, "FieldName": name, "FieldValue": value},
+        )
+
+    def server_info(self) -> tuple[str, datetime]:
+        info = parse.as_object(self._get("/version"), "version")
+        return parse.text(info, "Version"), parse.moment(info, "serverDateTime")
+
+
+def reject_unknown_mode(value: str) -> Mode:
+    try:
+        return Mode(value)
+    except ValueError:
+        raise PmsRejected(
+            f"Unknown PMS mode '{value}': use remote, service, local or url."
+        ) from None

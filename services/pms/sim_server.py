@@ -1,0 +1,63 @@
+"""enamel-pms-sim: run the Open Dental simulator on 127.0.0.1 and print its URL."""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import threading
+from collections.abc import Sequence
+from datetime import date
+
+from services.pms.simulator import Fault, SimulatorServer, SyntheticPractice
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="enamel-pms-sim",
+        description="An Open Dental API-compatible server over a synthetic practice (no real PHI).",
+    )
+    parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    parser.add_argument("--port", type=int, default=0, help="port (default: any free port)")
+    parser.add_argument("--seed", type=int, default=20261123)
+    parser.add_argument("--patients", type=int, default=3000)
+    parser.add_argument(
+        "--page-size", type=int, default=100, help="100 like the cloud API, 1000 like Local/Service"
+    )
+    parser.add_argument("--developer-key", default="sim-developer-key")
+    parser.add_argument("--customer-key", default="sim-customer-key")
+    parser.add_argument(
+        "--fault",
+        action="append",
+        default=[],
+        metavar="PATTERN:KIND[:TIMES[:SECONDS]]",
+        help="misbehave on matching paths: KIND is latency, 429, 500, timeout, malformed, truncated, wrongtype",
+    )
+    args = parser.parse_args(argv)
+    practice = SyntheticPractice(today=date.today(), seed=args.seed, patients_count=args.patients)
+    server = SimulatorServer(
+        practice,
+        host=args.host,
+        port=args.port,
+        page_size=args.page_size,
+        developer_key=args.developer_key,
+        customer_key=args.customer_key,
+    )
+    for spec in args.fault:
+        pattern, kind, *rest = spec.split(":")
+        server.inject(
+            Fault(
+                pattern,
+                kind,
+                times=int(rest[0]) if rest else 1_000_000,
+                seconds=float(rest[1]) if len(rest) > 1 else 1.0,
+            )
+        )
+    server.start()
+    print(f"Open Dental simulator at {server.url}", flush=True)
+    print(f"Authorization: ODFHIR {args.developer_key}/{args.customer_key}", flush=True)
+    stop = threading.Event()
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    stop.wait()
+    server.stop()
+    return 0

@@ -1,0 +1,355 @@
+"""The synthetic practice: providers, operatories, patients, appointments, recalls, insurance.
+
+Everything comes from one seed, so tests and the demo see the same practice every time.
+Names are drawn from short invented lists; no record describes a real person.
+"""
+
+from __future__ import annotations
+
+import random
+import threading
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+FIRST = [
+    "Avery",
+    "Blake",
+    "Casey",
+    "Dana",
+    "Emerson",
+    "Finley",
+    "Gray",
+    "Harper",
+    "Indigo",
+    "Jordan",
+    "Kai",
+    "Logan",
+    "Morgan",
+    "Noel",
+    "Oakley",
+    "Parker",
+    "Quinn",
+    "Reese",
+    "Sage",
+    "Tatum",
+    "Umber",
+    "Val",
+    "Wren",
+    "Xan",
+    "Yael",
+    "Zion",
+]
+LAST = [
+    "Abernethy",
+    "Brightwater",
+    "Copperfield",
+    "Dunmore",
+    "Eastwick",
+    "Fairbanks",
+    "Greenhollow",
+    "Hartwell",
+    "Ironside",
+    "Juniper",
+    "Kettleby",
+    "Larkspur",
+    "Merriweather",
+    "Northcott",
+    "Oakhurst",
+    "Pembrook",
+    "Quillfeather",
+    "Ravensworth",
+    "Silverton",
+    "Thistlewood",
+    "Underhill",
+    "Valentine",
+    "Whitlock",
+    "Yarborough",
+    "Zephyrine",
+]
+PROCS = [
+    ("Prophy, Exam", 6, True),
+    ("Perio Maint", 9, True),
+    ("Comp Filling", 6, False),
+    ("Crown Prep", 12, False),
+    ("Root Canal", 12, False),
+    ("New Pt Exam", 9, False),
+    ("Extraction", 6, False),
+    ("Seat Crown", 6, False),
+]
+CARRIERS = ["Delta Dental", "MetLife", "Cigna Dental", "Aetna Dental", "Guardian"]
+OPEN, CLOSE = time(8, 0), time(17, 0)
+
+
+def fmt_dt(value: datetime) -> str:
+    return value.strftime("%Y-%m-%d %H:%M:%S")
+
+
+@dataclass
+class SyntheticPractice:
+    today: date
+    seed: int = 20261123
+    patients_count: int = 3000
+    providers: list[dict[str, Any]] = field(default_factory=list)
+    operatories: list[dict[str, Any]] = field(default_factory=list)
+    patients: dict[int, dict[str, Any]] = field(default_factory=dict)
+    appointments: dict[int, dict[str, Any]] = field(default_factory=dict)
+    recalls: list[dict[str, Any]] = field(default_factory=list)
+    insurance: dict[int, dict[str, Any]] = field(default_factory=dict)
+    appt_fields: dict[tuple[int, str], str] = field(default_factory=dict)
+    lock: threading.RLock = field(default_factory=threading.RLock)
+
+    def __post_init__(self) -> None:
+        rng = random.Random(self.seed)
+        self.providers = [
+            {
+                "ProvNum": 1,
+                "Abbr": "DrA",
+                "FName": "Alex",
+                "LName": "Morrow",
+                "IsSecondary": "false",
+                "IsHidden": "false",
+            },
+            {
+                "ProvNum": 2,
+                "Abbr": "DrB",
+                "FName": "Bailey",
+                "LName": "Stone",
+                "IsSecondary": "false",
+                "IsHidden": "false",
+            },
+            {
+                "ProvNum": 3,
+                "Abbr": "HygC",
+                "FName": "Cameron",
+                "LName": "Lee",
+                "IsSecondary": "true",
+                "IsHidden": "false",
+            },
+            {
+                "ProvNum": 4,
+                "Abbr": "HygD",
+                "FName": "Devon",
+                "LName": "Park",
+                "IsSecondary": "true",
+                "IsHidden": "false",
+            },
+        ]
+        for i in range(8):
+            hyg = i >= 5
+            self.operatories.append(
+                {
+                    "OperatoryNum": i + 1,
+                    "OpName": f"Op {i + 1}" + (" (Hyg)" if hyg else ""),
+                    "Abbrev": f"Op{i + 1}",
+                    "ProvDentist": 1 if i < 3 else 2 if not hyg else 0,
+                    "ProvHygienist": (3 if i % 2 else 4) if hyg else 0,
+                    "IsHygiene": "true" if hyg else "false",
+                    "IsHidden": "false",
+                    "ItemOrder": i,
+                }
+            )
+        for n in range(1, self.patients_count + 1):
+            pat_num = 1000 + n
+            birth = date(1940, 1, 1) + timedelta(days=rng.randrange(0, 80 * 365))
+            area = rng.choice(["503", "971", "360"])
+            self.patients[pat_num] = {
+                "PatNum": pat_num,
+                "LName": rng.choice(LAST),
+                "FName": rng.choice(FIRST),
+                "MiddleI": "",
+                "Preferred": "",
+                "PatStatus": "Patient",
+                "Gender": rng.choice(["Male", "Female", "Unknown"]),
+                "Birthdate": birth.isoformat(),
+                "Address": f"{rng.randrange(10, 9999)} Synthetic Way",
+                "City": "Portland",
+                "State": "OR",
+                "Zip": "97201",
+                "HmPhone": f"({area}){rng.randrange(200, 999)}-{rng.randrange(1000, 9999)}",
+                "WkPhone": "",
+                "WirelessPhone": f"({area}){rng.randrange(200, 999)}-{rng.randrange(1000, 9999)}",
+                "Email": f"patient{pat_num}@example.test",
+                "ChartNumber": "",
+                "PriProv": rng.choice([1, 2]),
+                "SSN": "",
+                "BillingType": "Standard Account",
+            }
+            if rng.random() < 0.7:
+                self.insurance[pat_num] = {
+                    "carrier": rng.choice(CARRIERS),
+                    "subscriber_id": f"SUB{rng.randrange(10**6, 10**7)}",
+                    "group": f"GRP{rng.randrange(1000, 9999)}",
+                }
+        pat_nums = list(self.patients)
+        apt_num = 5000
+        for offset in range(-14, 22):
+            day = self.today + timedelta(days=offset)
+            if day.weekday() >= 5:
+                continue
+            for op in self.operatories:
+                t = datetime.combine(day, OPEN)
+                while True:
+                    proc, units, hyg = rng.choice(PROCS)
+                    length = units * 5
+                    if t + timedelta(minutes=length) > datetime.combine(day, CLOSE):
+                        break
+                    if rng.random() < 0.12:  # a gap in the book
+                        t += timedelta(minutes=30)
+                        continue
+                    apt_num += 1
+                    if offset < 0:
+                        status = "Broken" if rng.random() < 0.06 else "Complete"
+                    else:
+                        status = "Scheduled"
+                    is_hyg = op["IsHygiene"] == "true"
+                    prov = (op["ProvHygienist"] or 3) if is_hyg else (op["ProvDentist"] or 1)
+                    self.appointments[apt_num] = self._appointment(
+                        apt_num,
+                        rng.choice(pat_nums),
+                        t,
+                        units,
+                        op["OperatoryNum"],
+                        prov,
+                        status,
+                        proc,
+                        is_hyg,
+                        confirmed=rng.random() < 0.55,
+                        asap=status == "Scheduled" and rng.random() < 0.03,
+                    )
+                    t += timedelta(minutes=length)
+        # Deliberate double-bookings: a provider in two operatories at once, on coming days.
+        for k in range(3):
+            day = self.today + timedelta(days=1 + k)
+            while day.weekday() >= 5:
+                day += timedelta(days=1)
+            apt_num += 1
+            self.appointments[apt_num] = self._appointment(
+                apt_num,
+                rng.choice(pat_nums),
+                datetime.combine(day, time(10, 0)),
+                6,
+                2,
+                1,
+                "Scheduled",
+                "Comp Filling",
+                False,
+                confirmed=False,
+                asap=False,
+            )
+        for pat_num in rng.sample(pat_nums, 600):
+            due = self.today + timedelta(days=rng.randrange(-200, 90))
+            self.recalls.append(
+                {
+                    "RecallNum": len(self.recalls) + 1,
+                    "PatNum": pat_num,
+                    "DateDue": due.isoformat(),
+                    "DatePrevious": (due - timedelta(days=183)).isoformat(),
+                    "RecallInterval": "6m0d",
+                    "RecallTypeNum": 1,
+                    "recallType": rng.choice(["Prophy", "Perio", "4BW", "Pano"]),
+                    "IsDisabled": "false",
+                    "Note": "",
+                }
+            )
+
+    def _appointment(
+        self,
+        apt_num: int,
+        pat_num: int,
+        start: datetime,
+        units: int,
+        op: int,
+        prov: int,
+        status: str,
+        proc: str,
+        hyg: bool,
+        *,
+        confirmed: bool,
+        asap: bool,
+    ) -> dict[str, Any]:
+        return {
+            "serverDateTime": fmt_dt(datetime.combine(self.today, time(7, 30))),
+            "AptNum": apt_num,
+            "PatNum": pat_num,
+            "AptStatus": status,
+            "Pattern": "/" + "X" * (units - 2) + "/" if units > 2 else "X" * units,
+            "Confirmed": 19 if confirmed else 20,
+            "confirmed": "Appointment Confirmed" if confirmed else "Not Called",
+            "TimeLocked": "false",
+            "Op": op,
+            "Note": "Pt reports sensitivity on #14; see perio chart.",
+            "ProvNum": prov,
+            "provAbbr": self._abbr(prov),
+            "ProvHyg": prov if hyg else 0,
+            "AptDateTime": fmt_dt(start),
+            "NextAptNum": 0,
+            "UnschedStatus": 0,
+            "unschedStatus": "",
+            "IsNewPatient": "false",
+            "ProcDescript": proc,
+            "ClinicNum": 0,
+            "IsHygiene": "true" if hyg else "false",
+            "DateTStamp": fmt_dt(start - timedelta(days=20)),
+            "DateTimeArrived": "0001-01-01 00:00:00",
+            "DateTimeSeated": "0001-01-01 00:00:00",
+            "DateTimeDismissed": "0001-01-01 00:00:00",
+            "InsPlan1": 0,
+            "InsPlan2": 0,
+            "DateTimeAskedToArrive": "0001-01-01 00:00:00",
+            "colorOverride": "0,0,0",
+            "AppointmentTypeNum": 0,
+            "SecUserNumEntry": 0,
+            "SecDateTEntry": fmt_dt(start - timedelta(days=30)),
+            "Priority": "ASAP" if asap else "Normal",
+            "PatternSecondary": "",
+            "ItemOrderPlanned": 0,
+        }
+
+    def _abbr(self, prov: int) -> str:
+        return next((p["Abbr"] for p in self.providers if p["ProvNum"] == prov), "")
+
+    # -- queries the server answers --------------------------------------------------
+
+    def appointment_length(self, apt: dict[str, Any]) -> int:
+        return len(str(apt["Pattern"])) * 5
+
+    def open_slots(
+        self, start: date, end: date, length: int, prov: int | None, op: int | None
+    ) -> list[dict[str, Any]]:
+        slots = []
+        with self.lock:
+            day = start
+            while day <= end:
+                if day.weekday() < 5:
+                    for operatory in self.operatories:
+                        op_num = operatory["OperatoryNum"]
+                        if op is not None and op_num != op:
+                            continue
+                        busy = sorted(
+                            (
+                                datetime.strptime(a["AptDateTime"], "%Y-%m-%d %H:%M:%S"),
+                                self.appointment_length(a),
+                            )
+                            for a in self.appointments.values()
+                            if a["Op"] == op_num
+                            and a["AptStatus"] in ("Scheduled", "Complete")
+                            and a["AptDateTime"].startswith(day.isoformat())
+                        )
+                        owner = operatory["ProvHygienist"] or operatory["ProvDentist"] or 1
+                        if prov is not None and owner != prov:
+                            continue
+                        cursor = datetime.combine(day, OPEN)
+                        for b_start, minutes in [*busy, (datetime.combine(day, CLOSE), 0)]:
+                            if (b_start - cursor).total_seconds() >= length * 60:
+                                slots.append(
+                                    {
+                                        "DateTimeStart": fmt_dt(cursor),
+                                        "DateTimeEnd": fmt_dt(b_start),
+                                        "ProvNum": owner,
+                                        "OpNum": op_num,
+                                    }
+                                )
+                            cursor = max(cursor, b_start + timedelta(minutes=minutes))
+                day += timedelta(days=1)
+        return slots
