@@ -6,8 +6,12 @@ import platform
 from dataclasses import dataclass
 
 from services.audit import AuditTrail, PhiGateway, Pseudonymizer
+from services.auth.passwords import PRODUCTION, HashParams
+from services.auth.signin import AuthService
+from services.auth.users import UserAdmin
 from services.clock import Clock, SystemClock
 from services.installation import PSEUDONYM_KEY, Installation
+from storage.accounts_repo import SqlAccountDirectory
 
 VERSION = "0.1.0"
 
@@ -24,12 +28,26 @@ class Services:
     clock: Clock
     trail: AuditTrail
     gateway: PhiGateway
+    accounts: SqlAccountDirectory
+    auth: AuthService
+    users: UserAdmin
+
+    @property
+    def idle_lock_minutes(self) -> int:
+        """The administrator's setting, never above the 15-minute ceiling."""
+        try:
+            value = int(self.installation.settings.get("idle_lock_minutes", "15") or 15)
+        except ValueError:
+            value = 15
+        return max(1, min(value, 15))
 
     def close(self) -> None:
         self.installation.close()
 
 
-def build_services(installation: Installation, clock: Clock | None = None) -> Services:
+def build_services(
+    installation: Installation, clock: Clock | None = None, hash_params: HashParams = PRODUCTION
+) -> Services:
     clock = clock or SystemClock()
     pseudonymizer = Pseudonymizer(installation.secrets.require(PSEUDONYM_KEY))
     trail = AuditTrail(
@@ -40,9 +58,14 @@ def build_services(installation: Installation, clock: Clock | None = None) -> Se
         workstation_id=installation.workstation_id,
         user_agent=user_agent(),
     )
+    accounts = SqlAccountDirectory(installation.db, installation.database_key)
+    practice = installation.practice_id
     return Services(
         installation=installation,
         clock=clock,
         trail=trail,
         gateway=PhiGateway(trail, clock),
+        accounts=accounts,
+        auth=AuthService(accounts, trail, clock, practice, hash_params),
+        users=UserAdmin(accounts, trail, clock, practice, hash_params),
     )

@@ -47,3 +47,18 @@ def services(data_dir: Path, clock):  # type: ignore[no-untyped-def]
     built = build_services(result.installation, clock)
     yield built
     built.close()
+
+
+@pytest.fixture
+def cheap_services(data_dir: Path, clock):  # type: ignore[no-untyped-def]
+    """Like `services`, with a cheap password hash where hashing cost is not under test."""
+    from app.bootstrap import build_services
+    from services.auth.passwords import HashParams
+    from services.installation import initialise
+    from storage.keystore import KeyringKeyStore
+    from storage.layout import DataLayout
+
+    result = initialise(DataLayout(data_dir), KeyringKeyStore(), "test-practice", clock)
+    built = build_services(result.installation, clock, HashParams(1, 8 * 1024, 1))
+    yield built
+    built.close()

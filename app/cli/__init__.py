@@ -7,11 +7,11 @@ import logging
 import sys
 from collections.abc import Sequence
 
-from app.cli import audit, foundation
+from app.cli import audit, foundation, users
 from app.cli.context import CliContext, CommandModule
 from storage.errors import EnamelError
 
-COMMAND_MODULES: list[CommandModule] = [foundation, audit]
+COMMAND_MODULES: list[CommandModule] = [foundation, audit, users]
 
 
 def build_parser() -> argparse.ArgumentParser:

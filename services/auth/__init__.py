@@ -1,0 +1,1 @@
+"""Sign-in and sessions: passwords, TOTP, recovery codes, throttling, idle lock, break-glass."""

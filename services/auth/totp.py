@@ -1,0 +1,56 @@
+"""TOTP (RFC 6238: 30 s, 6 digits, ±1 step) where a used step is never accepted again."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from datetime import datetime
+
+import pyotp
+
+STEP_SECONDS = 30
+ISSUER = "Enamel"
+
+
+def new_secret() -> str:
+    return pyotp.random_base32()
+
+
+def provisioning_uri(secret: str, login: str, practice_id: str) -> str:
+    return pyotp.TOTP(secret).provisioning_uri(name=f"{login}@{practice_id}", issuer_name=ISSUER)
+
+
+def matching_step(secret: str, code: str, now: datetime) -> int | None:
+    """The time step (now -1, 0 or +1) whose code equals `code`, or None.
+
+    pyotp's own verify() accepts the same code again within its window, so replay is
+    refused by the caller, which stores the last accepted step per account.
+    """
+    code = code.strip().replace(" ", "")
+    if len(code) != 6 or not code.isdigit():
+        return None
+    totp = pyotp.TOTP(secret)
+    current = int(now.timestamp()) // STEP_SECONDS
+    for step in (current - 1, current, current + 1):
+        if hmac.compare_digest(totp.generate_otp(step), code):
+            return step
+    return None
+
+
+def code_at(secret: str, now: datetime) -> str:
+    return pyotp.TOTP(secret).at(now)
+
+
+def new_recovery_codes(count: int = 10) -> list[str]:
+    alphabet = "23456789abcdefghjkmnpqrstuvwxyz"
+    return [
+        "-".join("".join(secrets.choice(alphabet) for _ in range(5)) for _ in range(2))
+        for _ in range(count)
+    ]
+
+
+def recovery_code_hash(user_id: str, code: str) -> str:
+    # Recovery codes carry 50 bits of randomness: a keyed SHA-256 per user is enough.
+    normalised = code.strip().lower().replace(" ", "").replace("-", "")
+    return hashlib.sha256(f"{user_id}:{normalised}".encode()).hexdigest()

@@ -1,0 +1,188 @@
+"""User administration for office managers and IT: add, list, disable, unlock, reset MFA, roles."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+
+from services.access import Actor, Permission, Role, require
+from services.access.roles import HUMAN_ROLES
+from services.audit import AuditEvent, AuditTrail
+from services.auth import passwords, totp
+from services.clock import Clock
+from storage.accounts_repo import AccountDirectory, AccountRecord
+from storage.errors import EnamelError
+
+
+class UserError(EnamelError):
+    exit_code = 2
+
+
+@dataclass(frozen=True)
+class UserSummary:
+    user_id: str
+    login: str
+    display_name: str
+    role: Role
+    disabled: bool
+    locked: bool
+    mfa_enrolled: bool
+    last_sign_in_at: datetime | None
+    password_age_days: int
+
+
+@dataclass(frozen=True)
+class NewUser:
+    user_id: str
+    otpauth_uri: str
+    secret: str
+
+
+def parse_role(text: str) -> Role:
+    try:
+        role = Role(text)
+    except ValueError:
+        role = None
+    if role is None or role not in HUMAN_ROLES:
+        choices = ", ".join(r.value for r in HUMAN_ROLES)
+        raise UserError(f"'{text}' is not a role. Choose one of: {choices}.")
+    return role
+
+
+class UserAdmin:
+    def __init__(
+        self,
+        directory: AccountDirectory,
+        trail: AuditTrail,
+        clock: Clock,
+        practice_id: str,
+        hash_params: passwords.HashParams = passwords.PRODUCTION,
+    ) -> None:
+        self._dir = directory
+        self._trail = trail
+        self._clock = clock
+        self._practice = practice_id
+        self._params = hash_params
+
+    def _audit(self, actor: Actor, action: str, user_id: str) -> None:
+        self._trail.append(
+            AuditEvent(action=action, actor=actor, resource_type="account", resource_id=user_id)
+        )
+
+    def _get(self, login: str) -> AccountRecord:
+        record = self._dir.by_login(login)
+        if record is None:
+            raise UserError(f"There is no user '{login}'.")
+        return record
+
+    def add(
+        self, actor: Actor, login: str, role: Role, password: str, display_name: str = ""
+    ) -> NewUser:
+        require(actor, Permission.MANAGE_USERS)
+        login = login.strip().lower()
+        if (
+            not login
+            or not login.replace(".", "").replace("-", "").replace("_", "").isalnum()
+            or len(login) > 40
+        ):
+            raise UserError(
+                "A user name is 1 to 40 letters or digits (dots, hyphens and underscores allowed)."
+            )
+        if self._dir.by_login(login) is not None:
+            raise UserError(f"The user name '{login}' is taken.")
+        passwords.check_new_password(password, login)
+        now = self._clock.now()
+        user_id = f"user_{secrets.token_hex(6)}"
+        self._dir.create(
+            AccountRecord(
+                user_id=user_id,
+                login=login,
+                display_name=display_name.strip() or login,
+                role=role.value,
+                password_hash=passwords.hash_password(password, self._params),
+                totp_enrolled=False,
+                last_totp_step=0,
+                failures=0,
+                last_failure_at=None,
+                locked_until=None,
+                disabled=False,
+                must_change_password=False,
+                created_at=now,
+                password_changed_at=now,
+                last_sign_in_at=None,
+            )
+        )
+        secret = totp.new_secret()
+        self._dir.set_totp_secret(user_id, secret)
+        self._audit(actor, "user_added", user_id)
+        return NewUser(user_id, totp.provisioning_uri(secret, login, self._practice), secret)
+
+    def list(self, actor: Actor) -> list[UserSummary]:
+        require(actor, Permission.MANAGE_USERS)
+        now = self._clock.now()
+        return [
+            UserSummary(
+                r.user_id,
+                r.login,
+                r.display_name,
+                Role(r.role),
+                r.disabled,
+                r.locked_until is not None and r.locked_until > now,
+                r.totp_enrolled,
+                r.last_sign_in_at,
+                (now - r.password_changed_at).days,
+            )
+            for r in self._dir.all()
+        ]
+
+    def disable(self, actor: Actor, login: str) -> None:
+        require(actor, Permission.MANAGE_USERS)
+        record = self._get(login)
+        if record.user_id == actor.actor_id:
+            raise UserError("You cannot disable your own account.")
+        self._dir.update(record.user_id, disabled=1)
+        self._audit(actor, "user_disabled", record.user_id)
+
+    def enable(self, actor: Actor, login: str) -> None:
+        require(actor, Permission.MANAGE_USERS)
+        record = self._get(login)
+        self._dir.update(record.user_id, disabled=0)
+        self._audit(actor, "user_enabled", record.user_id)
+
+    def unlock(self, actor: Actor, login: str) -> None:
+        require(actor, Permission.MANAGE_USERS)
+        record = self._get(login)
+        self._dir.update(record.user_id, failures=0, locked_until=None, last_failure_at=None)
+        self._audit(actor, "user_unlocked", record.user_id)
+
+    def reset_mfa(self, actor: Actor, login: str) -> str:
+        """A new secret; the user enrolls again at the next sign-in. Returns the new otpauth URI."""
+        require(actor, Permission.MANAGE_USERS)
+        record = self._get(login)
+        secret = totp.new_secret()
+        self._dir.set_totp_secret(record.user_id, secret)
+        self._dir.set_recovery_codes(record.user_id, [])
+        self._audit(actor, "mfa_reset", record.user_id)
+        return totp.provisioning_uri(secret, record.login, self._practice)
+
+    def set_role(self, actor: Actor, login: str, role: Role) -> None:
+        require(actor, Permission.MANAGE_USERS)
+        record = self._get(login)
+        self._dir.update(record.user_id, role=role.value)
+        self._audit(actor, "role_changed", record.user_id)
+
+    def reset_password(self, actor: Actor, login: str, temporary: str) -> None:
+        """Set a temporary password that must be changed at the next sign-in."""
+        require(actor, Permission.MANAGE_USERS)
+        record = self._get(login)
+        passwords.check_new_password(temporary, record.login)
+        self._dir.update(
+            record.user_id,
+            password_hash=passwords.hash_password(temporary, self._params),
+            must_change_password=1,
+            password_changed_at=self._clock.now(),
+            failures=0,
+            locked_until=None,
+        )
+        self._audit(actor, "password_reset", record.user_id)
