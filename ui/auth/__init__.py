@@ -1,0 +1,1 @@
+"""Sign-in, enrollment, the idle lock and user administration windows."""

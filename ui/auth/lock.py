@@ -1,0 +1,179 @@
+"""The idle lock: no input for N minutes hides every PHI view and asks for the password."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import (
+    QApplication,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from services.clock import Clock
+
+INPUT_EVENTS = {
+    QEvent.Type.KeyPress,
+    QEvent.Type.MouseButtonPress,
+    QEvent.Type.MouseMove,
+    QEvent.Type.Wheel,
+    QEvent.Type.TouchBegin,
+}
+
+
+class ClipboardGuard:
+    """Copies text for Enamel and remembers a hash of it, so locking clears only our text."""
+
+    def __init__(self) -> None:
+        self._ours: set[str] = set()
+
+    def copy(self, text: str) -> None:
+        QGuiApplication.clipboard().setText(text)
+        self._ours.add(hashlib.sha256(text.encode()).hexdigest())
+
+    def clear_ours(self) -> bool:
+        board = QGuiApplication.clipboard()
+        current = board.text()
+        if current and hashlib.sha256(current.encode()).hexdigest() in self._ours:
+            board.clear()
+            self._ours.clear()
+            return True
+        return False
+
+
+class IdleLock(QObject):
+    """Watches input application-wide; `tick()` (a 1 s timer) locks after `minutes` of none."""
+
+    locked = Signal()
+
+    def __init__(
+        self,
+        clock: Clock,
+        minutes: int,
+        on_lock: Callable[[], None],
+        clipboard: ClipboardGuard | None = None,
+        *,
+        tick_ms: int = 1000,
+    ) -> None:
+        super().__init__()
+        self._clock = clock
+        self._seconds = max(1, min(minutes, 15)) * 60
+        self._on_lock = on_lock
+        self._clipboard = clipboard or ClipboardGuard()
+        self._last = clock.monotonic()
+        self._is_locked = False
+        self._extra: list[QWidget] = []
+        self._timer = QTimer(self)
+        self._timer.setInterval(tick_ms)
+        self._timer.timeout.connect(self.tick)
+        app = QApplication.instance()
+        if app is not None:
+            app.installEventFilter(self)
+        self._timer.start()
+
+    @property
+    def is_locked(self) -> bool:
+        return self._is_locked
+
+    @property
+    def idle_seconds(self) -> int:
+        return self._seconds
+
+    def register(self, widget: QWidget) -> None:
+        """A PHI widget outside the main window (a dialog) that must hide on lock too."""
+        self._extra.append(widget)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() in INPUT_EVENTS and not self._is_locked:
+            self._last = self._clock.monotonic()
+        return False
+
+    def tick(self) -> None:
+        if not self._is_locked and self._clock.monotonic() - self._last >= self._seconds:
+            self.lock_now()
+
+    def lock_now(self) -> None:
+        if self._is_locked:
+            return
+        self._is_locked = True
+        for widget in self._extra:
+            widget.hide()
+        self._clipboard.clear_ours()
+        self._on_lock()
+        self.locked.emit()
+
+    def unlocked(self) -> None:
+        self._is_locked = False
+        self._last = self._clock.monotonic()
+
+    def stop(self) -> None:
+        self._timer.stop()
+        app = QApplication.instance()
+        if app is not None:
+            app.removeEventFilter(self)
+
+
+class LockScreen(QWidget):
+    """Shown instead of the desk. Emits `unlockRequested(password)` and `switchUser()`."""
+
+    unlockRequested = Signal(str)
+    switchUser = Signal()
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.setObjectName("lockScreen")
+        self.setStyleSheet("QWidget#lockScreen { background: #0f172a; } QLabel { color: #e2e8f0; }")
+        outer = QVBoxLayout(self)
+        outer.addStretch(2)
+        title = QLabel("<span style='font-size:20pt; font-weight:600'>Enamel is locked</span>")
+        title.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.who = QLabel()
+        self.who.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        outer.addWidget(title)
+        outer.addWidget(self.who)
+        row = QHBoxLayout()
+        row.addStretch(1)
+        self.password_edit = QLineEdit()
+        self.password_edit.setEchoMode(QLineEdit.EchoMode.Password)
+        self.password_edit.setPlaceholderText("Your password")
+        self.password_edit.setAccessibleName("Password")
+        self.password_edit.setFixedWidth(280)
+        self.unlock_button = QPushButton("&Unlock")
+        self.unlock_button.setObjectName("primary")
+        self.switch_button = QPushButton("&Switch user")
+        row.addWidget(self.password_edit)
+        row.addWidget(self.unlock_button)
+        row.addWidget(self.switch_button)
+        row.addStretch(1)
+        outer.addLayout(row)
+        self.message = QLabel()
+        self.message.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.message.setStyleSheet("color: #fca5a5;")
+        outer.addWidget(self.message)
+        outer.addStretch(3)
+        self.unlock_button.clicked.connect(self._unlock)
+        self.password_edit.returnPressed.connect(self._unlock)
+        self.switch_button.clicked.connect(self.switchUser.emit)
+
+    def prepare(self, who: str) -> None:
+        self.who.setText(f"Signed in as {who}. Type your password to continue.")
+        self.message.clear()
+        self.password_edit.clear()
+        self.password_edit.setFocus()
+
+    def _unlock(self) -> None:
+        password = self.password_edit.text()
+        self.password_edit.clear()
+        if password:
+            self.unlockRequested.emit(password)
+
+    def refused(self, text: str) -> None:
+        self.message.setText(text)
+        self.password_edit.setFocus()

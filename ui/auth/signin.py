@@ -1,0 +1,340 @@
+"""The sign-in window: password, then a code (or first-time authenticator set-up)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QFormLayout,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QPushButton,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from services.auth.signin import AuthService, Enrollment, PasswordAccepted, Session
+from ui.auth.qr import qr_pixmap
+from ui.tasks import TaskRunner, user_message
+
+
+def _card() -> tuple[QFrame, QVBoxLayout]:
+    card = QFrame()
+    card.setObjectName("card")
+    card.setStyleSheet(
+        "QFrame#card { background: white; border: 1px solid #e2e8f0; border-radius: 12px; }"
+    )
+    layout = QVBoxLayout(card)
+    layout.setContentsMargins(32, 28, 32, 28)
+    layout.setSpacing(12)
+    return card, layout
+
+
+def _title(text: str, sub: str = "") -> list[QLabel]:
+    title = QLabel(text)
+    title.setObjectName("pageTitle")
+    labels = [title]
+    if sub:
+        subtitle = QLabel(sub)
+        subtitle.setObjectName("pageSubtitle")
+        subtitle.setWordWrap(True)
+        labels.append(subtitle)
+    return labels
+
+
+class SignInWindow(QWidget):
+    """Emits `signedIn(Session)`. Every slow step (Argon2, the database) runs on the task runner."""
+
+    signedIn = Signal(object)
+
+    def __init__(
+        self,
+        auth: AuthService,
+        runner: TaskRunner,
+        *,
+        practice_id: str,
+        demo_hint: Callable[[], str] | None = None,
+    ) -> None:
+        super().__init__()
+        self.setObjectName("signInWindow")
+        self.setWindowTitle("Enamel — sign in")
+        self._auth = auth
+        self._run = runner
+        self._step: PasswordAccepted | None = None
+        self._enrollment: Enrollment | None = None
+        self._session: Session | None = None
+        self._demo_hint = demo_hint
+
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(40, 30, 40, 30)
+        brand = QLabel(
+            f"<span style='font-size:22pt; font-weight:700; color:#1d4ed8'>Enamel</span>"
+            f"<br><span style='color:#475569'>Practice {practice_id}</span>"
+        )
+        brand.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        outer.addWidget(brand)
+        self.pages = QStackedWidget()
+        self.pages.setMaximumWidth(560)
+        row = QHBoxLayout()
+        row.addStretch(1)
+        row.addWidget(self.pages, 3)
+        row.addStretch(1)
+        outer.addLayout(row, 1)
+        self.error = QLabel()
+        self.error.setObjectName("errorBanner")
+        self.error.setWordWrap(True)
+        self.error.hide()
+        outer.insertWidget(1, self.error, 0, Qt.AlignmentFlag.AlignHCenter)
+        self.error.setMaximumWidth(560)
+
+        self._build_password_page()
+        self._build_code_page()
+        self._build_enroll_page()
+        self._build_recovery_page()
+        self.resize(900, 640)
+        self.user_edit.setFocus()
+
+    # -- pages -------------------------------------------------------------------------
+
+    def _build_password_page(self) -> None:
+        card, layout = _card()
+        for label in _title("Sign in", "Use your own user name and password. Never share them."):
+            layout.addWidget(label)
+        form = QFormLayout()
+        form.setSpacing(10)
+        self.user_edit = QLineEdit()
+        self.user_edit.setAccessibleName("User name")
+        self.password_edit = QLineEdit()
+        self.password_edit.setEchoMode(QLineEdit.EchoMode.Password)
+        self.password_edit.setAccessibleName("Password")
+        user_label = QLabel("&User name")
+        user_label.setBuddy(self.user_edit)
+        password_label = QLabel("&Password")
+        password_label.setBuddy(self.password_edit)
+        form.addRow(user_label, self.user_edit)
+        form.addRow(password_label, self.password_edit)
+        layout.addLayout(form)
+        self.sign_in_button = QPushButton("Sign in")
+        self.sign_in_button.setObjectName("primary")
+        self.sign_in_button.setDefault(True)
+        layout.addWidget(self.sign_in_button)
+        self.hint = QLabel()
+        self.hint.setWordWrap(True)
+        self.hint.setObjectName("pageSubtitle")
+        self.hint.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        layout.addWidget(self.hint)
+        self._refresh_hint()
+        self.pages.addWidget(card)
+        self.sign_in_button.clicked.connect(self._submit_password)
+        self.password_edit.returnPressed.connect(self._submit_password)
+        self.user_edit.returnPressed.connect(self.password_edit.setFocus)
+
+    def _build_code_page(self) -> None:
+        card, layout = _card()
+        for label in _title(
+            "Enter your code",
+            "Type the 6-digit code from your authenticator app. If you do not have "
+            "your phone, type one of your recovery codes instead.",
+        ):
+            layout.addWidget(label)
+        self.code_edit = QLineEdit()
+        self.code_edit.setAccessibleName("Code")
+        self.code_edit.setPlaceholderText("123 456  or  abcde-fghjk")
+        self.code_edit.setMaxLength(16)
+        layout.addWidget(self.code_edit)
+        buttons = QHBoxLayout()
+        self.back_button = QPushButton("&Back")
+        self.verify_button = QPushButton("&Verify")
+        self.verify_button.setObjectName("primary")
+        buttons.addWidget(self.back_button)
+        buttons.addStretch(1)
+        buttons.addWidget(self.verify_button)
+        layout.addLayout(buttons)
+        layout.addStretch(1)
+        self.pages.addWidget(card)
+        self.verify_button.clicked.connect(self._submit_code)
+        self.code_edit.returnPressed.connect(self._submit_code)
+        self.back_button.clicked.connect(self.restart)
+
+    def _build_enroll_page(self) -> None:
+        card, layout = _card()
+        for label in _title(
+            "Set up your authenticator",
+            "Scan this code with an authenticator app (Microsoft Authenticator, "
+            "Google Authenticator, 1Password…), then type the 6-digit code it shows.",
+        ):
+            layout.addWidget(label)
+        row = QHBoxLayout()
+        self.qr_label = QLabel()
+        self.qr_label.setAccessibleName("QR code for the authenticator app")
+        self.qr_label.setFixedSize(220, 220)
+        self.qr_label.setScaledContents(True)
+        row.addWidget(self.qr_label)
+        side = QVBoxLayout()
+        side.addWidget(QLabel("Or type this key by hand:"))
+        self.secret_label = QLabel()
+        self.secret_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.secret_label.setStyleSheet("font-family: monospace; font-size: 11pt;")
+        self.secret_label.setWordWrap(True)
+        side.addWidget(self.secret_label)
+        side.addStretch(1)
+        row.addLayout(side, 1)
+        layout.addLayout(row)
+        self.enroll_code_edit = QLineEdit()
+        self.enroll_code_edit.setPlaceholderText("6-digit code")
+        self.enroll_code_edit.setAccessibleName("Code from the app")
+        layout.addWidget(self.enroll_code_edit)
+        self.confirm_button = QPushButton("&Confirm")
+        self.confirm_button.setObjectName("primary")
+        layout.addWidget(self.confirm_button, 0, Qt.AlignmentFlag.AlignRight)
+        self.pages.addWidget(card)
+        self.confirm_button.clicked.connect(self._submit_enrollment)
+        self.enroll_code_edit.returnPressed.connect(self._submit_enrollment)
+
+    def _build_recovery_page(self) -> None:
+        card, layout = _card()
+        for label in _title(
+            "Your recovery codes",
+            "Each code signs you in once if your phone is lost. Write them down and "
+            "keep them somewhere safe. They will not be shown again.",
+        ):
+            layout.addWidget(label)
+        self.codes_view = QPlainTextEdit()
+        self.codes_view.setReadOnly(True)
+        self.codes_view.setStyleSheet("font-family: monospace; font-size: 12pt;")
+        self.codes_view.setFixedHeight(190)
+        layout.addWidget(self.codes_view)
+        self.saved_box = QCheckBox("I have written these codes down")
+        layout.addWidget(self.saved_box)
+        self.continue_button = QPushButton("C&ontinue")
+        self.continue_button.setObjectName("primary")
+        self.continue_button.setEnabled(False)
+        layout.addWidget(self.continue_button, 0, Qt.AlignmentFlag.AlignRight)
+        self.pages.addWidget(card)
+        self.saved_box.toggled.connect(self.continue_button.setEnabled)
+        self.continue_button.clicked.connect(self._finish)
+
+    # -- flow ---------------------------------------------------------------------------
+
+    def _refresh_hint(self) -> None:
+        text = self._demo_hint() if self._demo_hint else ""
+        self.hint.setText(text)
+        self.hint.setVisible(bool(text))
+
+    def restart(self) -> None:
+        self._step = None
+        self._enrollment = None
+        self.password_edit.clear()
+        self.code_edit.clear()
+        self.enroll_code_edit.clear()
+        self.pages.setCurrentIndex(0)
+        self._refresh_hint()
+        self.password_edit.setFocus() if self.user_edit.text() else self.user_edit.setFocus()
+
+    def show_error(self, text: str) -> None:
+        self.error.setText(text)
+        self.error.setVisible(bool(text))
+
+    def _busy(self, busy: bool) -> None:
+        for w in (self.sign_in_button, self.verify_button, self.confirm_button):
+            w.setEnabled(not busy)
+        self.setCursor(Qt.CursorShape.BusyCursor if busy else Qt.CursorShape.ArrowCursor)
+        if busy:
+            self.sign_in_button.setText("Checking…")
+        else:
+            self.sign_in_button.setText("Sign in")
+
+    def _fail(self, error: Exception) -> None:
+        self._busy(False)
+        self.show_error(user_message(error))
+
+    def _submit_password(self) -> None:
+        login, password = self.user_edit.text(), self.password_edit.text()
+        if not login.strip() or not password:
+            self.show_error("Type your user name and password.")
+            return
+        self.show_error("")
+        self._busy(True)
+        self._run.run(
+            lambda: self._auth.check_password(login, password),
+            self._password_ok,
+            self._password_failed,
+        )
+
+    def _password_failed(self, error: Exception) -> None:
+        self.password_edit.clear()
+        self._fail(error)
+
+    def _password_ok(self, step: PasswordAccepted) -> None:
+        self._busy(False)
+        self._step = step
+        self.password_edit.clear()
+        if step.needs_enrollment:
+            self._run.run(
+                lambda: self._auth.begin_enrollment(step), self._show_enrollment, self._fail
+            )
+        else:
+            self.pages.setCurrentIndex(1)
+            self.code_edit.setFocus()
+
+    def _show_enrollment(self, enrollment: Enrollment) -> None:
+        self._enrollment = enrollment
+        self.qr_label.setPixmap(qr_pixmap(enrollment.uri))
+        secret = enrollment.secret
+        self.secret_label.setText(" ".join(secret[i : i + 4] for i in range(0, len(secret), 4)))
+        self.pages.setCurrentIndex(2)
+        self.enroll_code_edit.setFocus()
+
+    def _submit_code(self) -> None:
+        step = self._step
+        if step is None:
+            self.restart()
+            return
+        code = self.code_edit.text()
+        self.code_edit.clear()
+        self.show_error("")
+        self._busy(True)
+
+        def failed(error: Exception) -> None:
+            self._fail(error)
+            self.restart()
+
+        self._run.run(lambda: self._auth.check_code(step, code), self._signed_in, failed)
+
+    def _submit_enrollment(self) -> None:
+        step = self._step
+        if step is None:
+            self.restart()
+            return
+        code = self.enroll_code_edit.text()
+        self.enroll_code_edit.clear()
+        self.show_error("")
+        self._busy(True)
+        self._run.run(lambda: self._auth.confirm_enrollment(step, code), self._enrolled, self._fail)
+
+    def _enrolled(self, session: Session) -> None:
+        self._busy(False)
+        self._session = session
+        codes = self._enrollment.recovery_codes if self._enrollment else []
+        self.codes_view.setPlainText("\n".join(f"{i + 1:>2}.  {c}" for i, c in enumerate(codes)))
+        self.saved_box.setChecked(False)
+        self.pages.setCurrentIndex(3)
+
+    def _finish(self) -> None:
+        self.codes_view.clear()  # recovery codes leave the screen for good
+        if self._session is not None:
+            self._signed_in(self._session)
+
+    def _signed_in(self, session: Session) -> None:
+        self._busy(False)
+        self.show_error("")
+        self._step = None
+        self._session = None
+        self.pages.setCurrentIndex(0)
+        self.signedIn.emit(session)
