@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from services.audit import AuditTrail, PhiGateway, Pseudonymizer
 from services.auth.passwords import PRODUCTION, HashParams
+from services.auth.sessions import IDLE_LOCK_SETTING, idle_lock_minutes
 from services.auth.signin import AuthService
 from services.auth.users import UserAdmin
 from services.clock import Clock, SystemClock
@@ -35,11 +36,7 @@ class Services:
     @property
     def idle_lock_minutes(self) -> int:
         """The administrator's setting, never above the 15-minute ceiling."""
-        try:
-            value = int(self.installation.settings.get("idle_lock_minutes", "15") or 15)
-        except ValueError:
-            value = 15
-        return max(1, min(value, 15))
+        return idle_lock_minutes(self.installation.settings.get(IDLE_LOCK_SETTING))
 
     def close(self) -> None:
         self.installation.close()

@@ -70,6 +70,7 @@ class AccountDirectory(Protocol):
     def note_workstation_failure(self, now: datetime) -> None: ...
     def workstation_failures_since(self, since: datetime) -> int: ...
     def add_break_glass(self, row: dict[str, str]) -> None: ...
+    def unreviewed_break_glass(self) -> list[dict[str, str]]: ...
 
 
 class SqlAccountDirectory:
@@ -202,3 +203,12 @@ class SqlAccountDirectory:
                 "VALUES (:id, :user_id, :reason, :purposes, :started_at, :until)",
                 row,
             )
+
+    def unreviewed_break_glass(self) -> list[dict[str, str]]:
+        """Emergency-access grants the compliance officer has not reviewed yet (their alerts)."""
+        rows = self._db.connection().execute(
+            "SELECT id, user_id, reason, purposes, started_at, until FROM break_glass "
+            "WHERE reviewed_at IS NULL ORDER BY started_at"
+        )
+        keys = ("id", "user_id", "reason", "purposes", "started_at", "until")
+        return [dict(zip(keys, (str(v) for v in row), strict=True)) for row in rows]

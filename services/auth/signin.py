@@ -1,4 +1,4 @@
-"""Signing in (password, then a TOTP or recovery code), throttling, sessions, lock and break-glass."""
+"""Signing in: the password, then a TOTP or recovery code (or first-time enrollment); lock and unlock."""
 
 from __future__ import annotations
 
@@ -7,31 +7,27 @@ import threading
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
-from services.access import Actor, ActorType, Permission, Purpose, Role, require
-from services.access.policy import BREAK_GLASS_PURPOSES
+from services.access import Actor, ActorType, Role
 from services.audit import AuditEvent, AuditTrail, Outcome
-from services.auth import passwords, totp
+from services.auth import passwords, recovery_codes, throttle, totp
+from services.auth.breakglass import BreakGlass
+from services.auth.sessions import Session
+from services.auth.throttle import GENERIC, SignInFailed, SignInThrottled
 from services.clock import Clock
 from storage.accounts_repo import AccountDirectory, AccountRecord
-from storage.errors import EnamelError
 
-DELAY_AFTER = 5  # failures before delays start
-LOCK_AFTER = 10
-LOCK_MINUTES = 15
-WORKSTATION_LIMIT = 25  # failures in 15 minutes, whatever names were typed
+__all__ = [
+    "GENERIC",
+    "AuthService",
+    "Enrollment",
+    "PasswordAccepted",
+    "Session",
+    "SignInFailed",
+    "SignInThrottled",
+]
+
 PENDING_SECONDS = 300
-GENERIC = "The user name, password or code is not correct."
 _SIGNIN_ACTOR = Actor.system("signin")
-
-
-class SignInFailed(EnamelError):
-    exit_code = 1
-
-
-class SignInThrottled(SignInFailed):
-    def __init__(self, message: str, wait_seconds: float) -> None:
-        super().__init__(message)
-        self.wait_seconds = wait_seconds
 
 
 @dataclass(frozen=True)
@@ -49,20 +45,6 @@ class Enrollment:
     secret: str
     uri: str
     recovery_codes: list[str]
-
-
-@dataclass(frozen=True)
-class Session:
-    user_id: str
-    login: str
-    display_name: str
-    role: Role
-    actor: Actor
-    started_at: datetime
-    must_change_password: bool = False
-
-    def with_actor(self, actor: Actor) -> Session:
-        return replace(self, actor=actor)
 
 
 class AuthService:
@@ -83,6 +65,7 @@ class AuthService:
         self._ghosts: dict[str, tuple[int, datetime]] = {}  # failures of names that do not exist
         self._dummy: str | None = None  # made on first use: it costs a full hash
         self._lock = threading.Lock()
+        self._break_glass = BreakGlass(directory, trail, clock)
 
     # -- helpers -------------------------------------------------------------------
 
@@ -107,27 +90,8 @@ class AuthService:
         self, failures: int, last: datetime | None, locked_until: datetime | None
     ) -> None:
         now = self._clock.now()
-        if locked_until is not None and now < locked_until:
-            minutes = max(1, int((locked_until - now).total_seconds() // 60) + 1)
-            raise SignInThrottled(
-                f"Too many failed attempts: sign-in is locked for {minutes} more minute(s). "
-                "An office manager can unlock it sooner.",
-                (locked_until - now).total_seconds(),
-            )
-        if failures >= DELAY_AFTER and last is not None:
-            wait = 2 ** (failures - DELAY_AFTER)
-            ready = last + timedelta(seconds=wait)
-            if now < ready:
-                raise SignInThrottled(
-                    f"Too many failed attempts. Wait {int((ready - now).total_seconds()) + 1} "
-                    "seconds, then try again.",
-                    (ready - now).total_seconds(),
-                )
-        window = self.directory.workstation_failures_since(now - timedelta(minutes=15))
-        if window >= WORKSTATION_LIMIT:
-            raise SignInThrottled(
-                "Too many failed sign-ins on this computer. Wait a few minutes.", 60.0
-            )
+        recent = self.directory.workstation_failures_since(now - throttle.WORKSTATION_WINDOW)
+        throttle.check(now, failures, last, locked_until, recent)
 
     def _fail(self, record: AccountRecord | None, login: str) -> SignInFailed:
         now = self._clock.now()
@@ -141,8 +105,9 @@ class AuthService:
         changes: dict[str, object] = {"failures": failures, "last_failure_at": now}
         actor = self.actor_for(record)
         self._audit("sign_in", actor, Outcome.FAILURE)
-        if failures >= LOCK_AFTER:
-            changes["locked_until"] = now + timedelta(minutes=LOCK_MINUTES)
+        locked_until = throttle.lock_until(failures, now)
+        if locked_until is not None:
+            changes["locked_until"] = locked_until
             self._audit("account_locked", actor, Outcome.FAILURE)
         self.directory.update(record.user_id, **changes)
         return SignInFailed(GENERIC)
@@ -215,8 +180,8 @@ class AuthService:
             matched = totp.matching_step(secret, cleaned, self._clock.now())
             if matched is not None and self.directory.accept_totp_step(record.user_id, matched):
                 return self._start_session(record)
-        elif self.directory.use_recovery_code(
-            record.user_id, totp.recovery_code_hash(record.user_id, cleaned), self._clock.now()
+        elif recovery_codes.looks_like_code(cleaned) and self.directory.use_recovery_code(
+            record.user_id, recovery_codes.code_hash(record.user_id, cleaned), self._clock.now()
         ):
             self._audit("recovery_code_used", self.actor_for(record))
             return self._start_session(record)
@@ -230,9 +195,9 @@ class AuthService:
             raise SignInFailed("Start again with your password.")
         secret = self.directory.totp_secret(record.user_id) or totp.new_secret()
         self.directory.set_totp_secret(record.user_id, secret)
-        codes = totp.new_recovery_codes()
+        codes = recovery_codes.new_codes()
         self.directory.set_recovery_codes(
-            record.user_id, [totp.recovery_code_hash(record.user_id, c) for c in codes]
+            record.user_id, [recovery_codes.code_hash(record.user_id, c) for c in codes]
         )
         return Enrollment(
             secret, totp.provisioning_uri(secret, record.login, self._practice_id), codes
@@ -270,8 +235,9 @@ class AuthService:
         self._fail(record, record.login)
         return False
 
-    def end_session(self, session: Session) -> None:
-        self._audit("sign_out", session.actor)
+    def end_session(self, session: Session, reason: str = "sign_out") -> None:
+        """`reason` is "sign_out" or "switch_user"; either way the session is over."""
+        self._audit("sign_out", session.actor, flags=(reason,))
 
     def change_password(self, session: Session, old: str, new: str) -> Session:
         record = self.directory.by_id(session.user_id)
@@ -290,39 +256,4 @@ class AuthService:
         return replace(session, must_change_password=False)
 
     def break_glass(self, session: Session, reason: str, minutes: int = 60) -> Session:
-        require(session.actor, Permission.BREAK_GLASS)
-        if len(reason.strip()) < 10:
-            raise SignInFailed("Say why emergency access is needed (at least a short sentence).")
-        minutes = max(5, min(minutes, 240))
-        now = self._clock.now()
-        grant = f"bg_{secrets.token_hex(6)}"
-        extra = frozenset(BREAK_GLASS_PURPOSES)
-        self.directory.add_break_glass(
-            {
-                "id": grant,
-                "user_id": session.user_id,
-                "reason": reason.strip(),
-                "purposes": ",".join(sorted(p.value for p in extra)),
-                "started_at": now.isoformat(),
-                "until": (now + timedelta(minutes=minutes)).isoformat(),
-            }
-        )
-        actor = replace(
-            session.actor,
-            break_glass_purposes=extra,
-            break_glass_until=now + timedelta(minutes=minutes),
-            break_glass_id=grant,
-        )
-        self._trail.append(
-            AuditEvent(
-                action="break_glass_start",
-                actor=actor,
-                resource_type="session",
-                resource_id=grant,
-                flags=("break_glass",),
-            )
-        )
-        return session.with_actor(actor)
-
-    def purposes_under_break_glass(self) -> frozenset[Purpose]:
-        return frozenset(BREAK_GLASS_PURPOSES)
+        return self._break_glass.start(session, reason, minutes)

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import hashlib
 import hmac
-import secrets
 from datetime import datetime
 
 import pyotp
@@ -40,17 +38,3 @@ def matching_step(secret: str, code: str, now: datetime) -> int | None:
 
 def code_at(secret: str, now: datetime) -> str:
     return pyotp.TOTP(secret).at(now)
-
-
-def new_recovery_codes(count: int = 10) -> list[str]:
-    alphabet = "23456789abcdefghjkmnpqrstuvwxyz"
-    return [
-        "-".join("".join(secrets.choice(alphabet) for _ in range(5)) for _ in range(2))
-        for _ in range(count)
-    ]
-
-
-def recovery_code_hash(user_id: str, code: str) -> str:
-    # Recovery codes carry 50 bits of randomness: a keyed SHA-256 per user is enough.
-    normalised = code.strip().lower().replace(" ", "").replace("-", "")
-    return hashlib.sha256(f"{user_id}:{normalised}".encode()).hexdigest()

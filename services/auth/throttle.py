@@ -1,0 +1,69 @@
+"""Throttling failed sign-ins: growing delays after 5, a 15-minute lock after 10, per workstation too."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from storage.errors import EnamelError
+
+DELAY_AFTER = 5  # failures before delays start
+LOCK_AFTER = 10
+LOCK_MINUTES = 15
+MAX_DELAY_SECONDS = 300
+WORKSTATION_WINDOW = timedelta(minutes=15)
+WORKSTATION_LIMIT = 25  # failures in the window, whatever user names were typed
+GENERIC = "The user name, password or code is not correct."
+
+
+class SignInFailed(EnamelError):
+    exit_code = 1
+
+
+class SignInThrottled(SignInFailed):
+    """Raised before any password is checked; the message never says whether the name exists."""
+
+    def __init__(self, message: str, wait_seconds: float) -> None:
+        super().__init__(message)
+        self.wait_seconds = wait_seconds
+
+
+def delay_for(failures: int) -> float:
+    """Seconds to wait after the last failure: 1, 2, 4, 8 … from the fifth failure on."""
+    if failures < DELAY_AFTER:
+        return 0.0
+    return float(min(2 ** (failures - DELAY_AFTER), MAX_DELAY_SECONDS))
+
+
+def lock_until(failures: int, now: datetime) -> datetime | None:
+    return now + timedelta(minutes=LOCK_MINUTES) if failures >= LOCK_AFTER else None
+
+
+def check(
+    now: datetime,
+    failures: int,
+    last_failure: datetime | None,
+    locked_until: datetime | None,
+    workstation_failures: int,
+) -> None:
+    """Raise SignInThrottled when this attempt must wait; otherwise return."""
+    if locked_until is not None and now < locked_until:
+        left = (locked_until - now).total_seconds()
+        minutes = max(1, int(left // 60) + 1)
+        raise SignInThrottled(
+            f"Too many failed attempts: sign-in is locked for {minutes} more minute(s). "
+            "An office manager can unlock it sooner.",
+            left,
+        )
+    wait = delay_for(failures)
+    if wait and last_failure is not None:
+        ready = last_failure + timedelta(seconds=wait)
+        if now < ready:
+            left = (ready - now).total_seconds()
+            raise SignInThrottled(
+                f"Too many failed attempts. Wait {int(left) + 1} seconds, then try again.", left
+            )
+    if workstation_failures >= WORKSTATION_LIMIT:
+        raise SignInThrottled(
+            "Too many failed sign-ins on this computer. Wait a few minutes, then try again.",
+            60.0,
+        )
