@@ -6,10 +6,13 @@ import argparse
 import logging
 import sys
 from collections.abc import Sequence
+from dataclasses import dataclass
+from importlib import resources
+from typing import Any
 
 from app.logging_setup import configure_logging
 from app.paths import layout_for
-from services.clock import SystemClock
+from services.clock import Clock, SystemClock
 from services.installation import Installation, initialise, open_installation
 from storage.errors import DatabaseMissing, EnamelError
 from storage.keystore import DemoKeyStore, KeyringKeyStore, KeyStore
@@ -28,6 +31,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         action="store_true",
         help="run on a demo installation with the built-in Open Dental simulator (synthetic data)",
     )
+    parser.add_argument("--exit-when-ready", action="store_true", help=argparse.SUPPRESS)
     return parser.parse_args(argv)
 
 
@@ -45,32 +49,128 @@ def open_or_create(args: argparse.Namespace) -> tuple[Installation, KeyStore]:
         return result.installation, keystore
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    args = parse_args(argv)
-    from PySide6.QtWidgets import QApplication, QMessageBox
+@dataclass
+class Running:
+    """A started app: its shell (windows), services and the things to stop on exit."""
 
-    app = QApplication.instance() or QApplication(sys.argv[:1])
+    shell: Any
+    services: Any
+    runner: Any
+    sim: Any
+    pms: Any
+
+    def close(self) -> None:
+        self.runner.wait(5000)
+        if self.shell.idle is not None:
+            self.shell.idle.stop()
+        if self.sim is not None:
+            self.sim.stop()
+        if self.pms is not None:
+            self.pms.close()
+        self.services.close()
+
+
+def start(
+    args: argparse.Namespace, installation: Installation, clock: Clock | None = None
+) -> Running:
+    """Wire services, the PMS (the simulator for the demo) and the shell; show sign-in."""
+    from PySide6.QtWidgets import QMessageBox
+
+    from app import demo as demo_mode
+    from app.bootstrap import build_services
+    from app.desk import build_desk, make_window, pms_state
+    from app.pms_setup import pms_client
+    from services.auth.signin import Session
+    from services.pms.records import PmsError
+    from ui.main_window import MainWindow
+    from ui.shell import Shell
+    from ui.tasks import TaskRunner
+
+    services = build_services(installation, clock)
+    sim = None
+    if args.demo:
+        sim = demo_mode.start_simulator()
+        demo_mode.prepare(services, sim)
+    runner = TaskRunner()
+    pms = None
+    try:
+        pms = pms_client(installation)
+    except PmsError as exc:
+        if not getattr(args, "quiet", False):
+            QMessageBox.warning(None, "Practice-management system", exc.message)
+    desk = build_desk(services, pms) if pms is not None else None
+
+    def window_for(session: Session) -> MainWindow:
+        if desk is None:
+            return MainWindow(
+                practice_id=installation.practice_id,
+                user_label=session.display_name,
+                role_label=session.role.label,
+                pages=[],
+                demo=args.demo,
+            )
+        window = make_window(services, desk, session, runner, demo=args.demo)
+        if pms is not None:
+            client = pms
+            runner.run(
+                lambda: pms_state(client), lambda st: window.status.set_pms(*st), lambda _: None
+            )
+        return window
+
+    def sign_in_hint() -> str:
+        if args.demo:
+            return demo_mode.hint(services)
+        if not services.accounts.all():
+            return (
+                "No one can sign in yet. IT creates the first office manager with "
+                "'enamel-admin user add NAME --role office_manager --password-stdin'."
+            )
+        return ""
+
+    shell = Shell(
+        services.auth,
+        runner,
+        services.clock,
+        practice_id=installation.practice_id,
+        make_window=window_for,
+        idle_minutes=lambda: services.idle_lock_minutes,
+        demo_hint=sign_in_hint,
+    )
+    shell.show()
+    log.info("app.started", extra={"workstation_id": installation.workstation_id})
+    return Running(shell, services, runner, sim, pms)
+
+
+def make_qapp() -> Any:
+    from PySide6.QtWidgets import QApplication
+
+    existing = QApplication.instance()
+    app = existing if isinstance(existing, QApplication) else QApplication(sys.argv[:1])
     app.setApplicationName("Enamel")
     app.setOrganizationName("Enamel")
+    app.setStyleSheet(
+        resources.files("resources").joinpath("style.qss").read_text(encoding="utf-8")
+    )
+    return app
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(argv)
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QMessageBox
+
+    app = make_qapp()
     try:
         installation, _ = open_or_create(args)
     except EnamelError as exc:
         log.error("app.start_failed", extra={"error_class": type(exc).__name__})
         QMessageBox.critical(None, "Enamel cannot start", exc.message)
         return exc.exit_code
-    from ui.main_window import MainWindow
-
-    window = MainWindow(
-        practice_id=installation.practice_id,
-        user_label="(not signed in)",
-        role_label="",
-        pages=[],
-        demo=args.demo,
-    )
-    window.show()
-    log.info("app.started", extra={"workstation_id": installation.workstation_id})
+    running = start(args, installation)
+    if args.exit_when_ready:
+        QTimer.singleShot(0, lambda: (print("ready", flush=True), app.quit()))
     code = app.exec()
-    installation.close()
+    running.close()
     return int(code)
 
 

@@ -13,9 +13,13 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QMainWindow,
+    QPushButton,
     QStackedWidget,
+    QVBoxLayout,
     QWidget,
 )
+
+from ui.auth.lock import LockScreen
 
 
 @dataclass(frozen=True)
@@ -61,6 +65,8 @@ class MainWindow(QMainWindow):
     """The desk. Pages are built lazily, so a role never even constructs a screen it may not use."""
 
     pageChanged = Signal(str)
+    lockRequested = Signal()
+    switchUserRequested = Signal()
 
     def __init__(
         self,
@@ -86,9 +92,32 @@ class MainWindow(QMainWindow):
         self.rail.setAccessibleName("Screens")
         self.rail.setFixedWidth(200)
         self.stack = QStackedWidget()
-        layout.addWidget(self.rail)
+        side = QWidget()
+        side.setObjectName("railColumn")
+        side.setStyleSheet("QWidget#railColumn { background: #0f172a; }")
+        side_layout = QVBoxLayout(side)
+        side_layout.setContentsMargins(0, 0, 0, 10)
+        side_layout.addWidget(self.rail, 1)
+        self.lock_button = QPushButton("Lock screen  (Ctrl+L)")
+        self.switch_button = QPushButton("Switch user")
+        for button in (self.lock_button, self.switch_button):
+            button.setStyleSheet(
+                "QPushButton { background: #1e293b; color: #e2e8f0; border: 1px solid #334155; margin: 2px 10px; }"
+                "QPushButton:hover { background: #334155; }"
+            )
+            side_layout.addWidget(button)
+        self.lock_button.clicked.connect(self.lockRequested.emit)
+        self.switch_button.clicked.connect(self.switchUserRequested.emit)
+        QShortcut(QKeySequence("Ctrl+L"), self, self.lockRequested.emit)
+        layout.addWidget(side)
         layout.addWidget(self.stack, 1)
-        self.setCentralWidget(body)
+        # The desk and the lock screen share one stack: locking swaps the whole desk out.
+        self.desk = body
+        self.root = QStackedWidget()
+        self.root.addWidget(body)
+        self.lock_screen = LockScreen()
+        self.root.addWidget(self.lock_screen)
+        self.setCentralWidget(self.root)
 
         for index, spec in enumerate(pages):
             item = QListWidgetItem(spec.title)
@@ -113,6 +142,20 @@ class MainWindow(QMainWindow):
             self.stack.addWidget(empty)
             self.stack.setCurrentWidget(empty)
         self.resize(1366, 768)
+
+    def lock(self, who: str) -> None:
+        """Hide every PHI view at once and show the lock screen."""
+        self.root.setCurrentWidget(self.lock_screen)
+        self.desk.hide()
+        self.rail.clearFocus()
+        self.lock_screen.prepare(who)
+
+    def unlock(self) -> None:
+        self.root.setCurrentWidget(self.desk)
+        self.desk.show()
+
+    def is_locked(self) -> bool:
+        return self.root.currentWidget() is self.lock_screen
 
     def page_keys(self) -> list[str]:
         return [spec.key for spec in self._specs]

@@ -294,6 +294,11 @@ class OpenDentalClient:
         records = self._all_pages("/patients/Simple", params, "patients")
         return [self._contact(r, wanted) for r in records]
 
+    def patient_contact(self, purpose: Purpose, pat_num: int) -> PatientContact:
+        return self._contacts({pat_num}, fields_for(purpose) | {Field.PATIENT_ID}).get(
+            pat_num
+        ) or PatientContact(pat_num)
+
     def providers(self) -> list[Provider]:
         return [
             Provider(

@@ -5,8 +5,11 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from enum import StrEnum
+
+from services.access import Actor, Purpose
+from services.workflows.context import DeskContext, touched_appointments
 
 
 @dataclass(frozen=True)
@@ -126,3 +129,32 @@ def find_conflicts(
                 )
     conflicts.sort(key=lambda c: (c.start, c.kind.value, c.apt_nums))
     return conflicts
+
+
+class ConflictService:
+    """Finds conflicts in a date range through the gateway, with no patient data at all."""
+
+    def __init__(self, ctx: DeskContext) -> None:
+        self._ctx = ctx
+
+    def find(
+        self,
+        actor: Actor,
+        start: date,
+        end: date,
+        office_hours: Mapping[int, tuple[time, time] | None] | None = None,
+    ) -> list[Conflict]:
+        appointments = self._ctx.gateway.read(
+            actor,
+            Purpose.APPOINTMENT_CONFLICTS,
+            "conflict_scan",
+            lambda: self._ctx.pms.appointments(Purpose.APPOINTMENT_CONFLICTS, start, end),
+            touched_appointments,
+            resource_type="appointment",
+        )
+        bookings = [
+            Booking(a.apt_num, a.start, a.minutes, a.prov_num, a.op_num, a.appointment_type or "")
+            for a in appointments
+            if a.status.value in ("Scheduled", "Complete")
+        ]
+        return find_conflicts(bookings, office_hours)

@@ -1,0 +1,24 @@
+"""What every workflow service is built on: the PHI gateway, the PMS, the desk tables, a clock."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from services.audit import PhiGateway, RecordKind, Touched
+from services.clock import Clock
+from services.pms.protocol import PmsClient
+from services.pms.records import Appointment
+from storage.desk_repo import DeskRepository
+
+
+@dataclass
+class DeskContext:
+    gateway: PhiGateway
+    pms: PmsClient
+    repo: DeskRepository
+    clock: Clock
+
+
+def touched_appointments(appointments: Iterable[Appointment]) -> list[Touched]:
+    return [Touched(RecordKind.APPOINTMENT, a.apt_num, a.pat_num or None) for a in appointments]

@@ -1,0 +1,134 @@
+"""Waitlist: the PMS's ASAP list and Enamel's own, matched against open slots."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from services.access import Actor, Purpose, require_read
+from services.audit import RecordKind, Touched
+from services.pms.records import OpenSlot
+from services.workflows.context import DeskContext
+from services.workflows.waitlist_match import Offer, Slot, Wish, match
+
+PURPOSE = Purpose.WAITLIST
+
+
+@dataclass(frozen=True)
+class WaitlistEntry:
+    wish: Wish
+    patient_name: str
+    source: str  # "ASAP list (PMS)" or "Enamel waitlist"
+
+
+def _t(text: str) -> time | None:
+    return time.fromisoformat(text) if text else None
+
+
+class WaitlistService:
+    def __init__(self, ctx: DeskContext) -> None:
+        self._ctx = ctx
+
+    def entries(self, actor: Actor) -> list[WaitlistEntry]:
+        def fetch() -> list[WaitlistEntry]:
+            found: list[WaitlistEntry] = []
+            for a in self._ctx.pms.asap_list(PURPOSE):
+                found.append(
+                    WaitlistEntry(
+                        Wish(
+                            f"asap_{a.apt_num}",
+                            a.pat_num,
+                            a.appointment_type or "",
+                            a.minutes,
+                            prov_num=a.prov_num,
+                            added_at=a.start,
+                        ),
+                        a.patient_name or "",
+                        "ASAP list (PMS)",
+                    )
+                )
+            own = self._ctx.repo.open_wishes()
+            names = {}
+            if own:
+                for p in {int(w["pat_num"]) for w in own}:
+                    names[p] = (
+                        self._ctx.pms.patient_contact(PURPOSE, p).name or "(name not available)"
+                    )
+            for w in own:
+                days = frozenset(int(d) for d in str(w["preferred_days"]).split(",") if d)
+                found.append(
+                    WaitlistEntry(
+                        Wish(
+                            f"wl_{w['id']}",
+                            int(w["pat_num"]),
+                            str(w["procedure_type"]),
+                            int(w["length_minutes"]),
+                            days,
+                            _t(str(w["preferred_from"])),
+                            _t(str(w["preferred_to"])),
+                            int(w["prov_num"]) if w["prov_num"] else None,
+                            datetime.fromisoformat(str(w["added_at"])),
+                        ),
+                        names[int(w["pat_num"])],
+                        "Enamel waitlist",
+                    )
+                )
+            return found
+
+        return self._ctx.gateway.read(
+            actor,
+            PURPOSE,
+            "waitlist_view",
+            fetch,
+            lambda es: [Touched(RecordKind.WAITLIST, e.wish.key, e.wish.pat_num) for e in es],
+            resource_type="waitlist",
+        )
+
+    def add(
+        self,
+        actor: Actor,
+        pat_num: int,
+        procedure_type: str,
+        length_minutes: int,
+        preferred_days: frozenset[int] = frozenset(),
+        preferred_from: time | None = None,
+        preferred_to: time | None = None,
+        prov_num: int | None = None,
+    ) -> int:
+        require_read(actor, PURPOSE, self._ctx.clock.now())
+        wish_id = self._ctx.repo.add_wish(
+            {
+                "pat_num": pat_num,
+                "procedure_type": procedure_type,
+                "length_minutes": length_minutes,
+                "preferred_days": ",".join(str(d) for d in sorted(preferred_days)),
+                "preferred_from": preferred_from.isoformat() if preferred_from else "",
+                "preferred_to": preferred_to.isoformat() if preferred_to else "",
+                "prov_num": prov_num,
+                "added_by": actor.actor_id,
+                "added_at": self._ctx.clock.now().isoformat(),
+            }
+        )
+        self._ctx.gateway.record(
+            actor,
+            "waitlist_add",
+            purpose=PURPOSE,
+            resource_type="waitlist",
+            kind=RecordKind.WAITLIST,
+            record_number=f"wl_{wish_id}",
+            patient_number=pat_num,
+        )
+        return wish_id
+
+    def offers(
+        self, actor: Actor, entries: list[WaitlistEntry], start: date, days: int = 7
+    ) -> list[Offer]:
+        """Open slots in the coming days, each with the waiting patients it would suit."""
+        require_read(actor, PURPOSE, self._ctx.clock.now())
+        shortest = min((e.wish.length_minutes for e in entries), default=30)
+        slots: list[OpenSlot] = self._ctx.pms.open_slots(
+            start, start + timedelta(days=days), shortest
+        )
+        return match(
+            [e.wish for e in entries], [Slot(s.start, s.end, s.prov_num, s.op_num) for s in slots]
+        )

@@ -1,0 +1,1 @@
+"""The workflow screens: no-shows, insurance, recall, conflicts, waitlist, patient look-up."""

@@ -1,0 +1,359 @@
+"""The workflow screens, each a WorklistPage over one workflow service."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, timedelta
+from pathlib import Path
+
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QInputDialog,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from services.access import Actor
+from services.pms.records import OpenSlot
+from services.workflows.conflicts import ConflictService
+from services.workflows.insurance import InsuranceService, VerificationItem
+from services.workflows.lookup import LookupService
+from services.workflows.noshow import NoShow, NoShowService
+from services.workflows.recall import RecallItem, RecallService
+from services.workflows.waitlist import WaitlistService
+from services.workflows.waitlist_match import Offer
+from ui.schedule.page import Runner
+from ui.tasks import user_message
+from ui.workflows.worklist import Action, Column, WorklistPage
+
+Names = Callable[[], tuple[dict[int, str], dict[int, str]]]  # provider and operatory names
+
+
+def _when(value: object) -> str:
+    return f"{value:%a %d %b %H:%M}" if value else ""
+
+
+class SlotPicker(QDialog):
+    """Choose one open slot; Enter books it."""
+
+    def __init__(
+        self, slots: list[OpenSlot], names: tuple[dict[int, str], dict[int, str]], parent: QWidget
+    ) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Choose a new time")
+        self.resize(520, 420)
+        layout = QVBoxLayout(self)
+        layout.addWidget(QLabel("Open times that fit this appointment:"))
+        self.list = QListWidget()
+        providers, operatories = names
+        for slot in slots[:200]:
+            item = QListWidgetItem(
+                f"{slot.start:%a %d %b  %H:%M}–{slot.end:%H:%M}   "
+                f"{providers.get(slot.prov_num, slot.prov_num)} · "
+                f"{operatories.get(slot.op_num, slot.op_num)}"
+            )
+            item.setData(256, slot)
+            self.list.addItem(item)
+        if slots:
+            self.list.setCurrentRow(0)
+        layout.addWidget(self.list, 1)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
+        ok = buttons.button(QDialogButtonBox.StandardButton.Ok)
+        ok.setText("&Book this time")
+        ok.setEnabled(bool(slots))
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        self.list.itemDoubleClicked.connect(lambda _: self.accept())
+        layout.addWidget(buttons)
+
+    def chosen(self) -> OpenSlot | None:
+        item = self.list.currentItem()
+        if item is None:
+            return None
+        slot: OpenSlot = item.data(256)
+        return slot
+
+
+def noshow_page(
+    service: NoShowService, actor: Callable[[], Actor], runner: Runner, names: Names
+) -> WorklistPage:
+    page: WorklistPage
+
+    def find_time(row: NoShow) -> None:
+        page.status.setText("Finding open times…")
+
+        def chosen(slots: list[OpenSlot]) -> None:
+            dialog = SlotPicker(slots, names(), page)
+            if dialog.exec() != QDialog.DialogCode.Accepted or dialog.chosen() is None:
+                page.status.setText("")
+                return
+            slot = dialog.chosen()
+            assert slot is not None
+
+            def done(_: object) -> None:
+                page.reload(
+                    f"Rescheduled to {slot.start:%a %d %b %H:%M}. The PMS has the new time."
+                )
+
+            runner(
+                lambda: service.reschedule(
+                    actor(), row.appointment, slot.start, slot.op_num, slot.prov_num
+                ),
+                done,
+                lambda e: page.show_message(user_message(e), error=True),
+            )
+
+        runner(
+            lambda: service.slots(actor(), row.appointment),
+            chosen,
+            lambda e: page.show_message(user_message(e), error=True),
+        )
+
+    def outcome(kind: str) -> Callable[[NoShow], None]:
+        return lambda row: runner(
+            lambda: service.record_outcome(actor(), row.appointment, kind),
+            lambda _: page.reload(),
+            lambda e: page.show_message(user_message(e), error=True),
+        )
+
+    page = WorklistPage(
+        "No-shows",
+        "Appointments broken in the last 7 days. Call the patient, then find a new time.",
+        [
+            Column("Was booked", lambda r: _when(r.appointment.start)),
+            Column("Patient", lambda r: r.appointment.patient_name),
+            Column("Phone", lambda r: r.appointment.phone),
+            Column("Email", lambda r: r.appointment.email),
+            Column("Appointment", lambda r: r.appointment.appointment_type),
+            Column("Length", lambda r: f"{r.appointment.minutes} min"),
+            Column("Follow-up", lambda r: r.outcome.replace("_", " ") or "—"),
+        ],
+        lambda: service.recent(actor()),
+        runner,
+        [
+            Action("&Find a new time…", find_time, primary=True),
+            Action("&Left message", outcome("left_message")),
+            Action("&Declined", outcome("declined")),
+        ],
+        empty_text="No no-shows in the last 7 days.",
+    )
+    return page
+
+
+def insurance_page(
+    service: InsuranceService, actor: Callable[[], Actor], runner: Runner
+) -> WorklistPage:
+    page: WorklistPage
+
+    def mark(status: str, ask: bool = False) -> Callable[[VerificationItem], None]:
+        def run(item: VerificationItem) -> None:
+            note = ""
+            if ask:
+                note, ok = QInputDialog.getText(
+                    page, "Problem with insurance", "What is the problem?"
+                )
+                if not ok:
+                    return
+            runner(
+                lambda: service.set_status(actor(), item, status, note),
+                lambda _: page.reload(),
+                lambda e: page.show_message(user_message(e), error=True),
+            )
+
+        return run
+
+    page = WorklistPage(
+        "Insurance verification",
+        "Appointments of the next three days and the insurance to check before the visit.",
+        [
+            Column("Appointment", lambda r: _when(r.appointment.start)),
+            Column("Patient", lambda r: r.appointment.patient_name),
+            Column("Birth date", lambda r: r.insurance.birthdate if r.insurance else ""),
+            Column(
+                "Carrier", lambda r: r.insurance.carrier if r.insurance else "No insurance on file"
+            ),
+            Column("Subscriber ID", lambda r: r.insurance.subscriber_id if r.insurance else ""),
+            Column("Group", lambda r: r.insurance.group_number if r.insurance else ""),
+            Column("Status", lambda r: r.status),
+            Column("Note", lambda r: r.note),
+        ],
+        lambda: service.worklist(actor()),
+        runner,
+        [
+            Action("Mark &verified", mark("verified"), primary=True),
+            Action("Mark &problem…", mark("problem", True)),
+            Action("Mark &unverified", mark("unverified")),
+        ],
+        empty_text="No appointments to verify.",
+    )
+    return page
+
+
+def recall_page(
+    service: RecallService,
+    actor: Callable[[], Actor],
+    runner: Runner,
+    save_path: Callable[[QWidget], Path | None] | None = None,
+) -> WorklistPage:
+    export = QPushButton("E&xport call list…")
+    page: WorklistPage
+
+    def mark(outcome: str) -> Callable[[RecallItem], None]:
+        return lambda item: runner(
+            lambda: service.mark(actor(), item, outcome),
+            lambda _: page.reload(),
+            lambda e: page.show_message(user_message(e), error=True),
+        )
+
+    def ask_path(parent: QWidget) -> Path | None:
+        name, _ = QFileDialog.getSaveFileName(
+            parent, "Save the call list", "recall-calls.csv", "CSV (*.csv)"
+        )
+        return Path(name) if name else None
+
+    def do_export() -> None:
+        path = (save_path or ask_path)(page)
+        if path is None:
+            return
+        rows = list(page.model.rows)
+        runner(
+            lambda: service.export_call_list(actor(), rows, path),
+            lambda n: page.show_message(
+                f"Saved {n} patients to {path.name}. The export is in the audit trail."
+            ),
+            lambda e: page.show_message(user_message(e), error=True),
+        )
+
+    export.clicked.connect(do_export)
+    page = WorklistPage(
+        "Recall",
+        "Patients overdue for their recall visit, most overdue first.",
+        [
+            Column("Patient", lambda r: r.recall.patient_name),
+            Column("Phone", lambda r: r.recall.phone),
+            Column("Recall", lambda r: r.recall.recall_type),
+            Column("Due", lambda r: r.recall.due),
+            Column("Days overdue", lambda r: r.days_overdue),
+            Column("Last visit", lambda r: r.recall.last_visit),
+            Column("Last call", lambda r: r.last_outcome.replace("_", " ") or "—"),
+        ],
+        lambda: service.overdue(actor()),
+        runner,
+        [
+            Action("&Contacted", mark("contacted"), primary=True),
+            Action("&Left message", mark("left_message")),
+            Action("&Scheduled", mark("scheduled")),
+            Action("&No answer", mark("no_answer")),
+        ],
+        toolbar=[export],
+        empty_text="No overdue recalls.",
+    )
+    return page
+
+
+def conflicts_page(
+    service: ConflictService,
+    actor: Callable[[], Actor],
+    runner: Runner,
+    names: Names,
+    today: Callable[[], date],
+) -> WorklistPage:
+    def load() -> list[tuple[str, str, str]]:
+        start = today()
+        found = service.find(actor(), start, start + timedelta(days=14))
+        providers, operatories = names()
+        return [
+            (
+                _when(c.start),
+                c.kind.value.replace("_", " ").capitalize(),
+                c.describe(providers, operatories),
+            )
+            for c in found
+        ]
+
+    return WorklistPage(
+        "Conflicts",
+        "Double-booked providers and operatories in the next two weeks. "
+        "This screen shows no patient information.",
+        [
+            Column("When", lambda r: r[0]),
+            Column("Problem", lambda r: r[1]),
+            Column("Details", lambda r: r[2]),
+        ],
+        load,
+        runner,
+        empty_text="No conflicts in the next two weeks.",
+    )
+
+
+def waitlist_page(
+    service: WaitlistService,
+    actor: Callable[[], Actor],
+    runner: Runner,
+    names: Names,
+    today: Callable[[], date],
+) -> WorklistPage:
+    patient_names: dict[str, str] = {}
+
+    def load_with_names() -> list[Offer]:
+        entries = service.entries(actor())
+        patient_names.clear()
+        patient_names.update({e.wish.key: e.patient_name for e in entries})
+        return service.offers(actor(), entries, today() + timedelta(days=1))
+
+    return WorklistPage(
+        "Waitlist",
+        "Open times in the coming week and the waiting patients each would suit, longest waiting first.",
+        [
+            Column("Open time", lambda o: f"{o.start:%a %d %b %H:%M}"),
+            Column(
+                "Where",
+                lambda o: (
+                    f"{names()[0].get(o.slot.prov_num, o.slot.prov_num)} · "
+                    f"{names()[1].get(o.slot.op_num, o.slot.op_num)}"
+                ),
+            ),
+            Column("Patient", lambda o: patient_names.get(o.wish.key, "")),
+            Column("Procedure", lambda o: o.wish.procedure_type),
+            Column("Length", lambda o: f"{o.wish.length_minutes} min"),
+            Column("List", lambda o: "ASAP (PMS)" if o.wish.key.startswith("asap_") else "Enamel"),
+        ],
+        load_with_names,
+        runner,
+        empty_text="No open time suits anyone waiting.",
+    )
+
+
+def lookup_page(service: LookupService, actor: Callable[[], Actor], runner: Runner) -> WorklistPage:
+    box = QLineEdit()
+    box.setPlaceholderText("Last name (or 'Last, First'), birth date YYYY-MM-DD, or phone")
+    box.setAccessibleName("Search for a patient")
+    box.setMinimumWidth(380)
+    search = QPushButton("&Search")
+    search.setObjectName("primary")
+    page = WorklistPage(
+        "Patients",
+        "Find a patient by name, birth date or phone. Only contact details are shown.",
+        [
+            Column("Name", lambda p: p.name),
+            Column("Birth date", lambda p: p.birthdate),
+            Column("Phone", lambda p: p.phone),
+            Column("Email", lambda p: p.email),
+        ],
+        lambda: service.find(actor(), box.text()),
+        runner,
+        toolbar=[box, search],
+        empty_text="Type a name, birth date or phone and press Enter.",
+    )
+    box.returnPressed.connect(page.reload)
+    search.clicked.connect(page.reload)
+    return page
