@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
+
+log = logging.getLogger("ui.tasks")
 
 
 class _Relay(QObject):
@@ -57,6 +60,34 @@ class TaskRunner:
 
     def wait(self, msecs: int = 30_000) -> bool:
         return self._pool.waitForDone(msecs)
+
+
+_default: TaskRunner | None = None
+
+
+def default_runner() -> TaskRunner:
+    """The application's shared runner (the global thread pool)."""
+    global _default
+    if _default is None:
+        _default = TaskRunner()
+    return _default
+
+
+def run_task(
+    fn: Callable[[], Any],
+    on_success: Callable[[Any], None],
+    on_error: Callable[[Exception], None] | None = None,
+) -> None:
+    """Run `fn` off the UI thread; `on_success(result)` or `on_error(exc)` runs on the UI thread.
+
+    Without `on_error` the failure is logged by class only (never its message, which might
+    hold PHI) and otherwise dropped: pass one wherever the person should see what went wrong.
+    """
+
+    def dropped(error: Exception) -> None:
+        log.warning("ui.task_failed", extra={"error_class": type(error).__name__})
+
+    default_runner().run(fn, on_success, on_error or dropped)
 
 
 def user_message(error: Exception) -> str:

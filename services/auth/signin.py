@@ -255,5 +255,23 @@ class AuthService:
         self._audit("password_changed", session.actor)
         return replace(session, must_change_password=False)
 
+    def set_required_password(self, session: Session, new: str) -> Session:
+        """After an administrator's reset: the person proved the temporary password and a code
+        moments ago, so the new one is all that is asked."""
+        record = self.directory.by_id(session.user_id)
+        if record is None or not record.must_change_password:
+            raise SignInFailed("Use Change password and type your current password.")
+        passwords.check_new_password(new, record.login)
+        if passwords.verify_password(record.password_hash, new):
+            raise passwords.WeakPassword("Choose a password different from the temporary one.")
+        self.directory.update(
+            record.user_id,
+            password_hash=passwords.hash_password(new, self._params),
+            password_changed_at=self._clock.now(),
+            must_change_password=0,
+        )
+        self._audit("password_changed", session.actor, flags=("after_reset",))
+        return replace(session, must_change_password=False)
+
     def break_glass(self, session: Session, reason: str, minutes: int = 60) -> Session:
         return self._break_glass.start(session, reason, minutes)

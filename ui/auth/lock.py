@@ -12,6 +12,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QMainWindow,
     QPushButton,
     QVBoxLayout,
     QWidget,
@@ -70,6 +71,10 @@ class IdleLock(QObject):
         self._last = clock.monotonic()
         self._is_locked = False
         self._extra: list[QWidget] = []
+        self._window: QMainWindow | None = None
+        self._who = ""
+        self.overlay: LockScreen | None = None
+        self._hidden: list[QWidget] = []
         self._timer = QTimer(self)
         self._timer.setInterval(tick_ms)
         self._timer.timeout.connect(self.tick)
@@ -90,9 +95,23 @@ class IdleLock(QObject):
         """A PHI widget outside the main window (a dialog) that must hide on lock too."""
         self._extra.append(widget)
 
+    def attach(self, window: QMainWindow, who: str) -> LockScreen:
+        """Guard any main window: on lock every direct child (central widget, menu, tool and
+        status bars, docks) is hidden and a lock screen covers the window. Connect the returned
+        screen's `unlockRequested(password)` and `switchUser()`; call `unlocked()` after a good
+        password and `overlay.refused(text)` after a bad one."""
+        self._window = window
+        self._who = who
+        self.overlay = LockScreen(window)
+        self.overlay.hide()
+        return self.overlay
+
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if event.type() in INPUT_EVENTS and not self._is_locked:
+        kind = event.type()
+        if kind in INPUT_EVENTS and not self._is_locked:
             self._last = self._clock.monotonic()
+        elif kind == QEvent.Type.Resize and watched is self._window and self.overlay is not None:
+            self.overlay.setGeometry(self._window.rect())
         return False
 
     def tick(self) -> None:
@@ -105,13 +124,37 @@ class IdleLock(QObject):
         self._is_locked = True
         for widget in self._extra:
             widget.hide()
+        self._cover_window()
         self._clipboard.clear_ours()
         self._on_lock()
         self.locked.emit()
 
+    def _cover_window(self) -> None:
+        window, overlay = self._window, self.overlay
+        if window is None or overlay is None:
+            return
+        self._hidden = [
+            child
+            for child in window.findChildren(
+                QWidget, options=Qt.FindChildOption.FindDirectChildrenOnly
+            )
+            if child is not overlay and child.isVisible()
+        ]
+        for child in self._hidden:
+            child.hide()
+        overlay.setGeometry(window.rect())
+        overlay.show()
+        overlay.raise_()
+        overlay.prepare(self._who)
+
     def unlocked(self) -> None:
         self._is_locked = False
         self._last = self._clock.monotonic()
+        if self.overlay is not None and self.overlay.isVisible():
+            for child in self._hidden:
+                child.show()
+            self._hidden = []
+            self.overlay.hide()
 
     def stop(self) -> None:
         self._timer.stop()
@@ -126,9 +169,10 @@ class LockScreen(QWidget):
     unlockRequested = Signal(str)
     switchUser = Signal()
 
-    def __init__(self) -> None:
-        super().__init__()
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
         self.setObjectName("lockScreen")
+        self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
         self.setStyleSheet("QWidget#lockScreen { background: #0f172a; } QLabel { color: #e2e8f0; }")
         outer = QVBoxLayout(self)
         outer.addStretch(2)
@@ -174,6 +218,13 @@ class LockScreen(QWidget):
         if password:
             self.unlockRequested.emit(password)
 
+    def set_busy(self, busy: bool) -> None:
+        """While the password is checked (Argon2 takes a moment) the buttons wait."""
+        self.unlock_button.setEnabled(not busy)
+        self.password_edit.setEnabled(not busy)
+        self.unlock_button.setText("Checking…" if busy else "&Unlock")
+
     def refused(self, text: str) -> None:
+        self.set_busy(False)
         self.message.setText(text)
         self.password_edit.setFocus()

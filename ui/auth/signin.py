@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QCheckBox,
     QFormLayout,
@@ -19,6 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from services.auth.passwords import MIN_LENGTH
 from services.auth.signin import AuthService, Enrollment, PasswordAccepted, Session
 from ui.auth.qr import qr_pixmap
 from ui.tasks import TaskRunner, user_message
@@ -97,7 +99,16 @@ class SignInWindow(QWidget):
         self._build_code_page()
         self._build_enroll_page()
         self._build_recovery_page()
-        self.resize(900, 640)
+        self._build_new_password_page()
+        self._build_first_run_page()
+        escape = QShortcut(QKeySequence(Qt.Key.Key_Escape), self)
+        escape.activated.connect(self._escape)
+        if demo_hint is not None:  # the demo's code changes every 30 s
+            self._hint_timer = QTimer(self)
+            self._hint_timer.setInterval(2000)
+            self._hint_timer.timeout.connect(self._refresh_hint)
+            self._hint_timer.start()
+        self.resize(900, 680)
         self.user_edit.setFocus()
 
     # -- pages -------------------------------------------------------------------------
@@ -220,7 +231,88 @@ class SignInWindow(QWidget):
         self.saved_box.toggled.connect(self.continue_button.setEnabled)
         self.continue_button.clicked.connect(self._finish)
 
+    def _build_new_password_page(self) -> None:
+        card, layout = _card()
+        for label in _title(
+            "Choose a new password",
+            "Your password was reset by an administrator. Choose your own before you continue: "
+            f"at least {MIN_LENGTH} characters. A short sentence you will remember works well.",
+        ):
+            layout.addWidget(label)
+        form = QFormLayout()
+        form.setSpacing(10)
+        self.new_password_edit = QLineEdit()
+        self.new_password_edit.setEchoMode(QLineEdit.EchoMode.Password)
+        self.new_password_edit.setAccessibleName("New password")
+        self.repeat_password_edit = QLineEdit()
+        self.repeat_password_edit.setEchoMode(QLineEdit.EchoMode.Password)
+        self.repeat_password_edit.setAccessibleName("Repeat the new password")
+        new_label = QLabel("&New password")
+        new_label.setBuddy(self.new_password_edit)
+        repeat_label = QLabel("&Repeat it")
+        repeat_label.setBuddy(self.repeat_password_edit)
+        form.addRow(new_label, self.new_password_edit)
+        form.addRow(repeat_label, self.repeat_password_edit)
+        layout.addLayout(form)
+        self.save_password_button = QPushButton("&Save and continue")
+        self.save_password_button.setObjectName("primary")
+        layout.addWidget(self.save_password_button, 0, Qt.AlignmentFlag.AlignRight)
+        layout.addStretch(1)
+        self.pages.addWidget(card)
+        self.save_password_button.clicked.connect(self._submit_new_password)
+        self.new_password_edit.returnPressed.connect(self.repeat_password_edit.setFocus)
+        self.repeat_password_edit.returnPressed.connect(self._submit_new_password)
+
+    def _build_first_run_page(self) -> None:
+        card, layout = _card()
+        for label in _title(
+            "No one can sign in yet",
+            "This installation has no user accounts. Your IT administrator creates the first "
+            "one (an office manager, who can then add everyone else) on this computer with:",
+        ):
+            layout.addWidget(label)
+        command = QLabel("enamel-admin user add NAME --role office_manager --password-stdin")
+        command.setObjectName("command")
+        command.setWordWrap(True)
+        command.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        command.setStyleSheet(
+            "QLabel#command { font-family: monospace; background: #f1f5f9; "
+            "border: 1px solid #e2e8f0; border-radius: 6px; padding: 10px 12px; }"
+        )
+        layout.addWidget(command)
+        after = QLabel(
+            "It prints a link for the person's authenticator app. Then choose Check again."
+        )
+        after.setWordWrap(True)
+        after.setObjectName("pageSubtitle")
+        layout.addWidget(after)
+        self.check_again_button = QPushButton("&Check again")
+        self.check_again_button.setObjectName("primary")
+        layout.addWidget(self.check_again_button, 0, Qt.AlignmentFlag.AlignRight)
+        layout.addStretch(1)
+        self.pages.addWidget(card)
+
     # -- flow ---------------------------------------------------------------------------
+
+    PASSWORD_PAGE, CODE_PAGE, ENROLL_PAGE, RECOVERY_PAGE, NEW_PASSWORD_PAGE, FIRST_RUN_PAGE = range(
+        6
+    )
+
+    def show_first_run(self, check_again: Callable[[], bool]) -> None:
+        """No accounts exist yet: explain how to create the first; `check_again()` -> any now?"""
+
+        def retry() -> None:
+            if check_again():
+                self.restart()
+
+        self.check_again_button.clicked.connect(retry)
+        self.pages.setCurrentIndex(self.FIRST_RUN_PAGE)
+        self.check_again_button.setFocus()
+
+    def _escape(self) -> None:
+        if self.pages.currentIndex() in (self.CODE_PAGE, self.ENROLL_PAGE):
+            self.show_error("")
+            self.restart()
 
     def _refresh_hint(self) -> None:
         text = self._demo_hint() if self._demo_hint else ""
@@ -242,7 +334,12 @@ class SignInWindow(QWidget):
         self.error.setVisible(bool(text))
 
     def _busy(self, busy: bool) -> None:
-        for w in (self.sign_in_button, self.verify_button, self.confirm_button):
+        for w in (
+            self.sign_in_button,
+            self.verify_button,
+            self.confirm_button,
+            self.save_password_button,
+        ):
             w.setEnabled(not busy)
         self.setCursor(Qt.CursorShape.BusyCursor if busy else Qt.CursorShape.ArrowCursor)
         if busy:
@@ -326,6 +423,23 @@ class SignInWindow(QWidget):
         self.saved_box.setChecked(False)
         self.pages.setCurrentIndex(3)
 
+    def _submit_new_password(self) -> None:
+        session = self._session
+        new, repeat = self.new_password_edit.text(), self.repeat_password_edit.text()
+        if session is None:
+            self.restart()
+            return
+        if new != repeat:
+            self.show_error("The two passwords are not the same. Type them again.")
+            self.repeat_password_edit.clear()
+            self.repeat_password_edit.setFocus()
+            return
+        self.show_error("")
+        self._busy(True)
+        self._run.run(
+            lambda: self._auth.set_required_password(session, new), self._signed_in, self._fail
+        )
+
     def _finish(self) -> None:
         self.codes_view.clear()  # recovery codes leave the screen for good
         if self._session is not None:
@@ -334,6 +448,13 @@ class SignInWindow(QWidget):
     def _signed_in(self, session: Session) -> None:
         self._busy(False)
         self.show_error("")
+        if session.must_change_password:
+            self._session = session
+            self.new_password_edit.clear()
+            self.repeat_password_edit.clear()
+            self.pages.setCurrentIndex(self.NEW_PASSWORD_PAGE)
+            self.new_password_edit.setFocus()
+            return
         self._step = None
         self._session = None
         self.pages.setCurrentIndex(0)
