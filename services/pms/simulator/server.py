@@ -65,6 +65,7 @@ class SimulatorServer:
         self._httpd = ThreadingHTTPServer((host, port), _handler_for(self))
         self._httpd.daemon_threads = True
         self._thread: threading.Thread | None = None
+        self.connections: set[socket.socket] = set()
 
     @property
     def url(self) -> str:
@@ -79,8 +80,16 @@ class SimulatorServer:
         return self
 
     def stop(self) -> None:
+        """Stop like a crashed server: the listener and every kept-alive connection close."""
         self._httpd.shutdown()
         self._httpd.server_close()
+        with self._lock:
+            for conn in list(self.connections):
+                try:
+                    conn.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
+            self.connections.clear()
 
     def inject(self, fault: Fault) -> None:
         with self._lock:
@@ -111,6 +120,16 @@ def _handler_for(server: SimulatorServer) -> type[BaseHTTPRequestHandler]:
             # Headers and body go out in separate writes; without this, Nagle's algorithm
             # and delayed ACKs add ~40 ms to every request on a kept-alive connection.
             self.request.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            with server._lock:
+                server.connections.add(self.request)
+
+        def finish(self) -> None:
+            with server._lock:
+                server.connections.discard(self.request)
+            try:
+                super().finish()
+            except OSError:
+                pass
 
         def do_GET(self) -> None:
             self._serve("GET")
