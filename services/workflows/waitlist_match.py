@@ -62,13 +62,21 @@ def _fits(wish: Wish, slot: Slot) -> datetime | None:
     return start
 
 
-def match(wishes: Iterable[Wish], slots: Iterable[Slot]) -> list[Offer]:
-    """For each slot, the wishes that fit it, longest-waiting first (one offer per wish)."""
+def match(wishes: Iterable[Wish], slots: Iterable[Slot], per_slot: int = 2) -> list[Offer]:
+    """For each slot, the `per_slot` longest-waiting wishes that fit it.
+
+    A short list per slot is what the front desk can act on: call the first, and if they
+    cannot come, the second.
+    """
     pending = sorted(wishes, key=lambda w: (w.added_at or datetime.max, w.key))
     offers: list[Offer] = []
     for slot in sorted(slots, key=lambda s: (s.start, s.op_num)):
+        found = 0
         for wish in pending:
             start = _fits(wish, slot)
             if start is not None:
                 offers.append(Offer(wish, slot, start))
+                found += 1
+                if found == per_slot:
+                    break
     return offers

@@ -18,7 +18,7 @@ from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from ui.schedule.model import Block, DayModel
 
-AXIS_WIDTH = 64
+AXIS_WIDTH = 84
 HEADER_HEIGHT = 34
 PX_PER_MINUTE = 1.6
 MIN_COLUMN_WIDTH = 120
