@@ -15,9 +15,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 os.environ.setdefault("QT_QPA_PLATFORM", "xcb")
 
-from PySide6.QtWidgets import QApplication  # noqa: E402
+from PySide6.QtWidgets import QApplication
 
-from tests.ui.desk_support import sign_in, start_demo  # noqa: E402
+from tests.ui.desk_support import sign_in, start_demo
 
 OUT = Path(__file__).resolve().parents[1] / "docs" / "screenshots"
 
@@ -31,7 +31,7 @@ class Bot:
             QApplication.processEvents()
             time.sleep(0.01)
 
-    def waitUntil(self, predicate: object, timeout: int = 10000) -> None:  # noqa: N802
+    def waitUntil(self, predicate: object, timeout: int = 10000) -> None:
         end = time.monotonic() + timeout / 1000
         while not predicate():  # type: ignore[operator]
             if time.monotonic() > end:
