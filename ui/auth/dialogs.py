@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import Qt
+from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QFormLayout,
+    QHBoxLayout,
     QLabel,
     QLineEdit,
     QPlainTextEdit,
@@ -34,6 +35,20 @@ def _header(layout: QVBoxLayout, title: str, text: str) -> None:
     layout.addWidget(body)
 
 
+def _frame(dialog: QDialog) -> QVBoxLayout:
+    dialog.setStyleSheet("QDialog { background: #f8fafc; }")
+    layout = QVBoxLayout(dialog)
+    layout.setContentsMargins(28, 24, 28, 22)
+    layout.setSpacing(12)
+    return layout
+
+
+def _plain(buttons: QDialogButtonBox) -> None:
+    """No platform icons on the buttons: the house style is text only."""
+    for button in buttons.buttons():
+        button.setIcon(QIcon())
+
+
 def _error_label() -> QLabel:
     label = QLabel()
     label.setObjectName("errorBanner")
@@ -53,9 +68,7 @@ class ChangePasswordDialog(QDialog):
         self._auth = auth
         self._run = runner
         self.session = session
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(24, 20, 24, 20)
-        layout.setSpacing(12)
+        layout = _frame(self)
         _header(
             layout,
             "Change your password",
@@ -89,7 +102,10 @@ class ChangePasswordDialog(QDialog):
         self.save_button.setDefault(True)
         buttons.accepted.connect(self._save)
         buttons.rejected.connect(self.reject)
+        _plain(buttons)
+        layout.addSpacing(4)
         layout.addWidget(buttons)
+        self.setMinimumWidth(500)
         self.current_edit.setFocus()
 
     def _show_error(self, text: str) -> None:
@@ -140,9 +156,7 @@ class BreakGlassDialog(QDialog):
         self._run = runner
         self._session = session
         self._on_granted = on_granted
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(24, 20, 24, 20)
-        layout.setSpacing(12)
+        layout = _frame(self)
         _header(
             layout,
             "Emergency access",
@@ -158,15 +172,21 @@ class BreakGlassDialog(QDialog):
         reason_label.setBuddy(self.reason_edit)
         layout.addWidget(reason_label)
         layout.addWidget(self.reason_edit)
-        form = QFormLayout()
         self.minutes_spin = QSpinBox()
         self.minutes_spin.setRange(MIN_MINUTES, MAX_MINUTES)
         self.minutes_spin.setValue(DEFAULT_MINUTES)
+        self.minutes_spin.setSingleStep(15)
         self.minutes_spin.setSuffix(" minutes")
-        minutes_label = QLabel("&For")
+        self.minutes_spin.setFixedWidth(150)
+        minutes_label = QLabel("Access &ends after")
         minutes_label.setBuddy(self.minutes_spin)
-        form.addRow(minutes_label, self.minutes_spin)
-        layout.addLayout(form)
+        row = QHBoxLayout()
+        row.setSpacing(10)
+        row.addWidget(minutes_label)
+        row.addWidget(self.minutes_spin)
+        row.addStretch(1)
+        layout.addSpacing(4)
+        layout.addLayout(row)
         self.error = _error_label()
         layout.addWidget(self.error)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
@@ -175,8 +195,10 @@ class BreakGlassDialog(QDialog):
         buttons.addButton(self.grant_button, QDialogButtonBox.ButtonRole.AcceptRole)
         buttons.accepted.connect(self._grant)
         buttons.rejected.connect(self.reject)
-        layout.addWidget(buttons, 0, Qt.AlignmentFlag.AlignRight)
-        self.resize(520, 0)
+        _plain(buttons)
+        layout.addSpacing(4)
+        layout.addWidget(buttons)
+        self.setMinimumWidth(540)
         self.reason_edit.setFocus()
 
     def _grant(self) -> None:

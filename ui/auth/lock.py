@@ -9,6 +9,7 @@ from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
     QApplication,
+    QFrame,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -173,41 +174,69 @@ class LockScreen(QWidget):
         super().__init__(parent)
         self.setObjectName("lockScreen")
         self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
-        self.setStyleSheet("QWidget#lockScreen { background: #0f172a; } QLabel { color: #e2e8f0; }")
+        self.setStyleSheet(
+            "QWidget#lockScreen { background: #0f172a; }"
+            "QFrame#lockPanel { background: #1e293b; border: 1px solid #334155;"
+            " border-radius: 14px; }"
+            "QFrame#lockPanel QLabel { color: #e2e8f0; background: transparent; }"
+            "QFrame#lockPanel QLabel#lockTitle { font-size: 20pt; font-weight: 600; }"
+            "QFrame#lockPanel QLabel#lockMessage { color: #fca5a5; font-weight: 600; }"
+        )
         outer = QVBoxLayout(self)
         outer.addStretch(2)
-        title = QLabel("<span style='font-size:20pt; font-weight:600'>Enamel is locked</span>")
+        panel = QFrame()
+        panel.setObjectName("lockPanel")
+        panel.setFixedWidth(520)
+        inner = QVBoxLayout(panel)
+        inner.setContentsMargins(36, 32, 36, 28)
+        inner.setSpacing(14)
+        title = QLabel("Enamel is locked")
+        title.setObjectName("lockTitle")
         title.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.who = QLabel()
         self.who.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        outer.addWidget(title)
-        outer.addWidget(self.who)
-        row = QHBoxLayout()
-        row.addStretch(1)
+        self.who.setWordWrap(True)
+        inner.addWidget(title)
+        inner.addWidget(self.who)
+        inner.addSpacing(6)
         self.password_edit = QLineEdit()
         self.password_edit.setEchoMode(QLineEdit.EchoMode.Password)
         self.password_edit.setPlaceholderText("Your password")
         self.password_edit.setAccessibleName("Password")
-        self.password_edit.setFixedWidth(280)
+        label = QLabel("&Password")
+        label.setBuddy(self.password_edit)
+        field = QHBoxLayout()
+        field.setSpacing(10)
+        field.addWidget(label)
+        field.addWidget(self.password_edit, 1)
+        inner.addLayout(field)
+        self.message = QLabel()
+        self.message.setObjectName("lockMessage")
+        self.message.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.message.setWordWrap(True)
+        inner.addWidget(self.message)
+        buttons = QHBoxLayout()
+        self.switch_button = QPushButton("&Switch user")
+        self.switch_button.setToolTip("End this session and let someone else sign in")
         self.unlock_button = QPushButton("&Unlock")
         self.unlock_button.setObjectName("primary")
-        self.switch_button = QPushButton("&Switch user")
-        row.addWidget(self.password_edit)
-        row.addWidget(self.unlock_button)
-        row.addWidget(self.switch_button)
+        self.unlock_button.setDefault(True)
+        buttons.addWidget(self.switch_button)
+        buttons.addStretch(1)
+        buttons.addWidget(self.unlock_button)
+        inner.addLayout(buttons)
+        row = QHBoxLayout()
+        row.addStretch(1)
+        row.addWidget(panel)
         row.addStretch(1)
         outer.addLayout(row)
-        self.message = QLabel()
-        self.message.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.message.setStyleSheet("color: #fca5a5;")
-        outer.addWidget(self.message)
         outer.addStretch(3)
         self.unlock_button.clicked.connect(self._unlock)
         self.password_edit.returnPressed.connect(self._unlock)
         self.switch_button.clicked.connect(self.switchUser.emit)
 
     def prepare(self, who: str) -> None:
-        self.who.setText(f"Signed in as {who}. Type your password to continue.")
+        self.who.setText(f"{who} is signed in.\nType your password to continue.")
         self.message.clear()
         self.password_edit.clear()
         self.password_edit.setFocus()

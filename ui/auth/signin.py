@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtGui import QFont, QFontMetrics, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QCheckBox,
     QFormLayout,
@@ -26,16 +26,22 @@ from ui.auth.qr import qr_pixmap
 from ui.tasks import TaskRunner, user_message
 
 
-def _card() -> tuple[QFrame, QVBoxLayout]:
+def _card() -> tuple[QWidget, QVBoxLayout]:
+    """A white card at its natural height, at the top of its page (pages differ in height)."""
+    page = QWidget()
+    outer = QVBoxLayout(page)
+    outer.setContentsMargins(0, 0, 0, 0)
     card = QFrame()
     card.setObjectName("card")
     card.setStyleSheet(
         "QFrame#card { background: white; border: 1px solid #e2e8f0; border-radius: 12px; }"
     )
+    outer.addWidget(card)
+    outer.addStretch(1)
     layout = QVBoxLayout(card)
     layout.setContentsMargins(32, 28, 32, 28)
     layout.setSpacing(12)
-    return card, layout
+    return page, layout
 
 
 def _title(text: str, sub: str = "") -> list[QLabel]:
@@ -65,6 +71,8 @@ class SignInWindow(QWidget):
     ) -> None:
         super().__init__()
         self.setObjectName("signInWindow")
+        self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
+        self.setStyleSheet("QWidget#signInWindow { background: #f1f5f9; }")
         self.setWindowTitle("Enamel — sign in")
         self._auth = auth
         self._run = runner
@@ -80,20 +88,29 @@ class SignInWindow(QWidget):
             f"<br><span style='color:#475569'>Practice {practice_id}</span>"
         )
         brand.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        outer.addStretch(1)
         outer.addWidget(brand)
-        self.pages = QStackedWidget()
-        self.pages.setMaximumWidth(560)
-        row = QHBoxLayout()
-        row.addStretch(1)
-        row.addWidget(self.pages, 3)
-        row.addStretch(1)
-        outer.addLayout(row, 1)
+        outer.addSpacing(8)
+        # One column of known width, so the wrapped error banner gets its full height.
+        column = QWidget()
+        column.setFixedWidth(560)
+        stack = QVBoxLayout(column)
+        stack.setContentsMargins(0, 0, 0, 0)
+        stack.setSpacing(12)
         self.error = QLabel()
         self.error.setObjectName("errorBanner")
         self.error.setWordWrap(True)
+        self.error.setAccessibleName("Error")
         self.error.hide()
-        outer.insertWidget(1, self.error, 0, Qt.AlignmentFlag.AlignHCenter)
-        self.error.setMaximumWidth(560)
+        stack.addWidget(self.error)
+        self.pages = QStackedWidget()
+        stack.addWidget(self.pages)
+        row = QHBoxLayout()
+        row.addStretch(1)
+        row.addWidget(column)
+        row.addStretch(1)
+        outer.addLayout(row)
+        outer.addStretch(2)
 
         self._build_password_page()
         self._build_code_page()
@@ -186,9 +203,10 @@ class SignInWindow(QWidget):
         self.qr_label.setAccessibleName("QR code for the authenticator app")
         self.qr_label.setFixedSize(220, 220)
         self.qr_label.setScaledContents(True)
-        row.addWidget(self.qr_label)
+        row.addWidget(self.qr_label, 0, Qt.AlignmentFlag.AlignTop)
+        row.addSpacing(12)
         side = QVBoxLayout()
-        side.addWidget(QLabel("Or type this key by hand:"))
+        side.addWidget(QLabel("Cannot scan? Type this key by hand:"))
         self.secret_label = QLabel()
         self.secret_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.secret_label.setStyleSheet("font-family: monospace; font-size: 11pt;")
@@ -198,12 +216,21 @@ class SignInWindow(QWidget):
         row.addLayout(side, 1)
         layout.addLayout(row)
         self.enroll_code_edit = QLineEdit()
-        self.enroll_code_edit.setPlaceholderText("6-digit code")
+        self.enroll_code_edit.setPlaceholderText("123 456")
         self.enroll_code_edit.setAccessibleName("Code from the app")
-        layout.addWidget(self.enroll_code_edit)
+        self.enroll_code_edit.setMaxLength(7)
+        self.enroll_code_edit.setFixedWidth(160)
+        code_label = QLabel("Code from the &app")
+        code_label.setBuddy(self.enroll_code_edit)
         self.confirm_button = QPushButton("&Confirm")
         self.confirm_button.setObjectName("primary")
-        layout.addWidget(self.confirm_button, 0, Qt.AlignmentFlag.AlignRight)
+        confirm_row = QHBoxLayout()
+        confirm_row.addWidget(code_label)
+        confirm_row.addWidget(self.enroll_code_edit)
+        confirm_row.addStretch(1)
+        confirm_row.addWidget(self.confirm_button)
+        layout.addSpacing(4)
+        layout.addLayout(confirm_row)
         self.pages.addWidget(card)
         self.confirm_button.clicked.connect(self._submit_enrollment)
         self.enroll_code_edit.returnPressed.connect(self._submit_enrollment)
@@ -219,9 +246,15 @@ class SignInWindow(QWidget):
         self.codes_view = QPlainTextEdit()
         self.codes_view.setReadOnly(True)
         self.codes_view.setStyleSheet("font-family: monospace; font-size: 12pt;")
-        self.codes_view.setFixedHeight(190)
+        self.codes_view.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.codes_view.setAccessibleName("Recovery codes")
+        mono = QFont("monospace")
+        mono.setStyleHint(QFont.StyleHint.Monospace)
+        mono.setPointSize(12)  # as in the style sheet above, which wins over setFont
+        lines = QFontMetrics(mono).lineSpacing()
+        self.codes_view.setFixedHeight(lines * 5 + 40)
         layout.addWidget(self.codes_view)
-        self.saved_box = QCheckBox("I have written these codes down")
+        self.saved_box = QCheckBox("I have &written these codes down")
         layout.addWidget(self.saved_box)
         self.continue_button = QPushButton("C&ontinue")
         self.continue_button.setObjectName("primary")
@@ -271,9 +304,10 @@ class SignInWindow(QWidget):
             "one (an office manager, who can then add everyone else) on this computer with:",
         ):
             layout.addWidget(label)
-        command = QLabel("enamel-admin user add NAME --role office_manager --password-stdin")
+        command = QLabel(
+            "enamel-admin user add NAME \\\n    --role office_manager --password-stdin"
+        )
         command.setObjectName("command")
-        command.setWordWrap(True)
         command.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         command.setStyleSheet(
             "QLabel#command { font-family: monospace; background: #f1f5f9; "
@@ -419,7 +453,15 @@ class SignInWindow(QWidget):
         self._busy(False)
         self._session = session
         codes = self._enrollment.recovery_codes if self._enrollment else []
-        self.codes_view.setPlainText("\n".join(f"{i + 1:>2}.  {c}" for i, c in enumerate(codes)))
+        numbered = [f"{i + 1:>2}.  {c}" for i, c in enumerate(codes)]
+        half = (len(numbered) + 1) // 2
+        rows = [
+            f"{left}        {right}" if right else left
+            for left, right in zip(
+                numbered[:half], numbered[half:] + [""] * (half * 2 - len(numbered)), strict=True
+            )
+        ]
+        self.codes_view.setPlainText("\n".join(rows))
         self.saved_box.setChecked(False)
         self.pages.setCurrentIndex(3)
 
