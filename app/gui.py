@@ -120,11 +120,6 @@ def start(
     def sign_in_hint() -> str:
         if args.demo:
             return demo_mode.hint(services)
-        if not services.accounts.all():
-            return (
-                "No one can sign in yet. IT creates the first office manager with "
-                "'enamel-admin user add NAME --role office_manager --password-stdin'."
-            )
         return ""
 
     shell = Shell(
@@ -137,6 +132,9 @@ def start(
         demo_hint=sign_in_hint,
     )
     shell.show()
+    if not args.demo and not services.accounts.all():
+        # First run: explain how IT creates the first account, until one exists.
+        shell.sign_in.show_first_run(lambda: bool(services.accounts.all()))
     log.info("app.started", extra={"workstation_id": installation.workstation_id})
     return Running(shell, services, runner, sim, pms)
 

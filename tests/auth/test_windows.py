@@ -390,3 +390,27 @@ def test_run_task_lands_results_and_errors_on_the_ui_thread(qtbot: Any) -> None:
     run_task(lambda: 1 / 0, results.append, results.append)
     qtbot.waitUntil(lambda: len(results) == 2, timeout=5000)
     assert 42 in results and any(isinstance(r, ZeroDivisionError) for r in results)
+
+
+def test_the_app_starts_at_sign_in_and_explains_the_first_account(
+    qtbot: Any, data_dir: Any, clock: ManualClock
+) -> None:
+    import argparse
+
+    from app.gui import start
+    from services.installation import initialise
+    from storage.keystore import KeyringKeyStore
+    from storage.layout import DataLayout
+
+    result = initialise(DataLayout(data_dir), KeyringKeyStore(), "test-practice", clock)
+    args = argparse.Namespace(demo=False, data_dir=str(data_dir), quiet=True)
+    running = start(args, result.installation, clock)
+    win = running.shell.sign_in
+    try:
+        assert win.isVisible() and win.pages.currentIndex() == win.FIRST_RUN_PAGE
+        running.services.users.add(ADMIN, "maria", Role.OFFICE_MANAGER, PASSWORD)
+        win.check_again_button.click()
+        assert win.pages.currentIndex() == win.PASSWORD_PAGE
+    finally:
+        win.close()
+        running.close()
