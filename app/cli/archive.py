@@ -1,0 +1,136 @@
+"""enamel-admin archive set | check | sync | status | verify."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+from app.archive_setup import (
+    S3_ACCESS_KEY,
+    S3_SECRET_KEY,
+    archive_backend,
+    archive_keys,
+    archive_sync,
+)
+from app.cli.context import CliContext
+from services.archive.verify import verify_archive
+from services.audit import AuditEvent
+from services.installation import UsageError
+
+
+def register(sub: Any) -> None:
+    archive = sub.add_parser("archive", help="the write-once audit archive")
+    actions = archive.add_subparsers(dest="archive_command", metavar="ACTION", required=True)
+    p = actions.add_parser("set", help="choose the archive: a folder, or S3 with Object Lock")
+    kinds = p.add_subparsers(dest="kind", metavar="KIND", required=True)
+    f = kinds.add_parser("folder", help="a local or network folder")
+    f.add_argument("path")
+    f.set_defaults(handler=cmd_set)
+    s = kinds.add_parser("s3", help="S3-compatible storage with Object Lock")
+    s.add_argument("--endpoint", required=True, help="https://… (http only to this computer)")
+    s.add_argument("--bucket", required=True)
+    s.add_argument("--region", default="us-east-1")
+    s.add_argument("--ca-file", default="", help="extra CA bundle for a private endpoint")
+    s.add_argument(
+        "--keys-stdin",
+        action="store_true",
+        required=True,
+        help="read the access key id and the secret key, one per line, from standard input",
+    )
+    s.set_defaults(handler=cmd_set)
+    for name, fn, helptext in (
+        ("check", cmd_check, "is the archive reachable and write-once?"),
+        ("sync", cmd_sync, "send every unsent audit entry now"),
+        ("status", cmd_status, "last success and backlog"),
+        ("verify", cmd_verify, "download and check every batch against the local trail"),
+    ):
+        q = actions.add_parser(name, help=helptext)
+        q.set_defaults(handler=fn)
+
+
+def cmd_set(args: argparse.Namespace, ctx: CliContext) -> int:
+    services = ctx.services()
+    inst, now = services.installation, ctx.clock.now()
+    if args.kind == "folder":
+        inst.settings.set("archive.backend", "folder", now)
+        inst.settings.set("archive.folder.path", args.path, now)
+    else:
+        access = sys.stdin.readline().strip()
+        secret = sys.stdin.readline().strip()
+        if not access or not secret:
+            raise UsageError(
+                "Give the access key id and the secret key on two lines of standard input."
+            )
+        for name, value in (
+            ("archive.backend", "s3"),
+            ("archive.s3.endpoint", args.endpoint),
+            ("archive.s3.bucket", args.bucket),
+            ("archive.s3.region", args.region),
+            ("archive.s3.ca_file", args.ca_file),
+        ):
+            inst.settings.set(name, value, now)
+        inst.secrets.put(S3_ACCESS_KEY, access.encode(), now)
+        inst.secrets.put(S3_SECRET_KEY, secret.encode(), now)
+    services.trail.append(
+        AuditEvent(action="configuration_change", actor=ctx.cli_actor(), resource_type="archive")
+    )
+    print(
+        f"Archive set to {archive_backend(services).describe()}. Run 'enamel-admin archive check'."
+    )
+    return 0
+
+
+def cmd_check(args: argparse.Namespace, ctx: CliContext) -> int:
+    print(f"OK: {archive_backend(ctx.services()).check()}")
+    return 0
+
+
+def cmd_sync(args: argparse.Namespace, ctx: CliContext) -> int:
+    sync = archive_sync(ctx.services())
+    sync.backend.check()
+    result = sync.sync_once()
+    status = sync.status()
+    print(
+        f"Sent {result.entries} entries in {result.batches} batches; archived up to seq {status.confirmed_seq}; "
+        f"{status.backlog} waiting."
+    )
+    return 0
+
+
+def cmd_status(args: argparse.Namespace, ctx: CliContext) -> int:
+    services = ctx.services()
+    sync = archive_sync(services)
+    s = sync.status()
+    print(f"Archive:       {sync.backend.describe()}")
+    print(f"Archived up to seq {s.confirmed_seq}; {s.backlog} entries waiting")
+    print(
+        f"Last success:  {s.last_success:%Y-%m-%d %H:%M:%S}"
+        if s.last_success
+        else "Last success:  never"
+    )
+    if s.last_failure:
+        print(f"Last failure:  {s.last_failure:%Y-%m-%d %H:%M:%S} ({s.last_error})")
+    return 0
+
+
+def cmd_verify(args: argparse.Namespace, ctx: CliContext) -> int:
+    services = ctx.services()
+    backend = archive_backend(services)
+    report = verify_archive(
+        backend,
+        services.installation.practice_id,
+        services.installation.workstation_id,
+        archive_keys(services),
+        services.trail.repository,
+    )
+    if report.ok:
+        print(
+            f"Archive OK: {report.batches} batches, {report.entries} entries, chain unbroken, "
+            "and the local trail matches."
+        )
+        return 0
+    print(f"Archive verification FAILED ({len(report.problems)} problems):")
+    for problem in report.problems:
+        print(f"  - {problem}")
+    return 1

@@ -1,0 +1,1 @@
+"""Archive sync: the only data that leaves the office — encrypted, signed, hash-chained audit batches."""

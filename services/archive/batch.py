@@ -1,0 +1,169 @@
+"""One archive object: a batch of audit entries, compressed, encrypted, signed.
+
+The object is a JSON envelope {"header": {...}, "ciphertext": b64, "signature": b64}:
+
+- `ciphertext` = AES-256-GCM(archive key, gzip(JSON lines of the entries)), with the
+  canonical JSON of `header` as associated data, so a header cannot be moved to other data;
+- `signature` = Ed25519(workstation key, canonical(header) + "\\n" + ciphertext);
+- the header names practice, workstation, first/last seq, count, the hash of the previous
+  batch object, the prev_hash of the first entry and the hash of the last (which chain the
+  batches and the entries), the archive key's id and the nonce.
+
+The bytes are deterministic for the same entries (nonce from an HMAC of the content, gzip
+without a timestamp, Ed25519 is deterministic), so a batch written again after a crash is
+byte-for-byte the object already in the archive, and "already there with the same bytes"
+means done.
+"""
+
+from __future__ import annotations
+
+import base64
+import gzip
+import hashlib
+import hmac
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from cryptography.exceptions import InvalidSignature, InvalidTag
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+from services.audit.entry import AuditEntry, canonical
+from storage.errors import EnamelError
+
+FORMAT = "enamel-archive-batch-v1"
+GENESIS = "0" * 64
+
+
+class BatchInvalid(EnamelError):
+    exit_code = 1
+
+    def __init__(self, kind: str, message: str) -> None:
+        super().__init__(message)
+        self.kind = kind
+
+
+def key_id(archive_key: bytes) -> str:
+    return hashlib.sha256(b"enamel archive key id" + archive_key).hexdigest()[:16]
+
+
+def object_name(practice: str, workstation: str, first: int, last: int) -> str:
+    return f"{practice}/{workstation}/{first:012d}-{last:012d}"
+
+
+def public_key_name(practice: str, workstation: str) -> str:
+    return f"{practice}/{workstation}/signing-key.pub"
+
+
+@dataclass(frozen=True)
+class SealedBatch:
+    name: str
+    data: bytes
+    batch_hash: str
+    first_seq: int
+    last_seq: int
+    last_entry_hash: str
+
+
+def seal(
+    rows: Sequence[tuple[int, str, str]],
+    *,
+    practice: str,
+    workstation: str,
+    prev_batch_hash: str,
+    archive_key: bytes,
+    signing_key: bytes,
+) -> SealedBatch:
+    if not rows:
+        raise ValueError("empty batch")
+    entries = [AuditEntry.from_row(*r) for r in rows]
+    plain = "".join(e.as_json_line() + "\n" for e in entries).encode()
+    first, last = entries[0], entries[-1]
+    nonce = hmac.new(
+        archive_key, hashlib.sha256(plain).digest() + prev_batch_hash.encode(), hashlib.sha256
+    ).digest()[:12]
+    header = {
+        "format": FORMAT,
+        "practice_id": practice,
+        "workstation_id": workstation,
+        "first_seq": first.seq,
+        "last_seq": last.seq,
+        "count": len(entries),
+        "prev_batch_hash": prev_batch_hash,
+        "first_prev_hash": first.prev_hash,
+        "last_entry_hash": last.hash,
+        "created_at": last.timestamp,
+        "key_id": key_id(archive_key),
+        "nonce": base64.b64encode(nonce).decode(),
+    }
+    aad = canonical(header).encode()
+    ciphertext = AESGCM(archive_key).encrypt(nonce, gzip.compress(plain, mtime=0), aad)
+    signature = Ed25519PrivateKey.from_private_bytes(signing_key).sign(aad + b"\n" + ciphertext)
+    data = canonical(
+        {
+            "header": header,
+            "ciphertext": base64.b64encode(ciphertext).decode(),
+            "signature": base64.b64encode(signature).decode(),
+        }
+    ).encode()
+    return SealedBatch(
+        object_name(practice, workstation, first.seq, last.seq),
+        data,
+        hashlib.sha256(data).hexdigest(),
+        first.seq,
+        last.seq,
+        last.hash,
+    )
+
+
+@dataclass(frozen=True)
+class OpenedBatch:
+    header: dict[str, Any]
+    entries: list[dict[str, Any]]
+    batch_hash: str
+
+
+def peek_header(data: bytes) -> dict[str, Any]:
+    """The header without any check: only to say whose batch it claims to be."""
+    try:
+        header = json.loads(data)["header"]
+    except (ValueError, KeyError, TypeError):
+        raise BatchInvalid("unreadable", "the object is not an Enamel archive batch") from None
+    if not isinstance(header, dict):
+        raise BatchInvalid("unreadable", "the object is not an Enamel archive batch")
+    return header
+
+
+def open_batch(data: bytes, archive_keys: Mapping[str, bytes], public_key: bytes) -> OpenedBatch:
+    """Check the signature, decrypt and parse. Raises BatchInvalid naming what is wrong."""
+    try:
+        envelope = json.loads(data)
+        header = envelope["header"]
+        ciphertext = base64.b64decode(envelope["ciphertext"])
+        signature = base64.b64decode(envelope["signature"])
+        if header.get("format") != FORMAT:
+            raise ValueError("format")
+    except (ValueError, KeyError, TypeError):
+        raise BatchInvalid("unreadable", "the object is not an Enamel archive batch") from None
+    aad = canonical(header).encode()
+    try:
+        Ed25519PublicKey.from_public_bytes(public_key).verify(signature, aad + b"\n" + ciphertext)
+    except (InvalidSignature, ValueError):
+        raise BatchInvalid("bad_signature", "the signature is not the workstation's") from None
+    key = archive_keys.get(str(header.get("key_id")))
+    if key is None:
+        raise BatchInvalid(
+            "unknown_key", "the batch is encrypted under an archive key this installation lacks"
+        )
+    try:
+        plain = gzip.decompress(
+            AESGCM(key).decrypt(base64.b64decode(header["nonce"]), ciphertext, aad)
+        )
+    except (InvalidTag, OSError, ValueError):
+        raise BatchInvalid(
+            "undecryptable", "the batch does not decrypt under the archive key"
+        ) from None
+    entries = [json.loads(line) for line in plain.decode().splitlines() if line]
+    return OpenedBatch(header, entries, hashlib.sha256(data).hexdigest())

@@ -1,0 +1,69 @@
+"""SQL for archive sync: confirmed batches (the durable cursor) and the last outcome."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from storage.database import Database
+
+
+class ArchiveRepository:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    def cursor(self) -> tuple[int, str]:
+        """(last confirmed seq, hash of the last confirmed batch object)."""
+        row = (
+            self._db.connection()
+            .execute(
+                "SELECT last_seq, batch_hash FROM archive_batches ORDER BY last_seq DESC LIMIT 1"
+            )
+            .fetchone()
+        )
+        return (0, "0" * 64) if row is None else (int(row[0]), str(row[1]))
+
+    def confirm(
+        self, name: str, first: int, last: int, batch_hash: str, last_entry_hash: str, at: datetime
+    ) -> None:
+        with self._db.transaction() as conn:
+            conn.execute(
+                "INSERT INTO archive_batches(name, first_seq, last_seq, batch_hash, last_entry_hash, confirmed_at) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                (name, first, last, batch_hash, last_entry_hash, at.isoformat()),
+            )
+            conn.execute(
+                "INSERT INTO archive_state(id, last_success_at) VALUES (1, ?) "
+                "ON CONFLICT(id) DO UPDATE SET last_success_at = excluded.last_success_at, last_error = NULL",
+                (at.isoformat(),),
+            )
+
+    def batches(self) -> list[tuple[str, int, int, str, str]]:
+        rows = self._db.connection().execute(
+            "SELECT name, first_seq, last_seq, batch_hash, last_entry_hash FROM archive_batches ORDER BY first_seq"
+        )
+        return [(str(n), int(f), int(lt), str(b), str(h)) for n, f, lt, b, h in rows]
+
+    def note_failure(self, error_class: str, at: datetime) -> None:
+        with self._db.transaction() as conn:
+            conn.execute(
+                "INSERT INTO archive_state(id, last_failure_at, last_error) VALUES (1, ?, ?) "
+                "ON CONFLICT(id) DO UPDATE SET last_failure_at = excluded.last_failure_at, "
+                "last_error = excluded.last_error",
+                (at.isoformat(), error_class),
+            )
+
+    def state(self) -> tuple[datetime | None, datetime | None, str | None]:
+        row = (
+            self._db.connection()
+            .execute(
+                "SELECT last_success_at, last_failure_at, last_error FROM archive_state WHERE id = 1"
+            )
+            .fetchone()
+        )
+        if row is None:
+            return None, None, None
+        return (
+            datetime.fromisoformat(row[0]) if row[0] else None,
+            datetime.fromisoformat(row[1]) if row[1] else None,
+            row[2],
+        )
