@@ -6,7 +6,7 @@ import argparse
 import logging
 import sys
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any
 
@@ -58,8 +58,14 @@ class Running:
     runner: Any
     sim: Any
     pms: Any
+    archive: Any = None
+    timers: list[Any] = field(default_factory=list)
 
     def close(self) -> None:
+        for timer in self.timers:
+            timer.stop()
+        if self.archive is not None:
+            self.archive.stop()
         self.runner.wait(5000)
         if self.shell.idle is not None:
             self.shell.idle.stop()

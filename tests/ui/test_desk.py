@@ -163,3 +163,12 @@ def test_every_view_reads_only_its_purpose(qtbot: Any, running: Running) -> None
         assert set(found[0]["fields"]) == {f.value for f in FIELD_SETS[purpose]}
     insurance = window.page("insurance")
     assert insurance.model.rows and all(r.appointment.phone is None for r in insurance.model.rows)
+
+
+def test_the_app_syncs_the_trail_to_the_archive_in_the_background(qtbot: Any, running: Running) -> None:
+    window = sign_in(qtbot, running, "frontdesk")
+    archive_dir = running.services.installation.layout.archive_dir
+    running.archive.nudge()
+    qtbot.waitUntil(lambda: any(archive_dir.rglob("000000000001-*")), timeout=30000)
+    qtbot.waitUntil(lambda: window.status.archive.text() != "Archive: not checked yet", timeout=30000)
+    assert "Archive:" in window.status.archive.text()
