@@ -141,8 +141,60 @@ def start(
     if not args.demo and not services.accounts.all():
         # First run: explain how IT creates the first account, until one exists.
         shell.sign_in.show_first_run(lambda: bool(services.accounts.all()))
+    running = Running(shell, services, runner, sim, pms)
+    _start_archive(running)
     log.info("app.started", extra={"workstation_id": installation.workstation_id})
-    return Running(shell, services, runner, sim, pms)
+    return running
+
+
+def describe_archive(status: Any, now: Any) -> tuple[str, bool]:
+    if status.last_success is None:
+        return (f"not synced yet, {status.backlog} waiting", status.backlog < 5000)
+    minutes = int((now - status.last_success).total_seconds() // 60)
+    age = (
+        "just now"
+        if minutes < 1
+        else f"{minutes} min ago"
+        if minutes < 120
+        else f"{minutes // 60} h ago"
+    )
+    healthy = minutes < 24 * 60 and not status.last_error
+    waiting = f", {status.backlog} waiting" if status.backlog else ""
+    return (f"synced {age}{waiting}" + (" — failing" if status.last_error else ""), healthy)
+
+
+def _start_archive(running: Running) -> None:
+    """Sync in the background and keep the status bar's archive state current."""
+    from PySide6.QtCore import QTimer
+
+    from app.archive_setup import archive_sync
+    from services.archive.sync import BackgroundSync
+
+    try:
+        sync = archive_sync(running.services)
+    except EnamelError:
+        return
+    background = BackgroundSync(sync, interval=60.0)
+    background.start()
+    running.archive = background
+
+    def refresh() -> None:
+        window = running.shell.window
+        if window is None:
+            return
+        running.runner.run(
+            sync.status,
+            lambda st: window.status.set_archive(
+                *describe_archive(st, running.services.clock.now())
+            ),
+            lambda _: window.status.set_archive("unavailable", False),
+        )
+
+    timer = QTimer()
+    timer.timeout.connect(refresh)
+    timer.start(15_000)
+    running.timers.append(timer)
+    running.shell.sessionStarted.connect(lambda _: refresh())
 
 
 def make_qapp() -> Any:
