@@ -1,0 +1,106 @@
+"""enamel-admin pms set | check."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from datetime import datetime
+from typing import Any
+
+from app.cli.context import CliContext
+from app.pms_setup import CUSTOMER_KEY, DEVELOPER_KEY, pms_client
+from services.audit import AuditEvent
+from services.installation import UsageError
+from services.pms.http import check_endpoint
+from services.pms.opendental import Mode, base_url_for, reject_unknown_mode
+from services.pms.records import PmsError, PmsRejected
+
+
+def register(sub: Any) -> None:
+    pms = sub.add_parser("pms", help="the practice-management system connection")
+    actions = pms.add_subparsers(dest="pms_command", metavar="ACTION", required=True)
+    p = actions.add_parser("set", help="where Open Dental is and its keys")
+    p.add_argument(
+        "--mode",
+        required=True,
+        choices=[m.value for m in Mode],
+        help="remote (cloud), service (office server), local (this PC) or url",
+    )
+    p.add_argument("--host", default="", help="the Open Dental server for --mode service")
+    p.add_argument("--url", default="", help="the full API base URL for --mode url")
+    p.add_argument(
+        "--allow-http-host",
+        action="append",
+        default=[],
+        help="a host on the office network that may be reached over plain http",
+    )
+    p.add_argument(
+        "--keys-stdin",
+        action="store_true",
+        help="read the developer key and the customer key, one per line, from standard input",
+    )
+    p.set_defaults(handler=cmd_set)
+    q = actions.add_parser("check", help="connectivity, keys, version and clock difference")
+    q.set_defaults(handler=cmd_check)
+
+
+def cmd_set(args: argparse.Namespace, ctx: CliContext) -> int:
+    mode = reject_unknown_mode(args.mode)
+    if mode is Mode.URL and not args.url:
+        raise UsageError("--mode url needs --url https://…/api/v1")
+    base = args.url if mode is Mode.URL else base_url_for(mode, args.host)
+    allowed = frozenset(args.allow_http_host)
+    check_endpoint(base, allowed)
+    services = ctx.services()
+    inst, now = services.installation, ctx.clock.now()
+    inst.settings.set("pms.mode", mode.value, now)
+    inst.settings.set("pms.base_url", base, now)
+    inst.settings.set("pms.allow_http_hosts", ",".join(sorted(allowed)), now)
+    if args.keys_stdin:
+        developer, customer = sys.stdin.readline().strip(), sys.stdin.readline().strip()
+        if not developer or not customer:
+            raise UsageError(
+                "Give the developer key and the customer key on two lines of standard input."
+            )
+        inst.secrets.put(DEVELOPER_KEY, developer.encode(), now)
+        inst.secrets.put(CUSTOMER_KEY, customer.encode(), now)
+    services.trail.append(
+        AuditEvent(action="configuration_change", actor=ctx.cli_actor(), resource_type="pms")
+    )
+    print(f"PMS set to {base}. Run 'enamel-admin pms check'.")
+    return 0
+
+
+def cmd_check(args: argparse.Namespace, ctx: CliContext) -> int:
+    services = ctx.services()
+    client = pms_client(services.installation)
+    try:
+        print(f"Address:      {services.installation.settings.get('pms.base_url')}")
+        providers = client.providers()
+        print(f"Keys:         accepted ({len(providers)} providers visible)")
+        try:
+            version, server_time = client.server_info()
+            skew = (server_time - datetime.now()).total_seconds()
+            print(f"Version:      Open Dental {version}")
+            print(
+                f"Clock:        the server is {abs(skew):.0f} s {'ahead' if skew > 0 else 'behind'}"
+            )
+            if abs(skew) > 300:
+                print(
+                    "WARNING: more than 5 minutes apart; fix the clocks (TOTP and audit times depend on them)."
+                )
+                return 1
+        except PmsRejected:
+            print("Version:      not reported by this server")
+        for info in services.installation.secrets.info():
+            if info.name in (DEVELOPER_KEY, CUSTOMER_KEY):
+                age = (ctx.clock.now() - info.created_at).days
+                note = "  (rotate: older than 90 days)" if age > 90 else ""
+                print(f"Key age:      {info.name} {age} days{note}")
+    except PmsError as exc:
+        print(f"FAILED: {exc.message}")
+        return 1
+    finally:
+        client.close()
+    print("PMS OK.")
+    return 0
