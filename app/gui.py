@@ -143,8 +143,36 @@ def start(
         shell.sign_in.show_first_run(lambda: bool(services.accounts.all()))
     running = Running(shell, services, runner, sim, pms)
     _start_archive(running)
+    if desk is not None:
+        _start_scans(running, desk)
     log.info("app.started", extra={"workstation_id": installation.workstation_id})
     return running
+
+
+def _start_scans(running: Running, desk: Any) -> None:
+    """Recall and waitlist scans as agent actors, every 30 minutes, shown in the status bar."""
+    from PySide6.QtCore import QTimer
+
+    from services.workflows.agents import scan
+
+    def run_scan() -> None:
+        window = running.shell.window
+        if window is None:
+            return
+        today = running.services.clock.now().astimezone().date()
+        running.runner.run(
+            lambda: scan(desk.recall, desk.waitlist, today),
+            lambda r: window.statusBar().showMessage(
+                f"{r.overdue_recalls} overdue recalls · {r.waitlist_offers} waitlist offers", 0
+            ),
+            lambda _: None,
+        )
+
+    timer = QTimer()
+    timer.timeout.connect(run_scan)
+    timer.start(30 * 60 * 1000)
+    running.timers.append(timer)
+    running.shell.sessionStarted.connect(lambda _: run_scan())
 
 
 def describe_archive(status: Any, now: Any) -> tuple[str, bool]:
