@@ -162,8 +162,8 @@ def _start_scans(running: Running, desk: Any) -> None:
         today = running.services.clock.now().astimezone().date()
         running.runner.run(
             lambda: scan(desk.recall, desk.waitlist, today),
-            lambda r: window.statusBar().showMessage(
-                f"{r.overdue_recalls} overdue recalls · {r.waitlist_offers} waitlist offers", 0
+            lambda r: window.status.jobs.setText(
+                f"{r.overdue_recalls} overdue recalls · {r.waitlist_offers} waitlist offers"
             ),
             lambda _: None,
         )

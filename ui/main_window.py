@@ -40,6 +40,7 @@ class StatusStrip:
         self.practice = QLabel()
         self.pms = QLabel("PMS: not checked yet")
         self.archive = QLabel("Archive: not checked yet")
+        self.jobs = QLabel()
         for name, label in (
             ("statusUser", self.user),
             ("statusPractice", self.practice),
@@ -49,6 +50,7 @@ class StatusStrip:
             label.setObjectName(name)
         bar.addWidget(self.user)
         bar.addWidget(self.practice)
+        bar.addWidget(self.jobs)
         bar.addPermanentWidget(self.pms)
         bar.addPermanentWidget(self.archive)
 
