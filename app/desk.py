@@ -113,7 +113,8 @@ def make_window(
     run = runner.run
     specs: list[PageSpec] = []
     schedule_purpose = purpose_for(session.actor)
-    if may_read(session.actor, schedule_purpose):
+    now = services.clock.now()
+    if may_read(session.actor, schedule_purpose, now):
 
         def schedule() -> SchedulePage:
             providers, _ = desk.schedule.reference()
@@ -191,7 +192,7 @@ def make_window(
         ),
     ]
     for purpose, key, title, factory in table:
-        if may_read(session.actor, purpose):
+        if may_read(session.actor, purpose, now):
             specs.append(PageSpec(key, title, factory))
     if may(session.actor, Permission.VIEW_AUDIT):
         from services.audit import verify_local
@@ -210,14 +211,22 @@ def make_window(
         )
     if may(session.actor, Permission.MANAGE_USERS):
         specs.append(PageSpec("users", "Users", lambda: users_page(services.users, actor, run)))
-    window = MainWindow(
+    banner = ""
+    if session.actor.break_glass_until is not None:
+        until = session.actor.break_glass_until.astimezone().strftime("%H:%M")
+        banner = (
+            f"Emergency access until {until}. Every record you open is recorded and will be "
+            "reviewed by the compliance officer."
+        )
+    return MainWindow(
         practice_id=services.installation.practice_id,
         user_label=session.display_name,
         role_label=session.role.label,
         pages=specs,
         demo=demo,
+        emergency=may(session.actor, Permission.BREAK_GLASS),
+        banner=banner,
     )
-    return window
 
 
 def pms_state(pms: PmsClient) -> tuple[str, bool]:

@@ -119,7 +119,10 @@ def start(
         if pms is not None:
             client = pms
             runner.run(
-                lambda: pms_state(client), lambda st: window.status.set_pms(*st), lambda _: None
+                lambda: pms_state(client),
+                lambda st: window.status.set_pms(*st),
+                lambda _: None,
+                owner=window,
             )
         return window
 
@@ -166,6 +169,7 @@ def _start_scans(running: Running, desk: Any) -> None:
                 f"{r.overdue_recalls} overdue recalls · {r.waitlist_offers} waitlist offers"
             ),
             lambda _: None,
+            owner=window,
         )
 
     timer = QTimer()
@@ -216,6 +220,7 @@ def _start_archive(running: Running) -> None:
                 *describe_archive(st, running.services.clock.now())
             ),
             lambda _: window.status.set_archive("unavailable", False),
+            owner=window,
         )
 
     timer = QTimer()

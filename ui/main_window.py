@@ -69,6 +69,8 @@ class MainWindow(QMainWindow):
     pageChanged = Signal(str)
     lockRequested = Signal()
     switchUserRequested = Signal()
+    changePasswordRequested = Signal()
+    emergencyAccessRequested = Signal()
 
     def __init__(
         self,
@@ -78,6 +80,8 @@ class MainWindow(QMainWindow):
         role_label: str,
         pages: list[PageSpec],
         demo: bool = False,
+        emergency: bool = False,
+        banner: str = "",
     ) -> None:
         super().__init__()
         self.setObjectName("mainWindow")
@@ -100,19 +104,36 @@ class MainWindow(QMainWindow):
         side_layout = QVBoxLayout(side)
         side_layout.setContentsMargins(0, 0, 0, 10)
         side_layout.addWidget(self.rail, 1)
+        self.emergency_button = QPushButton("Emergency access…")
+        self.emergency_button.setVisible(emergency)
+        self.password_button = QPushButton("Change password…")
         self.lock_button = QPushButton("Lock screen  (Ctrl+L)")
         self.switch_button = QPushButton("Switch user")
-        for button in (self.lock_button, self.switch_button):
+        for button in (
+            self.emergency_button,
+            self.password_button,
+            self.lock_button,
+            self.switch_button,
+        ):
             button.setStyleSheet(
                 "QPushButton { background: #1e293b; color: #e2e8f0; border: 1px solid #334155; margin: 2px 10px; }"
                 "QPushButton:hover { background: #334155; }"
             )
             side_layout.addWidget(button)
         self.lock_button.clicked.connect(self.lockRequested.emit)
+        self.password_button.clicked.connect(self.changePasswordRequested.emit)
+        self.emergency_button.clicked.connect(self.emergencyAccessRequested.emit)
         self.switch_button.clicked.connect(self.switchUserRequested.emit)
         QShortcut(QKeySequence("Ctrl+L"), self, self.lockRequested.emit)
         layout.addWidget(side)
-        layout.addWidget(self.stack, 1)
+        main_column = QVBoxLayout()
+        main_column.setContentsMargins(0, 0, 0, 0)
+        self.banner = QLabel(banner)
+        self.banner.setObjectName("errorBanner")
+        self.banner.setVisible(bool(banner))
+        main_column.addWidget(self.banner)
+        main_column.addWidget(self.stack, 1)
+        layout.addLayout(main_column, 1)
         # The desk and the lock screen share one stack: locking swaps the whole desk out.
         self.desk = body
         self.root = QStackedWidget()

@@ -60,6 +60,8 @@ class Shell(QObject):
         window.lock_screen.switchUser.connect(self.switch_user)
         window.lockRequested.connect(self.lock_now)
         window.switchUserRequested.connect(self.switch_user)
+        window.changePasswordRequested.connect(self.change_password)
+        window.emergencyAccessRequested.connect(self.emergency_access)
         window.show()
         self.sign_in.hide()
         self.sessionStarted.emit(session)
@@ -94,6 +96,43 @@ class Shell(QObject):
             lambda e: window.lock_screen.refused(user_message(e)),
         )
 
+    def change_password(self) -> None:
+        from ui.auth.dialogs import ChangePasswordDialog
+
+        if self.session is None or self.window is None:
+            return
+        dialog = ChangePasswordDialog(self._auth, self._run, self.session, self.window)
+        if self.idle is not None:
+            self.idle.register(dialog)
+        if dialog.exec() and dialog.session is not None:
+            self.session = dialog.session
+
+    def emergency_access(self) -> None:
+        """Break-glass: on grant, the desk is rebuilt with the extra screens, under a red banner."""
+        from ui.auth.dialogs import BreakGlassDialog
+
+        if self.session is None or self.window is None:
+            return
+
+        def granted(session: Session) -> None:
+            self._replace_window(session)
+
+        dialog = BreakGlassDialog(self._auth, self._run, self.session, granted, self.window)
+        if self.idle is not None:
+            self.idle.register(dialog)
+        dialog.exec()
+
+    def _replace_window(self, session: Session) -> None:
+        old = self.window
+        if self.idle is not None:
+            self.idle.stop()
+            self.idle = None
+        self.window = None
+        if old is not None:
+            old.close()
+            old.deleteLater()
+        self._start(session)
+
     def switch_user(self) -> None:
         """End the session: close every PHI window and go back to sign-in."""
         session = self.session
@@ -106,7 +145,11 @@ class Shell(QObject):
             self.window = None
         self.session = None
         if session is not None:
-            self._run.run(lambda: self._auth.end_session(session), lambda _: None, lambda _: None)
+            self._run.run(
+                lambda: self._auth.end_session(session, "switch_user"),
+                lambda _: None,
+                lambda _: None,
+            )
         self.clipboard.clear_ours()
         self.sign_in.restart()
         self.sign_in.show()

@@ -6,6 +6,7 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
+import shiboken6
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 
 log = logging.getLogger("ui.tasks")
@@ -43,12 +44,17 @@ class TaskRunner:
         fn: Callable[[], Any],
         on_success: Callable[[Any], None],
         on_error: Callable[[Exception], None],
+        owner: QObject | None = None,
     ) -> None:
+        """`owner`: the widget the callbacks update; if it is gone by then, they are skipped."""
         relay = _Relay()
         self._relays.add(relay)
 
         def finish(callback: Callable[[Any], None], value: Any) -> None:
             self._relays.discard(relay)
+            target = owner if owner is not None else getattr(callback, "__self__", None)
+            if isinstance(target, QObject) and not shiboken6.isValid(target):
+                return  # the window closed while the work ran (switch user, break-glass)
             callback(value)
 
         relay.done.connect(lambda value: finish(on_success, value))

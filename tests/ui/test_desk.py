@@ -165,10 +165,47 @@ def test_every_view_reads_only_its_purpose(qtbot: Any, running: Running) -> None
     assert insurance.model.rows and all(r.appointment.phone is None for r in insurance.model.rows)
 
 
-def test_the_app_syncs_the_trail_to_the_archive_in_the_background(qtbot: Any, running: Running) -> None:
+def test_the_app_syncs_the_trail_to_the_archive_in_the_background(
+    qtbot: Any, running: Running
+) -> None:
     window = sign_in(qtbot, running, "frontdesk")
     archive_dir = running.services.installation.layout.archive_dir
     running.archive.nudge()
     qtbot.waitUntil(lambda: any(archive_dir.rglob("000000000001-*")), timeout=30000)
-    qtbot.waitUntil(lambda: window.status.archive.text() != "Archive: not checked yet", timeout=30000)
+    qtbot.waitUntil(
+        lambda: window.status.archive.text() != "Archive: not checked yet", timeout=30000
+    )
     assert "Archive:" in window.status.archive.text()
+
+
+def test_emergency_access_rebuilds_the_desk_with_a_banner(qtbot: Any, running: Running) -> None:
+    from ui.auth.dialogs import BreakGlassDialog
+
+    window = sign_in(qtbot, running, "dentist")
+    assert "patients" not in window.page_keys()
+    assert window.emergency_button.isVisibleTo(window)
+
+    def fill() -> None:
+        dialog = QApplication.activeModalWidget()
+        if isinstance(dialog, BreakGlassDialog):
+            dialog.reason_edit.setPlainText(
+                "Patient in severe pain after hours, need contact details"
+            )
+            dialog.grant_button.click()
+        else:
+            QTimer.singleShot(100, fill)
+
+    QTimer.singleShot(100, fill)
+    window.emergency_button.click()
+    qtbot.waitUntil(
+        lambda: running.shell.window is not None and running.shell.window is not window,
+        timeout=20000,
+    )
+    elevated = running.shell.window
+    assert "patients" in elevated.page_keys()
+    assert (
+        elevated.banner.isVisibleTo(elevated) and "Emergency access until" in elevated.banner.text()
+    )
+    rows = entries(running)
+    assert any(r["action"] == "break_glass_start" for r in rows)
+    assert "severe pain" not in str(rows)
