@@ -1,0 +1,1 @@
+"""Compliance tools: breach-detection rules, alerts, reports, access review, rotation, backups."""

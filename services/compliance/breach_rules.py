@@ -1,0 +1,487 @@
+"""Breach-detection rules over the audit stream, run as entries are written and on a schedule."""
+
+from __future__ import annotations
+
+import json
+import logging
+import secrets
+import threading
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, time, timedelta, tzinfo
+from enum import StrEnum
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from services.access import Actor
+from services.audit import AuditEntry, AuditEvent, AuditTrail
+from services.audit.entry import iso_millis
+from services.clock import Clock
+from services.compliance.facts import UserFact, UserFacts
+from storage.compliance_repo import AlertRecord, ComplianceRepository
+
+log = logging.getLogger("services.compliance.rules")
+
+COMPLIANCE_ACTOR = Actor.system("compliance")
+# Entries the compliance tools write themselves: never evaluated, or alerts would feed alerts.
+OWN_ACTIONS = frozenset(
+    {
+        "alert_raised",
+        "alert_acknowledged",
+        "access_review_signed",
+        "patient_access_report",
+        "breach_assessment",
+        "backup_created",
+        "backup_verified",
+        "backup_restored",
+        "key_rotated",
+    }
+)
+
+DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+class Rule(StrEnum):
+    PATIENT_VOLUME = "patient_volume"
+    PATIENT_VOLUME_BASELINE = "patient_volume_baseline"
+    AFTER_HOURS = "after_hours"
+    FAILED_SIGN_INS = "failed_sign_ins"
+    FAILED_SIGN_INS_WORKSTATION = "failed_sign_ins_workstation"
+    EXPORT = "export"
+    BREAK_GLASS = "break_glass"
+    DISABLED_ACCOUNT = "disabled_account"
+
+    @property
+    def label(self) -> str:
+        return {
+            Rule.PATIENT_VOLUME: "Many patients in an hour",
+            Rule.PATIENT_VOLUME_BASELINE: "Unusual patient volume for this user",
+            Rule.AFTER_HOURS: "Access outside office hours",
+            Rule.FAILED_SIGN_INS: "Burst of failed sign-ins (account)",
+            Rule.FAILED_SIGN_INS_WORKSTATION: "Burst of failed sign-ins (workstation)",
+            Rule.EXPORT: "Data exported",
+            Rule.BREAK_GLASS: "Emergency access (break-glass)",
+            Rule.DISABLED_ACCOUNT: "Activity by a disabled account",
+        }[self]
+
+    @property
+    def severity(self) -> str:
+        if self in (Rule.EXPORT, Rule.AFTER_HOURS):
+            return "medium"
+        return "high"
+
+
+OfficeHours = dict[int, tuple[time, time] | None]
+
+
+def parse_office_hours(text: str | None) -> OfficeHours | None:
+    """{"mon": ["08:00", "17:00"], ..., "sat": null}; a day left out is closed. None: rule off."""
+    if not text:
+        return None
+    try:
+        raw = json.loads(text)
+        hours: OfficeHours = {}
+        for index, day in enumerate(DAYS):
+            span = raw.get(day)
+            if span is None:
+                hours[index] = None
+                continue
+            start, end = time.fromisoformat(span[0]), time.fromisoformat(span[1])
+            hours[index] = (start, end)
+        return hours
+    except (ValueError, TypeError, AttributeError, IndexError):
+        log.warning("compliance.office_hours_invalid")
+        return None
+
+
+def practice_timezone(name: str | None) -> tzinfo:
+    """The practice's time zone (setting "timezone"), else this computer's."""
+    if name:
+        try:
+            return ZoneInfo(name)
+        except (ZoneInfoNotFoundError, ValueError):
+            log.warning("compliance.timezone_invalid")
+    local = datetime.now().astimezone().tzinfo
+    return local if local is not None else UTC
+
+
+@dataclass(frozen=True)
+class RuleConfig:
+    patients_per_hour: int = 50
+    baseline_multiplier: float = 3.0
+    baseline_minimum: int = 10  # below this many patients an hour, no baseline alert
+    baseline_min_hours: int = 5  # active hours of history needed before a baseline exists
+    baseline_days: int = 30
+    failed_sign_in_limit: int = 5
+    failed_sign_in_window: timedelta = timedelta(minutes=10)
+    sign_in_actions: tuple[str, ...] = ("sign_in",)  # an action containing any of these
+    sign_in_failure_outcomes: frozenset[str] = frozenset({"failure"})
+    export_actions: frozenset[str] = frozenset({"audit_export", "call_list_export"})
+    export_suffix: str = "_export"
+    export_window: timedelta = timedelta(hours=1)
+    break_glass_flag: str = "break_glass"
+    break_glass_window: timedelta = timedelta(hours=4)
+    disabled_window: timedelta = timedelta(hours=1)
+    volume_actor_types: frozenset[str] = frozenset({"human"})
+    office_hours: OfficeHours | None = None
+    timezone: tzinfo = field(default=UTC)
+
+    @staticmethod
+    def from_settings(get: Callable[[str], str | None]) -> RuleConfig:
+        def number(name: str, default: float) -> float:
+            try:
+                value = get(name)
+                return float(value) if value else default
+            except ValueError:
+                return default
+
+        return RuleConfig(
+            patients_per_hour=int(number("alerts.patients_per_hour", 50)),
+            baseline_multiplier=number("alerts.baseline_multiplier", 3.0),
+            baseline_minimum=int(number("alerts.baseline_minimum", 10)),
+            failed_sign_in_limit=int(number("alerts.failed_sign_ins", 5)),
+            office_hours=parse_office_hours(get("office_hours")),
+            timezone=practice_timezone(get("timezone")),
+        )
+
+    def is_sign_in_failure(self, data: dict[str, Any]) -> bool:
+        action = str(data.get("action", ""))
+        return str(data.get("outcome")) in self.sign_in_failure_outcomes and any(
+            name in action for name in self.sign_in_actions
+        )
+
+    def is_export(self, data: dict[str, Any]) -> bool:
+        action = str(data.get("action", ""))
+        return data.get("outcome") == "success" and (
+            action in self.export_actions or action.endswith(self.export_suffix)
+        )
+
+
+def _when(data: dict[str, Any]) -> datetime:
+    return datetime.fromisoformat(str(data["timestamp"])).astimezone(UTC)
+
+
+class AlertEngine:
+    """Evaluates entries against the rules; stores, audits and announces each new alert.
+
+    Wire it once: `engine.attach()` subscribes to the trail, and the app calls
+    `engine.scan(since)` periodically (it finds what a crash or another process missed;
+    alerts are deduplicated, so scanning twice raises nothing twice).
+    """
+
+    def __init__(
+        self,
+        trail: AuditTrail,
+        repo: ComplianceRepository,
+        clock: Clock,
+        *,
+        config: RuleConfig | Callable[[], RuleConfig] | None = None,
+        users: UserFacts | None = None,
+    ) -> None:
+        self._trail = trail
+        self._repo = repo
+        self._clock = clock
+        self._config = config if config is not None else RuleConfig()
+        self._users = users
+        self._lock = threading.RLock()
+        self._listeners: list[Callable[[list[AlertRecord]], None]] = []
+        self._baselines: dict[tuple[str, str], float | None] = {}
+        self._disabled_cache: tuple[float, dict[str, UserFact]] | None = None
+
+    # -- wiring ------------------------------------------------------------------------
+
+    def attach(self) -> None:
+        self._trail.subscribe(self.on_entries)
+
+    def on_alert(self, listener: Callable[[list[AlertRecord]], None]) -> None:
+        """Called (on the appending thread) with each list of newly raised alerts."""
+        self._listeners.append(listener)
+
+    def config(self) -> RuleConfig:
+        return self._config() if callable(self._config) else self._config
+
+    # -- evaluation --------------------------------------------------------------------
+
+    def on_entries(self, entries: list[AuditEntry]) -> None:
+        self.evaluate(entries)
+
+    def scan(self, since: datetime, until: datetime | None = None) -> list[AlertRecord]:
+        """Evaluate every entry written from `since` (default up to now)."""
+        end = (until or self._clock.now()) + timedelta(milliseconds=1)  # rows_between: ts < end
+        rows = self._trail.repository.rows_between(iso_millis(since), iso_millis(end))
+        raised: list[AlertRecord] = []
+        for group in _batches(AuditEntry.from_row(*r) for r in rows):
+            raised.extend(self.evaluate(group))
+        return raised
+
+    def evaluate(self, entries: Iterable[AuditEntry]) -> list[AlertRecord]:
+        relevant = [
+            e
+            for e in entries
+            if e.data.get("actor_id") != COMPLIANCE_ACTOR.actor_id
+            and e.data.get("action") not in OWN_ACTIONS
+        ]
+        if not relevant:
+            return []
+        raised: list[AlertRecord] = []
+        with self._lock:
+            cfg = self.config()
+            for group in _batches(relevant):
+                raised.extend(self._evaluate_group(cfg, group))
+        if raised:
+            for listener in self._listeners:
+                try:
+                    listener(raised)
+                except Exception as exc:  # a broken badge must not stop detection
+                    log.error(
+                        "compliance.listener_failed", extra={"error_class": type(exc).__name__}
+                    )
+        return raised
+
+    def _evaluate_group(self, cfg: RuleConfig, group: list[AuditEntry]) -> list[AlertRecord]:
+        """One batch: entries sharing one timestamp."""
+        raised: list[AlertRecord] = []
+        when = _when(group[0].data)
+        by_actor: dict[str, list[AuditEntry]] = {}
+        for e in group:
+            by_actor.setdefault(str(e.data.get("actor_id", "")), []).append(e)
+
+        for actor_id, items in by_actor.items():
+            data = items[0].data
+            with_patient = [e for e in items if e.data.get("patient_id")]
+            if with_patient and str(data.get("actor_type")) in cfg.volume_actor_types:
+                raised.extend(self._volume(cfg, actor_id, when, with_patient))
+            raised.extend(self._after_hours(cfg, actor_id, when, items))
+            exports = [e for e in items if cfg.is_export(e.data)]
+            if exports:
+                raised.extend(
+                    self._raise(
+                        Rule.EXPORT,
+                        actor_id,
+                        when,
+                        cfg.export_window,
+                        f"{actor_id} exported data ({exports[0].data.get('action')}).",
+                        exports,
+                    )
+                )
+            glass = [e for e in items if cfg.break_glass_flag in (e.data.get("flags") or [])]
+            if glass:
+                raised.extend(
+                    self._raise(
+                        Rule.BREAK_GLASS,
+                        actor_id,
+                        when,
+                        cfg.break_glass_window,
+                        f"{actor_id} used emergency access (break-glass).",
+                        glass,
+                    )
+                )
+            raised.extend(self._disabled(cfg, actor_id, when, items))
+
+        if any(cfg.is_sign_in_failure(e.data) for e in group):
+            raised.extend(self._failed_sign_ins(cfg, when, group))
+        return raised
+
+    # -- the rules -----------------------------------------------------------------------
+
+    def _volume(
+        self, cfg: RuleConfig, actor_id: str, when: datetime, items: list[AuditEntry]
+    ) -> list[AlertRecord]:
+        hour = timedelta(hours=1)
+        count = self._repo.distinct_patients(actor_id, iso_millis(when - hour), iso_millis(when))
+        raised: list[AlertRecord] = []
+        if count > cfg.patients_per_hour:
+            raised += self._raise(
+                Rule.PATIENT_VOLUME,
+                actor_id,
+                when,
+                hour,
+                f"{actor_id} touched {count} distinct patients within an hour "
+                f"(limit {cfg.patients_per_hour}).",
+                items,
+                count=count,
+            )
+        if count > cfg.baseline_minimum:
+            average = self._baseline(cfg, actor_id, when)
+            if average is not None and count > cfg.baseline_multiplier * average:
+                raised += self._raise(
+                    Rule.PATIENT_VOLUME_BASELINE,
+                    actor_id,
+                    when,
+                    hour,
+                    f"{actor_id} touched {count} distinct patients within an hour; their "
+                    f"usual is {average:.1f} an active hour over {cfg.baseline_days} days.",
+                    items,
+                    count=count,
+                )
+        return raised
+
+    def _baseline(self, cfg: RuleConfig, actor_id: str, when: datetime) -> float | None:
+        """Average distinct patients per active hour over the past days; cached per day."""
+        key = (actor_id, when.date().isoformat())
+        if key not in self._baselines:
+            day_start = datetime.combine(when.date(), time(0), UTC)
+            hours = self._repo.hourly_distinct_patients(
+                actor_id,
+                iso_millis(day_start - timedelta(days=cfg.baseline_days)),
+                iso_millis(day_start),
+            )
+            self._baselines[key] = (
+                sum(hours) / len(hours) if len(hours) >= cfg.baseline_min_hours else None
+            )
+        return self._baselines[key]
+
+    def _after_hours(
+        self, cfg: RuleConfig, actor_id: str, when: datetime, items: list[AuditEntry]
+    ) -> list[AlertRecord]:
+        if cfg.office_hours is None:
+            return []
+        accesses = [
+            e
+            for e in items
+            if e.data.get("actor_type") == "human"
+            and e.data.get("outcome") == "success"
+            and (e.data.get("purpose") or e.data.get("action") in cfg.sign_in_actions)
+        ]
+        if not accesses:
+            return []
+        local = when.astimezone(cfg.timezone)
+        span = cfg.office_hours.get(local.weekday())
+        if span is not None and span[0] <= local.time().replace(tzinfo=None) < span[1]:
+            return []
+        # Once per actor per local day.
+        day_start = datetime.combine(local.date(), time(0), cfg.timezone).astimezone(UTC)
+        return self._raise(
+            Rule.AFTER_HOURS,
+            actor_id,
+            when,
+            None,
+            f"{actor_id} accessed patient data at {local:%a %H:%M} (practice time), outside "
+            "office hours.",
+            accesses,
+            quiet=(day_start, day_start + timedelta(days=1)),
+        )
+
+    def _failed_sign_ins(
+        self, cfg: RuleConfig, when: datetime, group: list[AuditEntry]
+    ) -> list[AlertRecord]:
+        window = cfg.failed_sign_in_window
+        bodies = self._repo.entries_between(
+            iso_millis(when - window), iso_millis(when), outcome=None
+        )
+        failures = [d for d in (json.loads(b) for b in bodies) if cfg.is_sign_in_failure(d)]
+        raised: list[AlertRecord] = []
+        here = [e for e in group if cfg.is_sign_in_failure(e.data)]
+        for actor_id in sorted({str(e.data.get("actor_id")) for e in here}):
+            count = sum(1 for d in failures if d.get("actor_id") == actor_id)
+            if count >= cfg.failed_sign_in_limit:
+                raised += self._raise(
+                    Rule.FAILED_SIGN_INS,
+                    actor_id,
+                    when,
+                    window,
+                    f"{count} failed sign-ins for {actor_id} within "
+                    f"{int(window.total_seconds() // 60)} minutes.",
+                    here,
+                    count=count,
+                )
+        for station in sorted({str(e.data.get("workstation_id")) for e in here}):
+            count = sum(1 for d in failures if d.get("workstation_id") == station)
+            if count >= cfg.failed_sign_in_limit:
+                raised += self._raise(
+                    Rule.FAILED_SIGN_INS_WORKSTATION,
+                    station,
+                    when,
+                    window,
+                    f"{count} failed sign-ins on workstation {station} within "
+                    f"{int(window.total_seconds() // 60)} minutes.",
+                    here,
+                    count=count,
+                )
+        return raised
+
+    def _disabled(
+        self, cfg: RuleConfig, actor_id: str, when: datetime, items: list[AuditEntry]
+    ) -> list[AlertRecord]:
+        if self._users is None:
+            return []
+        fact = self._disabled_users().get(actor_id)
+        if fact is None or (fact.disabled_at is not None and when < fact.disabled_at):
+            return []
+        active = [e for e in items if e.data.get("outcome") == "success"]
+        if not active:
+            return []
+        return self._raise(
+            Rule.DISABLED_ACCOUNT,
+            actor_id,
+            when,
+            cfg.disabled_window,
+            f"The disabled account {actor_id} was used ({active[0].data.get('action')}).",
+            active,
+        )
+
+    def _disabled_users(self) -> dict[str, UserFact]:
+        now = self._clock.monotonic()
+        if self._disabled_cache is None or now - self._disabled_cache[0] > 30:
+            users = self._users.users() if self._users is not None else []
+            self._disabled_cache = (now, {u.user_id: u for u in users if u.disabled})
+        return self._disabled_cache[1]
+
+    def forget_cached_users(self) -> None:
+        """Call after an account is disabled, so the next entry is checked against it."""
+        self._disabled_cache = None
+
+    # -- raising ------------------------------------------------------------------------
+
+    def _raise(
+        self,
+        rule: Rule,
+        subject: str,
+        when: datetime,
+        window: timedelta | None,
+        summary: str,
+        items: list[AuditEntry],
+        *,
+        count: int | None = None,
+        quiet: tuple[datetime, datetime] | None = None,
+    ) -> list[AlertRecord]:
+        if quiet is None:
+            span = window or timedelta(hours=1)
+            quiet = (when - span + timedelta(microseconds=1), when + span)
+        alert = AlertRecord(
+            alert_id=f"al_{secrets.token_hex(6)}",
+            rule=rule.value,
+            severity=rule.severity,
+            subject=subject,
+            event_at=when,
+            raised_at=self._clock.now(),
+            summary=summary,
+            entry_count=count if count is not None else len(items),
+            first_seq=min(e.seq for e in items),
+            last_seq=max(e.seq for e in items),
+        )
+        if not self._repo.insert_alert_unless_recent(alert, *quiet):
+            return []
+        self._trail.append(
+            AuditEvent(
+                action="alert_raised",
+                actor=COMPLIANCE_ACTOR,
+                resource_type="alert",
+                resource_id=alert.alert_id,
+                flags=(rule.value, rule.severity),
+            )
+        )
+        log.info("compliance.alert_raised", extra={"action": rule.value, "seq": alert.last_seq})
+        return [alert]
+
+
+def _batches(entries: Iterable[AuditEntry]) -> Iterator[list[AuditEntry]]:
+    """Consecutive entries with the same timestamp: one append batch."""
+    group: list[AuditEntry] = []
+    for e in entries:
+        if group and e.data.get("timestamp") != group[0].data.get("timestamp"):
+            yield group
+            group = []
+        group.append(e)
+    if group:
+        yield group

@@ -1,0 +1,285 @@
+"""SQL for the compliance tools: alerts, access-review sign-offs, backup records, trail queries."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from storage.database import Database
+
+
+@dataclass(frozen=True)
+class AlertRecord:
+    alert_id: str
+    rule: str
+    severity: str
+    subject: str
+    event_at: datetime
+    raised_at: datetime
+    summary: str
+    entry_count: int
+    first_seq: int
+    last_seq: int
+    acknowledged_at: datetime | None = None
+    acknowledged_by: str | None = None
+    ack_note: str | None = None
+
+    @property
+    def acknowledged(self) -> bool:
+        return self.acknowledged_at is not None
+
+
+_ALERT_COLUMNS = (
+    "alert_id, rule, severity, subject, event_at, raised_at, summary, entry_count, "
+    "first_seq, last_seq, acknowledged_at, acknowledged_by, ack_note"
+)
+
+
+def _when(value: Any) -> datetime | None:
+    return None if value is None else datetime.fromisoformat(str(value))
+
+
+def _alert(row: Any) -> AlertRecord:
+    return AlertRecord(
+        alert_id=str(row[0]),
+        rule=str(row[1]),
+        severity=str(row[2]),
+        subject=str(row[3]),
+        event_at=datetime.fromisoformat(str(row[4])),
+        raised_at=datetime.fromisoformat(str(row[5])),
+        summary=str(row[6]),
+        entry_count=int(row[7]),
+        first_seq=int(row[8]),
+        last_seq=int(row[9]),
+        acknowledged_at=_when(row[10]),
+        acknowledged_by=None if row[11] is None else str(row[11]),
+        ack_note=None if row[12] is None else str(row[12]),
+    )
+
+
+@dataclass(frozen=True)
+class ReviewRecord:
+    review_id: str
+    signed_at: datetime
+    signed_by: str
+    note: str
+    user_count: int
+    rows_digest: str
+
+
+@dataclass(frozen=True)
+class BackupRecord:
+    backup_id: str
+    file_name: str
+    created_at: datetime
+    last_seq: int
+    verified_at: datetime | None
+    verified_ok: bool | None
+
+
+class ComplianceRepository:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    # -- alerts ---------------------------------------------------------------------
+
+    def insert_alert_unless_recent(
+        self, alert: AlertRecord, quiet_from: datetime, quiet_to: datetime
+    ) -> bool:
+        """Insert `alert` unless the same rule and subject has one with quiet_from <= event_at < quiet_to.
+
+        Check and insert share one write transaction, so a live evaluation and a scan
+        running at once cannot both raise the same alert.
+        """
+        with self._db.transaction() as conn:
+            found = conn.execute(
+                "SELECT 1 FROM compliance_alerts WHERE rule = ? AND subject = ? "
+                "AND event_at >= ? AND event_at < ? LIMIT 1",
+                (alert.rule, alert.subject, quiet_from.isoformat(), quiet_to.isoformat()),
+            ).fetchone()
+            if found is not None:
+                return False
+            conn.execute(
+                f"INSERT INTO compliance_alerts({_ALERT_COLUMNS}) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL, NULL)",
+                (
+                    alert.alert_id,
+                    alert.rule,
+                    alert.severity,
+                    alert.subject,
+                    alert.event_at.isoformat(),
+                    alert.raised_at.isoformat(),
+                    alert.summary,
+                    alert.entry_count,
+                    alert.first_seq,
+                    alert.last_seq,
+                ),
+            )
+        return True
+
+    def alerts(self, *, unacknowledged_only: bool = False, limit: int = 1000) -> list[AlertRecord]:
+        where = "WHERE acknowledged_at IS NULL" if unacknowledged_only else ""
+        rows = self._db.connection().execute(
+            f"SELECT {_ALERT_COLUMNS} FROM compliance_alerts {where} "
+            "ORDER BY event_at DESC, raised_at DESC LIMIT ?",
+            (limit,),
+        )
+        return [_alert(r) for r in rows]
+
+    def alert(self, alert_id: str) -> AlertRecord | None:
+        row = (
+            self._db.connection()
+            .execute(
+                f"SELECT {_ALERT_COLUMNS} FROM compliance_alerts WHERE alert_id = ?", (alert_id,)
+            )
+            .fetchone()
+        )
+        return None if row is None else _alert(row)
+
+    def unacknowledged_count(self) -> int:
+        row = (
+            self._db.connection()
+            .execute("SELECT count(*) FROM compliance_alerts WHERE acknowledged_at IS NULL")
+            .fetchone()
+        )
+        return int(row[0])
+
+    def oldest_unacknowledged(self) -> datetime | None:
+        row = (
+            self._db.connection()
+            .execute("SELECT min(raised_at) FROM compliance_alerts WHERE acknowledged_at IS NULL")
+            .fetchone()
+        )
+        return _when(row[0])
+
+    def acknowledge(self, alert_id: str, by: str, note: str, at: datetime) -> bool:
+        with self._db.transaction() as conn:
+            updated = conn.execute(
+                "UPDATE compliance_alerts SET acknowledged_at = ?, acknowledged_by = ?, "
+                "ack_note = ? WHERE alert_id = ? AND acknowledged_at IS NULL",
+                (at.isoformat(), by, note, alert_id),
+            ).rowcount
+        return bool(updated)
+
+    # -- queries over the audit trail --------------------------------------------------
+
+    def distinct_patients(self, actor_id: str, ts_from: str, ts_to: str) -> int:
+        """Distinct patient pseudonyms an actor touched with ts_from < ts <= ts_to."""
+        row = (
+            self._db.connection()
+            .execute(
+                "SELECT count(DISTINCT patient_id) FROM audit_log WHERE ts > ? AND ts <= ? "
+                "AND actor_id = ? AND patient_id != ''",
+                (ts_from, ts_to, actor_id),
+            )
+            .fetchone()
+        )
+        return int(row[0])
+
+    def hourly_distinct_patients(self, actor_id: str, ts_from: str, ts_to: str) -> list[int]:
+        """Per active UTC hour in [ts_from, ts_to): the distinct patients the actor touched."""
+        rows = self._db.connection().execute(
+            "SELECT substr(ts, 1, 13) AS hour, count(DISTINCT patient_id) FROM audit_log "
+            "WHERE ts >= ? AND ts < ? AND actor_id = ? AND patient_id != '' GROUP BY hour",
+            (ts_from, ts_to, actor_id),
+        )
+        return [int(r[1]) for r in rows]
+
+    def entries_between(self, ts_from: str, ts_to: str, outcome: str | None = None) -> list[str]:
+        """Bodies of entries with ts_from < ts <= ts_to (optionally of one outcome)."""
+        sql = "SELECT body FROM audit_log WHERE ts > ? AND ts <= ?"
+        params: tuple[str, ...] = (ts_from, ts_to)
+        if outcome is not None:
+            sql += " AND outcome = ?"
+            params = (*params, outcome)
+        return [str(r[0]) for r in self._db.connection().execute(sql + " ORDER BY seq", params)]
+
+    # -- access reviews --------------------------------------------------------------
+
+    def add_review(self, review: ReviewRecord) -> None:
+        with self._db.transaction() as conn:
+            conn.execute(
+                "INSERT INTO access_reviews(review_id, signed_at, signed_by, note, user_count, "
+                "rows_digest) VALUES (?, ?, ?, ?, ?, ?)",
+                (
+                    review.review_id,
+                    review.signed_at.isoformat(),
+                    review.signed_by,
+                    review.note,
+                    review.user_count,
+                    review.rows_digest,
+                ),
+            )
+
+    def last_review(self) -> ReviewRecord | None:
+        row = (
+            self._db.connection()
+            .execute(
+                "SELECT review_id, signed_at, signed_by, note, user_count, rows_digest "
+                "FROM access_reviews ORDER BY signed_at DESC LIMIT 1"
+            )
+            .fetchone()
+        )
+        if row is None:
+            return None
+        return ReviewRecord(
+            str(row[0]),
+            datetime.fromisoformat(str(row[1])),
+            str(row[2]),
+            str(row[3]),
+            int(row[4]),
+            str(row[5]),
+        )
+
+    # -- backups ---------------------------------------------------------------------
+
+    def add_backup(
+        self, backup_id: str, file_name: str, created_at: datetime, last_seq: int
+    ) -> None:
+        with self._db.transaction() as conn:
+            conn.execute(
+                "INSERT OR REPLACE INTO backups(backup_id, file_name, created_at, last_seq) "
+                "VALUES (?, ?, ?, ?)",
+                (backup_id, file_name, created_at.isoformat(), last_seq),
+            )
+
+    def mark_verified(
+        self,
+        backup_id: str,
+        file_name: str,
+        created_at: datetime,
+        last_seq: int,
+        ok: bool,
+        at: datetime,
+    ) -> None:
+        with self._db.transaction() as conn:
+            conn.execute(
+                "INSERT INTO backups(backup_id, file_name, created_at, last_seq, verified_at, "
+                "verified_ok) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(backup_id) DO UPDATE SET "
+                "verified_at = excluded.verified_at, verified_ok = excluded.verified_ok",
+                (backup_id, file_name, created_at.isoformat(), last_seq, at.isoformat(), int(ok)),
+            )
+
+    def backups(self) -> list[BackupRecord]:
+        rows = self._db.connection().execute(
+            "SELECT backup_id, file_name, created_at, last_seq, verified_at, verified_ok "
+            "FROM backups ORDER BY created_at DESC"
+        )
+        return [
+            BackupRecord(
+                str(r[0]),
+                str(r[1]),
+                datetime.fromisoformat(str(r[2])),
+                int(r[3]),
+                _when(r[4]),
+                None if r[5] is None else bool(r[5]),
+            )
+            for r in rows
+        ]
+
+    def last_verified_backup(self) -> BackupRecord | None:
+        for record in self.backups():
+            if record.verified_ok:
+                return record
+        return None
