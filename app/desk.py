@@ -9,7 +9,7 @@ from app.bootstrap import Services
 from services.access import Actor, Permission, Purpose, may, may_read
 from services.auth.signin import Session
 from services.pms.protocol import PmsClient
-from services.pms.records import Appointment
+from services.pms.records import Appointment, PmsError, PmsRejected
 from services.workflows.conflicts import ConflictService
 from services.workflows.context import DeskContext
 from services.workflows.insurance import InsuranceService
@@ -117,7 +117,10 @@ def make_window(
     if may_read(session.actor, schedule_purpose, now):
 
         def schedule() -> SchedulePage:
-            providers, _ = desk.schedule.reference()
+            try:
+                providers, _ = desk.schedule.reference()
+            except PmsError:
+                providers = []  # the page itself shows why the PMS cannot be read
             choices = [ProviderChoice(None, "All providers")] + [
                 ProviderChoice(p.prov_num, f"{p.abbr} — {p.name}")
                 for p in providers
@@ -232,6 +235,8 @@ def make_window(
 def pms_state(pms: PmsClient) -> tuple[str, bool]:
     try:
         version, server_time = pms.server_info()
+    except PmsRejected as exc:
+        return ("not set up" if "not set up" in exc.message else "keys refused", False)
     except Exception as exc:  # any failure is shown as a state, never raised into the UI
         return (f"unreachable ({type(exc).__name__})", False)
     skew = abs((server_time - datetime.now()).total_seconds())

@@ -80,14 +80,13 @@ def start(
     args: argparse.Namespace, installation: Installation, clock: Clock | None = None
 ) -> Running:
     """Wire services, the PMS (the simulator for the demo) and the shell; show sign-in."""
-    from PySide6.QtWidgets import QMessageBox
-
     from app import demo as demo_mode
     from app.bootstrap import build_services
     from app.desk import build_desk, make_window, pms_state
     from app.pms_setup import pms_client
     from services.auth.signin import Session
     from services.pms.records import PmsError
+    from services.pms.unconfigured import UnconfiguredPms
     from ui.main_window import MainWindow
     from ui.shell import Shell
     from ui.tasks import TaskRunner
@@ -98,32 +97,22 @@ def start(
         sim = demo_mode.start_simulator()
         demo_mode.prepare(services, sim)
     runner = TaskRunner()
-    pms = None
+    pms: Any
     try:
         pms = pms_client(installation)
     except PmsError as exc:
-        if not getattr(args, "quiet", False):
-            QMessageBox.warning(None, "Practice-management system", exc.message)
-    desk = build_desk(services, pms) if pms is not None else None
+        # Not set up yet: every screen says so (and how to fix it) instead of a blocking dialog.
+        pms = UnconfiguredPms(exc.message)
+    desk = build_desk(services, pms)
 
     def window_for(session: Session) -> MainWindow:
-        if desk is None:
-            return MainWindow(
-                practice_id=installation.practice_id,
-                user_label=session.display_name,
-                role_label=session.role.label,
-                pages=[],
-                demo=args.demo,
-            )
         window = make_window(services, desk, session, runner, demo=args.demo)
-        if pms is not None:
-            client = pms
-            runner.run(
-                lambda: pms_state(client),
-                lambda st: window.status.set_pms(*st),
-                lambda _: None,
-                owner=window,
-            )
+        runner.run(
+            lambda: pms_state(pms),
+            lambda st: window.status.set_pms(*st),
+            lambda _: None,
+            owner=window,
+        )
         return window
 
     def sign_in_hint() -> str:

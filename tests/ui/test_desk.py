@@ -209,3 +209,40 @@ def test_emergency_access_rebuilds_the_desk_with_a_banner(qtbot: Any, running: R
     rows = entries(running)
     assert any(r["action"] == "break_glass_start" for r in rows)
     assert "severe pain" not in str(rows)
+
+
+def test_without_a_pms_the_desk_opens_and_says_what_to_do(qtbot: Any, tmp_path: Path) -> None:
+    import argparse
+
+    from app.gui import make_qapp, start
+    from services.access import Actor, ActorType, Role
+    from services.auth import totp
+    from services.clock import SystemClock
+    from services.installation import initialise
+    from storage.keystore import KeyringKeyStore
+    from storage.layout import DataLayout
+
+    make_qapp()
+    installation = initialise(
+        DataLayout(tmp_path / "fresh"), KeyringKeyStore(), "fresh-practice", SystemClock()
+    ).installation
+    app = start(argparse.Namespace(demo=False), installation)
+    try:
+        it = Actor("cli_it", ActorType.HUMAN, Role.IT_ADMIN)
+        created = app.services.users.add(it, "robin", Role.FRONT_DESK, "a long front desk password")
+        app.services.accounts.update(created.user_id, totp_enrolled=1)
+        window = app.shell.sign_in
+        window.user_edit.setText("robin")
+        window.password_edit.setText("a long front desk password")
+        window.sign_in_button.click()
+        qtbot.waitUntil(lambda: window.pages.currentIndex() == 1, timeout=15000)
+        window.code_edit.setText(totp.code_at(created.secret, app.services.clock.now()))
+        window.verify_button.click()
+        qtbot.waitUntil(lambda: app.shell.window is not None, timeout=15000)
+        page = app.shell.window.page("schedule")
+        qtbot.waitUntil(lambda: not page.is_loading(), timeout=15000)
+        assert "not set up yet" in page.banner.text()
+        qtbot.waitUntil(lambda: "not set up" in app.shell.window.status.pms.text(), timeout=15000)
+    finally:
+        app.shell.switch_user()
+        app.close()
