@@ -9,11 +9,11 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from services.access import Role
+from services.access.policy import AccessDenied
 from services.audit import Outcome, verify_local
 from services.compliance.alerts import AlertService
 from services.compliance.breach_rules import AlertEngine, RuleConfig, parse_office_hours
 from services.compliance.facts import StaticUserFacts, UserFact
-from services.access.policy import AccessDenied
 from tests.compliance.conftest import Rig, person
 
 ALICE = person("alice")
