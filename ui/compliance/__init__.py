@@ -1,0 +1,1 @@
+"""Compliance pages: alerts, reports, access review and the checklist dashboard."""

@@ -1,0 +1,198 @@
+"""Reports on screen and as PDF: the patient access report and the breach assessment."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+from PySide6.QtCore import QDate, QDateTime, QTime
+from PySide6.QtWidgets import (
+    QDateEdit,
+    QDateTimeEdit,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QTabWidget,
+    QTextBrowser,
+    QVBoxLayout,
+    QWidget,
+)
+
+from services.compliance.reports import BreachAssessment, PatientAccessReport
+from ui.compliance.common import Runner, call, error_banner, page_layout, save_pdf, show_error
+from ui.compliance.documents import breach_html, patient_report_html, write_pdf
+
+PatientReport = Callable[[str], PatientAccessReport]
+Breach = Callable[[datetime, datetime, str, str, date], BreachAssessment]
+# Where to save a PDF: the file dialog by default; tests pass a path.
+AskPath = Callable[[str], Path | None]
+
+
+def _qdate(d: date) -> QDate:
+    return QDate(d.year, d.month, d.day)
+
+
+def _utc(edit: QDateTimeEdit) -> datetime:
+    # The fields are read as written: the label says UTC, as the audit trail does.
+    d, t = edit.date(), edit.time()
+    return datetime(d.year(), d.month(), d.day(), t.hour(), t.minute(), tzinfo=UTC)
+
+
+class _ReportTab(QWidget):
+    def __init__(self, runner: Runner, practice: str, ask_path: AskPath | None) -> None:
+        super().__init__()
+        self._runner = runner
+        self._practice = practice
+        self._ask_path = ask_path
+        self.html = ""
+        self.layout_ = QVBoxLayout(self)
+        self.layout_.setContentsMargins(0, 8, 0, 0)
+        self.form = QFormLayout()
+        self.layout_.addLayout(self.form)
+        buttons = QHBoxLayout()
+        self.show_button = QPushButton("&Show report")
+        self.show_button.setObjectName("primary")
+        self.pdf_button = QPushButton("Save as &PDF…")
+        self.pdf_button.setEnabled(False)
+        buttons.addWidget(self.show_button)
+        buttons.addWidget(self.pdf_button)
+        buttons.addStretch(1)
+        self.layout_.addLayout(buttons)
+        self.error = error_banner()
+        self.layout_.addWidget(self.error)
+        self.view = QTextBrowser()
+        self.view.setOpenLinks(False)
+        self.layout_.addWidget(self.view, 1)
+        self.saved = QLabel()
+        self.saved.setObjectName("pageSubtitle")
+        self.layout_.addWidget(self.saved)
+        self.pdf_button.clicked.connect(self.save)
+
+    def title(self) -> str:
+        raise NotImplementedError
+
+    def present(self, html_text: str) -> None:
+        self.error.hide()
+        self.html = html_text
+        self.view.setHtml(html_text)
+        self.pdf_button.setEnabled(True)
+        self.saved.clear()
+
+    def fail(self, error: Exception) -> None:
+        self.html = ""
+        self.view.clear()
+        self.pdf_button.setEnabled(False)
+        show_error(self.error, error)
+
+    def save(self) -> Path | None:
+        if not self.html:
+            return None
+        suggested = self.title().lower().replace(" ", "-") + ".pdf"
+        if self._ask_path is None:
+            path = save_pdf(self, self.html, self.title(), suggested)
+        else:
+            target = self._ask_path(suggested)
+            path = write_pdf(self.html, target, self.title()) if target else None
+        if path is not None:
+            self.saved.setText(f"Saved {path.name}.")
+        return path
+
+
+class PatientReportTab(_ReportTab):
+    def __init__(
+        self, load: PatientReport, runner: Runner, practice: str, ask_path: AskPath | None
+    ) -> None:
+        super().__init__(runner, practice, ask_path)
+        self._load = load
+        self.patient = QLineEdit()
+        self.patient.setPlaceholderText("PMS record number, or a pseudonym such as pt_3f9c…")
+        self.patient.setAccessibleName("Patient")
+        self.form.addRow("&Patient", self.patient)
+        self.show_button.clicked.connect(self.run)
+        self.patient.returnPressed.connect(self.run)
+
+    def title(self) -> str:
+        return "Patient access report"
+
+    def run(self) -> None:
+        text = self.patient.text().strip()
+        if not text:
+            return
+        call(
+            self._runner,
+            lambda: self._load(text),
+            lambda r: self.present(patient_report_html(r, self._practice)),
+            self.fail,
+        )
+
+
+class BreachTab(_ReportTab):
+    def __init__(
+        self, load: Breach, runner: Runner, practice: str, today: date, ask_path: AskPath | None
+    ) -> None:
+        super().__init__(runner, practice, ask_path)
+        self._load = load
+        start = QDateTime(_qdate(today).addDays(-1), QTime(0, 0))
+        end = QDateTime(_qdate(today).addDays(1), QTime(0, 0))
+        self.start = QDateTimeEdit(start)
+        self.end = QDateTimeEdit(end)
+        for edit in (self.start, self.end):
+            edit.setCalendarPopup(True)
+            edit.setDisplayFormat("yyyy-MM-dd HH:mm 'UTC'")
+        self.actor = QLineEdit()
+        self.actor.setPlaceholderText("user_… (empty: everyone)")
+        self.workstation = QLineEdit()
+        self.workstation.setPlaceholderText("ws_… (empty: every workstation)")
+        self.discovered = QDateEdit(_qdate(today))
+        self.discovered.setCalendarPopup(True)
+        self.discovered.setDisplayFormat("yyyy-MM-dd")
+        self.form.addRow("&From", self.start)
+        self.form.addRow("&To", self.end)
+        self.form.addRow("&Actor", self.actor)
+        self.form.addRow("&Workstation", self.workstation)
+        self.form.addRow("&Discovered on", self.discovered)
+        self.show_button.clicked.connect(self.run)
+
+    def title(self) -> str:
+        return "Breach assessment"
+
+    def run(self) -> None:
+        start, end = _utc(self.start), _utc(self.end)
+        d = self.discovered.date()
+        found = date(d.year(), d.month(), d.day())
+        actor, station = self.actor.text().strip(), self.workstation.text().strip()
+        call(
+            self._runner,
+            lambda: self._load(start, end, actor, station, found),
+            lambda a: self.present(breach_html(a, self._practice)),
+            self.fail,
+        )
+
+
+class ReportsPage(QWidget):
+    def __init__(
+        self,
+        patient_report: PatientReport,
+        breach: Breach,
+        *,
+        practice: str,
+        today: date,
+        runner: Runner = None,
+        ask_path: AskPath | None = None,
+    ) -> None:
+        super().__init__()
+        outer = page_layout(
+            self,
+            "Reports",
+            "Who opened a patient's records, and what a suspected breach touched. Names appear "
+            "only for the compliance officer; every report is recorded in the audit trail.",
+        )
+        self.tabs = QTabWidget()
+        self.patient_tab = PatientReportTab(patient_report, runner, practice, ask_path)
+        self.breach_tab = BreachTab(breach, runner, practice, today, ask_path)
+        self.tabs.addTab(self.patient_tab, "Patient access report")
+        self.tabs.addTab(self.breach_tab, "Breach assessment")
+        outer.addWidget(self.tabs, 1)
