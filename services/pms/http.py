@@ -8,6 +8,8 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -83,13 +85,27 @@ class RetryPolicy:
     base_delay: float = 0.5
     max_delay: float = 20.0
 
-    def delay(self, attempt: int, retry_after: str | None) -> float:
+    def delay(self, attempt: int, retry_after: str | None, now: datetime | None = None) -> float:
+        """Retry-After (seconds or an HTTP date) wins, capped; otherwise doubling back-off."""
         if retry_after:
+            seconds: float | None
             try:
-                return min(float(retry_after), self.max_delay)
+                seconds = float(retry_after)
             except ValueError:
-                pass
+                seconds = _seconds_until(retry_after, now)
+            if seconds is not None and seconds == seconds:  # not NaN
+                return max(0.0, min(seconds, self.max_delay))
         return float(min(self.base_delay * 2.0 ** (attempt - 1), self.max_delay))
+
+
+def _seconds_until(http_date: str, now: datetime | None) -> float | None:
+    try:
+        when = parsedate_to_datetime(http_date)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return (when - (now or datetime.now(UTC))).total_seconds()
 
 
 class PmsHttp:
@@ -126,40 +142,57 @@ class PmsHttp:
         json_body: Any = None,
         template: str = "",
     ) -> Any:
+        """One call, retried while that is safe.
+
+        GET and PUT are retried on timeouts, dropped connections, 429 and 5xx. A POST
+        creates something, so it is retried only when the server cannot have acted on it
+        (429, or the connection was never made): a retried POST must not double-book.
+        """
         url = f"{self.base_url}{path}"
+        idempotent = method.upper() != "POST"
         for attempt in range(1, self._retry.attempts + 1):
             self._limiter.acquire()
             try:
                 response = self._client.request(method, url, params=params, json=json_body)
                 body = response.content  # reads the whole body: a truncated one raises here
             except (httpx.TimeoutException, httpx.TransportError) as exc:
-                if attempt == self._retry.attempts:
+                never_sent = isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout)
+                if attempt == self._retry.attempts or not (idempotent or never_sent):
                     log.warning(
                         "pms.request_failed",
                         extra={"error_class": type(exc).__name__, "path_template": template},
                     )
-                    raise PmsUnavailable(
-                        "The practice-management system did not answer in time. Check that it "
-                        "is running and reachable, then try again."
-                    ) from None
+                    raise PmsUnavailable(self._transport_message(exc, idempotent)) from None
                 self._wait(attempt, None, template, type(exc).__name__)
                 continue
             status = response.status_code
-            if status == 429 or status >= 500:
+            if status == 429 or (status >= 500 and idempotent):
                 if attempt == self._retry.attempts:
+                    log.warning(
+                        "pms.request_failed",
+                        extra={"error_class": f"http_{status}", "path_template": template},
+                    )
                     raise PmsUnavailable(
                         f"The practice-management system is busy or failing (HTTP {status}). "
                         "Try again in a minute."
                     )
                 self._wait(attempt, response.headers.get("Retry-After"), template, f"http_{status}")
                 continue
+            if status >= 500:
+                raise PmsUnavailable(
+                    f"The practice-management system failed (HTTP {status}) while saving. "
+                    "Check in Open Dental whether the change was made before trying again."
+                )
             if status == 401:
                 raise PmsRejected(
                     "The practice-management system refused Enamel's keys (401). Ask IT to check "
                     "the developer and customer keys ('enamel-admin pms check')."
                 )
-            if status == 404:
-                raise PmsRejected("The practice-management system does not have that record (404).")
+            if status in (404, 410):
+                raise PmsRejected(
+                    f"The practice-management system does not have that record ({status}); "
+                    "it may have been changed or deleted. Refresh and try again."
+                )
             if status >= 400:
                 raise PmsRejected(
                     f"The practice-management system refused the request (HTTP {status})."
@@ -168,12 +201,29 @@ class PmsHttp:
                 return None
             try:
                 return response.json()
-            except ValueError:
+            except (ValueError, RecursionError):
                 raise PmsBadAnswer(
                     "The practice-management system sent an answer Enamel cannot read. Nothing "
                     "was shown; try again, and tell IT if it keeps happening."
                 ) from None
         raise AssertionError("unreachable")
+
+    @staticmethod
+    def _transport_message(exc: Exception, idempotent: bool) -> str:
+        if not idempotent:
+            return (
+                "The practice-management system stopped answering while saving. Check in Open "
+                "Dental whether the change was made before trying again."
+            )
+        if isinstance(exc, httpx.TimeoutException):
+            return (
+                "The practice-management system did not answer in time. Check that it "
+                "is running and reachable, then try again."
+            )
+        return (
+            "The connection to the practice-management system broke off before the answer was "
+            "complete. Nothing was shown; check the network and try again."
+        )
 
     def _wait(self, attempt: int, retry_after: str | None, template: str, why: str) -> None:
         delay = self._retry.delay(attempt, retry_after)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import replace
 from datetime import date, datetime
 from enum import StrEnum
@@ -16,6 +16,7 @@ from services.pms.http import PmsHttp, RateLimiter, RetryPolicy
 from services.pms.records import (
     Appointment,
     AptStatus,
+    ConfirmStatus,
     InsuranceFacts,
     OpenSlot,
     Operatory,
@@ -28,6 +29,10 @@ from services.pms.records import (
 
 log = logging.getLogger("services.pms.opendental")
 MAX_PAGES = 500  # a server that never sends a short page must not loop forever
+# The office names its own "Appt Confirmed" definitions; these are the usual confirmed ones.
+CONFIRMED_TEXTS = frozenset({"appointment confirmed", "confirmed", "confirmed by text"})
+TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
+SERVER_PAGE_CAPS = frozenset({100, 1000})  # Remote pages at 100, Local/Service at 1,000
 
 
 class Mode(StrEnum):
@@ -93,9 +98,14 @@ class OpenDentalClient:
         """Ask with Offset until a short page; the list is returned only when complete."""
         items: list[dict[str, Any]] = []
         for page in range(MAX_PAGES):
-            batch = parse.as_list(self._get(path, {**params, "Offset": len(items)}, path), what)
+            query = {**params, "Limit": self.page_size, "Offset": len(items)}
+            batch = parse.as_list(self._get(path, query, path), what)
+            if len(batch) > self.page_size:
+                raise parse.bad(f"a page of {what} longer than asked for")
             items.extend(batch)
-            if len(batch) < self.page_size:
+            # A page exactly at a server's own cap may be full, not final: a server that
+            # pages at 100 while we asked for 1000 must not have its list cut short.
+            if len(batch) < self.page_size and (not batch or len(batch) not in SERVER_PAGE_CAPS):
                 log.info(
                     "pms.list_loaded",
                     extra={"path_template": path, "count": len(items), "page": page + 1},
@@ -103,15 +113,25 @@ class OpenDentalClient:
                 return items
         raise PmsBadAnswer("The practice-management system kept sending pages without end.")
 
-    def _contacts(self, pat_nums: set[int], wanted: frozenset[Field]) -> dict[int, PatientContact]:
-        if not wanted & {Field.PATIENT_NAME, Field.PHONE, Field.EMAIL, Field.BIRTHDATE}:
+    def _contacts(
+        self, pat_nums: set[int], wanted: frozenset[Field], *, always: bool = False
+    ) -> dict[int, PatientContact]:
+        if not always and not wanted & {
+            Field.PATIENT_NAME,
+            Field.PHONE,
+            Field.EMAIL,
+            Field.BIRTHDATE,
+        }:
             return {}
         found = {}
         for pat_num in sorted(pat_nums):
             record = parse.as_object(
                 self._get(f"/patients/{pat_num}", template="/patients/{PatNum}"), "patient"
             )
-            found[pat_num] = self._contact(record, wanted)
+            contact = self._contact(record, wanted)
+            if contact.pat_num != pat_num:
+                raise parse.bad("a patient record with another PatNum than asked for")
+            found[pat_num] = contact
         return found
 
     @staticmethod
@@ -136,7 +156,7 @@ class OpenDentalClient:
             prov_num=parse.integer(record, "ProvNum"),
             status=parse.status(record),
             confirmed=(
-                parse.text(record, "confirmed") == "Appointment Confirmed"
+                parse.text(record, "confirmed").lower() in CONFIRMED_TEXTS
                 if Field.CONFIRMED in wanted
                 else None
             ),
@@ -147,6 +167,16 @@ class OpenDentalClient:
             ),
             priority=parse.text(record, "Priority") or "Normal",
             note=parse.text(record, "Note") if Field.CLINICAL_NOTE in wanted else None,
+            prov_hyg=(
+                parse.integer(record, "ProvHyg", optional=True)
+                if Field.PROVIDER_ID in wanted
+                else None
+            ),
+            is_hygiene=(
+                parse.boolean(record, "IsHygiene")
+                if wanted & {Field.APPOINTMENT_TYPE, Field.PROCEDURE_TYPE}
+                else None
+            ),
         )
 
     def _with_contacts(
@@ -191,6 +221,16 @@ class OpenDentalClient:
             appointments = [a for a in appointments if a.prov_num == prov_num]
         return self._with_contacts(appointments, wanted)
 
+    def appointment(self, purpose: Purpose, apt_num: int) -> Appointment:
+        wanted = fields_for(purpose)
+        record = parse.as_object(
+            self._get(f"/appointments/{apt_num}", template="/appointments/{AptNum}"), "appointment"
+        )
+        found = self._appointment(record, wanted)
+        if found.apt_num != apt_num:
+            raise parse.bad("an appointment with another AptNum than asked for")
+        return self._with_contacts([found], wanted)[0]
+
     def open_slots(
         self,
         start: date,
@@ -226,8 +266,19 @@ class OpenDentalClient:
         return self._with_contacts([self._appointment(r, wanted) for r in records], wanted)
 
     def recalls_due(self, purpose: Purpose, as_of: date) -> list[RecallDue]:
+        """Recalls GET (every recall, paged), kept when due on or before `as_of` and enabled.
+
+        The Recall List call would be narrower but carries no RecallNum and no previous
+        date, and both are needed (the worklist remembers outcomes per recall).
+        """
         wanted = fields_for(purpose)
-        records = self._all_pages("/recalls/List", {"DateEnd": as_of.isoformat()}, "recalls")
+        records = self._all_pages("/recalls", {}, "recalls")
+        types: dict[int, str] = {}
+        if Field.RECALL_TYPE in wanted:
+            types = {
+                parse.integer(t, "RecallTypeNum"): parse.text(t, "Description")
+                for t in self._all_pages("/recalltypes", {}, "recall types")
+            }
         recalls = []
         for r in records:
             due = parse.day(r, "DateDue")
@@ -238,7 +289,11 @@ class OpenDentalClient:
                     recall_num=parse.integer(r, "RecallNum"),
                     pat_num=parse.integer(r, "PatNum"),
                     due=due,
-                    recall_type=parse.text(r, "recallType") if Field.RECALL_TYPE in wanted else "",
+                    recall_type=(
+                        types.get(parse.integer(r, "RecallTypeNum", optional=True), "")
+                        if Field.RECALL_TYPE in wanted
+                        else ""
+                    ),
                     last_visit=parse.day(r, "DatePrevious")
                     if Field.LAST_VISIT_DATE in wanted
                     else None,
@@ -273,26 +328,38 @@ class OpenDentalClient:
             carrier=parse.text(plan, "CarrierName") if Field.INSURER in wanted else "",
             subscriber_id=parse.text(plan, "SubscriberID") if Field.SUBSCRIBER_ID in wanted else "",
             group_number=parse.text(plan, "GroupNum") if Field.GROUP_NUMBER in wanted else "",
+            pat_plan_num=parse.integer(plan, "PatPlanNum", optional=True),
         )
 
     def find_patients(
         self, purpose: Purpose, *, name: str = "", phone: str = "", birthdate: date | None = None
     ) -> list[PatientContact]:
+        """Patients GET (multiple): the Patient Select search, the narrowest list call.
+
+        `name` is "Last" or "Last, First" (partial, case-insensitive on the server).
+        """
         wanted = fields_for(purpose)
         params: dict[str, Any] = {}
         if name:
             last, _, first = name.partition(",") if "," in name else (name, "", "")
-            params["LName"] = last.strip()
+            if last.strip():
+                params["LName"] = last.strip()
             if first.strip():
                 params["FName"] = first.strip()
         if phone:
-            params["HmPhone"] = phone
+            params["Phone"] = phone
         if birthdate:
             params["Birthdate"] = birthdate.isoformat()
         if not params:
             return []
-        records = self._all_pages("/patients/Simple", params, "patients")
+        records = self._all_pages("/patients", params, "patients")
         return [self._contact(r, wanted) for r in records]
+
+    def patients(self, purpose: Purpose, pat_nums: Iterable[int]) -> list[PatientContact]:
+        """Contact fields for known patients, one Patients GET (single) each, in PatNum order."""
+        wanted = fields_for(purpose) | {Field.PATIENT_ID}
+        found = self._contacts(set(pat_nums), wanted, always=True)
+        return [found[n] for n in sorted(found)]
 
     def patient_contact(self, purpose: Purpose, pat_num: int) -> PatientContact:
         return self._contacts({pat_num}, fields_for(purpose) | {Field.PATIENT_ID}).get(
@@ -327,19 +394,61 @@ class OpenDentalClient:
 
     # -- writes -------------------------------------------------------------------------
 
+    def create_appointment(
+        self,
+        pat_num: int,
+        start: datetime,
+        op_num: int,
+        *,
+        minutes: int = 30,
+        prov_num: int | None = None,
+        prov_hyg: int | None = None,
+        is_hygiene: bool = False,
+        asap: bool = False,
+        note: str = "",
+    ) -> int:
+        """Appointments POST; returns the new AptNum. Never retried after it may have landed."""
+        if minutes <= 0 or minutes % 5:
+            raise PmsRejected("An appointment's length must be a positive multiple of 5 minutes.")
+        body: dict[str, Any] = {
+            "PatNum": pat_num,
+            "Op": op_num,
+            "AptDateTime": start.strftime(TIME_FORMAT),
+            "Pattern": "X" * (minutes // 5),
+            "IsHygiene": "true" if is_hygiene else "false",
+            "Priority": "ASAP" if asap else "Normal",
+        }
+        if prov_num is not None:
+            body["ProvNum"] = prov_num
+        if prov_hyg is not None:
+            body["ProvHyg"] = prov_hyg
+        if note:
+            body["Note"] = note
+        created = parse.as_object(
+            self._http.request("POST", "/appointments", json_body=body, template="/appointments"),
+            "new appointment",
+        )
+        return parse.integer(created, "AptNum")
+
     def reschedule(self, apt_num: int, start: datetime, op_num: int, prov_num: int) -> None:
+        """Appointments PUT: new time, operatory and provider, and Scheduled again.
+
+        Open Dental's advice for a broken appointment is exactly this update.
+        """
         self._http.request(
             "PUT",
             f"/appointments/{apt_num}",
             template="/appointments/{AptNum}",
             json_body={
-                "AptDateTime": start.strftime("%Y-%m-%d %H:%M:%S"),
+                "AptDateTime": start.strftime(TIME_FORMAT),
                 "Op": op_num,
                 "ProvNum": prov_num,
+                "AptStatus": AptStatus.SCHEDULED.value,
             },
         )
 
     def break_appointment(self, apt_num: int) -> None:
+        """PUT Break, leaving it on the book as Broken (the no-show list reads those)."""
         self._http.request(
             "PUT",
             f"/appointments/{apt_num}/Break",
@@ -347,24 +456,58 @@ class OpenDentalClient:
             template="/appointments/{AptNum}/Break",
         )
 
-    def confirm(self, apt_num: int) -> None:
+    def confirm(self, apt_num: int, status: ConfirmStatus = ConfirmStatus.CONFIRMED) -> None:
         self._http.request(
             "PUT",
             f"/appointments/{apt_num}/Confirm",
-            json_body={"confirmVal": "Appointment Confirmed"},
+            json_body={"confirmVal": ConfirmStatus(status).value},
             template="/appointments/{AptNum}/Confirm",
         )
 
     def set_appointment_field(self, apt_num: int, name: str, value: str) -> None:
+        """ApptFields PUT, e.g. the office's "Ins Verified" field."""
         self._http.request(
             "PUT",
             "/apptfields",
             json_body={"AptNum": apt_num, "FieldName": name, "FieldValue": value},
+            template="/apptfields",
         )
 
+    set_appt_field = set_appointment_field
+
+    def appointment_field(self, apt_num: int, name: str) -> str:
+        """ApptFields GET: the value, or "" when the appointment has none."""
+        record = parse.as_object(
+            self._get("/apptfields", {"AptNum": apt_num, "FieldName": name}, "/apptfields"),
+            "appointment field",
+        )
+        return parse.text(record, "FieldValue")
+
     def server_info(self) -> tuple[str, datetime]:
-        info = parse.as_object(self._get("/version"), "version")
-        return parse.text(info, "Version"), parse.moment(info, "serverDateTime")
+        """The Open Dental version (the ProgramVersion preference) and the server's clock.
+
+        The API has no version call; the clock is the serverDateTime list answers carry.
+        """
+        prefs = parse.as_list(
+            self._get("/preferences", {"PrefName": "ProgramVersion"}, "/preferences"),
+            "preferences",
+        )
+        version = next(
+            (parse.text(x, "ValueString") for x in prefs if x.get("PrefName") == "ProgramVersion"),
+            "",
+        )
+        if not version:
+            raise PmsRejected("The practice-management system did not report its version.")
+        providers = parse.as_list(self._get("/providers", {"Limit": 1}, "/providers"), "providers")
+        if not providers:
+            raise parse.bad("no provider records to read the server time from")
+        return version, parse.moment(providers[0], "serverDateTime")
+
+    def version(self) -> str:
+        return self.server_info()[0]
+
+    def server_time(self) -> datetime:
+        return self.server_info()[1]
 
 
 def reject_unknown_mode(value: str) -> Mode:

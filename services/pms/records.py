@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from enum import StrEnum
+from typing import NamedTuple
 
 from storage.errors import EnamelError
 
@@ -27,6 +28,28 @@ class PmsBadAnswer(PmsError):
     """The PMS answered with something that is not what its API promises."""
 
 
+class RecordRef(NamedTuple):
+    """What an audit entry needs about one record: its kind, its PMS number, and whose it is.
+
+    `kind` uses the audit trail's short names ("apt", "rcl", "ins", "pt"); `pat_num` is
+    None when the purpose does not carry the patient (the conflicts list, for instance).
+    """
+
+    kind: str
+    number: int
+    pat_num: int | None
+
+
+class ConfirmStatus(StrEnum):
+    """The values Open Dental's PUT Confirm accepts as `confirmVal`."""
+
+    NONE = "None"
+    SENT = "Sent"
+    CONFIRMED = "Confirmed"
+    NOT_ACCEPTED = "Not Accepted"
+    FAILED = "Failed"
+
+
 class AptStatus(StrEnum):
     SCHEDULED = "Scheduled"
     COMPLETE = "Complete"
@@ -40,10 +63,12 @@ class AptStatus(StrEnum):
 
 @dataclass(frozen=True)
 class Appointment:
+    """One appointment. `pat_num` is 0 when the purpose does not carry the patient."""
+
     apt_num: int
     pat_num: int
-    start: datetime
-    minutes: int
+    start: datetime  # AptDateTime
+    minutes: int  # from Pattern: 5 minutes a character
     op_num: int
     prov_num: int
     status: AptStatus
@@ -54,12 +79,28 @@ class Appointment:
     patient_name: str | None = None
     phone: str | None = None
     email: str | None = None
+    prov_hyg: int | None = None
+    is_hygiene: bool | None = None
 
     @property
     def end(self) -> datetime:
-        from datetime import timedelta
-
         return self.start + timedelta(minutes=self.minutes)
+
+    # The same facts under the names the Open Dental schema uses.
+    @property
+    def date_time(self) -> datetime:
+        return self.start
+
+    @property
+    def duration_minutes(self) -> int:
+        return self.minutes
+
+    @property
+    def proc_descript(self) -> str | None:
+        return self.appointment_type
+
+    def record_ref(self) -> RecordRef:
+        return RecordRef("apt", self.apt_num, self.pat_num or None)
 
 
 @dataclass(frozen=True)
@@ -99,6 +140,9 @@ class RecallDue:
     patient_name: str | None = None
     phone: str | None = None
 
+    def record_ref(self) -> RecordRef:
+        return RecordRef("rcl", self.recall_num, self.pat_num)
+
 
 @dataclass(frozen=True)
 class PatientContact:
@@ -108,11 +152,20 @@ class PatientContact:
     phone: str | None = None
     email: str | None = None
 
+    def record_ref(self) -> RecordRef:
+        return RecordRef("pt", self.pat_num, self.pat_num)
+
 
 @dataclass(frozen=True)
 class InsuranceFacts:
+    """The patient's first-ordinal plan; fields the purpose does not allow are blank."""
+
     pat_num: int
     birthdate: date | None
     carrier: str
     subscriber_id: str
     group_number: str
+    pat_plan_num: int = 0
+
+    def record_ref(self) -> RecordRef:
+        return RecordRef("ins", self.pat_plan_num or self.pat_num, self.pat_num)

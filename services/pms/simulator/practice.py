@@ -79,6 +79,12 @@ PROCS = [
 ]
 CARRIERS = ["Delta Dental", "MetLife", "Cigna Dental", "Aetna Dental", "Guardian"]
 OPEN, CLOSE = time(8, 0), time(17, 0)
+# The office's "Appt Confirmed" definitions (category 2), and what PUT Confirm's confirmVal
+# sets them to.
+CONFIRM_DEFS = {19: "Not Called", 20: "Unconfirmed", 21: "Appointment Confirmed", 22: "Texted"}
+CONFIRM_VALS = {"None": 19, "Sent": 22, "Confirmed": 21, "Not Accepted": 20, "Failed": 20}
+APPT_FIELD_DEFS = ("Ins Verified",)
+PROGRAM_VERSION = "24.3.1.0"
 
 
 def fmt_dt(value: datetime) -> str:
@@ -97,6 +103,7 @@ class SyntheticPractice:
     recalls: list[dict[str, Any]] = field(default_factory=list)
     insurance: dict[int, dict[str, Any]] = field(default_factory=dict)
     appt_fields: dict[tuple[int, str], str] = field(default_factory=dict)
+    recall_types: list[dict[str, Any]] = field(default_factory=list)
     lock: threading.RLock = field(default_factory=threading.RLock)
 
     def __post_init__(self) -> None:
@@ -135,6 +142,30 @@ class SyntheticPractice:
                 "IsHidden": "false",
             },
         ]
+        stamp = fmt_dt(datetime.combine(self.today - timedelta(days=90), time(9, 0)))
+        for n, provider in enumerate(self.providers):
+            hyg = provider["IsSecondary"] == "true"
+            provider.update(
+                {
+                    "MI": "",
+                    "Suffix": "" if hyg else "DDS",
+                    "FeeSched": 53,
+                    "Specialty": 264 if hyg else 263,
+                    "SSN": "",
+                    "StateLicense": f"SIM{1000 + n}",
+                    "provColor": "164,255,164" if not hyg else "203,151,255",
+                    "UsingTIN": "false",
+                    "SigOnFile": "true",
+                    "NationalProvID": "",
+                    "DateTStamp": stamp,
+                    "IsNotPerson": "false",
+                    "ProvStatus": "Active",
+                    "IsHiddenReport": "false",
+                    "Birthdate": "0001-01-01",
+                    "SchedNote": "",
+                    "PreferredName": "",
+                }
+            )
         for i in range(8):
             hyg = i >= 5
             self.operatories.append(
@@ -147,33 +178,68 @@ class SyntheticPractice:
                     "IsHygiene": "true" if hyg else "false",
                     "IsHidden": "false",
                     "ItemOrder": i,
+                    "ClinicNum": 0,
+                    "SetProspective": "false",
+                    "IsWebSched": "false",
+                    "OperatoryType": 0,
+                    "operatoryType": "",
                 }
             )
         for n in range(1, self.patients_count + 1):
             pat_num = 1000 + n
             birth = date(1940, 1, 1) + timedelta(days=rng.randrange(0, 80 * 365))
             area = rng.choice(["503", "971", "360"])
+            first, last = rng.choice(FIRST), rng.choice(LAST)
+            pri_prov = rng.choice([1, 2])
             self.patients[pat_num] = {
                 "PatNum": pat_num,
-                "LName": rng.choice(LAST),
-                "FName": rng.choice(FIRST),
+                "LName": last,
+                "FName": first,
                 "MiddleI": "",
                 "Preferred": "",
                 "PatStatus": "Patient",
                 "Gender": rng.choice(["Male", "Female", "Unknown"]),
+                "Position": rng.choice(["Single", "Married", "Child"]),
                 "Birthdate": birth.isoformat(),
+                "SSN": "",
                 "Address": f"{rng.randrange(10, 9999)} Synthetic Way",
+                "Address2": "",
                 "City": "Portland",
                 "State": "OR",
                 "Zip": "97201",
                 "HmPhone": f"({area}){rng.randrange(200, 999)}-{rng.randrange(1000, 9999)}",
                 "WkPhone": "",
                 "WirelessPhone": f"({area}){rng.randrange(200, 999)}-{rng.randrange(1000, 9999)}",
+                "Guarantor": pat_num,
                 "Email": f"patient{pat_num}@example.test",
-                "ChartNumber": "",
-                "PriProv": rng.choice([1, 2]),
-                "SSN": "",
+                "EstBalance": 0.0,
+                "PriProv": pri_prov,
+                "priProvAbbr": self._abbr(pri_prov),
+                "SecProv": 0,
+                "secProvAbbr": "",
+                "FeeSched": 0,
                 "BillingType": "Standard Account",
+                "ImageFolder": f"{last}{first}{pat_num}",
+                "FamFinUrgNote": "",
+                "ChartNumber": "",
+                "MedicaidID": "",
+                "BalTotal": 0.0,
+                "EmployerNum": 0,
+                "DateFirstVisit": (birth + timedelta(days=6000)).isoformat(),
+                "ClinicNum": 0,
+                "clinicAbbr": "",
+                "Premed": "false",
+                "Ward": "",
+                "PreferConfirmMethod": "None",
+                "PreferContactMethod": "WirelessPh",
+                "PreferRecallMethod": "TextMessage",
+                "Language": "",
+                "AdmitDate": "0001-01-01",
+                "siteDesc": "",
+                "DateTStamp": stamp,
+                "SuperFamily": 0,
+                "TxtMsgOk": "Yes",
+                "SecDateEntry": "2020-01-06",
             }
             if rng.random() < 0.7:
                 self.insurance[pat_num] = {
@@ -237,6 +303,16 @@ class SyntheticPractice:
                 confirmed=False,
                 asap=False,
             )
+        self.recall_types = [
+            {"RecallTypeNum": 1, "Description": "Prophy", "DefaultInterval": "6m1d",
+             "TimePattern": "/XXXX/", "Procedures": "D1110", "AppendToSpecial": "false"},
+            {"RecallTypeNum": 2, "Description": "Perio", "DefaultInterval": "3m1d",
+             "TimePattern": "/XXXXXX/", "Procedures": "D4910", "AppendToSpecial": "false"},
+            {"RecallTypeNum": 3, "Description": "4BW", "DefaultInterval": "1y",
+             "TimePattern": "", "Procedures": "D0274", "AppendToSpecial": "true"},
+            {"RecallTypeNum": 4, "Description": "Pano", "DefaultInterval": "5y",
+             "TimePattern": "", "Procedures": "D0330", "AppendToSpecial": "true"},
+        ]  # fmt: skip
         for pat_num in rng.sample(pat_nums, 600):
             due = self.today + timedelta(days=rng.randrange(-200, 90))
             self.recalls.append(
@@ -245,11 +321,18 @@ class SyntheticPractice:
                     "PatNum": pat_num,
                     "DateDue": due.isoformat(),
                     "DatePrevious": (due - timedelta(days=183)).isoformat(),
-                    "RecallInterval": "6m0d",
-                    "RecallTypeNum": 1,
-                    "recallType": rng.choice(["Prophy", "Perio", "4BW", "Pano"]),
-                    "IsDisabled": "false",
+                    "RecallInterval": "6m1d",
+                    "RecallStatus": 0,
+                    "recallStatus": "",
                     "Note": "",
+                    "IsDisabled": "true" if rng.random() < 0.02 else "false",
+                    "DateTStamp": stamp,
+                    "RecallTypeNum": rng.choice([1, 1, 1, 2, 3, 4]),
+                    "DisableUntilBalance": 0.0,
+                    "DisableUntilDate": "0001-01-01",
+                    "DateScheduled": "0001-01-01",
+                    "Priority": "Normal",
+                    "TimePatternOverride": "",
                 }
             )
 
@@ -269,13 +352,12 @@ class SyntheticPractice:
         asap: bool,
     ) -> dict[str, Any]:
         return {
-            "serverDateTime": fmt_dt(datetime.combine(self.today, time(7, 30))),
             "AptNum": apt_num,
             "PatNum": pat_num,
             "AptStatus": status,
             "Pattern": "/" + "X" * (units - 2) + "/" if units > 2 else "X" * units,
-            "Confirmed": 19 if confirmed else 20,
-            "confirmed": "Appointment Confirmed" if confirmed else "Not Called",
+            "Confirmed": 21 if confirmed else 19,
+            "confirmed": CONFIRM_DEFS[21 if confirmed else 19],
             "TimeLocked": "false",
             "Op": op,
             "Note": "Pt reports sensitivity on #14; see perio chart.",
@@ -305,6 +387,74 @@ class SyntheticPractice:
             "PatternSecondary": "",
             "ItemOrderPlanned": 0,
         }
+
+    def recall_list(self, start: str | None, end: str | None) -> list[dict[str, Any]]:
+        """The Recall List as Open Dental shows it: names, M/d/yyyy dates, a contact line."""
+        low = date.fromisoformat(start) if start else self.today - timedelta(days=365)
+        high = date.fromisoformat(end) if end else self.today + timedelta(days=7)
+        types = {t["RecallTypeNum"]: t["Description"] for t in self.recall_types}
+        rows = []
+        for r in sorted(self.recalls, key=lambda r: r["DateDue"]):
+            due = date.fromisoformat(r["DateDue"])
+            if r["IsDisabled"] == "true" or not low <= due <= high:
+                continue
+            pt = self.patients[r["PatNum"]]
+            rows.append(
+                {
+                    "DueDate": f"{due.month}/{due.day}/{due.year}",
+                    "PatNum": pt["PatNum"],
+                    "Patient": f"{pt['LName']}, {pt['FName']}",
+                    "Age": str(
+                        max(0, (self.today - date.fromisoformat(pt["Birthdate"])).days // 365)
+                    ),
+                    "Type": types.get(r["RecallTypeNum"], ""),
+                    "Interval": r["RecallInterval"],
+                    "NumRemind": "",
+                    "LastRemind": "",
+                    "Contact": f"Text:{pt['WirelessPhone']}",
+                    "Status": "",
+                    "ClinicNum": 0,
+                    "Note": "",
+                }
+            )
+        return rows
+
+    def family_insurance(self, pat_num: int) -> list[dict[str, Any]]:
+        """FamilyModules GET Insurance: zero or one plan per synthetic patient."""
+        ins = self.insurance.get(pat_num)
+        if ins is None:
+            return []
+        pt = self.patients[pat_num]
+        return [
+            {
+                "PatNum": pat_num,
+                "InsSubNum": pat_num * 10,
+                "Subscriber": pat_num,
+                "subscriber": f"{pt['FName']} {pt['LName']}",
+                "SubscriberID": ins["subscriber_id"],
+                "SubscNote": "",
+                "PatPlanNum": pat_num * 7,
+                "Ordinal": 1,
+                "ordinal": "Primary",
+                "IsPending": "false",
+                "Relationship": "Self",
+                "PatID": "",
+                "CarrierNum": CARRIERS.index(ins["carrier"]) + 1,
+                "CarrierName": ins["carrier"],
+                "PlanNum": pat_num * 3,
+                "GroupName": "Employer Plan",
+                "GroupNum": ins["group"],
+                "PlanNote": "",
+                "FeeSched": 53,
+                "feeSchedule": "Standard",
+                "PlanType": "",
+                "planType": "Category Percentage",
+                "CopayFeeSched": 0,
+                "EmployerNum": 0,
+                "employer": "",
+                "IsMedical": "false",
+            }
+        ]
 
     def _abbr(self, prov: int) -> str:
         return next((p["Abbr"] for p in self.providers if p["ProvNum"] == prov), "")

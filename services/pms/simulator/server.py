@@ -8,12 +8,19 @@ import socket
 import threading
 import time as _time
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from services.pms.simulator.practice import SyntheticPractice, fmt_dt
+from services.pms.simulator.practice import (
+    APPT_FIELD_DEFS,
+    CONFIRM_DEFS,
+    CONFIRM_VALS,
+    PROGRAM_VERSION,
+    SyntheticPractice,
+    fmt_dt,
+)
 
 API = "/api/v1"
 
@@ -193,7 +200,7 @@ def _handler_for(server: SimulatorServer) -> type[BaseHTTPRequestHandler]:
             query = {k: v[-1] for k, v in parse_qs(url.query).items()}
             try:
                 status, body, headers = _route(server, method, url.path, query, payload)
-            except (ValueError, KeyError) as exc:
+            except (ValueError, KeyError, TypeError) as exc:
                 self._send(400, f"Bad Request: {type(exc).__name__}".encode())
                 return
             if isinstance(body, bytes):
@@ -206,196 +213,288 @@ def _handler_for(server: SimulatorServer) -> type[BaseHTTPRequestHandler]:
 
 def _page(server: SimulatorServer, items: list[Any], query: dict[str, str]) -> list[Any]:
     offset = int(query.get("Offset", "0") or 0)
-    return items[offset : offset + server.page_size]
+    limit = min(int(query.get("Limit", "0") or 0) or server.page_size, server.page_size)
+    if offset < 0 or limit < 0:
+        raise ValueError("Offset and Limit must not be negative")
+    return items[offset : offset + limit]
 
 
 def _d(text: str) -> date:
     return date.fromisoformat(text)
 
 
+def _now(p: SyntheticPractice) -> str:
+    # The wall clock, not the practice's "today": `pms check` compares clocks with it.
+    return fmt_dt(datetime.now())
+
+
+def _stamped(p: SyntheticPractice, record: dict[str, Any]) -> dict[str, Any]:
+    return {"serverDateTime": _now(p), **record}
+
+
+def _digits(text: str) -> str:
+    return "".join(c for c in text if c.isdigit())
+
+
+PATIENT_LIST_FIELDS = (
+    "PatNum", "LName", "FName", "MiddleI", "Preferred", "PatStatus", "Birthdate", "SSN",
+    "Address", "Address2", "City", "State", "Zip", "HmPhone", "WkPhone", "WirelessPhone",
+    "Email", "priProvAbbr", "secProvAbbr", "BillingType", "ChartNumber", "ClinicNum",
+    "clinicAbbr", "siteDesc", "TxtMsgOk",
+)  # fmt: skip
+APT_STATUSES = (
+    "Scheduled", "Complete", "UnschedList", "ASAP", "Broken", "Planned", "PtNote",
+    "PtNoteCompleted",
+)  # fmt: skip
+Answer = tuple[int, Any, dict[str, str] | None]
+
+
+def _bad(text: str) -> Answer:
+    return 400, f"Bad Request: {text}".encode(), None
+
+
+def _missing(text: str) -> Answer:
+    return 404, f"Not Found: {text}".encode(), None
+
+
+def _pattern(value: Any) -> str:
+    pattern = str(value)
+    if not pattern or set(pattern) - {"X", "/"}:
+        raise ValueError("Pattern")
+    return pattern[:108]  # 9 hours
+
+
 def _route(
     server: SimulatorServer, method: str, path: str, q: dict[str, str], body: dict[str, Any]
-) -> tuple[int, Any, dict[str, str] | None]:
+) -> Answer:
     p = server.practice
     if not path.startswith(API):
-        return 404, b"Not Found", None
+        return _missing("no such path")
     path = path[len(API) :].rstrip("/")
     with p.lock:
-        if method == "GET" and path == "/providers":
-            return 200, _page(server, p.providers, q), None
-        if method == "GET" and path == "/operatories":
-            return 200, _page(server, p.operatories, q), None
-        if method == "GET" and path == "/appointments/Slots":
-            start = _d(q.get("dateStart") or q["date"])
-            end = _d(q.get("dateEnd") or q.get("date") or start.isoformat())
-            length = int(q.get("lengthMinutes", "30"))
-            prov = int(q["ProvNum"]) if "ProvNum" in q else None
-            op = int(q["OpNum"]) if "OpNum" in q else None
-            return 200, p.open_slots(start, end, length, prov, op), None
-        if method == "GET" and path == "/appointments/ASAP":
+        if method == "GET":
+            answer = _get(server, p, path, q)
+        elif method == "PUT":
+            answer = _put(p, path, body)
+        elif method == "POST":
+            answer = _post(server, p, path, body)
+        else:
+            answer = None
+    return answer or _missing("no such path")
+
+
+def _get(
+    server: SimulatorServer, p: SyntheticPractice, path: str, q: dict[str, str]
+) -> Answer | None:
+    if path == "/providers":
+        return 200, _page(server, [_stamped(p, x) for x in p.providers], q), None
+    m = re.fullmatch(r"/providers/(\d+)", path)
+    if m:
+        found = next((x for x in p.providers if x["ProvNum"] == int(m.group(1))), None)
+        return (200, _stamped(p, found), None) if found else _missing("provider")
+    if path == "/operatories":
+        return 200, _page(server, p.operatories, q), None
+    m = re.fullmatch(r"/operatories/(\d+)", path)
+    if m:
+        found = next((x for x in p.operatories if x["OperatoryNum"] == int(m.group(1))), None)
+        return (200, found, None) if found else _missing("operatory")
+    if path == "/appointments/Slots":
+        start = _d(q.get("dateStart") or q.get("date") or p.today.isoformat())
+        end = _d(q.get("dateEnd") or q.get("date") or (start + timedelta(days=13)).isoformat())
+        length = int(q.get("lengthMinutes", "0") or 0)
+        prov = int(q["ProvNum"]) if "ProvNum" in q else None
+        op = int(q["OpNum"]) if "OpNum" in q else None
+        return 200, p.open_slots(start, end, length, prov, op), None
+    if path == "/appointments/ASAP":
+        items = [
+            _stamped(p, a)
+            for a in sorted(p.appointments.values(), key=lambda a: a["AptNum"])
+            if a["Priority"] == "ASAP"
+            and a["AptStatus"] in ("Scheduled", "UnschedList")
+            and ("ProvNum" not in q or str(a["ProvNum"]) == q["ProvNum"])
+        ]
+        return 200, _page(server, items, q), None
+    if path == "/appointments":
+        items = list(p.appointments.values())
+        if "date" in q:
+            items = [a for a in items if a["AptDateTime"][:10] == _d(q["date"]).isoformat()]
+        if "dateStart" in q:
+            items = [a for a in items if a["AptDateTime"][:10] >= _d(q["dateStart"]).isoformat()]
+        if "dateEnd" in q:
+            items = [a for a in items if a["AptDateTime"][:10] <= _d(q["dateEnd"]).isoformat()]
+        if "AptStatus" in q and q["AptStatus"] not in APT_STATUSES:
+            return _bad("AptStatus is not valid")
+        for key in ("AptStatus", "Op", "PatNum"):
+            if key in q:
+                items = [a for a in items if str(a[key]) == q[key]]
+        items.sort(key=lambda a: a["AptNum"])
+        return 200, _page(server, [_stamped(p, a) for a in items], q), None
+    m = re.fullmatch(r"/appointments/(\d+)", path)
+    if m:
+        apt = p.appointments.get(int(m.group(1)))
+        return (200, _stamped(p, apt), None) if apt else _missing("appointment")
+    m = re.fullmatch(r"/patients/(\d+)", path)
+    if m:
+        patient = p.patients.get(int(m.group(1)))
+        return (200, patient, None) if patient else _missing("patient")
+    if path in ("/patients", "/patients/Simple"):
+        items = list(p.patients.values())
+        for key in ("LName", "FName", "Email"):
+            if key in q:
+                needle = q[key].lower()
+                items = [x for x in items if needle in str(x[key]).lower()]
+        if "Birthdate" in q:
+            items = [x for x in items if x["Birthdate"] == _d(q["Birthdate"]).isoformat()]
+        if "Phone" in q and path == "/patients":
+            needle = _digits(q["Phone"])
             items = [
-                a
-                for a in p.appointments.values()
-                if a["Priority"] == "ASAP" and a["AptStatus"] == "Scheduled"
-            ]
-            return 200, _page(server, items, q), None
-        if method == "GET" and path == "/appointments":
-            items = list(p.appointments.values())
-            if "date" in q:
-                items = [a for a in items if a["AptDateTime"][:10] == q["date"]]
-            if "dateStart" in q:
-                items = [a for a in items if a["AptDateTime"][:10] >= q["dateStart"]]
-            if "dateEnd" in q:
-                items = [a for a in items if a["AptDateTime"][:10] <= q["dateEnd"]]
-            for key, field in (("AptStatus", "AptStatus"), ("Op", "Op"), ("PatNum", "PatNum")):
-                if key in q:
-                    items = [a for a in items if str(a[field]) == q[key]]
-            items.sort(key=lambda a: a["AptNum"])
-            return 200, _page(server, items, q), None
-        m = re.fullmatch(r"/appointments/(\d+)(/(Break|Confirm|Note))?", path)
-        if m:
-            apt = p.appointments.get(int(m.group(1)))
-            if apt is None:
-                return 404, b"Appointment not found", None
-            action = m.group(3)
-            if method == "GET" and not action:
-                return 200, apt, None
-            if method == "PUT" and action == "Break":
-                if apt["AptStatus"] not in ("Scheduled",):
-                    return 400, b"Only a scheduled appointment can be broken", None
-                apt["AptStatus"] = "Broken"
-                apt["DateTStamp"] = fmt_dt(datetime.now())
-                return 200, b"", None
-            if method == "PUT" and action == "Confirm":
-                apt["confirmed"] = str(body.get("confirmVal", "Appointment Confirmed"))
-                apt["Confirmed"] = 19
-                return 200, b"", None
-            if method == "PUT" and action == "Note":
-                apt["Note"] = str(body.get("Note", ""))
-                return 200, b"", None
-            if method == "PUT" and not action:
-                if "AptDateTime" in body:
-                    datetime.strptime(body["AptDateTime"], "%Y-%m-%d %H:%M:%S")
-                    apt["AptDateTime"] = body["AptDateTime"]
-                for key in ("Op", "ProvNum"):
-                    if key in body:
-                        apt[key] = int(body[key])
-                if apt["AptStatus"] in ("Broken", "UnschedList"):
-                    apt["AptStatus"] = "Scheduled"
-                apt["DateTStamp"] = fmt_dt(datetime.now())
-                return 200, apt, None
-        if method == "POST" and path == "/appointments":
-            pat_num, op = int(body["PatNum"]), int(body["Op"])
-            start = datetime.strptime(body["AptDateTime"], "%Y-%m-%d %H:%M:%S")
-            if pat_num not in p.patients:
-                return 400, b"PatNum is invalid", None
-            apt_num = max(p.appointments) + 1
-            units = max(1, len(str(body.get("Pattern", "XXXXXX"))))
-            apt = p._appointment(
-                apt_num,
-                pat_num,
-                start,
-                units,
-                op,
-                int(body.get("ProvNum", 1)),
-                "Scheduled",
-                str(body.get("ProcDescript", "")),
-                False,
-                confirmed=False,
-                asap=False,
-            )
-            p.appointments[apt_num] = apt
-            return 201, apt, {"Location": f"{server.url}/appointments/{apt_num}"}
-        m = re.fullmatch(r"/patients/(\d+)", path)
-        if m and method == "GET":
-            patient = p.patients.get(int(m.group(1)))
-            return (200, patient, None) if patient else (404, b"Patient not found", None)
-        if method == "GET" and path == "/patients/Simple":
-            items = list(p.patients.values())
-            for key in ("LName", "FName", "HmPhone", "Birthdate", "Email"):
-                if key in q:
-                    needle = q[key].lower()
-                    items = [x for x in items if needle in str(x[key]).lower()]
-            simple = [
-                {
-                    k: x[k]
-                    for k in (
-                        "PatNum",
-                        "LName",
-                        "FName",
-                        "MiddleI",
-                        "Preferred",
-                        "Birthdate",
-                        "HmPhone",
-                        "WkPhone",
-                        "WirelessPhone",
-                        "Email",
-                        "PatStatus",
-                    )
-                }
+                x
                 for x in items
+                if needle
+                and any(needle in _digits(x[k]) for k in ("HmPhone", "WkPhone", "WirelessPhone"))
             ]
-            return 200, _page(server, simple, q), None
-        if method == "GET" and path == "/recalls/List":
-            items = sorted(p.recalls, key=lambda r: r["DateDue"])
-            if "DateEnd" in q:
-                items = [r for r in items if r["DateDue"] <= q["DateEnd"]]
-            return 200, _page(server, items, q), None
-        m = re.fullmatch(r"/familymodules/(\d+)/Insurance", path)
-        if m and method == "GET":
-            pat_num = int(m.group(1))
-            if pat_num not in p.patients:
-                return 404, b"Patient not found", None
-            ins = p.insurance.get(pat_num)
-            if ins is None:
-                return 200, [], None
-            return (
-                200,
-                [
-                    {
-                        "PatNum": pat_num,
-                        "InsSubNum": pat_num * 10,
-                        "Subscriber": pat_num,
-                        "SubscriberID": ins["subscriber_id"],
-                        "SubscNote": "",
-                        "PatPlanNum": pat_num * 7,
-                        "Ordinal": 1,
-                        "IsPending": "false",
-                        "Relationship": "Self",
-                        "PatID": "",
-                        "CarrierNum": 1,
-                        "CarrierName": ins["carrier"],
-                        "PlanNum": pat_num * 3,
-                        "GroupName": "Employer Plan",
-                        "GroupNum": ins["group"],
-                        "PlanNote": "",
-                        "FeeSched": 0,
-                        "PlanType": "",
-                        "ClaimFormNum": 1,
-                        "CopayFeeSched": 0,
-                        "EmployerNum": 0,
-                        "IsMedical": "false",
-                    }
-                ],
-                None,
-            )
-        if method == "PUT" and path == "/apptfields":
-            apt_num = int(body["AptNum"])
-            if apt_num not in p.appointments:
-                return 400, b"AptNum is invalid", None
-            p.appt_fields[(apt_num, str(body["FieldName"]))] = str(body["FieldValue"])
-            return 200, b"", None
-        if method == "GET" and path == "/apptfields":
-            apt_num = int(q["AptNum"])
-            return (
-                200,
-                [
-                    {"AptNum": apt_num, "FieldName": k[1], "FieldValue": v}
-                    for k, v in p.appt_fields.items()
-                    if k[0] == apt_num
-                ],
-                None,
-            )
-        if method == "GET" and path == "/version":
-            return 200, {"Version": "24.3.1.0", "serverDateTime": fmt_dt(datetime.now())}, None
-    return 404, b"Not Found", None
+        if path == "/patients":
+            shaped = [{k: x[k] for k in PATIENT_LIST_FIELDS} for x in items]
+        else:
+            shaped = [_stamped(p, x) for x in items]
+        return 200, _page(server, shaped, q), None
+    if path == "/recalls":
+        items = [r for r in p.recalls if "PatNum" not in q or str(r["PatNum"]) == q["PatNum"]]
+        return 200, _page(server, items, q), None
+    if path == "/recalls/List":
+        return 200, _page(server, p.recall_list(q.get("DateStart"), q.get("DateEnd")), q), None
+    if path == "/recalltypes":
+        return 200, _page(server, p.recall_types, q), None
+    m = re.fullmatch(r"/familymodules/(\d+)/Insurance", path)
+    if m:
+        pat_num = int(m.group(1))
+        if pat_num not in p.patients:
+            return _missing("patient")
+        return 200, p.family_insurance(pat_num), None
+    if path == "/apptfields":
+        if "AptNum" not in q or "FieldName" not in q:
+            return _bad("AptNum and FieldName are required")
+        apt_num = int(q["AptNum"])
+        if apt_num not in p.appointments:
+            return _missing("appointment")
+        value = p.appt_fields.get((apt_num, q["FieldName"]), "")
+        return 200, {"FieldName": q["FieldName"], "AptNum": apt_num, "FieldValue": value}, None
+    if path == "/preferences":
+        prefs = [
+            {"PrefNum": 1, "PrefName": "ProgramVersion", "ValueString": PROGRAM_VERSION},
+            {"PrefNum": 15, "PrefName": "RecallDaysPast", "ValueString": "365"},
+            {"PrefNum": 16, "PrefName": "RecallDaysFuture", "ValueString": "7"},
+        ]
+        if "PrefName" in q:
+            prefs = [x for x in prefs if x["PrefName"] == q["PrefName"]]
+        return 200, _page(server, prefs, q), None
+    return None
+
+
+def _put(p: SyntheticPractice, path: str, body: dict[str, Any]) -> Answer | None:
+    if path == "/apptfields":
+        for key in ("AptNum", "FieldName", "FieldValue"):
+            if key not in body:
+                return _bad(f"{key} is required")
+        apt_num = int(body["AptNum"])
+        if apt_num not in p.appointments:
+            return _missing("appointment")
+        if body["FieldName"] not in APPT_FIELD_DEFS:
+            return _bad("FieldName is not an Appointment Field Def")
+        p.appt_fields[(apt_num, str(body["FieldName"]))] = str(body["FieldValue"])
+        return 200, b"", None
+    m = re.fullmatch(r"/appointments/(\d+)(/(Break|Confirm|Note))?", path)
+    if not m:
+        return None
+    apt = p.appointments.get(int(m.group(1)))
+    if apt is None:
+        return _missing("appointment")
+    action = m.group(3)
+    if action == "Break":
+        flag = str(body.get("sendToUnscheduledList", "")).lower()
+        if flag not in ("true", "false"):
+            return _bad("sendToUnscheduledList is required")
+        if apt["AptStatus"] != "Scheduled":
+            return _bad("only a Scheduled appointment can be broken")
+        apt["AptStatus"] = "UnschedList" if flag == "true" else "Broken"
+    elif action == "Confirm":
+        if "confirmVal" in body:
+            if body["confirmVal"] not in CONFIRM_VALS:
+                return _bad("confirmVal is not valid")
+            def_num = CONFIRM_VALS[body["confirmVal"]]
+        elif "defNum" in body and int(body["defNum"]) in CONFIRM_DEFS:
+            def_num = int(body["defNum"])
+        else:
+            return _bad("confirmVal or defNum is required")
+        apt["Confirmed"], apt["confirmed"] = def_num, CONFIRM_DEFS[def_num]
+    elif action == "Note":
+        if "Note" not in body:
+            return _bad("Note is required")
+        apt["Note"] = f"{apt['Note']}\r\n{body['Note']}" if apt["Note"] else str(body["Note"])
+    else:
+        changes: dict[str, Any] = {}
+        if "AptDateTime" in body:
+            datetime.strptime(body["AptDateTime"], "%Y-%m-%d %H:%M:%S")
+            changes["AptDateTime"] = body["AptDateTime"]
+        if "AptStatus" in body:
+            if body["AptStatus"] not in APT_STATUSES or body["AptStatus"] == "ASAP":
+                return _bad("AptStatus is not valid")
+            changes["AptStatus"] = body["AptStatus"]
+        for key in ("Op", "ProvNum", "ProvHyg"):
+            if key in body:
+                changes[key] = int(body[key])
+        if "Pattern" in body:
+            changes["Pattern"] = _pattern(body["Pattern"])
+        for key in ("Note", "Priority", "IsHygiene"):
+            if key in body:
+                changes[key] = str(body[key])
+        if "ProvNum" in changes:
+            changes["provAbbr"] = p._abbr(changes["ProvNum"])
+        apt.update(changes)
+        apt["DateTStamp"] = _now(p)
+        return 200, apt, None
+    apt["DateTStamp"] = _now(p)
+    return 200, b"", None
+
+
+def _post(
+    server: SimulatorServer, p: SyntheticPractice, path: str, body: dict[str, Any]
+) -> Answer | None:
+    if path != "/appointments":
+        return None
+    for key in ("PatNum", "Op", "AptDateTime"):
+        if key not in body:
+            return _bad(f"{key} is required")
+    pat_num, op = int(body["PatNum"]), int(body["Op"])
+    start = datetime.strptime(body["AptDateTime"], "%Y-%m-%d %H:%M:%S")
+    patient = p.patients.get(pat_num)
+    if patient is None:
+        return _missing("patient")
+    if not any(o["OperatoryNum"] == op for o in p.operatories):
+        return _bad("Op is not valid")
+    pattern = _pattern(body.get("Pattern", "/XX/"))
+    apt_num = max(p.appointments) + 1
+    apt = p._appointment(
+        apt_num,
+        pat_num,
+        start,
+        1,
+        op,
+        int(body.get("ProvNum", patient["PriProv"])),
+        str(body.get("AptStatus", "Scheduled")),
+        "",
+        str(body.get("IsHygiene", "false")).lower() == "true",
+        confirmed=False,
+        asap=str(body.get("Priority", "Normal")) == "ASAP",
+    )
+    apt.update(
+        {
+            "Pattern": pattern,
+            "PatternSecondary": "/" * len(pattern),
+            "ProvHyg": int(body.get("ProvHyg", 0)),
+            "Note": str(body.get("Note", "")),
+            "DateTStamp": _now(p),
+        }
+    )
+    p.appointments[apt_num] = apt
+    return 201, apt, {"Location": f"{server.url}/appointments/{apt_num}"}
