@@ -7,7 +7,7 @@ import os
 from datetime import datetime
 from pathlib import Path
 
-from PySide6.QtCore import QMarginsF
+from PySide6.QtCore import QMarginsF, QSizeF
 from PySide6.QtGui import QPageLayout, QPageSize, QPdfWriter, QTextDocument
 
 from services.compliance.checklist import ChecklistItem
@@ -80,7 +80,7 @@ def patient_report_html(report: PatientAccessReport, practice: str) -> str:
         f"<p><b>{_e(who)}:</b> {_e(report.patient_label)}<br/>"
         f"<b>Pseudonym:</b> {_e(report.patient_ref)}<br/>"
         f"<b>Accesses recorded:</b> {len(report.rows)}</p>"
-        + _table(["When", "Who", "What", "Purpose", "Outcome", "Flags"], rows)
+        + _table(["When", "Who", "What", "Purpose", "Result", "Flags"], rows)
     )
     meta = f"generated {_e(_when(report.generated_at))} by {_e(report.generated_by)}"
     return _page("Patient access report", meta, body, practice)
@@ -140,7 +140,7 @@ def review_html(review: AccessReview, practice: str) -> str:
                 _when(r.last_sign_in),
                 "yes" if r.mfa_enrolled else "NO",
                 "—" if r.password_age_days is None else f"{r.password_age_days} d",
-                "; ".join(r.findings) or "ok",
+                "; ".join(r.findings) or ("—" if r.disabled else "ok"),
             ]
         )
         classes.append(
@@ -150,9 +150,9 @@ def review_html(review: AccessReview, practice: str) -> str:
                 "",
                 "",
                 "",
-                "" if r.mfa_enrolled else "bad",
+                "" if r.mfa_enrolled or r.disabled else "bad",
                 "",
-                "bad" if r.findings else "good",
+                "bad" if r.findings else ("manual" if r.disabled else "good"),
             ]
         )
     last = review.last_signed
@@ -200,8 +200,13 @@ def write_pdf(document_html: str, path: Path, title: str) -> Path:
         )
     )
     doc = QTextDocument()
+    # Lay out at the writer's resolution, one page = the printable area: fonts keep their
+    # point sizes and tables use the full width.
+    doc.documentLayout().setPaintDevice(writer)
     doc.setDefaultStyleSheet(CSS)
     doc.setHtml(document_html)
+    rect = writer.pageLayout().paintRectPixels(writer.resolution())
+    doc.setPageSize(QSizeF(rect.width(), rect.height()))
     doc.print_(writer)
     del writer  # flushes and closes the file
     os.chmod(part, 0o600)

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from PySide6.QtCore import QDate, QDateTime, QTime
+from PySide6.QtCore import QDate, QDateTime, Qt, QTime
 from PySide6.QtWidgets import (
     QDateEdit,
     QDateTimeEdit,
@@ -65,6 +65,7 @@ class _ReportTab(QWidget):
         self.layout_.addWidget(self.error)
         self.view = QTextBrowser()
         self.view.setOpenLinks(False)
+        self.view.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.layout_.addWidget(self.view, 1)
         self.saved = QLabel()
         self.saved.setObjectName("pageSubtitle")
@@ -110,6 +111,7 @@ class PatientReportTab(_ReportTab):
         self.patient = QLineEdit()
         self.patient.setPlaceholderText("PMS record number, or a pseudonym such as pt_3f9c…")
         self.patient.setAccessibleName("Patient")
+        self.patient.setMaximumWidth(420)
         self.form.addRow("&Patient", self.patient)
         self.show_button.clicked.connect(self.run)
         self.patient.returnPressed.connect(self.run)
@@ -154,6 +156,8 @@ class BreachTab(_ReportTab):
         self.form.addRow("&Actor", self.actor)
         self.form.addRow("&Workstation", self.workstation)
         self.form.addRow("&Discovered on", self.discovered)
+        for w in (self.start, self.end, self.actor, self.workstation, self.discovered):
+            w.setMaximumWidth(360)
         self.show_button.clicked.connect(self.run)
 
     def title(self) -> str:

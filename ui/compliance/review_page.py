@@ -93,7 +93,7 @@ class AccessReviewPage(QWidget):
                     "never" if r.last_sign_in is None else f"{r.last_sign_in:%Y-%m-%d %H:%M}",
                     "enrolled" if r.mfa_enrolled else "missing",
                     "—" if r.password_age_days is None else f"{r.password_age_days} days",
-                    "; ".join(r.findings) or "ok",
+                    "; ".join(r.findings) or ("—" if r.disabled else "ok"),
                 ]
             )
             colours.append(
@@ -103,9 +103,9 @@ class AccessReviewPage(QWidget):
                     None,
                     None,
                     None,
-                    None if r.mfa_enrolled else RED,
+                    None if r.mfa_enrolled or r.disabled else RED,
                     None,
-                    RED if r.findings else GREEN,
+                    RED if r.findings else (None if r.disabled else GREEN),
                 ]
             )
         fill_table(self.table, rows, colours)

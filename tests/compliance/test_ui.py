@@ -1,0 +1,260 @@
+"""The compliance pages driven through real widgets; PDFs written with Qt and checked for PHI."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import unicodedata
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from services.access import Actor
+from services.audit import RecordKind, verify_local
+from services.compliance.alerts import AlertService
+from services.compliance.checklist import ChecklistSources
+from services.compliance.facts import AccountDirectoryFacts
+from tests.compliance import world
+from tests.compliance.world import MANAGER, NAMES, OFFICER, PATIENT
+
+pytestmark = pytest.mark.ui
+SHOTS = os.environ.get("ENAMEL_SCREENSHOTS")  # a folder: also save screenshots there
+
+
+def deps(services: Any, repo: Any, clock: Any, out: Path) -> Any:
+    from ui.compliance.wiring import ComplianceDeps
+
+    inst = services.installation
+    users = AccountDirectoryFacts(services.accounts)
+    return ComplianceDeps(
+        gateway=services.gateway,
+        clock=clock,
+        repo=repo,
+        alerts=AlertService(repo, services.trail, clock),
+        users=users,
+        sources=ChecklistSources(
+            inst.layout.database,
+            inst.settings,
+            inst.secrets,
+            repo,
+            users=users,
+            audit_ok=lambda: verify_local(services.trail.repository).ok,
+        ),
+        practice="Smile Dental (test-practice)",
+        names=NAMES.get,
+        ask_path=lambda name: out / name,
+    )
+
+
+def styled(widget: Any) -> Any:
+    from importlib import resources
+
+    widget.setStyleSheet(resources.files("resources").joinpath("style.qss").read_text("utf-8"))
+    widget.resize(1280, 760)
+    return widget
+
+
+def shot(widget: Any, name: str) -> None:
+    if SHOTS:
+        widget.grab().save(str(Path(SHOTS) / f"compliance-{name}.png"))
+
+
+def pdf_text(path: Path) -> str:
+    data = path.read_bytes()
+    assert data.startswith(b"%PDF") and len(data) > 1000
+    if shutil.which("pdftotext") is None:
+        return ""
+    out = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True, check=True)
+    return " ".join(unicodedata.normalize("NFKC", out.stdout).split())  # no "fi" ligatures
+
+
+@pytest.fixture
+def practice(services, clock, tmp_path):  # type: ignore[no-untyped-def]
+    repo = world.build(services, clock)
+    return services, deps(services, repo, clock, tmp_path)
+
+
+def test_pages_for_roles(practice: Any) -> None:
+    from ui.compliance.wiring import compliance_pages
+
+    _, d = practice
+    officer = [p.key for p in compliance_pages(d, OFFICER)]
+    assert officer == [
+        "compliance.alerts",
+        "compliance.reports",
+        "compliance.review",
+        "compliance.checklist",
+    ]
+    assert compliance_pages(d, OFFICER)[0].title.startswith("Alerts (")
+    assert [p.key for p in compliance_pages(d, MANAGER)] == [
+        "compliance.alerts",
+        "compliance.reports",
+    ]
+    assert compliance_pages(d, world.FRONT) == []
+
+
+def test_alerts_page_acknowledges_with_a_note(qtbot: Any, practice: Any) -> None:
+    from ui.compliance.alerts_page import AcknowledgeDialog, AlertsPage, badge_text
+
+    services, d = practice
+    alerts = d.alerts
+    notes = iter(["Checked with Robin: month-end recall calls."])
+    page = AlertsPage(
+        lambda open_only: alerts.alerts(OFFICER, unacknowledged_only=open_only),
+        lambda alert_id, note: alerts.acknowledge(OFFICER, alert_id, note),
+        alerts.unacknowledged_count,
+        ask_note=lambda alert: next(notes),
+    )
+    qtbot.addWidget(styled(page))
+    before = alerts.unacknowledged_count()
+    assert before >= 4 and page.table.rowCount() == before
+    assert page.badge_text() == badge_text(before) == f"Alerts ({before})"
+    rules = {page.table.item(r, 2).text() for r in range(page.table.rowCount())}
+    assert {
+        "Many patients in an hour",
+        "Burst of failed sign-ins (account)",
+        "Data exported",
+        "Emergency access (break-glass)",
+    } <= rules
+    page.table.selectRow(0)
+    shot(page, "alerts")
+    dialog = AcknowledgeDialog(alerts.alerts(OFFICER)[0], page)
+    qtbot.addWidget(dialog)
+    dialog.note.setPlainText("Spoke to the dentist; emergency was genuine.")
+    dialog.resize(520, 300)
+    shot(dialog, "acknowledge-dialog")
+    with qtbot.waitSignal(page.countChanged) as signal:
+        page.acknowledge_selected()
+    assert signal.args == [before - 1] and page.table.rowCount() == before - 1
+    page.open_only.setChecked(False)
+    assert page.table.rowCount() == before
+    states = [page.table.item(r, 5).text() for r in range(page.table.rowCount())]
+    assert sum(s.startswith("acknowledged") for s in states) == 1
+
+
+def test_patient_report_pdf_names_only_for_the_compliance_officer(
+    qtbot: Any, practice: Any, tmp_path: Path, fake_phi: dict[str, str]
+) -> None:
+    from ui.compliance.wiring import reports_page
+
+    services, d = practice
+    officer_page = styled(reports_page(d, OFFICER))
+    qtbot.addWidget(officer_page)
+    tab = officer_page.patient_tab
+    tab.patient.setText(str(PATIENT))
+    tab.show_button.click()
+    assert fake_phi["name"] in tab.view.toPlainText()
+    shot(officer_page, "patient-report")
+    path = tab.save()
+    assert path is not None
+    text = pdf_text(path)
+    if text:
+        assert fake_phi["name"] in text and "Robin Front" in text
+    shutil.copy(path, tmp_path / "officer.pdf")
+
+    manager_page = styled(reports_page(d, MANAGER))
+    qtbot.addWidget(manager_page)
+    tab = manager_page.patient_tab
+    tab.patient.setText(str(PATIENT))
+    tab.show_button.click()
+    assert tab.error.isVisible() is False or "record number" in tab.error.text()
+    assert "record number" in tab.error.text() and not tab.pdf_button.isEnabled()
+    ref = services.trail.ref(RecordKind.PATIENT, PATIENT)
+    tab.patient.setText(ref)
+    tab.show_button.click()
+    assert ref in tab.view.toPlainText() and fake_phi["last_name"] not in tab.view.toPlainText()
+    path = tab.save()
+    assert path is not None
+    data = path.read_bytes()
+    assert fake_phi["last_name"].encode() not in data
+    text = pdf_text(path)
+    if text:
+        assert ref in text.replace(" ", "") and fake_phi["last_name"] not in text
+    shutil.copy(path, tmp_path / "manager.pdf")
+    if SHOTS:
+        shutil.copy(tmp_path / "officer.pdf", Path(SHOTS) / "compliance-patient-report-officer.pdf")
+        shutil.copy(tmp_path / "manager.pdf", Path(SHOTS) / "compliance-patient-report-manager.pdf")
+
+
+def test_breach_assessment_page_and_pdf(
+    qtbot: Any, practice: Any, tmp_path: Path, fake_phi: dict[str, str]
+) -> None:
+    from PySide6.QtCore import QDateTime
+
+    from ui.compliance.wiring import reports_page
+
+    _, d = practice
+    page = styled(reports_page(d, OFFICER))
+    qtbot.addWidget(page)
+    page.tabs.setCurrentIndex(1)
+    tab = page.breach_tab
+    now = d.clock.now()
+    tab.start.setDateTime(QDateTime(tab.start.date().addDays(-3), tab.start.time()))
+    tab.actor.setText(world.FRONT.actor_id)
+    tab.show_button.click()
+    shown = tab.view.toPlainText()
+    assert "Notify individuals by" in shown and fake_phi["name"] in shown
+    assert (now.date().isoformat()) in shown
+    shot(page, "breach-assessment")
+    path = tab.save()
+    assert path is not None and "Notify individuals" in (pdf_text(path) or "Notify individuals")
+    if SHOTS:
+        shutil.copy(path, Path(SHOTS) / "compliance-breach-assessment.pdf")
+
+    manager = styled(reports_page(d, MANAGER))
+    qtbot.addWidget(manager)
+    manager.breach_tab.start.setDateTime(QDateTime(tab.start.date(), tab.start.time()))
+    manager.breach_tab.show_button.click()
+    assert fake_phi["last_name"] not in manager.breach_tab.view.toPlainText()
+    assert "pt_" in manager.breach_tab.view.toPlainText()
+    mpath = manager.breach_tab.save()
+    assert mpath is not None and fake_phi["last_name"].encode() not in mpath.read_bytes()
+    text = pdf_text(mpath)
+    assert fake_phi["last_name"] not in text
+
+
+def test_access_review_page_signs(qtbot: Any, practice: Any) -> None:
+    from ui.compliance.wiring import review_page
+
+    _, d = practice
+    page = styled(review_page(d, OFFICER))
+    qtbot.addWidget(page)
+    assert page.table.rowCount() == 6
+    assert "not signed" in page.last_signed.text()
+    shot(page, "access-review")
+    page.sign_button.click()
+    assert page.error.isVisible() or "note" in page.error.text()
+    page.note.setText("Q4 review: Bailey to enrol MFA; former temp stays disabled.")
+    page.sign_button.click()
+    assert "Last signed" in page.last_signed.text() and d.repo.last_review() is not None
+    path = page.save()
+    assert path is not None and pdf_text(path) is not None
+    if SHOTS:
+        shutil.copy(path, Path(SHOTS) / "compliance-access-review.pdf")
+
+
+def test_checklist_page(qtbot: Any, practice: Any) -> None:
+    from ui.compliance.wiring import checklist_page
+
+    services, d = practice
+    inst = services.installation
+    inst.secrets.put("pms.developer_key", b"d", d.clock.now())
+    page = styled(checklist_page(d))
+    qtbot.addWidget(page)
+    assert page.table.rowCount() == 18
+    statuses = {page.table.item(r, 1).text(): page.table.item(r, 2).text() for r in range(18)}
+    assert statuses["Encryption implemented (at rest and in transit)"] == "Met"
+    assert statuses["Backup and disaster recovery tested"] == "Not met"
+    assert "met" in page.summary.text()
+    assert page.credentials.rowCount() >= 2
+    shot(page, "checklist")
+    path = page.save()
+    assert path is not None
+    if SHOTS:
+        shutil.copy(path, Path(SHOTS) / "compliance-checklist.pdf")
+
+
+def test_no_actor_is_used_that_the_pages_do_not_know(practice: Any) -> None:
+    assert isinstance(OFFICER, Actor)

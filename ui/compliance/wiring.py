@@ -1,0 +1,117 @@
+"""The compliance pages built from plain service objects, ready for the navigation rail."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+
+from services.access import Actor, Permission, may
+from services.audit import PhiGateway
+from services.clock import Clock
+from services.compliance.alerts import AlertService
+from services.compliance.checklist import ChecklistSources, checklist
+from services.compliance.facts import UserFacts
+from services.compliance.reports import (
+    PatientNames,
+    access_review,
+    breach_assessment,
+    patient_access_report,
+    sign_access_review,
+)
+from services.compliance.rotation import credential_reminders
+from storage.compliance_repo import ComplianceRepository
+from ui.compliance.alerts_page import AlertsPage
+from ui.compliance.checklist_page import ChecklistPage
+from ui.compliance.common import Runner
+from ui.compliance.reports_page import ReportsPage
+from ui.compliance.review_page import AccessReviewPage
+from ui.main_window import PageSpec
+
+
+@dataclass
+class ComplianceDeps:
+    gateway: PhiGateway
+    clock: Clock
+    repo: ComplianceRepository
+    alerts: AlertService
+    users: UserFacts
+    sources: ChecklistSources
+    practice: str
+    names: PatientNames | None = None  # patient name from the PMS, by record number
+    runner: Runner = None
+    ask_path: Callable[[str], Path | None] | None = None  # tests: where PDFs go
+
+
+def alerts_page(d: ComplianceDeps, actor: Actor) -> AlertsPage:
+    return AlertsPage(
+        lambda open_only: d.alerts.alerts(actor, unacknowledged_only=open_only),
+        lambda alert_id, note: d.alerts.acknowledge(actor, alert_id, note),
+        d.alerts.unacknowledged_count,
+        runner=d.runner,
+    )
+
+
+def reports_page(d: ComplianceDeps, actor: Actor) -> ReportsPage:
+    def breach(start: datetime, end: datetime, who: str, station: str, found: date):  # type: ignore[no-untyped-def]
+        return breach_assessment(
+            d.gateway,
+            d.clock,
+            actor,
+            start,
+            end,
+            actor_id=who,
+            workstation_id=station,
+            discovered=found,
+            names=d.names,
+        )
+
+    return ReportsPage(
+        lambda patient: patient_access_report(
+            d.gateway, d.clock, actor, patient, names=d.names, users=d.users
+        ),
+        breach,
+        practice=d.practice,
+        today=d.clock.now().date(),
+        runner=d.runner,
+        ask_path=d.ask_path,
+    )
+
+
+def review_page(d: ComplianceDeps, actor: Actor) -> AccessReviewPage:
+    return AccessReviewPage(
+        lambda: access_review(d.users, d.repo, d.gateway, d.clock, actor),
+        lambda review, note: sign_access_review(review, d.repo, d.gateway, d.clock, actor, note),
+        practice=d.practice,
+        runner=d.runner,
+        ask_path=d.ask_path,
+    )
+
+
+def checklist_page(d: ComplianceDeps) -> ChecklistPage:
+    src = d.sources
+    return ChecklistPage(
+        lambda: checklist(src, d.clock.now()),
+        lambda: credential_reminders(src.secrets, src.settings, d.clock.now()),
+        d.clock.now,
+        practice=d.practice,
+        runner=d.runner,
+        ask_path=d.ask_path,
+    )
+
+
+def compliance_pages(d: ComplianceDeps, actor: Actor) -> list[PageSpec]:
+    """The pages this actor may use (compliance officer: all four; managers: reports)."""
+    pages: list[PageSpec] = []
+    if may(actor, Permission.MANAGE_ALERTS):
+        count = d.alerts.unacknowledged_count()
+        title = f"Alerts ({count})" if count else "Alerts"
+        pages.append(PageSpec("compliance.alerts", title, lambda: alerts_page(d, actor)))
+    if may(actor, Permission.RUN_REPORTS):
+        pages.append(PageSpec("compliance.reports", "Reports", lambda: reports_page(d, actor)))
+    if may(actor, Permission.SIGN_ACCESS_REVIEW):
+        pages.append(PageSpec("compliance.review", "Access review", lambda: review_page(d, actor)))
+    if may(actor, Permission.SIGN_ACCESS_REVIEW) or may(actor, Permission.MANAGE_SETTINGS):
+        pages.append(PageSpec("compliance.checklist", "Checklist", lambda: checklist_page(d)))
+    return pages
