@@ -13,6 +13,7 @@ from typing import Any
 from services.access import Field, Purpose, fields_for
 from services.pms import parse
 from services.pms.http import PmsHttp, RateLimiter, RetryPolicy
+from services.pms.protocol import PmsClient
 from services.pms.records import (
     Appointment,
     AptStatus,
@@ -517,3 +518,7 @@ def reject_unknown_mode(value: str) -> Mode:
         raise PmsRejected(
             f"Unknown PMS mode '{value}': use remote, service, local or url."
         ) from None
+
+
+def _satisfies_protocol(client: OpenDentalClient) -> PmsClient:
+    return client  # mypy checks here that the adapter is a complete PmsClient

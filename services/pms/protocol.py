@@ -1,7 +1,15 @@
-"""What the workflows need from any PMS, in the practice's words. A new PMS is a new adapter."""
+"""What the workflows need from any PMS, in the practice's words. A new PMS is a new adapter.
+
+Every read of patient data names a `Purpose`; the adapter keeps only that purpose's
+fields (services.access.fields_for) and drops whatever else the PMS sent. Every record
+returned has a `record_ref()` (kind, PMS number, patient number) for the audit entry, so
+a read wraps directly in `PhiGateway.read(..., fetch, touched)`. Errors are `PmsError`
+subclasses whose message a receptionist can act on and which never name a patient.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date, datetime
 from typing import Protocol
 
@@ -9,6 +17,7 @@ from services.access import Purpose
 from services.pms.records import (
     Appointment,
     AptStatus,
+    ConfirmStatus,
     InsuranceFacts,
     OpenSlot,
     Operatory,
@@ -19,7 +28,7 @@ from services.pms.records import (
 
 
 class PmsClient(Protocol):
-    """Every read names a purpose; the adapter keeps only that purpose's fields."""
+    # -- reads of patient data: each names its purpose ----------------------------------
 
     def appointments(
         self,
@@ -30,7 +39,29 @@ class PmsClient(Protocol):
         status: AptStatus | None = None,
         op_num: int | None = None,
         prov_num: int | None = None,
-    ) -> list[Appointment]: ...
+    ) -> list[Appointment]:
+        """Appointments from `start` to `end` inclusive, every page read, or an error."""
+        ...
+
+    def appointment(self, purpose: Purpose, apt_num: int) -> Appointment: ...
+
+    def asap_list(self, purpose: Purpose) -> list[Appointment]: ...
+
+    def recalls_due(self, purpose: Purpose, as_of: date) -> list[RecallDue]: ...
+
+    def insurance_for(self, purpose: Purpose, pat_num: int) -> InsuranceFacts | None: ...
+
+    def find_patients(
+        self, purpose: Purpose, *, name: str = "", phone: str = "", birthdate: date | None = None
+    ) -> list[PatientContact]:
+        """Search by "Last" / "Last, First", phone digits and/or birthdate."""
+        ...
+
+    def patient_contact(self, purpose: Purpose, pat_num: int) -> PatientContact: ...
+
+    def patients(self, purpose: Purpose, pat_nums: Iterable[int]) -> list[PatientContact]: ...
+
+    # -- reference data and open time (no patient data) ---------------------------------
 
     def open_slots(
         self,
@@ -42,30 +73,42 @@ class PmsClient(Protocol):
         op_num: int | None = None,
     ) -> list[OpenSlot]: ...
 
-    def asap_list(self, purpose: Purpose) -> list[Appointment]: ...
-
-    def recalls_due(self, purpose: Purpose, as_of: date) -> list[RecallDue]: ...
-
-    def insurance_for(self, purpose: Purpose, pat_num: int) -> InsuranceFacts | None: ...
-
-    def find_patients(
-        self, purpose: Purpose, *, name: str = "", phone: str = "", birthdate: date | None = None
-    ) -> list[PatientContact]: ...
-
-    def patient_contact(self, purpose: Purpose, pat_num: int) -> PatientContact: ...
-
     def providers(self) -> list[Provider]: ...
 
     def operatories(self) -> list[Operatory]: ...
+
+    # -- writes ---------------------------------------------------------------------------
+
+    def create_appointment(
+        self,
+        pat_num: int,
+        start: datetime,
+        op_num: int,
+        *,
+        minutes: int = 30,
+        prov_num: int | None = None,
+        prov_hyg: int | None = None,
+        is_hygiene: bool = False,
+        asap: bool = False,
+        note: str = "",
+    ) -> int:
+        """Returns the new appointment's number."""
+        ...
 
     def reschedule(self, apt_num: int, start: datetime, op_num: int, prov_num: int) -> None: ...
 
     def break_appointment(self, apt_num: int) -> None: ...
 
-    def confirm(self, apt_num: int) -> None: ...
+    def confirm(self, apt_num: int, status: ConfirmStatus = ConfirmStatus.CONFIRMED) -> None: ...
 
-    def set_appointment_field(self, apt_num: int, name: str, value: str) -> None: ...
+    def set_appointment_field(self, apt_num: int, name: str, value: str) -> None:
+        """An office-defined appointment field, e.g. "Ins Verified"."""
+        ...
 
-    def server_info(self) -> tuple[str, datetime]: ...
+    # -- the connection -------------------------------------------------------------------
+
+    def server_info(self) -> tuple[str, datetime]:
+        """(PMS version, the server's clock) for `enamel-admin pms check`."""
+        ...
 
     def close(self) -> None: ...
