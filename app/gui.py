@@ -32,6 +32,11 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         help="run on a demo installation with the built-in Open Dental simulator (synthetic data)",
     )
     parser.add_argument("--exit-when-ready", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--self-test",
+        action="store_true",
+        help="check the database, keys, Qt, PMS and archive; print a report; exit 0 or 1",
+    )
     return parser.parse_args(argv)
 
 
@@ -234,6 +239,10 @@ def make_qapp() -> Any:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
+    if args.self_test:  # before any QApplication exists: the self-test makes its own
+        from app.selftest import run_self_test
+
+        return run_self_test(args.data_dir, demo=args.demo)
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QMessageBox
 

@@ -1,0 +1,219 @@
+"""`enamel --self-test`: start, open the database, check keys, Qt, PMS and archive; exit 0 or 1."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+from typing import TextIO
+
+from app.bootstrap import VERSION
+from app.paths import layout_for
+from services.installation import (
+    ARCHIVE_KEY,
+    PSEUDONYM_KEY,
+    SIGNING_KEY,
+    Installation,
+    open_installation,
+)
+from storage.errors import EnamelError
+from storage.keystore import DemoKeyStore, KeyringKeyStore, KeyStore
+from storage.layout import DataLayout
+
+PMS_DEVELOPER_KEY = "pms.developer_key"
+PMS_CUSTOMER_KEY = "pms.customer_key"
+
+
+class Status(StrEnum):
+    OK = "ok"
+    WARN = "warn"
+    FAIL = "FAIL"
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str
+    status: Status
+    detail: str
+
+    def line(self) -> str:
+        return f"{'[' + self.status.value + ']':<7} {self.name + ':':<18} {self.detail}"
+
+
+def check_start() -> Check:
+    where = "bundle" if getattr(sys, "frozen", False) else "Python " + sys.version.split()[0]
+    return Check("start", Status.OK, f"Enamel {VERSION} ({where}, {sys.platform})")
+
+
+def check_qt() -> Check:
+    """Qt loads and an offscreen QApplication can be created (then discarded)."""
+    try:
+        from PySide6 import __version__ as pyside_version
+        from PySide6.QtCore import QLibraryInfo
+        from PySide6.QtWidgets import QApplication
+    except ImportError as exc:
+        return Check("qt", Status.FAIL, f"PySide6 cannot be loaded ({exc})")
+    plugins = Path(QLibraryInfo.path(QLibraryInfo.LibraryPath.PluginsPath)) / "platforms"
+    wanted = "qwindows" if sys.platform == "win32" else "qxcb"
+    have_display = any(p.name.startswith((wanted, "lib" + wanted)) for p in plugins.glob("*"))
+    existing = QApplication.instance()
+    if existing is None:
+        app = QApplication(["enamel", "-platform", "offscreen"])
+        platform = app.platformName()
+        app.shutdown()
+        del app
+    else:
+        platform = QApplication.platformName()
+    if not have_display:
+        return Check(
+            "qt", Status.FAIL, f"PySide6 {pyside_version} runs, but the {wanted} plugin is missing"
+        )
+    return Check("qt", Status.OK, f"PySide6 {pyside_version}, {platform} application created")
+
+
+def check_keys(installation: Installation) -> Check:
+    missing = [
+        label
+        for name, label in (
+            (PSEUDONYM_KEY, "pseudonym"),
+            (ARCHIVE_KEY, "archive"),
+            (SIGNING_KEY, "signing"),
+        )
+        if len(installation.secrets.get(name) or b"") != 32
+    ]
+    if missing:
+        return Check(
+            "keys",
+            Status.FAIL,
+            f"missing or damaged: {', '.join(missing)} key (restore from a backup, or "
+            "'enamel-admin recover')",
+        )
+    return Check("keys", Status.OK, "pseudonym, archive and signing keys present")
+
+
+def check_pms(installation: Installation, timeout: float) -> Check:
+    import httpx
+
+    from services.pms.opendental import Mode, base_url_for
+
+    settings, stored = installation.settings, installation.secrets
+    if stored.get(PMS_DEVELOPER_KEY) is None or stored.get(PMS_CUSTOMER_KEY) is None:
+        return Check("pms", Status.WARN, "not configured ('enamel-admin pms set')")
+    base = settings.get("pms.base_url", "") or ""
+    if not base:
+        try:
+            mode = Mode(settings.get("pms.mode", "service") or "service")
+            base = base_url_for(mode, settings.get("pms.host", "") or "")
+        except ValueError:
+            return Check("pms", Status.FAIL, "the PMS mode setting is not valid")
+    try:
+        # Reachability only: any HTTP answer will do; keys are checked by 'enamel-admin pms check'.
+        answer = httpx.get(base, timeout=timeout, follow_redirects=False)
+    except httpx.HTTPError as exc:
+        return Check("pms", Status.FAIL, f"{base} is not reachable ({type(exc).__name__})")
+    return Check("pms", Status.OK, f"{base} answers (HTTP {answer.status_code})")
+
+
+def check_archive(installation: Installation) -> Check:
+    settings = installation.settings
+    backend = settings.get("archive.backend", "folder") or "folder"
+    if backend == "s3":
+        endpoint = settings.get("archive.s3.endpoint", "") or "(no endpoint)"
+        bucket = settings.get("archive.s3.bucket", "") or "(no bucket)"
+        return Check(
+            "archive",
+            Status.WARN,
+            f"s3 {endpoint} bucket {bucket}: not checked here; run 'enamel-admin archive check'",
+        )
+    if backend != "folder":
+        return Check("archive", Status.FAIL, f"unknown archive backend '{backend}'")
+    configured = settings.get("archive.folder.path", "") or ""
+    folder = Path(configured) if configured else installation.layout.archive_dir
+    if not folder.exists():
+        if configured:
+            return Check("archive", Status.FAIL, f"folder {folder} does not exist")
+        return Check("archive", Status.OK, f"folder {folder} (created at the first sync)")
+    try:
+        probe = folder / f".self-test-{secrets.token_hex(4)}"
+        fd = os.open(probe, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        os.close(fd)
+        probe.unlink()
+    except OSError as exc:
+        return Check(
+            "archive",
+            Status.FAIL,
+            f"folder {folder} cannot be written ({exc.strerror or type(exc).__name__})",
+        )
+    return Check("archive", Status.OK, f"folder {folder} exists and is writable")
+
+
+def _keystore(layout: DataLayout, demo: bool) -> KeyStore:
+    return DemoKeyStore(layout.root) if demo else KeyringKeyStore()
+
+
+def run_checks(
+    data_dir: str | None,
+    *,
+    demo: bool = False,
+    timeout: float = 3.0,
+    keystore_factory: Callable[[DataLayout, bool], KeyStore] = _keystore,
+) -> list[Check]:
+    checks = [check_start()]
+    layout = layout_for(data_dir, demo=demo)
+    try:
+        keystore = keystore_factory(layout, demo)
+        checks.append(Check("credential store", Status.OK, keystore.describe()))
+        installation = open_installation(layout, keystore)
+    except EnamelError as exc:
+        checks.append(Check("database", Status.FAIL, exc.message))
+        checks.append(check_qt())
+        return checks
+    try:
+        version = installation.db.connection().execute("PRAGMA user_version").fetchone()[0]
+        checks.append(
+            Check(
+                "database",
+                Status.OK,
+                f"{layout.database} opened (practice {installation.practice_id}, schema {version})",
+            )
+        )
+        checks.append(check_keys(installation))
+        checks.append(check_qt())
+        checks.append(check_pms(installation, timeout))
+        checks.append(check_archive(installation))
+    finally:
+        installation.close()
+    return checks
+
+
+def _console_for_windowed_exe() -> None:
+    """The Windows GUI executable has no console: write to the one it was started from."""
+    if sys.platform != "win32" or sys.stdout is not None:
+        return
+    import ctypes
+
+    if ctypes.windll.kernel32.AttachConsole(-1):
+        sys.stdout = open("CONOUT$", "w", encoding="utf-8")  # noqa: SIM115 - for the process
+        sys.stderr = sys.stdout
+
+
+def run_self_test(data_dir: str | None, *, demo: bool = False, out: TextIO | None = None) -> int:
+    """Print one line per check; 0 when nothing failed (warnings allowed), else 1."""
+    _console_for_windowed_exe()
+    stream = out or sys.stdout
+    checks = run_checks(data_dir, demo=demo)
+    for check in checks:
+        print(check.line(), file=stream)
+    failed = [c for c in checks if c.status is Status.FAIL]
+    print(
+        f"self-test {'FAILED' if failed else 'passed'}: {len(failed)} failed, "
+        f"{sum(c.status is Status.WARN for c in checks)} warnings",
+        file=stream,
+    )
+    if stream is not None:
+        stream.flush()
+    return 1 if failed else 0
