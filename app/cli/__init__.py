@@ -7,11 +7,20 @@ import logging
 import sys
 from collections.abc import Sequence
 
-from app.cli import archive, audit, foundation, pms, provision, users
+from app.cli import archive, audit, backup, compliance, foundation, pms, provision, users
 from app.cli.context import CliContext, CommandModule
 from storage.errors import EnamelError
 
-COMMAND_MODULES: list[CommandModule] = [foundation, audit, users, pms, archive, provision]
+COMMAND_MODULES: list[CommandModule] = [
+    foundation,
+    audit,
+    users,
+    pms,
+    archive,
+    provision,
+    backup,
+    compliance,
+]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -98,7 +98,7 @@ def test_pages_for_roles(practice: Any) -> None:
 def test_alerts_page_acknowledges_with_a_note(qtbot: Any, practice: Any) -> None:
     from ui.compliance.alerts_page import AcknowledgeDialog, AlertsPage, badge_text
 
-    services, d = practice
+    _services, d = practice
     alerts = d.alerts
     notes = iter(["Checked with Robin: month-end recall calls."])
     page = AlertsPage(

@@ -1,0 +1,148 @@
+"""enamel-admin backup create | verify | restore | schedule | run."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+from app.cli.context import CliContext
+from app.cli.foundation import read_passphrase
+from services.compliance.backup import (
+    Wrapping,
+    check_passphrase,
+    create_backup,
+    enable_scheduled_backups,
+    record_restore,
+    restore_backup,
+    run_scheduled_backup,
+    verify_backup,
+)
+from services.installation import UsageError
+from storage.compliance_repo import ComplianceRepository
+
+
+def register(sub: Any) -> None:
+    backup = sub.add_parser("backup", help="encrypted backups: create, verify, restore, schedule")
+    backup_sub = backup.add_subparsers(dest="backup_command", metavar="ACTION", required=True)
+
+    def with_passphrase(p: Any) -> Any:
+        p.add_argument(
+            "--passphrase-stdin",
+            action="store_true",
+            help="read the recovery passphrase from standard input",
+        )
+        return p
+
+    p = with_passphrase(backup_sub.add_parser("create", help="write an encrypted backup file"))
+    p.add_argument("file", help="the backup file to write (must not exist)")
+    p.set_defaults(handler=cmd_create)
+
+    p = with_passphrase(backup_sub.add_parser("verify", help="open a backup and check it"))
+    p.add_argument("file")
+    p.set_defaults(handler=cmd_verify)
+
+    p = with_passphrase(
+        backup_sub.add_parser("restore", help="replace this workstation's database by a backup")
+    )
+    p.add_argument("file")
+    p.add_argument(
+        "--force", action="store_true", help="replace even a database newer than the backup"
+    )
+    p.set_defaults(handler=cmd_restore)
+
+    p = with_passphrase(backup_sub.add_parser("schedule", help="daily backups from the app"))
+    p.add_argument("--folder", required=True, help="where the daily backups go (a NAS share)")
+    p.add_argument("--keep", type=int, default=14, help="how many to keep (default 14)")
+    p.set_defaults(handler=cmd_schedule)
+
+    p = backup_sub.add_parser("run", help="make the scheduled backup now, if one is due")
+    p.set_defaults(handler=cmd_run)
+
+
+def _passphrase(args: argparse.Namespace) -> str:
+    passphrase = read_passphrase(args.passphrase_stdin)
+    if not passphrase:
+        raise UsageError("No passphrase was given. Nothing was changed.")
+    return passphrase
+
+
+def cmd_create(args: argparse.Namespace, ctx: CliContext) -> int:
+    out = Path(args.file)
+    passphrase = _passphrase(args)
+    services = ctx.services()
+    inst = services.installation
+    check_passphrase(inst.layout, passphrase)
+    info = create_backup(
+        inst, out, Wrapping.from_passphrase(passphrase), ctx.clock, services.trail, ctx.cli_actor()
+    )
+    report = verify_backup(out, passphrase, record=ComplianceRepository(inst.db), clock=ctx.clock)
+    print(
+        f"Backup {info.backup_id} written to {out} ({info.size // 1024} KiB, audit entries up to "
+        f"{info.last_seq}); verified: {'OK' if report.ok else 'PROBLEMS'}."
+    )
+    print("Open it with this installation's recovery passphrase. Keep it off this computer.")
+    return 0 if report.ok else 1
+
+
+def cmd_verify(args: argparse.Namespace, ctx: CliContext) -> int:
+    path = Path(args.file)
+    passphrase = _passphrase(args)
+    record = clock = None
+    try:
+        record, clock = ComplianceRepository(ctx.installation().db), ctx.clock
+    except Exception:  # verifying on another PC, or with the database gone, is fine
+        record = None
+    report = verify_backup(path, passphrase, record=record, clock=clock)
+    print(
+        f"{report.name}: backup {report.backup_id} of {report.practice_id}/"
+        f"{report.workstation_id}, made {report.created_at:%Y-%m-%d %H:%M} UTC."
+    )
+    print(f"  {report.entries} audit entries (seq up to {report.last_seq}); tables:")
+    for table, count in report.tables.items():
+        print(f"    {table}: {count}")
+    if report.ok:
+        print("Backup OK: integrity check passed and the audit chain verifies.")
+        return 0
+    for problem in report.problems:
+        print(f"  PROBLEM: {problem}")
+    return 1
+
+
+def cmd_restore(args: argparse.Namespace, ctx: CliContext) -> int:
+    path = Path(args.file)
+    passphrase = _passphrase(args)
+    ctx.start_logging()
+    result = restore_backup(
+        ctx.layout, ctx.keystore(), path, passphrase, ctx.clock, force=args.force
+    )
+    services = ctx.services()
+    record_restore(services.trail, ctx.cli_actor(), result, forced=args.force)
+    print(
+        f"Restored backup {result.backup_id} (audit entries up to {result.last_seq}); the "
+        "restore is recorded in the audit trail."
+    )
+    if result.replaced is not None:
+        print(f"The database that was here is kept as {result.replaced.name} (encrypted).")
+    return 0
+
+
+def cmd_schedule(args: argparse.Namespace, ctx: CliContext) -> int:
+    passphrase = _passphrase(args)
+    services = ctx.services()
+    folder = Path(args.folder)
+    enable_scheduled_backups(
+        services.installation, passphrase, folder, args.keep, ctx.clock, ctx.cli_actor()
+    )
+    print(f"Daily backups go to {folder}, keeping the last {max(1, args.keep)}.")
+    return 0
+
+
+def cmd_run(args: argparse.Namespace, ctx: CliContext) -> int:
+    services = ctx.services()
+    report = run_scheduled_backup(services.installation, ctx.clock, services.trail)
+    if report is None:
+        print("No backup was due (or scheduled backups are not set up: 'backup schedule').")
+        return 0
+    print(f"Backup {report.name}: {'OK' if report.ok else 'PROBLEMS'}.")
+    return 0 if report.ok else 1
