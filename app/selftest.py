@@ -173,14 +173,11 @@ def run_checks(
         checks.append(check_qt())
         return checks
     try:
-        version = installation.db.connection().execute("PRAGMA user_version").fetchone()[0]
-        checks.append(
-            Check(
-                "database",
-                Status.OK,
-                f"{layout.database} opened (practice {installation.practice_id}, schema {version})",
-            )
-        )
+        database = check_pages(installation)
+        checks.append(database)
+        if database.status is Status.FAIL:
+            checks.append(check_qt())
+            return checks
         checks.append(check_keys(installation))
         checks.append(check_qt())
         checks.append(check_pms(installation, timeout))
@@ -188,6 +185,31 @@ def run_checks(
     finally:
         installation.close()
     return checks
+
+
+def check_pages(installation: Installation) -> Check:
+    """Opening reads one page; a quick check reads them all (each page's HMAC is verified)."""
+    import sqlcipher3
+
+    conn = installation.db.connection()
+    try:
+        problems = [str(r[0]) for r in conn.execute("PRAGMA quick_check").fetchall()]
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+    except sqlcipher3.DatabaseError:
+        problems = ["unreadable pages"]
+    if problems != ["ok"]:
+        return Check(
+            "database",
+            Status.FAIL,
+            f"{installation.layout.database.name} is damaged ({len(problems)} problems). Restore "
+            "the latest backup ('enamel-admin backup restore').",
+        )
+    return Check(
+        "database",
+        Status.OK,
+        f"{installation.layout.database} opened and readable "
+        f"(practice {installation.practice_id}, schema {version})",
+    )
 
 
 def _console_for_windowed_exe() -> None:
