@@ -177,6 +177,15 @@ class ComplianceRepository:
         )
         return int(row[0])
 
+    def recent_patients(self, actor_id: str, ts_from: str, ts_to: str) -> list[tuple[str, str]]:
+        """(patient pseudonym, last ts) an actor touched with ts_from < ts <= ts_to."""
+        rows = self._db.connection().execute(
+            "SELECT patient_id, max(ts) FROM audit_log WHERE ts > ? AND ts <= ? "
+            "AND actor_id = ? AND patient_id != '' GROUP BY patient_id",
+            (ts_from, ts_to, actor_id),
+        )
+        return [(str(r[0]), str(r[1])) for r in rows]
+
     def hourly_distinct_patients(self, actor_id: str, ts_from: str, ts_to: str) -> list[int]:
         """Per active UTC hour in [ts_from, ts_to): the distinct patients the actor touched."""
         rows = self._db.connection().execute(

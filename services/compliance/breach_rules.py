@@ -157,6 +157,26 @@ class RuleConfig:
         )
 
 
+class SettingsRuleConfig:
+    """The rules' configuration from settings, re-read at most once a minute.
+
+    Pass an instance as `AlertEngine(config=...)`: a changed limit, office hours or time
+    zone takes effect within a minute without re-reading settings on every append.
+    """
+
+    def __init__(self, get: Callable[[str], str | None], clock: Clock, ttl: float = 60.0) -> None:
+        self._get = get
+        self._clock = clock
+        self._ttl = ttl
+        self._cached: tuple[float, RuleConfig] | None = None
+
+    def __call__(self) -> RuleConfig:
+        now = self._clock.monotonic()
+        if self._cached is None or now - self._cached[0] > self._ttl:
+            self._cached = (now, RuleConfig.from_settings(self._get))
+        return self._cached[1]
+
+
 def _when(data: dict[str, Any]) -> datetime:
     return datetime.fromisoformat(str(data["timestamp"])).astimezone(UTC)
 
@@ -187,6 +207,9 @@ class AlertEngine:
         self._listeners: list[Callable[[list[AlertRecord]], None]] = []
         self._baselines: dict[tuple[str, str], float | None] = {}
         self._disabled_cache: tuple[float, dict[str, UserFact]] | None = None
+        # Live path: per actor, patient pseudonym -> last time touched within the hour, so
+        # an append costs a dictionary update rather than a scan of the hour's entries.
+        self._recent: dict[str, dict[str, datetime]] = {}
 
     # -- wiring ------------------------------------------------------------------------
 
@@ -203,7 +226,7 @@ class AlertEngine:
     # -- evaluation --------------------------------------------------------------------
 
     def on_entries(self, entries: list[AuditEntry]) -> None:
-        self.evaluate(entries)
+        self.evaluate(entries, live=True)
 
     def scan(self, since: datetime, until: datetime | None = None) -> list[AlertRecord]:
         """Evaluate every entry written from `since` (default up to now)."""
@@ -214,7 +237,8 @@ class AlertEngine:
             raised.extend(self.evaluate(group))
         return raised
 
-    def evaluate(self, entries: Iterable[AuditEntry]) -> list[AlertRecord]:
+    def evaluate(self, entries: Iterable[AuditEntry], *, live: bool = False) -> list[AlertRecord]:
+        """`live`: entries just written, in order (the in-memory hour window may be used)."""
         relevant = [
             e
             for e in entries
@@ -227,7 +251,7 @@ class AlertEngine:
         with self._lock:
             cfg = self.config()
             for group in _batches(relevant):
-                raised.extend(self._evaluate_group(cfg, group))
+                raised.extend(self._evaluate_group(cfg, group, live))
         if raised:
             for listener in self._listeners:
                 try:
@@ -238,7 +262,9 @@ class AlertEngine:
                     )
         return raised
 
-    def _evaluate_group(self, cfg: RuleConfig, group: list[AuditEntry]) -> list[AlertRecord]:
+    def _evaluate_group(
+        self, cfg: RuleConfig, group: list[AuditEntry], live: bool
+    ) -> list[AlertRecord]:
         """One batch: entries sharing one timestamp."""
         raised: list[AlertRecord] = []
         when = _when(group[0].data)
@@ -250,7 +276,7 @@ class AlertEngine:
             data = items[0].data
             with_patient = [e for e in items if e.data.get("patient_id")]
             if with_patient and str(data.get("actor_type")) in cfg.volume_actor_types:
-                raised.extend(self._volume(cfg, actor_id, when, with_patient))
+                raised.extend(self._volume(cfg, actor_id, when, with_patient, live))
             raised.extend(self._after_hours(cfg, actor_id, when, items))
             exports = [e for e in items if cfg.is_export(e.data)]
             if exports:
@@ -284,11 +310,39 @@ class AlertEngine:
 
     # -- the rules -----------------------------------------------------------------------
 
+    def _distinct_live(self, actor_id: str, when: datetime, items: list[AuditEntry]) -> int:
+        hour = timedelta(hours=1)
+        seen = self._recent.get(actor_id)
+        if seen is None:  # first sight since start: prime from the trail (other processes too)
+            seen = {
+                ref: datetime.fromisoformat(ts).astimezone(UTC)
+                for ref, ts in self._repo.recent_patients(
+                    actor_id, iso_millis(when - hour), iso_millis(when)
+                )
+            }
+            self._recent[actor_id] = seen
+        for e in items:
+            seen[str(e.data["patient_id"])] = when
+        cutoff = when - hour
+        for ref in [r for r, t in seen.items() if t <= cutoff]:
+            del seen[ref]
+        return len(seen)
+
     def _volume(
-        self, cfg: RuleConfig, actor_id: str, when: datetime, items: list[AuditEntry]
+        self,
+        cfg: RuleConfig,
+        actor_id: str,
+        when: datetime,
+        items: list[AuditEntry],
+        live: bool = False,
     ) -> list[AlertRecord]:
         hour = timedelta(hours=1)
-        count = self._repo.distinct_patients(actor_id, iso_millis(when - hour), iso_millis(when))
+        if live:
+            count = self._distinct_live(actor_id, when, items)
+        else:
+            count = self._repo.distinct_patients(
+                actor_id, iso_millis(when - hour), iso_millis(when)
+            )
         raised: list[AlertRecord] = []
         if count > cfg.patients_per_hour:
             raised += self._raise(

@@ -244,3 +244,23 @@ def test_alerts_are_audited_without_phi_and_acknowledged_with_a_local_note(
     assert [a["outcome"] for a in acks] == ["failure", "success"]
     assert verify_local(services.trail.repository).ok
     assert rig.rules() == ["export"]  # acknowledging raised nothing new
+
+
+def test_rules_read_their_limits_office_hours_and_zone_from_settings(rig: Rig, services) -> None:  # type: ignore[no-untyped-def]
+    from services.compliance.breach_rules import SettingsRuleConfig
+
+    settings = services.installation.settings
+    now = rig.clock.now()
+    settings.set("alerts.patients_per_hour", "5", now)
+    settings.set("office_hours", json.dumps({"mon": ["09:00", "12:00"]}), now)
+    settings.set("timezone", "Europe/Berlin", now)
+    rig.engine._config = SettingsRuleConfig(settings.get, rig.clock)
+    cfg = rig.engine.config()
+    assert cfg.patients_per_hour == 5 and cfg.office_hours is not None
+    assert cfg.office_hours[0] is not None and cfg.office_hours[1] is None
+    # Monday 2026-11-23 14:00 UTC is 15:00 in Berlin: after the office closed at 12:00.
+    rig.read(ALICE, range(1, 7))
+    assert rig.rules() == ["after_hours", "patient_volume"]
+    settings.set("office_hours", "not json", now)
+    rig.clock.advance(61)
+    assert rig.engine.config().office_hours is None  # a broken setting turns the rule off
