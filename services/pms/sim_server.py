@@ -30,9 +30,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         action="append",
         default=[],
         metavar="PATTERN:KIND[:TIMES[:SECONDS]]",
-        help="misbehave on matching paths: KIND is latency, 429, 500, timeout, malformed, truncated, wrongtype",
+        help=(
+            "misbehave on requests whose path matches the regex PATTERN (TIMES times, default "
+            "always; SECONDS for latency/timeout). KIND: "
+            "latency, 429, 500, timeout, malformed, truncated, wrongtype, disconnect"
+        ),
     )
     args = parser.parse_args(argv)
+    faults = []
+    for spec in args.fault:
+        try:
+            faults.append(Fault.parse(spec))
+        except ValueError as exc:
+            parser.error(f"--fault {spec!r}: {exc}")
     practice = SyntheticPractice(today=date.today(), seed=args.seed, patients_count=args.patients)
     server = SimulatorServer(
         practice,
@@ -42,16 +52,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         developer_key=args.developer_key,
         customer_key=args.customer_key,
     )
-    for spec in args.fault:
-        pattern, kind, *rest = spec.split(":")
-        server.inject(
-            Fault(
-                pattern,
-                kind,
-                times=int(rest[0]) if rest else 1_000_000,
-                seconds=float(rest[1]) if len(rest) > 1 else 1.0,
-            )
-        )
+    for fault in faults:
+        server.inject(fault)
     server.start()
     print(f"Open Dental simulator at {server.url}", flush=True)
     print(f"Authorization: ODFHIR {args.developer_key}/{args.customer_key}", flush=True)

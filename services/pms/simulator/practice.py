@@ -313,7 +313,7 @@ class SyntheticPractice:
             {"RecallTypeNum": 4, "Description": "Pano", "DefaultInterval": "5y",
              "TimePattern": "", "Procedures": "D0330", "AppendToSpecial": "true"},
         ]  # fmt: skip
-        for pat_num in rng.sample(pat_nums, 600):
+        for pat_num in rng.sample(pat_nums, min(600, len(pat_nums) // 5)):
             due = self.today + timedelta(days=rng.randrange(-200, 90))
             self.recalls.append(
                 {

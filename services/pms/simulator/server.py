@@ -29,17 +29,49 @@ API = "/api/v1"
 class Fault:
     """Misbehave on the next `times` requests whose path matches `pattern` (a regex).
 
-    kind: "latency" (sleep `seconds`, then answer), "429" (with Retry-After), "500",
-    "timeout" (sleep `seconds` before answering), "malformed" (invalid JSON), "truncated"
-    (a body shorter than its Content-Length), "wrongtype" (valid JSON of the wrong shape).
+    kind: "latency" (sleep `seconds`, then answer), "429" (with Retry-After: seconds or
+    an HTTP date), "500", "timeout" (hang `seconds` before answering), "malformed" (invalid
+    JSON), "truncated" (a body shorter than its Content-Length), "wrongtype" (valid JSON of
+    the wrong shape), "disconnect" (close the connection without a word), "body" (answer
+    `status` with exactly `body`).
     """
 
     pattern: str
     kind: str
     times: int = 1
     seconds: float = 0.0
-    retry_after: int = 1
+    retry_after: int | str = 1
     method: str = ""
+    body: bytes = b""
+    status: int = 200
+
+    KINDS = frozenset(
+        {"latency", "429", "500", "timeout", "malformed", "truncated", "wrongtype"}
+        | {"disconnect", "body"}
+    )
+
+    def __post_init__(self) -> None:
+        if self.kind not in self.KINDS:
+            raise ValueError(f"unknown fault kind {self.kind!r}; one of {sorted(self.KINDS)}")
+        try:
+            re.compile(self.pattern)
+        except re.error as exc:
+            raise ValueError(f"the pattern is not a regular expression: {exc}") from None
+
+    @classmethod
+    def parse(cls, spec: str) -> Fault:
+        """PATTERN:KIND[:TIMES[:SECONDS]] from the command line (the pattern may hold ':')."""
+        parts = spec.split(":")
+        at = max((i for i, part in enumerate(parts) if part in cls.KINDS and i > 0), default=0)
+        numbers = parts[at + 1 :]
+        if not at or len(numbers) > 2:
+            raise ValueError("a fault is PATTERN:KIND[:TIMES[:SECONDS]]")
+        return cls(
+            ":".join(parts[:at]),
+            parts[at],
+            times=int(numbers[0]) if numbers else 1_000_000,
+            seconds=float(numbers[1]) if len(numbers) > 1 else 1.0,
+        )
 
     def matches(self, method: str, path: str) -> bool:
         return (
@@ -166,6 +198,10 @@ def _handler_for(server: SimulatorServer) -> type[BaseHTTPRequestHandler]:
 
         def _serve(self, method: str) -> None:
             server.log(method, self.path)
+            # Read the body first: an answer that leaves it unread would corrupt the next
+            # request on a kept-alive connection.
+            length = int(self.headers.get("Content-Length") or 0)
+            raw = self.rfile.read(length) if length else b""
             fault = server.take_fault(method, self.path)
             if fault is not None:
                 if fault.kind in ("latency", "timeout"):
@@ -185,12 +221,17 @@ def _handler_for(server: SimulatorServer) -> type[BaseHTTPRequestHandler]:
                 elif fault.kind == "wrongtype":
                     self._send(200, b'{"AptNum": "twelve", "unexpected": true}')
                     return
+                elif fault.kind == "disconnect":
+                    self.close_connection = True
+                    self.request.shutdown(socket.SHUT_RDWR)
+                    return
+                elif fault.kind == "body":
+                    self._send(fault.status, fault.body)
+                    return
             expected = f"ODFHIR {server.developer_key}/{server.customer_key}"
             if self.headers.get("Authorization") != expected:
                 self._send(401, b"Unauthorized: invalid ODFHIR authorization header")
                 return
-            length = int(self.headers.get("Content-Length") or 0)
-            raw = self.rfile.read(length) if length else b""
             try:
                 payload = json.loads(raw) if raw else {}
             except ValueError:
