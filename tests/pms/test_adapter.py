@@ -116,10 +116,18 @@ def test_server_errors_back_off_then_give_a_clear_error(
     assert sleeps.calls == [0.5, 0.5, 1.0]
 
 
-def test_a_timeout_is_retried_then_reported(sim: SimulatorServer, client: OpenDentalClient) -> None:
-    sim.inject(Fault(r"/providers", "timeout", times=3, seconds=2.5))
+def test_a_timeout_is_retried_then_reported(sim: SimulatorServer, sleeps: SleepRecorder) -> None:
+    client = OpenDentalClient(
+        sim.url, sim.developer_key, sim.customer_key, timeout=0.3, sleep=sleeps
+    )
+    sim.inject(Fault(r"/providers", "timeout", times=4, seconds=0.6))
     with pytest.raises(PmsUnavailable, match="did not answer in time"):
         client.providers()
+    assert len([p for _, p in sim.requests if p.startswith("/api/v1/providers")]) == 4
+    assert sleeps.calls == [0.5, 1.0, 2.0]  # back-off between the four attempts
+    sim.inject(Fault(r"/providers", "timeout", times=1, seconds=0.6))
+    assert len(client.providers()) == 4  # one slow answer, then it succeeds
+    client.close()
 
 
 @pytest.mark.parametrize("kind", ["malformed", "wrongtype"])

@@ -123,9 +123,13 @@ def test_a_post_is_not_retried_once_it_may_have_landed(
     sim.inject(Fault(r"^/api/v1/appointments$", "500", method="POST"))
     with pytest.raises(PmsUnavailable, match="whether the change was made"):
         client.create_appointment(1001, start, 1)
-    sim.inject(Fault(r"^/api/v1/appointments$", "timeout", seconds=2.5, method="POST"))
+    sim.inject(Fault(r"^/api/v1/appointments$", "timeout", seconds=0.6, method="POST"))
+    impatient = OpenDentalClient(
+        sim.url, sim.developer_key, sim.customer_key, timeout=0.3, sleep=sleeps
+    )
     with pytest.raises(PmsUnavailable, match="whether the change was made"):
-        client.create_appointment(1001, start, 1)
+        impatient.create_appointment(1001, start, 1)
+    impatient.close()
     posts = [m for m, _ in sim.requests if m == "POST"]
     assert len(posts) == 2 and sleeps.calls == []
     # A 429 means the server did nothing: that one is retried.

@@ -113,7 +113,10 @@ class SimulatorServer:
 
     def start(self) -> SimulatorServer:
         self._thread = threading.Thread(
-            target=self._httpd.serve_forever, name="pms-sim", daemon=True
+            target=self._httpd.serve_forever,
+            kwargs={"poll_interval": 0.05},  # stop() waits up to one interval
+            name="pms-sim",
+            daemon=True,
         )
         self._thread.start()
         return self
