@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any
@@ -64,6 +64,7 @@ class Running:
     sim: Any
     pms: Any
     archive: Any = None
+    desk: Any = None
     timers: list[Any] = field(default_factory=list)
 
     def close(self) -> None:
@@ -84,46 +85,58 @@ class Running:
 def start(
     args: argparse.Namespace, installation: Installation, clock: Clock | None = None
 ) -> Running:
-    """Wire services, the PMS (the simulator for the demo) and the shell; show sign-in."""
-    from app import demo as demo_mode
+    """Wire the services and show sign-in; the desk (PMS client, screens) is built at first sign-in.
+
+    Only what the sign-in window needs is loaded before it shows: the PMS client, the archive
+    and the background jobs come after, so a cold start is not spent importing them.
+    """
+    from PySide6.QtCore import QTimer
+
     from app.bootstrap import build_services
-    from app.desk import build_desk, make_window, pms_state
-    from app.pms_setup import pms_client
     from services.auth.signin import Session
-    from services.pms.records import PmsError
-    from services.pms.unconfigured import UnconfiguredPms
     from ui.main_window import MainWindow
     from ui.shell import Shell
     from ui.tasks import TaskRunner
 
     services = build_services(installation, clock)
     sim = None
+    demo_hint: Any = None
     if args.demo:
+        from app import demo as demo_mode
+
         sim = demo_mode.start_simulator()
         demo_mode.prepare(services, sim)
+        demo_hint = lambda: demo_mode.hint(services)  # noqa: E731
     runner = TaskRunner()
-    pms: Any
-    try:
-        pms = pms_client(installation)
-    except PmsError as exc:
-        # Not set up yet: every screen says so (and how to fix it) instead of a blocking dialog.
-        pms = UnconfiguredPms(exc.message)
-    desk = build_desk(services, pms)
+    running = Running(None, services, runner, sim, None)
+
+    def desk() -> Any:
+        if running.desk is None:
+            from app.desk import build_desk
+            from app.pms_setup import pms_client
+            from services.pms.records import PmsError
+            from services.pms.unconfigured import UnconfiguredPms
+
+            try:
+                running.pms = pms_client(installation)
+            except PmsError as exc:
+                # Not set up yet: every screen says so (and how to fix it); no blocking dialog.
+                running.pms = UnconfiguredPms(exc.message)
+            running.desk = build_desk(services, running.pms)
+        return running.desk
 
     def window_for(session: Session) -> MainWindow:
-        window = make_window(services, desk, session, runner, demo=args.demo)
+        from app.desk import make_window, pms_state
+
+        window = make_window(services, desk(), session, runner, demo=args.demo)
+        client = running.pms
         runner.run(
-            lambda: pms_state(pms),
+            lambda: pms_state(client),
             lambda st: window.status.set_pms(*st),
             lambda _: None,
             owner=window,
         )
         return window
-
-    def sign_in_hint() -> str:
-        if args.demo:
-            return demo_mode.hint(services)
-        return ""
 
     shell = Shell(
         services.auth,
@@ -132,21 +145,20 @@ def start(
         practice_id=installation.practice_id,
         make_window=window_for,
         idle_minutes=lambda: services.idle_lock_minutes,
-        demo_hint=sign_in_hint,
+        demo_hint=demo_hint,
     )
+    running.shell = shell
     shell.show()
     if not args.demo and not services.accounts.all():
         # First run: explain how IT creates the first account, until one exists.
         shell.sign_in.show_first_run(lambda: bool(services.accounts.all()))
-    running = Running(shell, services, runner, sim, pms)
-    _start_archive(running)
-    if desk is not None:
-        _start_scans(running, desk)
+    QTimer.singleShot(0, lambda: _start_archive(running))
+    _start_scans(running, desk)
     log.info("app.started", extra={"workstation_id": installation.workstation_id})
     return running
 
 
-def _start_scans(running: Running, desk: Any) -> None:
+def _start_scans(running: Running, desk: Callable[[], Any]) -> None:
     """Recall and waitlist scans as agent actors, every 30 minutes, shown in the status bar."""
     from PySide6.QtCore import QTimer
 
@@ -158,7 +170,7 @@ def _start_scans(running: Running, desk: Any) -> None:
             return
         today = running.services.clock.now().astimezone().date()
         running.runner.run(
-            lambda: scan(desk.recall, desk.waitlist, today),
+            lambda: scan(desk().recall, desk().waitlist, today),
             lambda r: window.status.jobs.setText(
                 f"{r.overdue_recalls} overdue recalls · {r.waitlist_offers} waitlist offers"
             ),
