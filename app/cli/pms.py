@@ -12,7 +12,7 @@ from app.pms_setup import CUSTOMER_KEY, DEVELOPER_KEY, pms_client
 from services.audit import AuditEvent
 from services.installation import UsageError
 from services.pms.http import check_endpoint
-from services.pms.opendental import Mode, base_url_for, reject_unknown_mode
+from services.pms.opendental import Mode, base_url_for, page_size_for, reject_unknown_mode
 from services.pms.records import PmsError, PmsRejected
 
 
@@ -35,6 +35,12 @@ def register(sub: Any) -> None:
         help="a host on the office network that may be reached over plain http",
     )
     p.add_argument(
+        "--page-size",
+        type=int,
+        default=0,
+        help="items a page (default: 100 for remote, 1000 for service/local/url)",
+    )
+    p.add_argument(
         "--keys-stdin",
         action="store_true",
         help="read the developer key and the customer key, one per line, from standard input",
@@ -49,13 +55,16 @@ def cmd_set(args: argparse.Namespace, ctx: CliContext) -> int:
     if mode is Mode.URL and not args.url:
         raise UsageError("--mode url needs --url https://…/api/v1")
     base = args.url if mode is Mode.URL else base_url_for(mode, args.host)
-    allowed = frozenset(args.allow_http_host)
+    allowed = frozenset(h.strip() for h in args.allow_http_host if h.strip())
     check_endpoint(base, allowed)
+    if not 0 <= args.page_size <= 1000:
+        raise UsageError("--page-size must be between 1 and 1000 (Open Dental's largest page).")
     services = ctx.services()
     inst, now = services.installation, ctx.clock.now()
     inst.settings.set("pms.mode", mode.value, now)
     inst.settings.set("pms.base_url", base, now)
     inst.settings.set("pms.allow_http_hosts", ",".join(sorted(allowed)), now)
+    inst.settings.set("pms.page_size", str(args.page_size or page_size_for(mode)), now)
     if args.keys_stdin:
         developer, customer = sys.stdin.readline().strip(), sys.stdin.readline().strip()
         if not developer or not customer:

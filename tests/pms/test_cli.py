@@ -55,3 +55,40 @@ def test_set_then_check(sim: SimulatorServer, data_dir: Path) -> None:
     )
     refused = admin("--data-dir", root, "pms", "check")
     assert refused.code == 1 and "refused Enamel's keys" in refused.out
+
+
+def test_usage_errors_exit_2_and_keys_are_never_echoed(
+    sim: SimulatorServer, data_dir: Path
+) -> None:
+    root = str(data_dir)
+    assert admin("--data-dir", root, "init", "--practice-id", "pms-cli-2").code == 0
+    no_url = admin("--data-dir", root, "pms", "set", "--mode", "url")
+    assert no_url.code == 2 and "--url" in no_url.err
+    too_big = admin(
+        "--data-dir", root, "pms", "set", "--mode", "url", "--url", sim.url, "--page-size", "5000"
+    )
+    assert too_big.code == 2
+    no_keys = admin(
+        "--data-dir", root, "pms", "set", "--mode", "url", "--url", sim.url, "--keys-stdin",
+        stdin="only-one-line\n",
+    )  # fmt: skip
+    assert no_keys.code == 2
+    allowed = admin(
+        "--data-dir", root, "pms", "set", "--mode", "service", "--host", "od-server",
+        "--allow-http-host", "od-server", "--keys-stdin",
+        stdin="dev-secret-123\ncust-secret-456\n",
+    )  # fmt: skip
+    assert allowed.code == 0, allowed.err
+    assert "http://od-server:30223/api/v1" in allowed.out
+    done = admin(
+        "--data-dir", root, "pms", "set", "--mode", "url", "--url", sim.url, "--page-size", "100",
+        "--keys-stdin", stdin=f"{sim.developer_key}\n{sim.customer_key}\n",
+    )  # fmt: skip
+    assert done.code == 0
+    check = admin("--data-dir", root, "pms", "check")
+    assert check.code == 0 and "Clock:" in check.out and "Key age:" in check.out
+    for secret in ("dev-secret-123", "cust-secret-456", sim.developer_key, sim.customer_key):
+        assert secret not in check.out + check.err + done.out + done.err + allowed.out
+    sim.stop()
+    down = admin("--data-dir", root, "pms", "check")
+    assert down.code == 1 and "FAILED" in down.out
