@@ -325,3 +325,30 @@ def test_enamel_pms_sim_prints_its_url_and_serves(
     assert httpx.get(f"{url}/operatories", headers=headers).status_code == 500
     assert len(httpx.get(f"{url}/operatories", headers=headers).json()) == 8
     assert proc.poll() is None
+
+
+def test_logs_name_events_and_allowed_fields_only(
+    sim: SimulatorServer, client: OpenDentalClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    import logging
+
+    from app.logging_setup import ALLOWED_FIELDS
+
+    standard = set(logging.makeLogRecord({}).__dict__) | {"message", "asctime"}
+    caplog.set_level(logging.DEBUG, logger="services.pms")
+    sim.inject(Fault(r"/patients/", "429", times=1))
+    sim.inject(Fault(r"/operatories", "500", times=9))
+    client.appointments(Purpose.SCHEDULE, TODAY, TODAY)
+    with pytest.raises(PmsUnavailable):
+        client.operatories()
+    assert {r.getMessage() for r in caplog.records} >= {
+        "pms.request_retried",
+        "pms.request_failed",
+        "pms.list_loaded",
+    }
+    for record in caplog.records:
+        assert record.getMessage().startswith("pms.") and " " not in record.getMessage()
+        assert set(record.__dict__) - standard <= set(ALLOWED_FIELDS)
+        flat = str({k: v for k, v in record.__dict__.items() if k not in standard})
+        assert sim.developer_key not in flat and sim.customer_key not in flat
+        assert not any(str(n) in flat for n in (1001, 1002, 1003))  # no patient numbers
