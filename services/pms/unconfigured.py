@@ -18,6 +18,7 @@ class UnconfiguredPms:
 
     appointments = open_slots = asap_list = recalls_due = insurance_for = _refuse
     find_patients = patient_contact = providers = operatories = _refuse
+    appointment = patients = create_appointment = set_appt_field = _refuse
     reschedule = break_appointment = confirm = set_appointment_field = server_info = _refuse
 
     def close(self) -> None:
