@@ -166,7 +166,12 @@ def run_checks(
     layout = layout_for(data_dir, demo=demo)
     try:
         keystore = keystore_factory(layout, demo)
-        checks.append(Check("credential store", Status.OK, keystore.describe()))
+    except EnamelError as exc:
+        checks.append(Check("credential store", Status.FAIL, exc.message))
+        checks.append(check_qt())
+        return checks
+    checks.append(Check("credential store", Status.OK, keystore.describe()))
+    try:
         installation = open_installation(layout, keystore)
     except EnamelError as exc:
         checks.append(Check("database", Status.FAIL, exc.message))

@@ -187,3 +187,17 @@ def test_enamel_self_test_in_a_process(installed: Path) -> None:
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "[ok]    qt:" in proc.stdout and "offscreen application created" in proc.stdout
     assert "[FAIL]" not in proc.stdout
+
+
+def test_no_credential_store_is_its_own_failure(data_dir: Path) -> None:
+    from storage.errors import KeyringUnavailable
+
+    def broken(layout: object, demo: bool) -> selftest.KeyStore:
+        raise KeyringUnavailable("No usable credential store was found.")
+
+    checks = selftest.run_checks(str(data_dir), keystore_factory=broken)
+    assert [(c.name, c.status) for c in checks] == [
+        ("start", selftest.Status.OK),
+        ("credential store", selftest.Status.FAIL),
+        ("qt", selftest.Status.OK),
+    ]

@@ -1,0 +1,5 @@
+"""PyInstaller entry for the `enamel-admin` command-line executable."""
+
+from app.cli import run
+
+run()

@@ -1,0 +1,227 @@
+; Enamel for Windows: per-machine installer (Program Files, admin), silent install with a
+; provisioning file, Start-menu shortcut, uninstaller that keeps the practice data unless asked.
+;
+; Build (installer/build_windows.sh does this):
+;   makensis -DPAYLOAD=dist\enamel -DVERSION=0.1.0 -DOUTFILE=dist\enamel-setup.exe installer\windows\enamel.nsi
+; PAYLOAD is the PyInstaller onedir bundle built on Windows (enamel.exe, enamel-admin.exe, _internal\).
+;
+; Command line (all optional):
+;   /S                       silent
+;   /D=C:\path               installation folder (NSIS built-in; must be last)
+;   /PROVISION=file          run 'enamel-admin provision file' after installing
+;   /PASSPHRASE-OUT=file     where provision writes a new installation's recovery passphrase
+;                            (required with /S, where nobody sees the console)
+;   /DATADIR=folder          the data folder for every user of this PC (sets ENAMEL_DATA_DIR)
+;   /DELETE-PROVISION        delete the provisioning file once its secrets are stored
+; Uninstaller: /S silent; /REMOVEDATA also deletes the data folder (otherwise kept).
+; Exit code: 0 done; 2 provisioning refused or failed (the program itself is installed).
+
+Unicode true
+SetCompressor /SOLID lzma
+ManifestDPIAware true
+
+!ifndef PAYLOAD
+  !error "Give the bundle folder: makensis -DPAYLOAD=path\to\enamel ..."
+!endif
+!ifndef VERSION
+  !define VERSION "0.1.0"
+!endif
+!ifndef OUTFILE
+  !define OUTFILE "enamel-setup-${VERSION}.exe"
+!endif
+
+!define APP "Enamel"
+!define PUBLISHER "Enamel"
+!define UNINST_KEY "Software\Microsoft\Windows\CurrentVersion\Uninstall\${APP}"
+!define ENV_KEY "SYSTEM\CurrentControlSet\Control\Session Manager\Environment"
+
+!include "MUI2.nsh"
+!include "FileFunc.nsh"
+!include "LogicLib.nsh"
+!include "x64.nsh"
+!include "WinMessages.nsh"
+!include "Sections.nsh"
+
+Name "${APP} ${VERSION}"
+OutFile "${OUTFILE}"
+InstallDir "$PROGRAMFILES64\${APP}"
+InstallDirRegKey HKLM "${UNINST_KEY}" "InstallLocation"
+RequestExecutionLevel admin
+ShowInstDetails show
+ShowUninstDetails show
+BrandingText "${APP} ${VERSION}"
+
+!ifdef ICON
+  !define MUI_ICON "${ICON}"
+  !define MUI_UNICON "${ICON}"
+!endif
+!define MUI_ABORTWARNING
+
+!insertmacro MUI_PAGE_DIRECTORY
+!insertmacro MUI_PAGE_INSTFILES
+!define MUI_FINISHPAGE_RUN "$INSTDIR\enamel.exe"
+!define MUI_FINISHPAGE_RUN_NOTCHECKED
+!insertmacro MUI_PAGE_FINISH
+
+!insertmacro MUI_UNPAGE_CONFIRM
+!define MUI_COMPONENTSPAGE_TEXT_TOP "The practice data (encrypted database, recovery file, logs) is kept unless you tick the box. Remove it only when this PC leaves the practice and its audit trail is archived."
+!insertmacro MUI_UNPAGE_COMPONENTS
+!insertmacro MUI_UNPAGE_INSTFILES
+
+!insertmacro MUI_LANGUAGE "English"
+
+VIProductVersion "${VERSION}.0"
+VIAddVersionKey /LANG=${LANG_ENGLISH} "ProductName" "${APP}"
+VIAddVersionKey /LANG=${LANG_ENGLISH} "FileDescription" "${APP} installer"
+VIAddVersionKey /LANG=${LANG_ENGLISH} "FileVersion" "${VERSION}"
+VIAddVersionKey /LANG=${LANG_ENGLISH} "ProductVersion" "${VERSION}"
+VIAddVersionKey /LANG=${LANG_ENGLISH} "CompanyName" "${PUBLISHER}"
+VIAddVersionKey /LANG=${LANG_ENGLISH} "LegalCopyright" "${PUBLISHER}"
+
+Var Provision
+Var PassphraseOut
+Var DataDir
+Var DeleteProvision
+
+Function .onInit
+  ${IfNot} ${RunningX64}
+    MessageBox MB_ICONSTOP|MB_OK "${APP} needs 64-bit Windows." /SD IDOK
+    SetErrorLevel 2
+    Abort
+  ${EndIf}
+  SetRegView 64
+  SetShellVarContext all
+  ${GetParameters} $R0
+  ClearErrors
+  ${GetOptions} $R0 "/PROVISION=" $Provision
+  ${If} ${Errors}
+    StrCpy $Provision ""
+  ${EndIf}
+  ClearErrors
+  ${GetOptions} $R0 "/PASSPHRASE-OUT=" $PassphraseOut
+  ${If} ${Errors}
+    StrCpy $PassphraseOut ""
+  ${EndIf}
+  ClearErrors
+  ${GetOptions} $R0 "/DATADIR=" $DataDir
+  ${If} ${Errors}
+    StrCpy $DataDir ""
+  ${EndIf}
+  ClearErrors
+  ${GetOptions} $R0 "/DELETE-PROVISION" $R1
+  ${If} ${Errors}
+    StrCpy $DeleteProvision ""
+  ${Else}
+    StrCpy $DeleteProvision "--delete-after"
+  ${EndIf}
+  ${If} $Provision != ""
+  ${AndIfNot} ${FileExists} "$Provision"
+    MessageBox MB_ICONSTOP|MB_OK "The provisioning file $Provision does not exist." /SD IDOK
+    SetErrorLevel 2
+    Abort
+  ${EndIf}
+FunctionEnd
+
+Section "Enamel" SecMain
+  SectionIn RO
+  SetOutPath "$INSTDIR"
+  ; A previous version's files go first: a stale library next to a new one breaks the bundle.
+  RMDir /r "$INSTDIR\_internal"
+  File /r "${PAYLOAD}\*.*"
+  WriteUninstaller "$INSTDIR\uninstall.exe"
+
+  CreateShortCut "$SMPROGRAMS\${APP}.lnk" "$INSTDIR\enamel.exe" "" "$INSTDIR\enamel.exe" 0
+
+  WriteRegStr HKLM "${UNINST_KEY}" "DisplayName" "${APP}"
+  WriteRegStr HKLM "${UNINST_KEY}" "DisplayVersion" "${VERSION}"
+  WriteRegStr HKLM "${UNINST_KEY}" "Publisher" "${PUBLISHER}"
+  WriteRegStr HKLM "${UNINST_KEY}" "InstallLocation" "$INSTDIR"
+  WriteRegStr HKLM "${UNINST_KEY}" "DisplayIcon" "$INSTDIR\enamel.exe,0"
+  WriteRegStr HKLM "${UNINST_KEY}" "UninstallString" '"$INSTDIR\uninstall.exe"'
+  WriteRegStr HKLM "${UNINST_KEY}" "QuietUninstallString" '"$INSTDIR\uninstall.exe" /S'
+  WriteRegDWORD HKLM "${UNINST_KEY}" "NoModify" 1
+  WriteRegDWORD HKLM "${UNINST_KEY}" "NoRepair" 1
+  ${GetSize} "$INSTDIR" "/S=0K" $0 $1 $2
+  IntFmt $0 "0x%08X" $0
+  WriteRegDWORD HKLM "${UNINST_KEY}" "EstimatedSize" "$0"
+
+  ${If} $DataDir != ""
+    ; Every user of this PC (and every enamel/enamel-admin started later) uses this folder.
+    WriteRegExpandStr HKLM "${ENV_KEY}" "ENAMEL_DATA_DIR" "$DataDir"
+    WriteRegStr HKLM "${UNINST_KEY}" "EnamelDataDir" "$DataDir"
+    SendMessage ${HWND_BROADCAST} ${WM_WININICHANGE} 0 "STR:Environment" /TIMEOUT=2000
+  ${EndIf}
+
+  ${If} $Provision != ""
+    Call Provision
+  ${EndIf}
+SectionEnd
+
+Function Provision
+  ${If} ${Silent}
+  ${AndIf} $PassphraseOut == ""
+    ; A new installation's recovery passphrase would be printed where nobody can read it.
+    DetailPrint "Provisioning skipped: a silent install needs /PASSPHRASE-OUT=file."
+    SetErrorLevel 2
+    Return
+  ${EndIf}
+  StrCpy $R2 ""
+  ${If} $PassphraseOut != ""
+    StrCpy $R2 '--passphrase-out "$PassphraseOut"'
+  ${EndIf}
+  StrCpy $R3 ""
+  ${If} $DataDir != ""
+    StrCpy $R3 '--data-dir "$DataDir"'
+  ${EndIf}
+  DetailPrint "Provisioning from $Provision"
+  nsExec::ExecToLog '"$INSTDIR\enamel-admin.exe" $R3 provision "$Provision" $R2 $DeleteProvision'
+  Pop $0
+  ${If} $0 != 0
+    DetailPrint "Provisioning failed (exit code $0); see the lines above."
+    MessageBox MB_ICONEXCLAMATION|MB_OK "Enamel is installed, but provisioning failed (exit code $0). See the installer details, fix the file and run 'enamel-admin provision' again." /SD IDOK
+    SetErrorLevel 2
+  ${Else}
+    nsExec::ExecToLog '"$INSTDIR\enamel.exe" $R3 --self-test'
+    Pop $1
+    DetailPrint "Self-test exit code: $1"
+  ${EndIf}
+FunctionEnd
+
+; ---------------------------------------------------------------- uninstaller
+
+Section "un.Enamel" UnSecMain
+  SectionIn RO
+  SetShellVarContext all
+  Delete "$SMPROGRAMS\${APP}.lnk"
+  RMDir /r "$INSTDIR\_internal"
+  Delete "$INSTDIR\enamel.exe"
+  Delete "$INSTDIR\enamel-admin.exe"
+  Delete "$INSTDIR\uninstall.exe"
+  RMDir "$INSTDIR"
+  DeleteRegValue HKLM "${ENV_KEY}" "ENAMEL_DATA_DIR"
+  SendMessage ${HWND_BROADCAST} ${WM_WININICHANGE} 0 "STR:Environment" /TIMEOUT=2000
+SectionEnd
+
+Section /o "un.Remove the practice data on this PC" UnSecData
+  ReadRegStr $0 HKLM "${UNINST_KEY}" "EnamelDataDir"
+  ${If} $0 == ""
+    SetShellVarContext current
+    StrCpy $0 "$LOCALAPPDATA\${APP}"
+  ${EndIf}
+  DetailPrint "Removing the practice data in $0"
+  RMDir /r "$0"
+SectionEnd
+
+Section "-un.Registry"
+  DeleteRegKey HKLM "${UNINST_KEY}"
+SectionEnd
+
+Function un.onInit
+  SetRegView 64
+  ${GetParameters} $R0
+  ClearErrors
+  ${GetOptions} $R0 "/REMOVEDATA" $R1
+  ${IfNot} ${Errors}
+    !insertmacro SelectSection ${UnSecData}
+  ${EndIf}
+FunctionEnd

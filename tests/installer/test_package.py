@@ -1,0 +1,213 @@
+"""Build the bundle and the .deb, install it under a temporary root, run the installed copy.
+
+Slow (about two minutes on two cores): PyInstaller, dpkg-deb, makensis. Skipped, with the
+reason, when PyInstaller (the [build] extra) or dpkg-deb is not installed.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.slow
+
+ROOT = Path(__file__).resolve().parents[2]
+BUNDLE = ROOT / "dist" / "enamel"
+SCREENSHOT = ROOT / "docs" / "screenshots" / "installed-demo.png"
+
+
+def run(cmd: list[str], env: dict[str, str] | None = None, timeout: int = 600, stdin: str = ""):  # type: ignore[no-untyped-def]
+    return subprocess.run(
+        cmd, input=stdin, capture_output=True, text=True, env=env, timeout=timeout, cwd=ROOT
+    )
+
+
+@pytest.fixture(scope="module")
+def deb() -> Path:
+    if importlib.util.find_spec("PyInstaller") is None:
+        pytest.skip("PyInstaller is not installed: pip install -e '.[build]' (scripts/test does)")
+    if shutil.which("dpkg-deb") is None:
+        pytest.skip("dpkg-deb is not available (Debian/Ubuntu only)")
+    env = dict(os.environ, ENAMEL_VENV=sys.prefix, ENAMEL_DEB_COMPRESSION="gzip")
+    started = time.monotonic()
+    built = run(["bash", "installer/build_linux.sh"], env=env, timeout=900)
+    assert built.returncode == 0, built.stdout[-3000:] + built.stderr[-3000:]
+    print(f"\nbuild: {time.monotonic() - started:.0f} s\n{built.stdout.strip()}")
+    debs = sorted((ROOT / "dist").glob("enamel_*.deb"), key=lambda p: p.stat().st_mtime)
+    assert debs, built.stdout
+    return debs[-1]
+
+
+@pytest.fixture(scope="module")
+def installed(deb: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The package unpacked into a fresh root, as dpkg would install it (no container)."""
+    root = tmp_path_factory.mktemp("root")
+    done = run(["dpkg-deb", "-x", str(deb), str(root)])
+    assert done.returncode == 0, done.stderr
+    return root
+
+
+@pytest.fixture
+def installed_env(tmp_path: Path) -> dict[str, str]:
+    """A headless machine: no Secret Service, so the bundled plaintext backend is named explicitly."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTHON", "QT_", "ENAMEL_"))}
+    env["PYTHON_KEYRING_BACKEND"] = "keyrings.alt.file.PlaintextKeyring"
+    env["XDG_DATA_HOME"] = str(tmp_path / "keyring-home")
+    env["HOME"] = str(tmp_path / "home")
+    return env
+
+
+def test_package_metadata(deb: Path) -> None:
+    info = run(["dpkg-deb", "--info", str(deb)])
+    assert info.returncode == 0, info.stderr
+    for dep in ("libxcb-cursor0", "libxkbcommon-x11-0", "libegl1", "libxcb-icccm4"):
+        assert dep in info.stdout
+    listing = run(["dpkg-deb", "--contents", str(deb)]).stdout
+    for path in (
+        "./opt/enamel/enamel",
+        "./opt/enamel/enamel-admin",
+        "./usr/bin/enamel -> ../../opt/enamel/enamel",
+        "./usr/bin/enamel-admin -> ../../opt/enamel/enamel-admin",
+        "./usr/share/applications/enamel.desktop",
+        "./usr/share/icons/hicolor/scalable/apps/enamel.svg",
+        "./usr/share/icons/hicolor/256x256/apps/enamel.png",
+    ):
+        assert path in listing, path
+    assert all(" root/root " in line for line in listing.splitlines() if line.strip()), (
+        "files must belong to root (--root-owner-group)"
+    )
+
+
+def test_bundle_holds_what_it_needs_and_nothing_else(deb: Path) -> None:
+    internal = BUNDLE / "_internal"
+    assert sorted(p.name for p in (internal / "storage" / "migrations").glob("*.sql"))
+    assert (internal / "resources" / "style.qss").is_file()
+    assert (internal / "resources" / "common_passwords.txt").is_file()
+    assert list((internal / "keyring-25.7.0.dist-info").glob("entry_points.txt")) or list(
+        internal.glob("keyring-*.dist-info")
+    )
+    plugins = internal / "PySide6" / "Qt" / "plugins"
+    assert (plugins / "platforms" / "libqxcb.so").is_file()
+    assert (plugins / "platforms" / "libqoffscreen.so").is_file()
+    assert not (plugins / "platforms" / "libqwayland.so").exists()
+    assert not (plugins / "platformthemes" / "libqgtk3.so").exists()
+    names = {p.name for p in internal.rglob("*")}
+    for unwanted in ("tkinter", "_tkinter", "pytest", "moto", "hypothesis", "mypy", "qml"):
+        assert not any(n == unwanted or n.startswith(unwanted + ".") for n in names), unwanted
+    assert not any("Qt6Quick" in n or "Qt6Qml" in n or "WebEngine" in n for n in names)
+    assert not [p for p in BUNDLE.rglob("*") if p.is_symlink() and not p.exists()]
+    models = {p.name for p in (internal / "botocore" / "data").iterdir() if p.is_dir()}
+    assert models <= {"s3", "sts"}
+    files = [p for p in BUNDLE.rglob("*") if p.is_file() and not p.is_symlink()]
+    size_mb = sum(p.stat().st_size for p in files) / 1e6
+    print(f"\nbundle size: {size_mb:.0f} MB")
+    assert size_mb < 200
+
+
+def test_installed_copy_initialises_provisions_and_passes_self_test(
+    installed: Path, installed_env: dict[str, str], tmp_path: Path
+) -> None:
+    admin = str(installed / "usr" / "bin" / "enamel-admin")
+    enamel = str(installed / "usr" / "bin" / "enamel")
+    data = tmp_path / "data"
+    init = run([admin, "--data-dir", str(data), "init", "--practice-id", "pkg-test"], installed_env)
+    assert init.returncode == 0, init.stdout + init.stderr
+    assert "RECOVERY PASSPHRASE" in init.stdout
+    started = time.monotonic()
+    test = run([enamel, "--self-test", "--data-dir", str(data)], installed_env, timeout=60)
+    elapsed = time.monotonic() - started
+    print(f"\ninstalled self-test: {elapsed:.2f} s\n{test.stdout}")
+    assert test.returncode == 0, test.stdout + test.stderr
+    assert "(bundle, linux)" in test.stdout
+    assert "[ok]    qt:" in test.stdout and "[ok]    database:" in test.stdout
+    assert "keyrings.alt.file.PlaintextKeyring" in test.stdout
+    assert elapsed < 15
+
+    provision = tmp_path / "enamel-provision.json"
+    provision.write_text(
+        json.dumps(
+            {
+                "practice_id": "pkg-test",
+                "idle_lock_minutes": 12,
+                "archive": {"backend": "folder", "path": str(tmp_path / "archive")},
+                "pms": {
+                    "mode": "url",
+                    "url": "https://od.example.invalid/api/v1",
+                    "developer_key": "dev-secret-1",
+                    "customer_key": "cust-secret-2",
+                },
+            }
+        )
+    )
+    applied = run([admin, "--data-dir", str(data), "provision", str(provision)], installed_env)
+    assert applied.returncode == 0, applied.stdout + applied.stderr
+    assert "dev-secret-1" not in provision.read_text()
+    (tmp_path / "archive").mkdir()
+    again = run([enamel, "--self-test", "--data-dir", str(data)], installed_env, timeout=60)
+    # The PMS address does not resolve: a FAIL line for the PMS, and exit 1.
+    assert again.returncode == 1, again.stdout
+    assert "[FAIL]  pms:" in again.stdout and "[ok]    archive:" in again.stdout
+
+
+def test_installed_copy_without_a_credential_store_says_how_to_fix_it(
+    installed: Path, installed_env: dict[str, str], tmp_path: Path
+) -> None:
+    env = dict(installed_env)
+    del env["PYTHON_KEYRING_BACKEND"]
+    env["DBUS_SESSION_BUS_ADDRESS"] = "unix:path=/nonexistent"
+    test = run([str(installed / "usr/bin/enamel"), "--self-test", "--data-dir", str(tmp_path)], env)
+    assert test.returncode == 1
+    assert "[FAIL]  credential store:" in test.stdout and "PYTHON_KEYRING_BACKEND" in test.stdout
+
+
+def test_installed_demo_window_screenshot(installed: Path, tmp_path: Path) -> None:
+    if shutil.which("xvfb-run") is None:
+        pytest.skip("xvfb-run is not installed")
+    out = ROOT / "build" / "screenshots" / "installed-demo.png"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("QT_", "PYTHON_KEYRING"))}
+    shot = run(
+        [
+            "xvfb-run",
+            "-a",
+            "-s",
+            "-screen 0 1366x768x24",
+            sys.executable,
+            str(ROOT / "tests" / "installer" / "grab_screen.py"),
+            str(out),
+            "90",
+            str(installed / "usr" / "bin" / "enamel"),
+            "--demo",
+            "--data-dir",
+            str(tmp_path / "demo"),
+        ],
+        env,
+        timeout=180,
+    )
+    assert shot.returncode == 0, shot.stderr[-3000:]
+    assert out.stat().st_size > 10_000
+    if os.environ.get("ENAMEL_UPDATE_SCREENSHOTS"):
+        shutil.copyfile(out, SCREENSHOT)
+
+
+def test_windows_installer_compiles_against_a_stand_in_payload(tmp_path: Path) -> None:
+    if importlib.util.find_spec("PyInstaller") is None:
+        pytest.skip("PyInstaller is not installed: pip install -e '.[build]' (scripts/test does)")
+    payload = tmp_path / "enamel"
+    (payload / "_internal").mkdir(parents=True)
+    for name in ("enamel.exe", "enamel-admin.exe", "_internal/python311.dll"):
+        (payload / name).write_bytes(b"MZ stand-in")
+    out = tmp_path / "enamel-setup.exe"
+    built = run(["bash", "installer/build_windows.sh", str(payload), str(out)])
+    if built.returncode != 0 and shutil.which("makensis") is None:
+        pytest.skip(f"makensis is not installed and could not be installed: {built.stderr[-500:]}")
+    assert built.returncode == 0, built.stdout[-3000:] + built.stderr[-3000:]
+    assert out.read_bytes()[:2] == b"MZ"
