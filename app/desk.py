@@ -96,6 +96,7 @@ def make_window(
     *,
     demo: bool,
     today: date | None = None,
+    extra_pages: list[PageSpec] | None = None,
 ) -> MainWindow:
     """The main window with only the screens this person's role allows."""
     from ui.audit_viewer import AuditViewer
@@ -212,6 +213,7 @@ def make_window(
                 ),
             )
         )
+    specs.extend(extra_pages or [])
     if may(session.actor, Permission.MANAGE_USERS):
         specs.append(PageSpec("users", "Users", lambda: users_page(services.users, actor, run)))
     banner = ""

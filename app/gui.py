@@ -45,6 +45,10 @@ def open_or_create(args: argparse.Namespace) -> tuple[Installation, KeyStore]:
     layout.ensure_writable()
     configure_logging(layout.log_dir)
     keystore: KeyStore = DemoKeyStore(layout.root) if args.demo else KeyringKeyStore()
+    if layout.identity_file.exists():
+        from services.compliance.rotation import complete_rotation
+
+        complete_rotation(layout, keystore)  # finishes a key rotation a crash interrupted
     try:
         return open_installation(layout, keystore), keystore
     except DatabaseMissing:
@@ -109,6 +113,9 @@ def start(
         demo_hint = lambda: demo_mode.hint(services)  # noqa: E731
     runner = TaskRunner()
     running = Running(None, services, runner, sim, None)
+    from app.compliance_setup import build_compliance
+
+    compliance = build_compliance(services)  # alerts are evaluated as entries are written
 
     def desk() -> Any:
         if running.desk is None:
@@ -126,9 +133,11 @@ def start(
         return running.desk
 
     def window_for(session: Session) -> MainWindow:
+        from app.compliance_setup import compliance_pages
         from app.desk import make_window, pms_state
 
-        window = make_window(services, desk(), session, runner, demo=args.demo)
+        extra = compliance_pages(services, compliance, running.pms, runner, session.actor)
+        window = make_window(services, desk(), session, runner, demo=args.demo, extra_pages=extra)
         client = running.pms
         runner.run(
             lambda: pms_state(client),
@@ -153,9 +162,34 @@ def start(
         # First run: explain how IT creates the first account, until one exists.
         shell.sign_in.show_first_run(lambda: bool(services.accounts.all()))
     QTimer.singleShot(0, lambda: _start_archive(running))
+    _every(running, 15 * 60_000, lambda: compliance.scan(services))
+
+    def backup() -> object:
+        from services.compliance.backup import run_scheduled_backup
+
+        return run_scheduled_backup(installation, services.clock, services.trail)
+
+    _every(running, 60 * 60_000, backup)
     _start_scans(running, desk)
     log.info("app.started", extra={"workstation_id": installation.workstation_id})
     return running
+
+
+def _every(running: Running, msecs: int, job: Callable[[], object]) -> None:
+    """Run `job` off the UI thread every `msecs`; failures are logged by class only."""
+    from PySide6.QtCore import QTimer
+
+    def fire() -> None:
+        running.runner.run(
+            job,
+            lambda _: None,
+            lambda e: log.warning("app.job_failed", extra={"error_class": type(e).__name__}),
+        )
+
+    timer = QTimer()
+    timer.timeout.connect(fire)
+    timer.start(msecs)
+    running.timers.append(timer)
 
 
 def _start_scans(running: Running, desk: Callable[[], Any]) -> None:

@@ -60,7 +60,7 @@ def test_front_desk_sees_its_screens_and_the_schedule(qtbot: Any, running: Runni
 
 def test_it_admin_gets_no_phi_screens(qtbot: Any, running: Running) -> None:
     window = sign_in(qtbot, running, "itadmin")
-    assert window.page_keys() == ["users"]
+    assert sorted(window.page_keys()) == ["compliance.checklist", "users"]  # neither shows PHI
 
 
 def test_a_no_show_is_rescheduled_and_the_simulator_has_the_new_time(
@@ -246,3 +246,33 @@ def test_without_a_pms_the_desk_opens_and_says_what_to_do(qtbot: Any, tmp_path: 
     finally:
         app.shell.switch_user()
         app.close()
+
+
+def test_the_compliance_officer_gets_the_compliance_screens_and_live_alerts(
+    qtbot: Any, running: Running
+) -> None:
+    window = sign_in(qtbot, running, "compliance")
+    keys = window.page_keys()
+    assert {
+        "compliance.alerts",
+        "compliance.reports",
+        "compliance.review",
+        "compliance.checklist",
+        "audit",
+    } <= set(keys)
+    assert "schedule" not in keys and "patients" not in keys
+    running.shell.switch_user()
+    # A break-glass by the dentist is an alert the officer sees.
+    session = sign_in(qtbot, running, "dentist")
+    del session
+    from services.auth.signin import Session
+
+    current: Session = running.shell.session
+    running.services.auth.break_glass(current, "Emergency after hours for a patient in pain", 30)
+    running.shell.switch_user()
+    window = sign_in(qtbot, running, "compliance")
+    assert any(spec.startswith("compliance.alerts") for spec in window.page_keys())
+    page = window.open_page("compliance.alerts")
+    qtbot.waitUntil(
+        lambda: page.model.rowCount() > 0 if hasattr(page, "model") else True, timeout=15000
+    )

@@ -24,7 +24,8 @@ from ui.schedule.day_view import DayView
 from ui.schedule.model import DayModel
 
 # run(fn, on_success, on_error): the app's task runner, which keeps slow calls off the UI thread.
-Runner = Callable[[Callable[[], Any], Callable[[Any], None], Callable[[Exception], None]], None]
+# Called as run(fn, on_success, on_error, owner=widget): callbacks are skipped if the widget is gone.
+Runner = Callable[..., None]
 
 
 @dataclass(frozen=True)
@@ -184,6 +185,7 @@ class SchedulePage(QWidget):
             fetch,
             lambda result: self._loaded(token, result),
             lambda error: self._failed(token, error),
+            owner=self,
         )
 
     def _set_busy(self, busy: bool) -> None:

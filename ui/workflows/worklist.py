@@ -166,7 +166,7 @@ class WorklistPage(QWidget):
         self.loading = True
         self.status.setText("Loading…")
         self.refresh_button.setEnabled(False)
-        self._run(self._load, self._loaded, self._failed)
+        self._run(self._load, self._loaded, self._failed, owner=self)
 
     def _loaded(self, rows: list[Any]) -> None:
         self.loading = False
