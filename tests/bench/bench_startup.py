@@ -1,0 +1,120 @@
+"""Cold start to an interactive sign-in window, against a bare PySide6 window process.
+
+Run: .venv/bin/python -m tests.bench.bench_startup
+Both run offscreen, five times each, median wall time from spawn to "ready".
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+BARE = """
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication, QMainWindow
+app = QApplication([])
+w = QMainWindow(); w.resize(900, 640); w.show()
+QTimer.singleShot(0, lambda: (print("ready", flush=True), app.quit()))
+app.exec()
+"""
+
+
+def _env(home: str) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(
+        {
+            "QT_QPA_PLATFORM": "offscreen",
+            "PYTHON_KEYRING_BACKEND": "keyrings.alt.file.PlaintextKeyring",
+            "XDG_DATA_HOME": home,
+        }
+    )
+    return env
+
+
+def _time(cmd: list[str], env: dict[str, str], runs: int = 5) -> float:
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        out = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=120, check=False)
+        if "ready" not in out.stdout:
+            raise RuntimeError(f"did not start: {out.stderr[-500:]}")
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def run() -> dict[str, Any]:
+    with tempfile.TemporaryDirectory() as tmp:
+        env = _env(tmp)
+        data = str(Path(tmp) / "enamel")
+        subprocess.run(
+            [sys.executable, "-m", "app.cli", "--data-dir", data, "init", "--practice-id", "bench"],
+            env=env,
+            check=True,
+            capture_output=True,
+        )
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "app.cli",
+                "--data-dir",
+                data,
+                "user",
+                "add",
+                "maria",
+                "--role",
+                "office_manager",
+                "--password-stdin",
+            ],
+            input="a long bench password\n",
+            env=env,
+            check=True,
+            capture_output=True,
+            text=True,
+        )
+        bare = _time([sys.executable, "-c", BARE], env)
+        enamel = _time(
+            [
+                sys.executable,
+                "-c",
+                "from app.gui import main; raise SystemExit(main())",
+                "--data-dir",
+                data,
+                "--exit-when-ready",
+            ],
+            env,
+        )
+    ratio = enamel / bare
+    return {
+        "enamel_s": enamel,
+        "bare_s": bare,
+        "ratio": ratio,
+        "rows": [
+            {
+                "name": "cold start to sign-in window",
+                "enamel": f"{enamel:.2f} s",
+                "floor": f"{bare:.2f} s bare PySide6 window",
+                "ratio": f"{ratio:.2f}",
+                "budget": "<= 1.5x bare",
+                "verdict": "ok" if ratio <= 1.5 else "MISSES",
+            }
+        ],
+    }
+
+
+def main() -> None:
+    r = run()
+    print(
+        f"Enamel to sign-in window: {r['enamel_s']:.2f} s; bare PySide6 window: {r['bare_s']:.2f} s; "
+        f"ratio {r['ratio']:.2f} (budget <= 1.5)"
+    )
+
+
+if __name__ == "__main__":
+    main()
