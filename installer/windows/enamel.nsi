@@ -198,8 +198,7 @@ Section "un.Enamel" UnSecMain
   Delete "$INSTDIR\enamel-admin.exe"
   Delete "$INSTDIR\uninstall.exe"
   RMDir "$INSTDIR"
-  DeleteRegValue HKLM "${ENV_KEY}" "ENAMEL_DATA_DIR"
-  SendMessage ${HWND_BROADCAST} ${WM_WININICHANGE} 0 "STR:Environment" /TIMEOUT=2000
+  ; ENAMEL_DATA_DIR stays with the kept data, so a reinstall finds it.
 SectionEnd
 
 Section /o "un.Remove the practice data on this PC" UnSecData
@@ -210,6 +209,8 @@ Section /o "un.Remove the practice data on this PC" UnSecData
   ${EndIf}
   DetailPrint "Removing the practice data in $0"
   RMDir /r "$0"
+  DeleteRegValue HKLM "${ENV_KEY}" "ENAMEL_DATA_DIR"
+  SendMessage ${HWND_BROADCAST} ${WM_WININICHANGE} 0 "STR:Environment" /TIMEOUT=2000
 SectionEnd
 
 Section "-un.Registry"
