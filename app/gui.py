@@ -270,6 +270,21 @@ def _start_archive(running: Running) -> None:
     running.shell.sessionStarted.connect(lambda _: refresh())
 
 
+def run_first_run(args: argparse.Namespace) -> Installation | None:
+    """No installation yet: the wizard creates it (IT may also use 'enamel-admin init')."""
+    from app.firstrun import FirstRun
+    from ui.firstrun import FirstRunWizard
+
+    layout = layout_for(args.data_dir)
+    first = FirstRun(layout, KeyringKeyStore())
+    wizard = FirstRunWizard(first.actions())
+    accepted = wizard.exec()
+    first.close()
+    if not accepted or not layout.database.exists():
+        return None
+    return open_installation(layout, KeyringKeyStore())
+
+
 def make_qapp() -> Any:
     from PySide6.QtWidgets import QApplication
 
@@ -295,6 +310,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     app = make_qapp()
     try:
         installation, _ = open_or_create(args)
+    except DatabaseMissing:
+        created = run_first_run(args)
+        if created is None:
+            return 1
+        installation = created
     except EnamelError as exc:
         log.error("app.start_failed", extra={"error_class": type(exc).__name__})
         QMessageBox.critical(None, "Enamel cannot start", exc.message)
