@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -136,13 +137,16 @@ def test_a_full_disk_refuses_the_read(tiny_disk: Path, clock, fake_phi: dict[str
     result = initialise(layout, KeyringKeyStore(), "full-disk", clock)
     services = build_services(result.installation, clock)
     filler = tiny_disk / "filler"
-    with filler.open("wb") as fh:
-        try:
-            while True:
-                fh.write(b"\0" * 65536)
-                fh.flush()
-        except OSError:
-            pass
+    fd = os.open(filler, os.O_WRONLY | os.O_CREAT, 0o600)
+    try:
+        while (
+            True
+        ):  # unbuffered: the write that finds the disk full raises, nothing is left to flush
+            os.write(fd, b"\0" * 4096)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
     with pytest.raises(AuditUnavailable):
         services.gateway.read(
             FRONT,
