@@ -19,6 +19,10 @@ from services.pms.records import PmsBadAnswer, PmsRejected, PmsUnavailable
 from storage.errors import EnamelError
 
 log = logging.getLogger("services.pms.http")
+# httpx logs every request's full URL at INFO; a search URL carries what was searched for
+# (a patient's name or phone), so its request lines never reach any handler.
+logging.getLogger("httpx").setLevel(logging.WARNING)
+logging.getLogger("httpcore").setLevel(logging.WARNING)
 
 
 class InsecureEndpoint(EnamelError):
