@@ -253,37 +253,55 @@ class SyntheticPractice:
             day = self.today + timedelta(days=offset)
             if day.weekday() >= 5:
                 continue
-            for op in self.operatories:
-                t = datetime.combine(day, OPEN)
-                while True:
-                    proc, units, hyg = rng.choice(PROCS)
-                    length = units * 5
-                    if t + timedelta(minutes=length) > datetime.combine(day, CLOSE):
-                        break
-                    if rng.random() < 0.12:  # a gap in the book
-                        t += timedelta(minutes=30)
-                        continue
-                    apt_num += 1
-                    if offset < 0:
-                        status = "Broken" if rng.random() < 0.06 else "Complete"
-                    else:
-                        status = "Scheduled"
-                    is_hyg = op["IsHygiene"] == "true"
-                    prov = (op["ProvHygienist"] or 3) if is_hyg else (op["ProvDentist"] or 1)
-                    self.appointments[apt_num] = self._appointment(
-                        apt_num,
-                        rng.choice(pat_nums),
-                        t,
-                        units,
-                        op["OperatoryNum"],
-                        prov,
-                        status,
-                        proc,
-                        is_hyg,
-                        confirmed=rng.random() < 0.55,
-                        asap=status == "Scheduled" and rng.random() < 0.03,
-                    )
-                    t += timedelta(minutes=length)
+            # A provider who covers several operatories sees one patient at a time: their
+            # other chairs are booked only where they are free (the deliberate
+            # double-bookings below are the exceptions the conflicts screen must find).
+            busy: dict[int, list[tuple[datetime, datetime]]] = {}
+            cursors = {
+                int(op["OperatoryNum"]): datetime.combine(day, OPEN) for op in self.operatories
+            }
+            by_num = {int(op["OperatoryNum"]): op for op in self.operatories}
+            while cursors:
+                op_num = min(cursors, key=lambda n: (cursors[n], n))  # chairs fill side by side
+                op = by_num[op_num]
+                t = cursors[op_num]
+                is_hyg_op = op["IsHygiene"] == "true"
+                owner = (op["ProvHygienist"] or 3) if is_hyg_op else (op["ProvDentist"] or 1)
+                proc, units, hyg = rng.choice(PROCS)
+                length = units * 5
+                if t + timedelta(minutes=length) > datetime.combine(day, CLOSE):
+                    del cursors[op_num]
+                    continue
+                if rng.random() < 0.12:  # a gap in the book
+                    cursors[op_num] = t + timedelta(minutes=30)
+                    continue
+                end = t + timedelta(minutes=length)
+                clash = next((b for b in busy.get(owner, []) if b[0] < end and t < b[1]), None)
+                if clash is not None:
+                    cursors[op_num] = clash[1]
+                    continue
+                busy.setdefault(owner, []).append((t, end))
+                apt_num += 1
+                if offset < 0:
+                    status = "Broken" if rng.random() < 0.06 else "Complete"
+                else:
+                    status = "Scheduled"
+                is_hyg = op["IsHygiene"] == "true"
+                prov = (op["ProvHygienist"] or 3) if is_hyg else (op["ProvDentist"] or 1)
+                self.appointments[apt_num] = self._appointment(
+                    apt_num,
+                    rng.choice(pat_nums),
+                    t,
+                    units,
+                    op["OperatoryNum"],
+                    prov,
+                    status,
+                    proc,
+                    is_hyg,
+                    confirmed=rng.random() < 0.55,
+                    asap=status == "Scheduled" and rng.random() < 0.03,
+                )
+                cursors[op_num] = end
         # Deliberate double-bookings: a provider in two operatories at once, on coming days.
         for k in range(3):
             day = self.today + timedelta(days=1 + k)
