@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import http.server
 import socket
 import ssl
 import threading
@@ -15,6 +16,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
+from services.archive.backends import ArchiveMisconfigured, ArchiveUnavailable, S3Backend
 from services.archive.tls import TlsTooOld, require_tls13
 
 
@@ -117,3 +119,60 @@ def test_an_unknown_ca_is_refused_too(pki: tuple[Path, Path, Path]) -> None:
             require_tls13("localhost", port, None)
     finally:
         stop.set()
+
+
+def serve_https(cert: Path, key: Path, maximum: ssl.TLSVersion) -> http.server.ThreadingHTTPServer:
+    """A tiny HTTPS server that answers every GET with the same bytes, like a stored object."""
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            body = b"stored-batch"
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    context.minimum_version = ssl.TLSVersion.TLSv1_2
+    context.maximum_version = maximum
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+    threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+    ).start()
+    return server
+
+
+@pytest.mark.parametrize("maximum", [ssl.TLSVersion.TLSv1_2, ssl.TLSVersion.TLSv1_3])
+def test_the_s3_client_itself_refuses_tls12_and_speaks_tls13(
+    pki: tuple[Path, Path, Path], maximum: ssl.TLSVersion
+) -> None:
+    """Not only `archive check`: every request the S3 backend sends has the TLS 1.3 floor."""
+    ca, cert, key = pki
+    server = serve_https(cert, key, maximum)
+    try:
+        backend = S3Backend(
+            f"https://localhost:{server.server_address[1]}",
+            "audit",
+            "us-east-1",
+            "testing-access",
+            "testing-secret",
+            ca_file=str(ca),
+        )
+        if maximum is ssl.TLSVersion.TLSv1_2:
+            with pytest.raises(ArchiveUnavailable, match="SSLError"):
+                backend.get("p/w/000000000001-000000000001")
+        else:
+            assert backend.get("p/w/000000000001-000000000001") == b"stored-batch"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_plain_http_is_refused_off_this_computer() -> None:
+    with pytest.raises(ArchiveMisconfigured, match="https"):
+        S3Backend("http://archive.example.com", "audit", "us-east-1", "a", "b")

@@ -1,125 +1,54 @@
-"""Where batches go: a write-once folder, or S3-compatible storage with Object Lock."""
+"""The S3 backend: any S3-compatible store with Object Lock (AWS, B2, Wasabi, MinIO, Ceph)."""
 
 from __future__ import annotations
 
 import base64
 import hashlib
 import ipaddress
-import os
-import secrets
-from dataclasses import dataclass
+import ssl
+from collections.abc import Callable
 from datetime import datetime, timedelta
-from enum import Enum
-from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 from urllib.parse import urlsplit
 
+from services.archive.backends.base import (
+    RETENTION_DAYS,
+    ArchiveMisconfigured,
+    ArchiveUnavailable,
+    ObjectVersion,
+    PutResult,
+)
 from services.archive.tls import require_tls13
-from storage.errors import EnamelError
-
-RETENTION_DAYS = 6 * 366  # six years, counting leap days generously
 
 
-class ArchiveUnavailable(EnamelError):
-    exit_code = 1
+def _tls13_sender(verify: str | bool, timeout: tuple[float, float]) -> Callable[..., Any]:
+    """A botocore `before-send` handler that sends over a connection pool refusing TLS < 1.3.
 
+    botocore has no setting for the minimum TLS version, but its documented `before-send`
+    event lets a handler send the (already SigV4-signed) request itself. The pool is
+    botocore's own session class with a TLS 1.3 floor on its SSL context, so certificate
+    checks (system store or the configured CA file), timeouts and pooling stay botocore's.
+    """
+    from botocore.httpsession import URLLib3Session
 
-class ArchiveMisconfigured(EnamelError):
-    exit_code = 1
+    class Tls13Session(URLLib3Session):
+        def _get_ssl_context(self) -> ssl.SSLContext:
+            context: ssl.SSLContext = super()._get_ssl_context()  # type: ignore[misc]
+            context.minimum_version = ssl.TLSVersion.TLSv1_3
+            return context
 
+    # botocore takes a CA bundle path for `verify` and (connect, read) for `timeout`; the
+    # stubs are narrower than the code.
+    session = Tls13Session(
+        verify=verify,  # type: ignore[arg-type]
+        timeout=timeout,  # type: ignore[arg-type]
+        max_pool_connections=10,
+    )
 
-class PutResult(Enum):
-    CREATED = "created"
-    EXISTS_SAME = "exists_same"
-    EXISTS_DIFFERENT = "exists_different"
+    def send(request: Any, **_: Any) -> Any:
+        return session.send(request)
 
-
-@dataclass(frozen=True)
-class ObjectVersion:
-    name: str
-    version_id: str
-    is_delete_marker: bool
-
-
-class ArchiveBackend(Protocol):
-    def describe(self) -> str: ...
-    def check(self) -> str: ...
-    def put_new(self, name: str, data: bytes, now: datetime) -> PutResult: ...
-    def get(self, name: str) -> bytes | None: ...
-    def versions(self, prefix: str) -> list[ObjectVersion]: ...
-
-
-class FolderBackend:
-    """Exclusive create (link without overwrite), fsync, then read-only. For a NAS or local disk."""
-
-    def __init__(self, root: Path) -> None:
-        self.root = root
-
-    def describe(self) -> str:
-        return f"folder {self.root}"
-
-    def _path(self, name: str) -> Path:
-        if ".." in name.split("/"):
-            raise ValueError("bad object name")
-        return self.root.joinpath(*name.split("/"))
-
-    def check(self) -> str:
-        try:
-            self.root.mkdir(parents=True, exist_ok=True)
-            probe = self.root / f".probe-{secrets.token_hex(4)}"
-            probe.write_bytes(b"")
-            probe.unlink()
-        except OSError as exc:
-            raise ArchiveUnavailable(
-                f"The archive folder {self.root} cannot be written ({exc.strerror})."
-            ) from None
-        return f"folder {self.root} is writable; files are made read-only after writing"
-
-    def put_new(self, name: str, data: bytes, now: datetime) -> PutResult:
-        path = self._path(name)
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.part")
-            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(data)
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.chmod(tmp, 0o444)
-            try:
-                os.link(tmp, path)  # fails if the name exists: never overwrites
-            except FileExistsError:
-                return (
-                    PutResult.EXISTS_SAME
-                    if path.read_bytes() == data
-                    else PutResult.EXISTS_DIFFERENT
-                )
-            finally:
-                tmp.unlink(missing_ok=True)
-            dir_fd = os.open(path.parent, os.O_RDONLY)
-            try:
-                os.fsync(dir_fd)
-            finally:
-                os.close(dir_fd)
-        except OSError as exc:
-            raise ArchiveUnavailable(
-                f"The archive folder cannot be written ({exc.strerror})."
-            ) from None
-        return PutResult.CREATED
-
-    def get(self, name: str) -> bytes | None:
-        path = self._path(name)
-        return path.read_bytes() if path.exists() else None
-
-    def versions(self, prefix: str) -> list[ObjectVersion]:
-        base = self._path(prefix.rstrip("/"))
-        if not base.exists():
-            return []
-        found = []
-        for p in sorted(base.rglob("*")):
-            if p.is_file() and not p.name.startswith("."):
-                found.append(ObjectVersion(p.relative_to(self.root).as_posix(), "", False))
-        return found
+    return send
 
 
 def _loopback(host: str) -> bool:
@@ -172,13 +101,18 @@ class S3Backend:
                 s3={"addressing_style": "path"},
             ),
         )
+        if parts.scheme == "https":
+            # Every https endpoint, this computer's included: TLS 1.3 or no request at all.
+            self._client.meta.events.register(
+                "before-send.s3", _tls13_sender(ca_file or True, (5.0, 30.0))
+            )
 
     def describe(self) -> str:
         return f"s3 {self.endpoint} bucket {self.bucket}"
 
     def _tls(self) -> None:
         parts = urlsplit(self.endpoint)
-        if parts.scheme == "https" and not _loopback(parts.hostname or ""):
+        if parts.scheme == "https":
             require_tls13(parts.hostname or "", parts.port or 443, self._ca)
 
     def _call(self, fn: Any, **kwargs: Any) -> Any:
@@ -201,6 +135,18 @@ class S3Backend:
             conf = self._call(self._client.get_object_lock_configuration, Bucket=self.bucket)
         except ClientError as exc:
             code = exc.response.get("Error", {}).get("Code", "")
+            status = int(exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode") or 0)
+            if status >= 500:
+                raise ArchiveUnavailable(
+                    f"The archive is not answering ({code or status})."
+                ) from None
+            if code == "NoSuchBucket":
+                raise ArchiveMisconfigured(f"There is no bucket '{self.bucket}'.") from None
+            if code in ("AccessDenied", "InvalidAccessKeyId", "SignatureDoesNotMatch"):
+                raise ArchiveMisconfigured(
+                    f"The archive refused the access keys ({code}): check them with "
+                    "'enamel-admin archive set s3'."
+                ) from None
             raise ArchiveMisconfigured(
                 f"The bucket '{self.bucket}' has no Object Lock ({code}). Audit batches must be "
                 "write-once: create a bucket with Object Lock enabled."
@@ -258,11 +204,21 @@ class S3Backend:
         return body
 
     def versions(self, prefix: str) -> list[ObjectVersion]:
+        from botocore.exceptions import BotoCoreError, ClientError
+
         found: list[ObjectVersion] = []
         paginator = self._client.get_paginator("list_object_versions")
-        for page in paginator.paginate(Bucket=self.bucket, Prefix=prefix):
-            for v in page.get("Versions", []):
-                found.append(ObjectVersion(v["Key"], str(v.get("VersionId", "")), False))
-            for m in page.get("DeleteMarkers", []):
-                found.append(ObjectVersion(m["Key"], str(m.get("VersionId", "")), True))
+        try:
+            for page in paginator.paginate(Bucket=self.bucket, Prefix=prefix):
+                for v in page.get("Versions", []):
+                    found.append(ObjectVersion(v["Key"], str(v.get("VersionId", "")), False))
+                for m in page.get("DeleteMarkers", []):
+                    found.append(ObjectVersion(m["Key"], str(m.get("VersionId", "")), True))
+        except ClientError as exc:
+            code = exc.response.get("Error", {}).get("Code", "")
+            raise ArchiveUnavailable(f"The archive could not be listed ({code}).") from None
+        except BotoCoreError as exc:
+            raise ArchiveUnavailable(
+                f"The archive cannot be reached ({type(exc).__name__})."
+            ) from None
         return found
