@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import platform
 from dataclasses import dataclass
+from functools import cached_property
+from typing import TYPE_CHECKING
 
 from services.audit import AuditTrail, PhiGateway, Pseudonymizer
 from services.auth.passwords import PRODUCTION, HashParams
@@ -13,6 +15,9 @@ from services.auth.users import UserAdmin
 from services.clock import Clock, SystemClock
 from services.installation import PSEUDONYM_KEY, Installation
 from storage.accounts_repo import SqlAccountDirectory
+
+if TYPE_CHECKING:
+    from services.archive.sync import ArchiveSync
 
 VERSION = "0.1.0"
 
@@ -37,6 +42,17 @@ class Services:
     def idle_lock_minutes(self) -> int:
         """The administrator's setting, never above the 15-minute ceiling."""
         return idle_lock_minutes(self.installation.settings.get(IDLE_LOCK_SETTING))
+
+    @cached_property
+    def archive(self) -> ArchiveSync:
+        """The archive sync for the configured backend, built on first use.
+
+        Lazy so that start-up never loads boto3 nor touches the network; raises
+        ArchiveMisconfigured when the archive is set up wrongly (and is built again next time).
+        """
+        from services.archive.setup import build_sync
+
+        return build_sync(self.installation, self.trail, self.clock)
 
     def close(self) -> None:
         self.installation.close()

@@ -43,6 +43,35 @@ class ArchiveRepository:
         )
         return [(str(n), int(f), int(lt), str(b), str(h)) for n, f, lt, b, h in rows]
 
+    def note_success(self, at: datetime) -> None:
+        """The archive holds everything up to the cursor as of `at`; clears the last error."""
+        with self._db.transaction() as conn:
+            conn.execute(
+                "INSERT INTO archive_state(id, last_success_at) VALUES (1, ?) "
+                "ON CONFLICT(id) DO UPDATE SET last_success_at = excluded.last_success_at, last_error = NULL",
+                (at.isoformat(),),
+            )
+
+    def head_seq(self) -> int:
+        """The newest local audit seq (or the prune anchor's): the backlog is head - cursor."""
+        conn = self._db.connection()
+        row = conn.execute("SELECT max(seq) FROM audit_log").fetchone()
+        if row is not None and row[0] is not None:
+            return int(row[0])
+        anchor = conn.execute("SELECT seq FROM audit_anchor WHERE id = 1").fetchone()
+        return int(anchor[0]) if anchor else 0
+
+    def prunable_up_to(self, confirmed_seq: int, older_than: str) -> int:
+        """The last seq that is both archived (<= cursor) and older than `older_than` (ISO time),
+        with every entry before it older too; 0 if none."""
+        row = (
+            self._db.connection()
+            .execute("SELECT min(seq) FROM audit_log WHERE ts >= ?", (older_than,))
+            .fetchone()
+        )
+        first_recent = int(row[0]) if row is not None and row[0] is not None else 2**62
+        return max(0, min(confirmed_seq, first_recent - 1))
+
     def note_failure(self, error_class: str, at: datetime) -> None:
         with self._db.transaction() as conn:
             conn.execute(

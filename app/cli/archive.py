@@ -17,6 +17,7 @@ from app.cli.context import CliContext
 from services.archive.verify import verify_archive
 from services.audit import AuditEvent
 from services.installation import UsageError
+from storage.archive_repo import ArchiveRepository
 
 
 def register(sub: Any) -> None:
@@ -88,8 +89,7 @@ def cmd_check(args: argparse.Namespace, ctx: CliContext) -> int:
 
 def cmd_sync(args: argparse.Namespace, ctx: CliContext) -> int:
     sync = archive_sync(ctx.services())
-    sync.backend.check()
-    result = sync.sync_once()
+    result = sync.sync_once()  # checks Object Lock first and refuses a bucket without it
     status = sync.status()
     print(
         f"Sent {result.entries} entries in {result.batches} batches; archived up to seq {status.confirmed_seq}; "
@@ -123,6 +123,7 @@ def cmd_verify(args: argparse.Namespace, ctx: CliContext) -> int:
         services.installation.workstation_id,
         archive_keys(services),
         services.trail.repository,
+        ArchiveRepository(services.installation.db).batches(),
     )
     if report.ok:
         print(
@@ -130,7 +131,10 @@ def cmd_verify(args: argparse.Namespace, ctx: CliContext) -> int:
             "and the local trail matches."
         )
         return 0
-    print(f"Archive verification FAILED ({len(report.problems)} problems):")
+    print(
+        f"Archive verification FAILED ({len(report.problems)} problems; "
+        f"{report.batches} batches read, reaching seq {report.last_seq}):"
+    )
     for problem in report.problems:
         print(f"  - {problem}")
     return 1

@@ -1,4 +1,24 @@
-"""Sync: the trail, batch by batch, to the archive, resuming from a durable cursor."""
+"""Sync: the trail, batch by batch, to the archive, resuming from a durable cursor.
+
+How it stays exactly-once across crashes, restarts and days offline:
+
+- The cursor (last confirmed seq and batch hash) lives in the database and moves only after
+  the backend accepted a batch (and, for S3, after reading it back).
+- Sealing is deterministic (see `batch`), so a batch sent again is byte-for-byte the one
+  that may already be there: "already exists with the same bytes" is done, different bytes
+  are a tamper alarm.
+- A batch may have landed although the answer never came (crash, timeout) and the trail
+  may have grown since, so the next batch would be a longer range with another name. Each
+  round therefore first looks for an object starting right after the cursor and adopts it
+  (after checking its bytes are exactly what this workstation would seal) before sealing
+  anything new: no overlap, no gap, no reorder.
+- Before the first upload of a process the backend's `check()` must pass, so a bucket
+  without Object Lock never receives a batch.
+
+`ArchiveSync.sync_once()` is the unit of work (CLI, tests, benchmark); `BackgroundSync`
+runs it on a plain thread with exponential back-off. `ArchiveSync.status()` is cheap and
+thread-safe enough for a status bar to poll.
+"""
 
 from __future__ import annotations
 
@@ -11,15 +31,21 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from services.access import Actor
-from services.archive.backends import ArchiveBackend, ArchiveUnavailable, PutResult
-from services.archive.batch import public_key_name, seal
+from services.archive.backends import ArchiveBackend, PutResult
+from services.archive.batch import SealedBatch, public_key_name, seal
 from services.audit import AuditEvent, AuditTrail, Outcome
+from services.audit.entry import iso_millis
 from services.clock import Clock
 from storage.archive_repo import ArchiveRepository
 from storage.errors import EnamelError
 
 log = logging.getLogger("services.archive.sync")
 SYNC_ACTOR = Actor.system("archive_sync")
+LOCAL_WINDOW_SETTING = "archive.local_window_days"
+DEFAULT_LOCAL_WINDOW_DAYS = 400
+BATCH_SIZE_SETTING = "archive.batch_size"
+DEFAULT_BATCH_SIZE = 5000
+MAX_BATCH_SIZE = 50_000
 
 
 class TamperAlarm(EnamelError):
@@ -30,17 +56,28 @@ class TamperAlarm(EnamelError):
 
 @dataclass(frozen=True)
 class SyncStatus:
+    """What a status bar shows: how far the archive goes, what waits, how the last try went."""
+
     confirmed_seq: int
     backlog: int
     last_success: datetime | None
     last_failure: datetime | None
-    last_error: str | None
+    last_error: str | None  # an error class name, never a message
+    consecutive_failures: int = 0
+    retry_at: datetime | None = None
 
 
 @dataclass(frozen=True)
 class SyncResult:
     batches: int
     entries: int
+
+
+def backoff_seconds(failures: int, interval: float, maximum: float) -> float:
+    """The wait before the next try: the interval, doubled per consecutive failure, capped."""
+    if failures <= 0:
+        return interval
+    return float(min(interval * (2 ** min(failures, 20)), maximum))
 
 
 class ArchiveSync:
@@ -53,8 +90,11 @@ class ArchiveSync:
         *,
         archive_key: bytes,
         signing_key: bytes,
-        batch_size: int = 5000,
+        batch_size: int = DEFAULT_BATCH_SIZE,
+        local_window_days: int = DEFAULT_LOCAL_WINDOW_DAYS,
     ) -> None:
+        if not 1 <= batch_size <= MAX_BATCH_SIZE:
+            raise ValueError("batch size out of range")
         self._trail = trail
         self._repo = repo
         self.backend = backend
@@ -62,8 +102,12 @@ class ArchiveSync:
         self._archive_key = archive_key
         self._signing_key = signing_key
         self.batch_size = batch_size
+        self.local_window_days = local_window_days
         self._lock = threading.Lock()
+        self._checked = False
         self._published = False
+        self._failures = 0
+        self._retry_at: datetime | None = None
 
     @property
     def prefix(self) -> str:
@@ -75,6 +119,104 @@ class ArchiveSync:
             .public_key()
             .public_bytes(Encoding.Raw, PublicFormat.Raw)
         )
+
+    # -- one round -----------------------------------------------------------------------
+
+    def sync_once(self) -> SyncResult:
+        """Send every unsent entry; returns what was sent. Safe to call from several threads.
+
+        Raises ArchiveUnavailable (try later), ArchiveMisconfigured (IT must act) or
+        TamperAlarm; each failure is recorded (time and error class) before it propagates.
+        """
+        with self._lock:
+            try:
+                result = self._sync()
+            except Exception as exc:
+                self._failures += 1
+                self._repo.note_failure(type(exc).__name__, self._clock.now())
+                raise
+            self._failures = 0
+            self._repo.note_success(self._clock.now())
+            return result
+
+    def _sync(self) -> SyncResult:
+        if not self._checked:
+            self.backend.check()  # no Object Lock, no batch
+            self._checked = True
+        self._publish_key()
+        batches = entries = 0
+        adopted = self._adopt_landed_batch()
+        if adopted is not None:
+            batches, entries = 1, adopted.last_seq - adopted.first_seq + 1
+        while True:
+            last_seq, last_batch_hash = self._repo.cursor()
+            rows = list(self._trail.repository.rows(last_seq + 1, last_seq + self.batch_size))
+            if not rows:
+                return SyncResult(batches, entries)
+            if rows[0][0] != last_seq + 1:
+                # Entries after the cursor are gone (pruned or deleted): never skip silently.
+                raise TamperAlarm(
+                    "Audit entries that were never archived are missing from this computer. "
+                    "Call your compliance officer."
+                )
+            sealed = self._seal(rows, last_batch_hash)
+            result = self.backend.put_new(sealed.name, sealed.data, self._clock.now())
+            if result is PutResult.EXISTS_DIFFERENT:
+                self._alarm(sealed.name)
+            self._confirm(sealed)
+            batches += 1
+            entries += len(rows)
+
+    def _seal(self, rows: list[tuple[int, str, str]], prev_batch_hash: str) -> SealedBatch:
+        return seal(
+            rows,
+            practice=self._trail.practice_id,
+            workstation=self._trail.workstation_id,
+            prev_batch_hash=prev_batch_hash,
+            archive_key=self._archive_key,
+            signing_key=self._signing_key,
+        )
+
+    def _confirm(self, sealed: SealedBatch) -> None:
+        self._repo.confirm(
+            sealed.name,
+            sealed.first_seq,
+            sealed.last_seq,
+            sealed.batch_hash,
+            sealed.last_entry_hash,
+            self._clock.now(),
+        )
+        log.info(
+            "archive.batch_confirmed",
+            extra={"first_seq": sealed.first_seq, "last_seq": sealed.last_seq},
+        )
+
+    def _adopt_landed_batch(self) -> SealedBatch | None:
+        """Confirm a batch that reached the archive although its answer never came back."""
+        last_seq, last_batch_hash = self._repo.cursor()
+        first = last_seq + 1
+        landed = sorted(
+            {
+                v.name
+                for v in self.backend.versions(f"{self.prefix}{first:012d}-")
+                if not v.is_delete_marker
+            }
+        )
+        for name in landed:
+            try:
+                last = int(name.rsplit("-", 1)[1])
+            except ValueError:
+                continue
+            rows = list(self._trail.repository.rows(first, last))
+            if not rows or rows[0][0] != first or rows[-1][0] != last:
+                continue
+            sealed = self._seal(rows, last_batch_hash)
+            if sealed.name == name and self.backend.get(name) == sealed.data:
+                self._confirm(sealed)
+                return sealed
+        if landed:
+            self._alarm(landed[0])
+        return None
 
     def _publish_key(self) -> None:
         if self._published:
@@ -88,6 +230,7 @@ class ArchiveSync:
         self._published = True
 
     def _alarm(self, name: str) -> None:
+        log.error("archive.tamper_detected", extra={"error_class": "TamperAlarm"})
         self._trail.append(
             AuditEvent(
                 action="archive_tamper_detected",
@@ -102,75 +245,52 @@ class ArchiveSync:
             "been tampered with: stop and call your compliance officer."
         )
 
-    def sync_once(self) -> SyncResult:
-        """Send every unsent entry; returns what was sent. Safe to call from several threads."""
-        with self._lock:
-            try:
-                return self._sync()
-            except ArchiveUnavailable as exc:
-                self._repo.note_failure(type(exc).__name__, self._clock.now())
-                raise
-            except TamperAlarm:
-                self._repo.note_failure("TamperAlarm", self._clock.now())
-                raise
-
-    def _sync(self) -> SyncResult:
-        self._publish_key()
-        batches = entries = 0
-        while True:
-            last_seq, last_batch_hash = self._repo.cursor()
-            rows = list(self._trail.repository.rows(last_seq + 1, last_seq + self.batch_size))
-            if not rows:
-                return SyncResult(batches, entries)
-            sealed = seal(
-                rows,
-                practice=self._trail.practice_id,
-                workstation=self._trail.workstation_id,
-                prev_batch_hash=last_batch_hash,
-                archive_key=self._archive_key,
-                signing_key=self._signing_key,
-            )
-            result = self.backend.put_new(sealed.name, sealed.data, self._clock.now())
-            if result is PutResult.EXISTS_DIFFERENT:
-                self._alarm(sealed.name)
-            self._repo.confirm(
-                sealed.name,
-                sealed.first_seq,
-                sealed.last_seq,
-                sealed.batch_hash,
-                sealed.last_entry_hash,
-                self._clock.now(),
-            )
-            log.info(
-                "archive.batch_confirmed",
-                extra={"first_seq": sealed.first_seq, "last_seq": sealed.last_seq},
-            )
-            batches += 1
-            entries += len(rows)
+    # -- status and local pruning ----------------------------------------------------------
 
     def status(self) -> SyncStatus:
+        """Cheap (two small queries): safe to poll from a status bar every few seconds."""
         confirmed, _ = self._repo.cursor()
-        head = self._trail.repository.rows(confirmed + 1)
-        backlog = sum(1 for _ in head)
+        backlog = max(0, self._repo.head_seq() - confirmed)
         success, failure, error = self._repo.state()
-        return SyncStatus(confirmed, backlog, success, failure, error)
+        return SyncStatus(
+            confirmed, backlog, success, failure, error, self._failures, self._retry_at
+        )
+
+    def note_retry_at(self, when: datetime | None) -> None:
+        """The background loop says when it will try again (shown while backing off)."""
+        self._retry_at = when
+
+    @property
+    def clock(self) -> Clock:
+        return self._clock
+
+    @property
+    def consecutive_failures(self) -> int:
+        return self._failures
 
     def prune(self, local_window_days: int) -> int:
         """Delete local entries that are confirmed in the archive and older than the window."""
         confirmed, _ = self._repo.cursor()
-        cutoff = (self._clock.now() - timedelta(days=local_window_days)).strftime(
-            "%Y-%m-%dT%H:%M:%S"
-        )
-        last = 0
-        for seq, body, _ in self._trail.repository.rows(0, confirmed):
-            if body[body.index('"timestamp":"') + 13 :][:19] >= cutoff:
-                break
-            last = seq
-        return self._trail.repository.prune(last) if last else 0
+        cutoff = iso_millis(self._clock.now() - timedelta(days=local_window_days))
+        up_to = self._repo.prunable_up_to(confirmed, cutoff)
+        if up_to <= 0:
+            return 0
+        pruned = self._trail.repository.prune(up_to)
+        if pruned:
+            log.info("archive.local_pruned", extra={"count": pruned})
+        return pruned
+
+    def prune_local(self) -> int:
+        """`prune` with the configured window (setting `archive.local_window_days`)."""
+        return self.prune(self.local_window_days)
 
 
 class BackgroundSync:
-    """Runs sync every `interval` seconds on a thread, backing off while the archive is away."""
+    """Runs sync every `interval` seconds on a plain thread, backing off while the archive is away.
+
+    After each successful round it also prunes local entries past the window. `nudge()` asks
+    for a round now (for example after a burst of entries); `stop()` ends the thread.
+    """
 
     def __init__(
         self, sync: ArchiveSync, interval: float = 60.0, max_backoff: float = 3600.0
@@ -181,7 +301,10 @@ class BackgroundSync:
         self._stop = threading.Event()
         self._wake = threading.Event()
         self._thread = threading.Thread(target=self._loop, name="archive-sync", daemon=True)
-        self.failures = 0
+
+    @property
+    def failures(self) -> int:
+        return self._sync.consecutive_failures
 
     def start(self) -> None:
         self._thread.start()
@@ -194,24 +317,25 @@ class BackgroundSync:
         self._wake.set()
         self._thread.join(timeout)
 
+    def run_round(self) -> float:
+        """One round; returns the seconds to wait before the next. The thread's body."""
+        try:
+            self._sync.sync_once()
+            self._sync.prune_local()
+        except EnamelError as exc:
+            log.warning(
+                "archive.sync_failed",
+                extra={"error_class": type(exc).__name__, "attempt": self.failures},
+            )
+        except Exception as exc:  # never let the thread die silently
+            log.error("archive.sync_crashed", extra={"error_class": type(exc).__name__})
+        delay = backoff_seconds(self.failures, self._interval, self._max)
+        retry = self._sync.clock.now() + timedelta(seconds=delay) if self.failures else None
+        self._sync.note_retry_at(retry)
+        return delay
+
     def _loop(self) -> None:
         while not self._stop.is_set():
-            try:
-                self._sync.sync_once()
-                self.failures = 0
-            except EnamelError as exc:
-                self.failures += 1
-                log.warning(
-                    "archive.sync_failed",
-                    extra={"error_class": type(exc).__name__, "attempt": self.failures},
-                )
-            except Exception as exc:  # never let the thread die silently
-                self.failures += 1
-                log.error("archive.sync_crashed", extra={"error_class": type(exc).__name__})
-            delay = (
-                min(self._interval * (2 ** min(self.failures, 10)), self._max)
-                if self.failures
-                else self._interval
-            )
+            delay = self.run_round()
             self._wake.wait(delay)
             self._wake.clear()

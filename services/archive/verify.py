@@ -1,9 +1,22 @@
-"""Verifying the archive: every version listed, signatures, decryption, both chains, and the local trail."""
+"""Verifying the archive: every version listed, signatures, decryption, both chains, and the local trail.
+
+What counts as a problem, each reported with the object name or seq it concerns:
+
+- an extra version of a name, or a delete marker (someone overwrote or tried to delete);
+- a missing or unreadable public key, a bad signature, a batch that does not decrypt;
+- a batch whose header names another practice or workstation (swapped in), whose name and
+  header disagree, or whose header does not describe its entries (count, seqs, last hash);
+- an entry whose hash does not match its body, or whose prev_hash breaks the entry chain;
+- a gap or overlap in seqs between batches, or a batch not linked to the previous one;
+- a batch this computer confirmed that is missing from the archive or has other bytes;
+- a local entry that differs from its archived copy, or a local trail that does not
+  continue from the last archived entry (the local chain was rewritten).
+"""
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from services.archive.backends import ArchiveBackend
@@ -11,11 +24,15 @@ from services.archive.batch import GENESIS, BatchInvalid, open_batch, peek_heade
 from services.audit.entry import canonical
 from storage.audit_repo import AuditRepository
 
+# (name, first_seq, last_seq, batch_hash, last_entry_hash) as ArchiveRepository.batches() gives.
+ConfirmedBatch = tuple[str, int, int, str, str]
+
 
 @dataclass
 class ArchiveReport:
     batches: int = 0
     entries: int = 0
+    last_seq: int = 0
     problems: list[str] = field(default_factory=list)
 
     @property
@@ -29,80 +46,105 @@ def verify_archive(
     workstation: str,
     archive_keys: Mapping[str, bytes],
     local: AuditRepository | None = None,
+    confirmed: Sequence[ConfirmedBatch] = (),
 ) -> ArchiveReport:
     report = ArchiveReport()
+    problem = report.problems.append
     prefix = f"{practice}/{workstation}/"
-    versions = backend.versions(prefix)
     seen: dict[str, int] = {}
-    for v in versions:
+    for v in backend.versions(prefix):
         if v.is_delete_marker:
-            report.problems.append(f"{v.name}: a delete marker (someone tried to delete it)")
-        seen[v.name] = seen.get(v.name, 0) + 1
+            problem(f"{v.name}: a delete marker (someone tried to delete it)")
+        else:
+            seen[v.name] = seen.get(v.name, 0) + 1
     for name, count in sorted(seen.items()):
         if count > 1:
-            report.problems.append(f"{name}: {count} versions (it was overwritten)")
+            problem(f"{name}: {count} versions (it was overwritten)")
     key_name = public_key_name(practice, workstation)
     public_key = backend.get(key_name)
     if public_key is None:
-        report.problems.append(f"{key_name}: the workstation's public key is missing")
+        problem(f"{key_name}: the workstation's public key is missing")
         return report
-    names = sorted(n for n in seen if n != key_name and not n.endswith(".pub"))
+    names = sorted(n for n in seen if n != key_name)
     prev_batch, prev_entry, expected_seq = GENESIS, GENESIS, 1
     archived: dict[int, str] = {}
+    batch_hashes: dict[str, str] = {}
     for name in names:
         data = backend.get(name)
         if data is None:
-            report.problems.append(f"{name}: listed but cannot be read")
+            problem(f"{name}: listed but cannot be read")
             continue
         try:
             claimed = peek_header(data)
-            if (claimed.get("practice_id"), claimed.get("workstation_id")) != (
-                practice,
-                workstation,
-            ):
-                report.problems.append(
-                    f"{name}: belongs to {claimed.get('practice_id')}/{claimed.get('workstation_id')} (swapped in)"
-                )
+            owner = (claimed.get("practice_id"), claimed.get("workstation_id"))
+            if owner != (practice, workstation):
+                problem(f"{name}: belongs to {owner[0]}/{owner[1]} (swapped in)")
                 continue
             batch = open_batch(data, archive_keys, public_key)
         except BatchInvalid as exc:
-            report.problems.append(f"{name}: {exc.message}")
+            problem(f"{name}: {exc.message}")
             continue
         h = batch.header
-        if (h["practice_id"], h["workstation_id"]) != (practice, workstation):
-            report.problems.append(
-                f"{name}: belongs to {h['practice_id']}/{h['workstation_id']} (swapped in)"
-            )
-            continue
-        if not name.endswith(f"{h['first_seq']:012d}-{h['last_seq']:012d}"):
-            report.problems.append(f"{name}: its name and its header disagree")
-        if h["first_seq"] != expected_seq:
-            kind = "gap" if h["first_seq"] > expected_seq else "overlap"
-            report.problems.append(
-                f"{name}: {kind}: expected seq {expected_seq}, batch starts at {h['first_seq']}"
+        batch_hashes[name] = batch.batch_hash
+        first, last = int(h["first_seq"]), int(h["last_seq"])
+        if not name.endswith(f"/{first:012d}-{last:012d}"):
+            problem(f"{name}: its name and its header disagree")
+        if first != expected_seq:
+            kind = "gap" if first > expected_seq else "overlap"
+            problem(
+                f"{name}: {kind}: expected seq {expected_seq}, batch starts at {first}"
+                + (f" (seqs {expected_seq}-{first - 1} are missing)" if kind == "gap" else "")
             )
         if h["prev_batch_hash"] != prev_batch:
-            report.problems.append(f"{name}: does not link to the previous batch")
-        link = prev_entry
+            problem(f"{name}: does not link to the previous batch")
+        link = prev_entry if first == expected_seq else str(h.get("first_prev_hash", ""))
+        seq = first
         for entry in batch.entries:
             stated = entry.pop("hash", "")
             if hashlib.sha256(canonical(entry).encode()).hexdigest() != stated:
-                report.problems.append(f"{name}: entry {entry.get('seq')} does not match its hash")
+                problem(f"{name}: entry {entry.get('seq')} does not match its hash")
+            if entry.get("seq") != seq:
+                problem(f"{name}: entry {entry.get('seq')} is out of order (expected {seq})")
+            if (entry.get("practice_id"), entry.get("workstation_id")) != (practice, workstation):
+                problem(f"{name}: entry {entry.get('seq')} belongs to another workstation")
             if entry.get("prev_hash") != link:
-                report.problems.append(f"{name}: entry {entry.get('seq')} breaks the chain")
+                problem(f"{name}: entry {entry.get('seq')} breaks the chain")
             link = stated
-            archived[int(entry["seq"])] = stated
-        if len(batch.entries) != h["count"] or link != h["last_entry_hash"]:
-            report.problems.append(f"{name}: the header does not describe its entries")
-        prev_batch, prev_entry, expected_seq = batch.batch_hash, link, h["last_seq"] + 1
+            archived[seq] = stated
+            seq += 1
+        if len(batch.entries) != h["count"] or seq - 1 != last or link != h["last_entry_hash"]:
+            problem(f"{name}: the header does not describe its entries")
+        prev_batch, prev_entry, expected_seq = batch.batch_hash, link, last + 1
         report.batches += 1
         report.entries += len(batch.entries)
+    report.last_seq = expected_seq - 1
+    for name, first, last, batch_hash, _ in confirmed:
+        if name not in seen:
+            problem(
+                f"{name}: missing from the archive (seqs {first}-{last}, confirmed by this "
+                "workstation)"
+            )
+        elif name in batch_hashes and batch_hashes[name] != batch_hash:
+            problem(f"{name}: is not the batch this workstation sent")
     if local is not None and archived:
-        last = max(archived)
-        for seq, _, hash_ in local.rows(0, last):
-            if seq in archived and archived[seq] != hash_:
-                report.problems.append(
-                    f"local entry {seq} differs from the archived copy (the local trail was rewritten)"
-                )
-                break
+        _check_local(local, archived, problem)
     return report
+
+
+def _check_local(
+    local: AuditRepository, archived: Mapping[int, str], problem: Callable[[str], None]
+) -> None:
+    """The local trail must hold the archived entries unchanged and continue from the last."""
+    last = max(archived)
+    for seq, body, hash_ in local.rows(0, last + 1):
+        if seq in archived and archived[seq] != hash_:
+            problem(
+                f"local entry {seq} differs from the archived copy (the local trail was rewritten)"
+            )
+            return
+        if seq == last + 1 and f'"prev_hash":"{archived[last]}"' not in body:
+            problem(
+                f"local entry {seq} does not continue from archived entry {last} "
+                "(the local trail was rewritten)"
+            )
+            return

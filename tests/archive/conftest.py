@@ -6,6 +6,7 @@ import contextlib
 import socket
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import boto3
@@ -14,8 +15,17 @@ from moto.server import ThreadedMotoServer
 
 from app.bootstrap import Services
 from services.access import Actor, ActorType, Role
-from services.archive.backends import S3Backend
+from services.archive.backends import (
+    ArchiveBackend,
+    ArchiveUnavailable,
+    ObjectVersion,
+    PutResult,
+    S3Backend,
+)
+from services.archive.setup import archive_keys
+from services.archive.verify import ArchiveReport, verify_archive
 from services.audit import AuditEvent
+from storage.archive_repo import ArchiveRepository
 
 ACCESS, SECRET, REGION = "testing-access", "testing-secret", "us-east-1"
 
@@ -80,3 +90,63 @@ def add_entries(services: Services, n: int, patient_prefix: str = "pt_seeded") -
             for i in range(n)
         ]
     )
+
+
+def verify(services: Services, backend: ArchiveBackend) -> ArchiveReport:
+    """`archive verify` as the command runs it: keys, local trail and the confirmed batches."""
+    return verify_archive(
+        backend,
+        services.trail.practice_id,
+        services.trail.workstation_id,
+        archive_keys(services.installation),
+        services.trail.repository,
+        ArchiveRepository(services.installation.db).batches(),
+    )
+
+
+def batch_names(backend: ArchiveBackend, services: Services) -> list[str]:
+    prefix = f"{services.trail.practice_id}/{services.trail.workstation_id}/"
+    return sorted({v.name for v in backend.versions(prefix) if not v.name.endswith(".pub")})
+
+
+def unlocked_copy(s3: S3Server, locked: S3Backend, name: str, *, versioned: bool) -> S3Backend:
+    """What an admin credential could do to a bucket WITHOUT Object Lock: a copy of `locked`.
+
+    moto refuses COMPLIANCE deletes and overwrites, so tampering is staged on a copy.
+    """
+    client = s3.client()
+    client.create_bucket(Bucket=name)
+    if versioned:
+        client.put_bucket_versioning(Bucket=name, VersioningConfiguration={"Status": "Enabled"})
+    for v in locked.versions(""):
+        data = locked.get(v.name)
+        assert data is not None
+        client.put_object(Bucket=name, Key=v.name, Body=data)
+    return S3Backend(s3.url, name, REGION, ACCESS, SECRET, object_lock=False)
+
+
+class FailingAfter:
+    """A backend that accepts `n` batch uploads, then stores the next one but "loses the answer"."""
+
+    def __init__(self, inner: ArchiveBackend, n: int) -> None:
+        self.inner, self.left = inner, n
+
+    def describe(self) -> str:
+        return self.inner.describe()
+
+    def check(self) -> str:
+        return self.inner.check()
+
+    def put_new(self, name: str, data: bytes, now: datetime) -> PutResult:
+        result = self.inner.put_new(name, data, now)
+        if not name.endswith(".pub"):
+            if self.left <= 0:
+                raise ArchiveUnavailable("The archive cannot be reached (ReadTimeoutError).")
+            self.left -= 1
+        return result
+
+    def get(self, name: str) -> bytes | None:
+        return self.inner.get(name)
+
+    def versions(self, prefix: str) -> list[ObjectVersion]:
+        return self.inner.versions(prefix)

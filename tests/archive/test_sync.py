@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import gzip
 import stat
+import time
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
-from app.archive_setup import archive_keys, archive_sync
+from app.archive_setup import archive_sync
 from app.bootstrap import Services, build_services
 from services.archive.backends import (
     ArchiveMisconfigured,
@@ -17,11 +19,11 @@ from services.archive.backends import (
     PutResult,
 )
 from services.archive.batch import seal
-from services.archive.sync import TamperAlarm
-from services.archive.verify import verify_archive
+from services.archive.sync import BackgroundSync, TamperAlarm
 from services.installation import open_installation
+from storage.archive_repo import ArchiveRepository
 from storage.keystore import KeyringKeyStore
-from tests.archive.conftest import S3Server, add_entries
+from tests.archive.conftest import FailingAfter, S3Server, add_entries, batch_names, verify
 from tests.support import admin
 
 
@@ -40,26 +42,16 @@ def test_sync_sends_every_entry_once_in_order(services: Services, s3: S3Server) 
     assert sync.sync_once().entries == 0
     add_entries(services, 5)
     assert sync.sync_once().batches == 1
-    report = verify_archive(
-        backend,
-        services.trail.practice_id,
-        services.trail.workstation_id,
-        archive_keys(services),
-        services.trail.repository,
-    )
+    report = verify(services, backend)
     assert report.ok, report.problems
     assert report.entries == 255
 
 
-def test_a_restart_mid_backlog_resumes_from_the_cursor(services: Services, s3: S3Server) -> None:
+def test_a_crash_after_the_put_before_the_cursor_moved_is_done_not_duplicated(
+    services: Services, s3: S3Server
+) -> None:
     backend = s3.bucket("audit")
     add_entries(services, 300)
-    sync = archive_sync(services, backend, batch_size=100)
-
-    class Once(FolderBackend):
-        pass
-
-    # Send one batch, then "crash": a new process over the same data resumes.
     rows = list(services.trail.repository.rows(1, 100))
     sealed = seal(
         rows,
@@ -70,32 +62,103 @@ def test_a_restart_mid_backlog_resumes_from_the_cursor(services: Services, s3: S
         signing_key=services.installation.secrets.require("key.signing"),
     )
     assert backend.put_new(sealed.name, sealed.data, services.clock.now()) is PutResult.CREATED
-    # The crash came before the cursor moved: the same batch is sent again and counts as done.
+    # The crash came before the cursor moved: a new process over the same data resumes.
     layout = services.installation.layout
     again = build_services(open_installation(layout, KeyringKeyStore()), services.clock)
-    result = archive_sync(again, backend, batch_size=100).sync_once()
-    assert result.entries == 300
-    assert len([v for v in backend.versions(sync.prefix) if not v.name.endswith(".pub")]) == 3
-    again.close()
+    try:
+        result = archive_sync(again, backend, batch_size=100).sync_once()
+        assert result.entries == 300
+        assert len(batch_names(backend, again)) == 3
+        assert verify(again, backend).ok
+    finally:
+        again.close()
+
+
+def test_a_restart_mid_backlog_resumes_from_the_cursor_with_a_grown_trail(
+    services: Services, s3: S3Server
+) -> None:
+    """The third batch landed but its answer was lost; the trail then grew and the process
+    restarted: the landed batch is adopted as it is (no longer overlapping batch is sent)."""
+    backend = s3.bucket("audit")
+    add_entries(services, 250)
+    with pytest.raises(ArchiveUnavailable):
+        archive_sync(services, FailingAfter(backend, 2), batch_size=100).sync_once()
+    assert ArchiveRepository(services.installation.db).cursor()[0] == 200
+    add_entries(services, 120)  # the trail grows while the archive seems away
+    layout = services.installation.layout
+    services.close()
+    again = build_services(open_installation(layout, KeyringKeyStore()), services.clock)
+    try:
+        sync = archive_sync(again, backend, batch_size=100)
+        assert sync.status().backlog == 170
+        assert sync.sync_once().entries == 170
+        assert [n.rsplit("/", 1)[1] for n in batch_names(backend, again)] == [
+            "000000000001-000000000100",
+            "000000000101-000000000200",
+            "000000000201-000000000250",  # adopted, not re-cut as 201-300
+            "000000000251-000000000350",
+            "000000000351-000000000370",
+        ]
+        report = verify(again, backend)
+        assert report.ok, report.problems
+        assert report.entries == 370
+        assert sync.status().backlog == 0
+    finally:
+        again.close()
 
 
 def test_server_down_then_back(services: Services, s3: S3Server) -> None:
     backend = s3.bucket("audit")
     add_entries(services, 120)
     sync = archive_sync(services, backend, batch_size=50)
-    sync.sync_once()
+    background = BackgroundSync(sync, interval=60.0, max_backoff=600.0)
+    assert background.run_round() == 60.0
     add_entries(services, 80)
     s3.stop()
-    with pytest.raises(ArchiveUnavailable):
-        sync.sync_once()
+    delays = [background.run_round() for _ in range(4)]
+    assert delays == [120.0, 240.0, 480.0, 600.0]  # exponential, capped
     status = sync.status()
-    assert status.backlog == 80 and status.last_error == "ArchiveUnavailable"
-    s3.start_again()  # moto keeps no state across restarts: a fresh, empty server
-    s3.bucket("audit2")
-    sync2 = archive_sync(services, s3.bucket("audit3"), batch_size=50)
-    sync2._repo = sync._repo  # the cursor is durable in the database
-    assert sync2.sync_once().entries == 80
-    assert sync2.status().backlog == 0
+    assert status.backlog == 80 and status.confirmed_seq == 120
+    assert status.last_error == "ArchiveUnavailable" and status.consecutive_failures == 4
+    assert status.retry_at == services.clock.now() + timedelta(seconds=600)
+    s3.start_again()  # the same server state, like a NAS or S3 gateway coming back
+    assert background.run_round() == 60.0
+    status = sync.status()
+    assert status.backlog == 0 and status.last_error is None and status.retry_at is None
+    assert status.last_success is not None and status.consecutive_failures == 0
+    assert len(batch_names(backend, services)) == 5  # 3 + 2: nothing sent twice
+    report = verify(services, backend)
+    assert report.ok, report.problems
+    assert report.entries == 200
+
+
+def test_the_background_thread_syncs_and_stops(services: Services, tmp_path: Path) -> None:
+    backend = FolderBackend(tmp_path / "archive")
+    add_entries(services, 30)
+    background = BackgroundSync(archive_sync(services, backend), interval=0.05)
+    background.start()
+    try:
+        deadline = time.monotonic() + 10
+        while archive_sync(services, backend).status().backlog and time.monotonic() < deadline:
+            time.sleep(0.02)
+        add_entries(services, 5)
+        background.nudge()
+        while archive_sync(services, backend).status().backlog and time.monotonic() < deadline:
+            time.sleep(0.02)
+    finally:
+        background.stop()
+    assert archive_sync(services, backend).status().backlog == 0
+    assert verify(services, backend).ok
+
+
+def test_sync_refuses_a_bucket_without_object_lock(services: Services, s3: S3Server) -> None:
+    plain = s3.bucket("plain", lock=False)
+    add_entries(services, 10)
+    sync = archive_sync(services, plain)
+    with pytest.raises(ArchiveMisconfigured, match="Object Lock"):
+        sync.sync_once()
+    assert plain.versions("") == []  # not even the public key
+    assert sync.status().last_error == "ArchiveMisconfigured"
 
 
 def test_412_with_the_same_bytes_is_done_and_different_bytes_alarm(
@@ -144,84 +207,6 @@ def test_archive_check_refuses_a_bucket_without_object_lock(
     check = admin("--data-dir", root, "archive", "check")
     assert check.code == 1 and "Object Lock" in check.err
     assert admin("--data-dir", root, "archive", "sync").code == 1
-
-
-def test_verify_catches_a_deleted_batch(services: Services, s3: S3Server) -> None:
-    backend = s3.bucket("nolock", lock=False)  # moto refuses COMPLIANCE deletes on a locked bucket
-    add_entries(services, 300)
-    sync = archive_sync(services, backend, batch_size=100)
-    sync.sync_once()
-    victim = sorted(v.name for v in backend.versions(sync.prefix))[1]
-    client = s3.client()
-    for v in client.list_object_versions(Bucket="nolock", Prefix=victim)["Versions"]:
-        client.delete_object(Bucket="nolock", Key=victim, VersionId=v["VersionId"])
-    report = verify_archive(
-        backend,
-        services.trail.practice_id,
-        services.trail.workstation_id,
-        archive_keys(services),
-        services.trail.repository,
-    )
-    assert not report.ok
-    assert any("gap: expected seq 101" in p for p in report.problems)
-
-
-def test_verify_catches_a_foreign_signature_and_a_swapped_batch(
-    services: Services, s3: S3Server, tmp_path: Path
-) -> None:
-    backend = s3.bucket("nolock", lock=False)
-    s3.client().put_bucket_versioning(
-        Bucket="nolock", VersioningConfiguration={"Status": "Enabled"}
-    )
-    add_entries(services, 20)
-    sync = archive_sync(services, backend, batch_size=10)
-    sync.sync_once()
-    names = sorted(v.name for v in backend.versions(sync.prefix) if not v.name.endswith(".pub"))
-    rows = list(services.trail.repository.rows(1, 10))
-    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-    from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat
-
-    foreign = Ed25519PrivateKey.generate().private_bytes(
-        Encoding.Raw, PrivateFormat.Raw, NoEncryption()
-    )
-    forged = seal(
-        rows,
-        practice=services.trail.practice_id,
-        workstation=services.trail.workstation_id,
-        prev_batch_hash="0" * 64,
-        archive_key=services.installation.secrets.require("key.archive"),
-        signing_key=foreign,
-    )
-    client = s3.client()
-    client.put_object(Bucket="nolock", Key=names[0], Body=forged.data)  # an admin overwrites it
-    other = build_services(
-        __import__("services.installation", fromlist=["initialise"])
-        .initialise(
-            __import__("storage.layout", fromlist=["DataLayout"]).DataLayout(tmp_path / "other"),
-            KeyringKeyStore(),
-            services.trail.practice_id,
-            services.clock,
-        )
-        .installation,
-        services.clock,
-    )
-    add_entries(other, 10)
-    theirs = archive_sync(other, FolderBackend(tmp_path / "their-archive"), batch_size=10)
-    theirs.sync_once()
-    their_batch = next(p for p in (tmp_path / "their-archive").rglob("*0001-*"))
-    client.put_object(Bucket="nolock", Key=names[1], Body=their_batch.read_bytes())
-    report = verify_archive(
-        backend,
-        services.trail.practice_id,
-        services.trail.workstation_id,
-        archive_keys(services),
-        services.trail.repository,
-    )
-    text = "\n".join(report.problems)
-    assert "2 versions (it was overwritten)" in text
-    assert "the signature is not the workstation's" in text
-    assert "(swapped in)" in text
-    other.close()
 
 
 def test_no_plaintext_audit_field_or_phi_in_any_archived_object(

@@ -1,0 +1,99 @@
+"""Builds the configured archive backend and sync from an installation's settings and secrets.
+
+Settings (plain, in the settings table): `archive.backend` = folder | s3,
+`archive.folder.path` (default: the installation's archive folder), `archive.s3.endpoint`,
+`archive.s3.bucket`, `archive.s3.region`, `archive.s3.ca_file`, `archive.batch_size`
+(default 5,000), `archive.local_window_days` (default 400). Secrets (encrypted):
+`archive.s3.access_key_id`, `archive.s3.secret_access_key`, the archive key `key.archive`
+(retired ones as `key.archive.*`) and the workstation's signing key `key.signing`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from services.archive.backends import ArchiveBackend, ArchiveMisconfigured, FolderBackend, S3Backend
+from services.archive.batch import key_id
+from services.archive.sync import (
+    BATCH_SIZE_SETTING,
+    DEFAULT_BATCH_SIZE,
+    DEFAULT_LOCAL_WINDOW_DAYS,
+    LOCAL_WINDOW_SETTING,
+    MAX_BATCH_SIZE,
+    ArchiveSync,
+)
+from services.audit import AuditTrail
+from services.clock import Clock
+from services.installation import ARCHIVE_KEY, SIGNING_KEY, Installation
+from storage.archive_repo import ArchiveRepository
+
+S3_ACCESS_KEY = "archive.s3.access_key_id"
+S3_SECRET_KEY = "archive.s3.secret_access_key"  # noqa: S105 - a setting name, not a secret
+
+
+def build_backend(inst: Installation) -> ArchiveBackend:
+    kind = inst.settings.get("archive.backend", "folder") or "folder"
+    if kind == "folder":
+        path = inst.settings.get("archive.folder.path", "") or str(inst.layout.archive_dir)
+        return FolderBackend(Path(path))
+    if kind == "s3":
+        endpoint = inst.settings.get("archive.s3.endpoint", "") or ""
+        bucket = inst.settings.get("archive.s3.bucket", "") or ""
+        access, secret = inst.secrets.get(S3_ACCESS_KEY), inst.secrets.get(S3_SECRET_KEY)
+        if not endpoint or not bucket or access is None or secret is None:
+            raise ArchiveMisconfigured(
+                "The S3 archive is not fully set up: run 'enamel-admin archive set s3'."
+            )
+        return S3Backend(
+            endpoint,
+            bucket,
+            inst.settings.get("archive.s3.region", "us-east-1") or "us-east-1",
+            access.decode(),
+            secret.decode(),
+            ca_file=inst.settings.get("archive.s3.ca_file") or None,
+        )
+    raise ArchiveMisconfigured(f"Unknown archive backend '{kind}': use folder or s3.")
+
+
+def archive_keys(inst: Installation) -> dict[str, bytes]:
+    """The current archive key and every retired one, by key id (older batches stay readable)."""
+    keys = {}
+    for info in inst.secrets.info():
+        if info.name == ARCHIVE_KEY or info.name.startswith(ARCHIVE_KEY + "."):
+            value = inst.secrets.get(info.name)
+            if value is not None:
+                keys[key_id(value)] = value
+    return keys
+
+
+def _int_setting(inst: Installation, name: str, default: int, low: int, high: int) -> int:
+    raw = inst.settings.get(name, "") or ""
+    try:
+        value = int(raw) if raw else default
+    except ValueError:
+        raise ArchiveMisconfigured(f"The setting {name} must be a whole number.") from None
+    if not low <= value <= high:
+        raise ArchiveMisconfigured(f"The setting {name} must be between {low} and {high}.")
+    return value
+
+
+def build_sync(
+    inst: Installation,
+    trail: AuditTrail,
+    clock: Clock,
+    backend: ArchiveBackend | None = None,
+    batch_size: int | None = None,
+) -> ArchiveSync:
+    return ArchiveSync(
+        trail,
+        ArchiveRepository(inst.db),
+        backend or build_backend(inst),
+        clock,
+        archive_key=inst.secrets.require(ARCHIVE_KEY),
+        signing_key=inst.secrets.require(SIGNING_KEY),
+        batch_size=batch_size
+        or _int_setting(inst, BATCH_SIZE_SETTING, DEFAULT_BATCH_SIZE, 1, MAX_BATCH_SIZE),
+        local_window_days=_int_setting(
+            inst, LOCAL_WINDOW_SETTING, DEFAULT_LOCAL_WINDOW_DAYS, 1, 36500
+        ),
+    )
