@@ -16,6 +16,18 @@ import time
 from pathlib import Path
 
 
+def _window_box(image: object, root: int) -> tuple[int, int, int, int] | None:
+    """The bounding box of what is not bare root window (a main window at 0,0, or a
+    dialog that Qt centred on the screen), sampled on a coarse grid."""
+    width, height = image.width(), image.height()  # type: ignore[attr-defined]
+    xs = [x for x in range(0, width, 8) for y in range(0, height, 8) if image.pixel(x, y) != root]  # type: ignore[attr-defined]
+    if not xs:
+        return None
+    ys = [y for y in range(0, height, 8) for x in range(0, width, 8) if image.pixel(x, y) != root]  # type: ignore[attr-defined]
+    left, top = max(min(xs) - 8, 0), max(min(ys) - 8, 0)
+    return left, top, min(max(xs) + 8, width) - left, min(max(ys) + 8, height) - top
+
+
 def main(argv: list[str]) -> int:
     out, timeout, program = Path(argv[0]), float(argv[1]), argv[2:]
     env = dict(os.environ, QT_QPA_PLATFORM="xcb")
@@ -32,19 +44,14 @@ def main(argv: list[str]) -> int:
             if proc.poll() is not None:
                 sys.stderr.write((proc.stderr.read() if proc.stderr else b"").decode()[-2000:])
                 return 4
-            if screen.grabWindow(0).toImage().pixel(2, 2) != root:  # a window is mapped at 0,0
+            image = screen.grabWindow(0).toImage()
+            box = _window_box(image, root)
+            if box is not None:
                 time.sleep(2.0)  # let the first PMS answers and fonts settle
                 image = screen.grabWindow(0).toImage()
+                box = _window_box(image, root) or box
                 # No window manager under Xvfb: crop to the window, not the whole screen.
-                right = next(
-                    (x for x in range(2, image.width()) if image.pixel(x, 2) == root),
-                    image.width(),
-                )
-                bottom = next(
-                    (y for y in range(2, image.height()) if image.pixel(2, y) == root),
-                    image.height(),
-                )
-                image.copy(0, 0, right, bottom).save(str(out), "PNG")
+                image.copy(*box).save(str(out), "PNG")
                 return 0
             time.sleep(0.25)
         return 3

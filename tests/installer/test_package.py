@@ -211,3 +211,42 @@ def test_windows_installer_compiles_against_a_stand_in_payload(tmp_path: Path) -
         pytest.skip(f"makensis is not installed and could not be installed: {built.stderr[-500:]}")
     assert built.returncode == 0, built.stdout[-3000:] + built.stderr[-3000:]
     assert out.read_bytes()[:2] == b"MZ"
+
+
+def test_installed_first_run_wizard_screenshot(installed: Path, tmp_path: Path) -> None:
+    """A PC with no installation yet: the installed `enamel` opens the first-run wizard."""
+    if shutil.which("xvfb-run") is None:
+        pytest.skip("xvfb-run is not installed")
+    out = ROOT / "build" / "screenshots" / "installed-first-run.png"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("QT_", "PYTHON_KEYRING"))}
+    env.update(
+        {
+            "PYTHON_KEYRING_BACKEND": "keyrings.alt.file.PlaintextKeyring",
+            "XDG_DATA_HOME": str(tmp_path / "keyring-home"),
+        }
+    )
+    shot = run(
+        [
+            "xvfb-run",
+            "-a",
+            "-s",
+            "-screen 0 1366x768x24",
+            sys.executable,
+            str(ROOT / "tests" / "installer" / "grab_screen.py"),
+            str(out),
+            "90",
+            str(installed / "usr" / "bin" / "enamel"),
+            "--data-dir",
+            str(tmp_path / "new-office"),
+        ],
+        env,
+        timeout=180,
+    )
+    assert shot.returncode == 0, shot.stderr[-3000:]
+    assert out.stat().st_size > 5_000
+    assert not (
+        tmp_path / "new-office" / "enamel.db"
+    ).exists()  # nothing is created until the wizard runs
+    if os.environ.get("ENAMEL_UPDATE_SCREENSHOTS"):
+        shutil.copyfile(out, ROOT / "docs" / "screenshots" / "installed-first-run.png")
