@@ -259,3 +259,23 @@ def test_local_pruning_waits_for_the_archive_and_the_window(
 
     add_entries(services, 3)
     assert verify_local(services.trail.repository).ok
+
+
+def test_a_server_that_ignores_if_none_match_still_cannot_hide_an_overwrite(
+    services: Services, s3: S3Server
+) -> None:
+    """Ceph ignores If-None-Match on versioned buckets: the read-back looks at every version."""
+    backend = s3.bucket("ceph", lock=False)
+    s3.client().put_bucket_versioning(Bucket="ceph", VersioningConfiguration={"Status": "Enabled"})
+
+    def like_ceph(params: dict[str, object], **_: object) -> None:
+        params.pop("IfNoneMatch", None)
+
+    backend._client.meta.events.register("before-parameter-build.s3.PutObject", like_ceph)
+    now = services.clock.now()
+    s3.client().put_object(Bucket="ceph", Key="p/w/a", Body=b"theirs")
+    assert backend.put_new("p/w/a", b"ours", now) is PutResult.EXISTS_DIFFERENT
+    assert len(backend.versions("p/w/a")) == 2  # the PUT did go through, as on Ceph
+    s3.client().put_object(Bucket="ceph", Key="p/w/b", Body=b"same")
+    assert backend.put_new("p/w/b", b"same", now) is PutResult.EXISTS_SAME
+    assert backend.put_new("p/w/c", b"new", now) is PutResult.CREATED

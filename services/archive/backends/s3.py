@@ -181,15 +181,58 @@ class S3Backend:
         except ClientError as exc:
             status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
             code = exc.response.get("Error", {}).get("Code", "")
-            if status == 412 or code in ("PreconditionFailed", "ConditionalRequestConflict"):
-                stored = self.get(name)
-                return PutResult.EXISTS_SAME if stored == data else PutResult.EXISTS_DIFFERENT
+            if status == 412 or code == "PreconditionFailed":
+                return self._compare(name, data)
+            # 409 ConditionalRequestConflict: another write of the name is in flight; retry later.
             raise ArchiveUnavailable(f"The archive refused the batch ({code or status}).") from None
-        # Some servers ignore If-None-Match on versioned buckets: read back what is there.
+        return self._read_back(name, data)
+
+    def _compare(self, name: str, data: bytes) -> PutResult:
+        stored = self.get(name)
+        if stored is None:  # 412 yet nothing readable: not a verdict, try again later
+            raise ArchiveUnavailable("The archive refused the batch but holds no object.")
+        return PutResult.EXISTS_SAME if stored == data else PutResult.EXISTS_DIFFERENT
+
+    def _read_back(self, name: str, data: bytes) -> PutResult:
+        """After a 200: is exactly one version there, with our bytes?
+
+        Ceph ignores If-None-Match on versioned buckets, so a 200 may have stacked our bytes
+        on top of an older object of the same name; the older version decides.
+        """
+        from botocore.exceptions import BotoCoreError, ClientError
+
         stored = self.get(name)
         if stored != data:
             return PutResult.EXISTS_DIFFERENT
-        return PutResult.CREATED
+        if not self._versioned():
+            return PutResult.CREATED
+        ours = [v for v in self.versions(name) if v.name == name]
+        if len(ours) <= 1:
+            return PutResult.CREATED
+        for v in ours:
+            if v.is_delete_marker:
+                return PutResult.EXISTS_DIFFERENT
+            try:
+                older = self._client.get_object(
+                    Bucket=self.bucket, Key=name, VersionId=v.version_id
+                )
+                if older["Body"].read() != data:
+                    return PutResult.EXISTS_DIFFERENT
+            except (ClientError, BotoCoreError):
+                raise ArchiveUnavailable("The archive could not be read.") from None
+        return PutResult.EXISTS_SAME
+
+    def _versioned(self) -> bool:
+        """Object Lock implies versioning; a plain bucket (tests only) may have none."""
+        if self._object_lock:
+            return True
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        try:
+            answer = self._client.get_bucket_versioning(Bucket=self.bucket)
+        except (ClientError, BotoCoreError):
+            return True
+        return answer.get("Status") in ("Enabled", "Suspended")
 
     def get(self, name: str) -> bytes | None:
         from botocore.exceptions import ClientError
