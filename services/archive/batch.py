@@ -1,18 +1,29 @@
 """One archive object: a batch of audit entries, compressed, encrypted, signed.
 
-The object is a JSON envelope {"header": {...}, "ciphertext": b64, "signature": b64}:
+Objects of one workstation live under `{practice}/{workstation}/`:
 
-- `ciphertext` = AES-256-GCM(archive key, gzip(JSON lines of the entries)), with the
-  canonical JSON of `header` as associated data, so a header cannot be moved to other data;
-- `signature` = Ed25519(workstation key, canonical(header) + "\\n" + ciphertext);
-- the header names practice, workstation, first/last seq, count, the hash of the previous
-  batch object, the prev_hash of the first entry and the hash of the last (which chain the
-  batches and the entries), the archive key's id and the nonce.
+- `{first_seq:012d}-{last_seq:012d}`: a batch (zero-padded, so names sort in seq order);
+- `signing-key.pub`: the workstation's Ed25519 public key, 32 raw bytes, written once at
+  the first sync (write-once like the batches; a different key under that name is an alarm).
 
-The bytes are deterministic for the same entries (nonce from an HMAC of the content, gzip
-without a timestamp, Ed25519 is deterministic), so a batch written again after a crash is
-byte-for-byte the object already in the archive, and "already there with the same bytes"
-means done.
+A batch object is one canonical-JSON envelope (UTF-8, sorted keys, no spaces):
+`{"ciphertext": b64, "header": {...}, "signature": b64}` where
+
+- `header` = {format "enamel-archive-batch-v1", practice_id, workstation_id, first_seq,
+  last_seq, count, prev_batch_hash (SHA-256 of the previous batch object's bytes, 64 zeros
+  for the first), first_prev_hash (prev_hash of the first entry), last_entry_hash,
+  created_at (the last entry's timestamp, so sealing stays deterministic), key_id, nonce
+  (b64, 12 bytes)};
+- `ciphertext` = AES-256-GCM(archive key, nonce, gzip(entries as JSON lines, each the
+  full entry with its hash, as `AuditEntry.as_json_line`), AAD = canonical(header));
+- `signature` = Ed25519(workstation key, canonical(header) + b"\n" + ciphertext);
+- `key_id` = first 16 hex of SHA-256(b"enamel archive key id" + archive key): names the
+  key (so a rotated key still opens older batches) without publishing a plain hash of it.
+
+The bytes are deterministic for the same entries (nonce from an HMAC of the content under
+the archive key, gzip without a timestamp, Ed25519 is deterministic), so a batch written
+again after a crash is byte-for-byte the object already in the archive, and "already there
+with the same bytes" means done. The header is the only plaintext: ids, seqs, hashes.
 """
 
 from __future__ import annotations

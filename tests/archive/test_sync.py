@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import base64
 import gzip
+import json
 import stat
 import time
+import zlib
 from datetime import timedelta
 from pathlib import Path
 
@@ -228,6 +231,28 @@ def test_no_plaintext_audit_field_or_phi_in_any_archived_object(
             assert needle not in data
         with pytest.raises(OSError):
             gzip.decompress(data)
+        if v.name.endswith(".pub"):
+            continue
+        envelope = json.loads(data)
+        assert set(envelope) == {"header", "ciphertext", "signature"}
+        assert set(envelope["header"]) == {  # ids, seqs and hashes only
+            "format",
+            "practice_id",
+            "workstation_id",
+            "first_seq",
+            "last_seq",
+            "count",
+            "prev_batch_hash",
+            "first_prev_hash",
+            "last_entry_hash",
+            "created_at",
+            "key_id",
+            "nonce",
+        }
+        ciphertext = base64.b64decode(envelope["ciphertext"])
+        for offset in range(0, 64):  # no gzip stream hidden anywhere in the ciphertext either
+            with pytest.raises((OSError, EOFError, zlib.error)):
+                gzip.decompress(ciphertext[offset:])
 
 
 def test_the_folder_backend_is_write_once(tmp_path: Path, services: Services) -> None:
