@@ -56,6 +56,25 @@ class BatchInvalid(EnamelError):
         self.kind = kind
 
 
+def json_line(seq: int, body: str, hash_: str) -> str:
+    """`AuditEntry.as_json_line` without parsing: the hash spliced in at its sorted place.
+
+    A stored body is canonical JSON whose keys run ..."flags": [...], "ip_address"...;
+    "hash" sorts between them, and `,"ip_address":` cannot occur inside a JSON string (its
+    quotes would be escaped). Any other shape takes the parsing path. Sealing runs about
+    twice as fast; a test holds both paths equal.
+    """
+    marker = body.find(',"ip_address":')
+    if (
+        marker > 0
+        and body[marker - 1] == "]"
+        and body.rfind(',"flags":[', 0, marker) > 0
+        and '"hash":' not in body
+    ):
+        return f'{body[:marker]},"hash":"{hash_}"{body[marker:]}'
+    return AuditEntry(seq, body, hash_).as_json_line()
+
+
 def key_id(archive_key: bytes) -> str:
     return hashlib.sha256(b"enamel archive key id" + archive_key).hexdigest()[:16]
 
@@ -89,9 +108,8 @@ def seal(
 ) -> SealedBatch:
     if not rows:
         raise ValueError("empty batch")
-    entries = [AuditEntry.from_row(*r) for r in rows]
-    plain = "".join(e.as_json_line() + "\n" for e in entries).encode()
-    first, last = entries[0], entries[-1]
+    plain = "".join([json_line(*r) + "\n" for r in rows]).encode()
+    first, last = AuditEntry.from_row(*rows[0]), AuditEntry.from_row(*rows[-1])
     nonce = hmac.new(
         archive_key, hashlib.sha256(plain).digest() + prev_batch_hash.encode(), hashlib.sha256
     ).digest()[:12]
@@ -101,7 +119,7 @@ def seal(
         "workstation_id": workstation,
         "first_seq": first.seq,
         "last_seq": last.seq,
-        "count": len(entries),
+        "count": len(rows),
         "prev_batch_hash": prev_batch_hash,
         "first_prev_hash": first.prev_hash,
         "last_entry_hash": last.hash,

@@ -304,3 +304,26 @@ def test_a_server_that_ignores_if_none_match_still_cannot_hide_an_overwrite(
     s3.client().put_object(Bucket="ceph", Key="p/w/b", Body=b"same")
     assert backend.put_new("p/w/b", b"same", now) is PutResult.EXISTS_SAME
     assert backend.put_new("p/w/c", b"new", now) is PutResult.CREATED
+
+
+def test_the_fast_json_line_equals_the_entry_s_own(services: Services) -> None:
+    from services.access import Actor, ActorType, Role
+    from services.audit import AuditEvent
+    from services.audit.entry import AuditEntry
+
+    add_entries(services, 5)
+    odd = Actor('user_"quoted",\\"ip_address":x', ActorType.HUMAN, Role.FRONT_DESK)
+    services.trail.append(
+        AuditEvent(
+            action='a,"ip_address":"1"',
+            actor=odd,
+            patient_id="pt_é漢字",
+            fields=('x","ip_address":"', "phone"),
+            flags=("b]", 'c,"ip_address":'),
+        )
+    )
+    from services.archive.batch import json_line
+
+    for row in services.trail.repository.rows():
+        assert json_line(*row) == AuditEntry.from_row(*row).as_json_line()
+    assert json_line(1, '{"a":1}', "h") == AuditEntry(1, '{"a":1}', "h").as_json_line()
