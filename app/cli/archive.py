@@ -14,6 +14,13 @@ from app.archive_setup import (
     archive_sync,
 )
 from app.cli.context import CliContext
+from services.archive.sync import (
+    BATCH_SIZE_SETTING,
+    DEFAULT_BATCH_SIZE,
+    DEFAULT_LOCAL_WINDOW_DAYS,
+    LOCAL_WINDOW_SETTING,
+    MAX_BATCH_SIZE,
+)
 from services.archive.verify import verify_archive
 from services.audit import AuditEvent
 from services.installation import UsageError
@@ -27,6 +34,7 @@ def register(sub: Any) -> None:
     kinds = p.add_subparsers(dest="kind", metavar="KIND", required=True)
     f = kinds.add_parser("folder", help="a local or network folder")
     f.add_argument("path")
+    _tuning(f)
     f.set_defaults(handler=cmd_set)
     s = kinds.add_parser("s3", help="S3-compatible storage with Object Lock")
     s.add_argument("--endpoint", required=True, help="https://… (http only to this computer)")
@@ -39,6 +47,7 @@ def register(sub: Any) -> None:
         required=True,
         help="read the access key id and the secret key, one per line, from standard input",
     )
+    _tuning(s)
     s.set_defaults(handler=cmd_set)
     for name, fn, helptext in (
         ("check", cmd_check, "is the archive reachable and write-once?"),
@@ -50,9 +59,33 @@ def register(sub: Any) -> None:
         q.set_defaults(handler=fn)
 
 
+def _tuning(parser: Any) -> None:
+    parser.add_argument(
+        "--batch-size",
+        type=int,
+        default=None,
+        help=f"entries per archive object (1-{MAX_BATCH_SIZE:,}; default {DEFAULT_BATCH_SIZE:,})",
+    )
+    parser.add_argument(
+        "--local-window-days",
+        type=int,
+        default=None,
+        help="keep archived entries on this computer this many days before pruning "
+        f"(default {DEFAULT_LOCAL_WINDOW_DAYS})",
+    )
+
+
 def cmd_set(args: argparse.Namespace, ctx: CliContext) -> int:
+    if args.batch_size is not None and not 1 <= args.batch_size <= MAX_BATCH_SIZE:
+        raise UsageError(f"--batch-size must be between 1 and {MAX_BATCH_SIZE}.")
+    if args.local_window_days is not None and not 1 <= args.local_window_days <= 36500:
+        raise UsageError("--local-window-days must be between 1 and 36500.")
     services = ctx.services()
     inst, now = services.installation, ctx.clock.now()
+    if args.batch_size is not None:
+        inst.settings.set(BATCH_SIZE_SETTING, str(args.batch_size), now)
+    if args.local_window_days is not None:
+        inst.settings.set(LOCAL_WINDOW_SETTING, str(args.local_window_days), now)
     if args.kind == "folder":
         inst.settings.set("archive.backend", "folder", now)
         inst.settings.set("archive.folder.path", args.path, now)
@@ -109,8 +142,10 @@ def cmd_status(args: argparse.Namespace, ctx: CliContext) -> int:
         if s.last_success
         else "Last success:  never"
     )
-    if s.last_failure:
+    if s.last_failure and s.last_error:
         print(f"Last failure:  {s.last_failure:%Y-%m-%d %H:%M:%S} ({s.last_error})")
+    print(f"Batch size:    {sync.batch_size} entries")
+    print(f"Local window:  archived entries kept here {sync.local_window_days} days")
     return 0
 
 
