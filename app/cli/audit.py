@@ -18,6 +18,12 @@ def register(sub: Any) -> None:
     audit_sub = audit.add_subparsers(dest="audit_command", metavar="ACTION", required=True)
 
     p = audit_sub.add_parser("verify", help="recompute this workstation's hash chain")
+    p.add_argument(
+        "--archive",
+        action="store_true",
+        help="also check the archived copy and the local trail against it (the local chain "
+        "alone can be rewritten by someone holding the database key; the archive cannot)",
+    )
     p.set_defaults(handler=cmd_verify)
 
     p = audit_sub.add_parser("export", help="write entries as JSON lines (pseudonyms, no PHI)")
@@ -30,6 +36,14 @@ def register(sub: Any) -> None:
 def cmd_verify(args: argparse.Namespace, ctx: CliContext) -> int:
     services = ctx.services()
     result = verify_local(services.trail.repository)
+    if args.archive:
+        from app.cli import archive as archive_cli
+
+        code = archive_cli.cmd_verify(args, ctx)
+        if result.broken is not None or code != 0:
+            if result.broken is not None:
+                print(f"Audit trail BROKEN at {result.broken.describe()}")
+            return 1
     if result.broken is None:
         if result.entries == 0:
             print("Audit trail OK: no entries yet.")
