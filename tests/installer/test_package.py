@@ -168,12 +168,16 @@ def test_installed_copy_without_a_credential_store_says_how_to_fix_it(
     assert "[FAIL]  credential store:" in test.stdout and "PYTHON_KEYRING_BACKEND" in test.stdout
 
 
-def test_installed_demo_window_screenshot(installed: Path, tmp_path: Path) -> None:
+def screenshot_installed(installed: Path, name: str, args: list[str], env: dict[str, str]) -> Path:
+    """Run the installed `enamel` under Xvfb, grab its first window into build/screenshots/NAME.
+
+    With ENAMEL_UPDATE_SCREENSHOTS set, the picture is also copied into docs/screenshots/.
+    """
     if shutil.which("xvfb-run") is None:
         pytest.skip("xvfb-run is not installed")
-    out = ROOT / "build" / "screenshots" / "installed-demo.png"
+    out = ROOT / "build" / "screenshots" / name
     out.parent.mkdir(parents=True, exist_ok=True)
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("QT_", "PYTHON_KEYRING"))}
+    grab = ROOT / "tests" / "installer" / "grab_screen.py"
     shot = run(
         [
             "xvfb-run",
@@ -181,21 +185,30 @@ def test_installed_demo_window_screenshot(installed: Path, tmp_path: Path) -> No
             "-s",
             "-screen 0 1366x768x24",
             sys.executable,
-            str(ROOT / "tests" / "installer" / "grab_screen.py"),
+            str(grab),
             str(out),
             "90",
             str(installed / "usr" / "bin" / "enamel"),
-            "--demo",
-            "--data-dir",
-            str(tmp_path / "demo"),
+            *args,
         ],
         env,
         timeout=180,
     )
     assert shot.returncode == 0, shot.stderr[-3000:]
-    assert out.stat().st_size > 10_000
     if os.environ.get("ENAMEL_UPDATE_SCREENSHOTS"):
-        shutil.copyfile(out, SCREENSHOT)
+        shutil.copyfile(out, ROOT / "docs" / "screenshots" / name)
+    return out
+
+
+def clean_env() -> dict[str, str]:
+    return {k: v for k, v in os.environ.items() if not k.startswith(("QT_", "PYTHON_KEYRING"))}
+
+
+def test_installed_demo_window_screenshot(installed: Path, tmp_path: Path) -> None:
+    out = screenshot_installed(
+        installed, SCREENSHOT.name, ["--demo", "--data-dir", str(tmp_path / "demo")], clean_env()
+    )
+    assert out.stat().st_size > 10_000
 
 
 def test_windows_installer_compiles_against_a_stand_in_payload(tmp_path: Path) -> None:
@@ -215,38 +228,16 @@ def test_windows_installer_compiles_against_a_stand_in_payload(tmp_path: Path) -
 
 def test_installed_first_run_wizard_screenshot(installed: Path, tmp_path: Path) -> None:
     """A PC with no installation yet: the installed `enamel` opens the first-run wizard."""
-    if shutil.which("xvfb-run") is None:
-        pytest.skip("xvfb-run is not installed")
-    out = ROOT / "build" / "screenshots" / "installed-first-run.png"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("QT_", "PYTHON_KEYRING"))}
+    env = clean_env()
     env.update(
         {
             "PYTHON_KEYRING_BACKEND": "keyrings.alt.file.PlaintextKeyring",
             "XDG_DATA_HOME": str(tmp_path / "keyring-home"),
         }
     )
-    shot = run(
-        [
-            "xvfb-run",
-            "-a",
-            "-s",
-            "-screen 0 1366x768x24",
-            sys.executable,
-            str(ROOT / "tests" / "installer" / "grab_screen.py"),
-            str(out),
-            "90",
-            str(installed / "usr" / "bin" / "enamel"),
-            "--data-dir",
-            str(tmp_path / "new-office"),
-        ],
-        env,
-        timeout=180,
+    out = screenshot_installed(
+        installed, "installed-first-run.png", ["--data-dir", str(tmp_path / "new-office")], env
     )
-    assert shot.returncode == 0, shot.stderr[-3000:]
     assert out.stat().st_size > 5_000
-    assert not (
-        tmp_path / "new-office" / "enamel.db"
-    ).exists()  # nothing is created until the wizard runs
-    if os.environ.get("ENAMEL_UPDATE_SCREENSHOTS"):
-        shutil.copyfile(out, ROOT / "docs" / "screenshots" / "installed-first-run.png")
+    # Nothing is created until the wizard runs.
+    assert not (tmp_path / "new-office" / "enamel.db").exists()
