@@ -1,4 +1,4 @@
-"""Time as a parameter: the system clock, and a manual one for tests and simulations."""
+"""Time as a parameter: the system clock, a shifted one for whole-process runs, a manual one for tests."""
 
 from __future__ import annotations
 
@@ -7,6 +7,9 @@ import time
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
+# The instant every ManualClock starts at unless told otherwise: a Monday afternoon.
+TEST_EPOCH = datetime(2026, 11, 23, 14, 0, tzinfo=UTC)
+
 
 class Clock(Protocol):
     def now(self) -> datetime:
@@ -14,7 +17,7 @@ class Clock(Protocol):
         ...
 
     def monotonic(self) -> float:
-        """Seconds from an arbitrary origin that never goes backwards."""
+        """Seconds from an arbitrary origin that never goes backwards (stops during sleep)."""
         ...
 
 
@@ -26,11 +29,27 @@ class SystemClock:
         return time.monotonic()
 
 
+class StartedClock:
+    """Starts at a given instant and runs at real speed: a whole process on another date."""
+
+    def __init__(self, start: datetime) -> None:
+        if start.tzinfo is None:
+            raise ValueError("the start time needs a time zone")
+        self._start = start.astimezone(UTC)
+        self._origin = time.monotonic()
+
+    def now(self) -> datetime:
+        return self._start + timedelta(seconds=time.monotonic() - self._origin)
+
+    def monotonic(self) -> float:
+        return time.monotonic()
+
+
 class ManualClock:
     """A clock that moves only when told to; thread-safe."""
 
     def __init__(self, start: datetime | None = None) -> None:
-        self._now = start or datetime(2026, 11, 23, 14, 0, tzinfo=UTC)
+        self._now = start or TEST_EPOCH
         self._mono = 1000.0
         self._lock = threading.Lock()
 
@@ -52,3 +71,13 @@ class ManualClock:
             delta = (when - self._now).total_seconds()
             self._now = when
             self._mono += max(delta, 0.0)
+
+
+def clock_from_option(value: str | None) -> Clock:
+    """The clock an entry point runs on: `--clock-start ISO-8601` or the system's."""
+    if not value:
+        return SystemClock()
+    when = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    if when.tzinfo is None:
+        raise ValueError("--clock-start needs a time zone, e.g. 2027-03-14T09:00:00Z")
+    return StartedClock(when)

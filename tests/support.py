@@ -10,6 +10,10 @@ from collections.abc import Iterable
 from contextlib import redirect_stderr, redirect_stdout
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from services.clock import Clock
 
 # Recognisable and unlikely anywhere else: a scan that finds one found a leak.
 FAKE_PHI = {
@@ -49,16 +53,21 @@ class AdminResult:
     err: str
 
 
-def admin(*args: str, stdin: str = "") -> AdminResult:
-    """Run enamel-admin in this process (fast), with the given standard input."""
+def admin(*args: str, stdin: str = "", clock: Clock | None = None) -> AdminResult:
+    """Run enamel-admin in this process (fast), with the given standard input.
+
+    `clock`: the time the command runs at; by default a manual clock at the tests' epoch,
+    the same instant the `clock` fixture starts at, so no test depends on today's date.
+    """
     from app.cli import main
+    from services.clock import ManualClock
 
     out, err = io.StringIO(), io.StringIO()
     old_stdin = sys.stdin
     sys.stdin = io.StringIO(stdin)
     try:
         with redirect_stdout(out), redirect_stderr(err):
-            code = main(list(args))
+            code = main(list(args), clock or ManualClock())
     finally:
         sys.stdin = old_stdin
     return AdminResult(code, out.getvalue(), err.getvalue())

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 
 from app.cli import archive, audit, backup, compliance, foundation, pms, provision, users
 from app.cli.context import CliContext, CommandModule
+from services.clock import Clock
 from storage.errors import EnamelError
 
 COMMAND_MODULES: list[CommandModule] = [
@@ -34,19 +35,25 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--demo", action="store_true", help="act on the demo installation that 'enamel --demo' uses"
     )
+    parser.add_argument("--clock-start", help=argparse.SUPPRESS)  # run as if started then (ISO)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for module in COMMAND_MODULES:
         module.register(sub)
     return parser
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def main(argv: Sequence[str] | None = None, clock: Clock | None = None) -> int:
+    """Run one command; `clock` is the time it runs on (default: `--clock-start` or the system's)."""
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
     except SystemExit as exc:  # argparse exits 2 on usage errors, 0 on --help
         return int(exc.code or 0)
-    ctx = CliContext.from_args(args)
+    try:
+        ctx = CliContext.from_args(args, clock)
+    except ValueError as exc:
+        print(f"enamel-admin: {exc}", file=sys.stderr)
+        return 2
     try:
         result: int = args.handler(args, ctx)
         return result

@@ -5,14 +5,14 @@ from __future__ import annotations
 import argparse
 import getpass
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 from app.bootstrap import Services, build_services
 from app.logging_setup import configure_logging
 from app.paths import layout_for
 from services.access import Actor, ActorType, Role
-from services.clock import Clock, SystemClock
+from services.clock import Clock, clock_from_option
 from services.installation import Installation, open_installation
 from storage.keystore import DemoKeyStore, KeyringKeyStore, KeyStore
 from storage.layout import DataLayout
@@ -26,14 +26,19 @@ class CommandModule(Protocol):
 class CliContext:
     layout: DataLayout
     demo: bool
-    clock: Clock = field(default_factory=SystemClock)
+    clock: Clock
     _installation: Installation | None = None
     _keystore: KeyStore | None = None
     _services: Services | None = None
 
     @staticmethod
-    def from_args(args: argparse.Namespace) -> CliContext:
-        return CliContext(layout=layout_for(args.data_dir, demo=args.demo), demo=args.demo)
+    def from_args(args: argparse.Namespace, clock: Clock | None = None) -> CliContext:
+        """`clock`: the caller's (tests, an embedding program); else `--clock-start` or the system's."""
+        return CliContext(
+            layout=layout_for(args.data_dir, demo=args.demo),
+            demo=args.demo,
+            clock=clock or clock_from_option(args.clock_start),
+        )
 
     def keystore(self) -> KeyStore:
         if self._keystore is None:

@@ -211,6 +211,7 @@ def test_export_writes_json_lines_and_is_audited(services: Services, tmp_path: P
         "2026-11-23",
         "--out",
         str(out),
+        clock=services.clock,
     )
     assert result.code == 0, result.err
     import json
