@@ -134,9 +134,34 @@ def verify_archive(
 def _check_local(
     local: AuditRepository, archived: Mapping[int, str], problem: Callable[[str], None]
 ) -> None:
-    """The local trail must hold the archived entries unchanged and continue from the last."""
+    """The local trail must hold the archived entries unchanged and continue from the last.
+
+    Pruning only ever removes archived entries and leaves an anchor equal to the last one
+    removed, so: the anchor is an archived entry, every seq from the anchor to the last
+    archived one is still here, and the local head is never behind the archive.
+    """
     last = max(archived)
+    anchor_seq, anchor_hash = local.anchor()
+    if anchor_seq > last:
+        problem(
+            f"local entries {_span(last + 1, anchor_seq)} are missing: the local trail starts "
+            f"after seq {anchor_seq} but the archive ends at seq {last}"
+        )
+        return
+    if anchor_seq > 0 and anchor_seq in archived and archived[anchor_seq] != anchor_hash:
+        problem(
+            f"the local anchor at seq {anchor_seq} differs from archived entry {anchor_seq} "
+            "(the local trail was rewritten)"
+        )
+        return
+    expected = anchor_seq + 1
     for seq, body, hash_ in local.rows(0, last + 1):
+        if seq > expected:
+            problem(
+                f"local entries {_span(expected, seq - 1)} are missing "
+                "(the archive holds them; the local trail was cut)"
+            )
+            return
         if seq in archived and archived[seq] != hash_:
             problem(
                 f"local entry {seq} differs from the archived copy (the local trail was rewritten)"
@@ -148,3 +173,13 @@ def _check_local(
                 "(the local trail was rewritten)"
             )
             return
+        expected = max(expected, seq + 1)
+    if expected <= last:
+        problem(
+            f"local entries {_span(expected, last)} are missing: the local trail ends at seq "
+            f"{expected - 1} but the archive holds up to seq {last} (the local trail was cut)"
+        )
+
+
+def _span(first: int, last: int) -> str:
+    return f"{first}-{last}" if last > first else str(first)
