@@ -10,7 +10,7 @@ from typing import Any, Protocol
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from storage.database import Database
-from storage.settings_repo import field_key
+from storage.keys import totp_key
 
 
 @dataclass(frozen=True)
@@ -76,7 +76,7 @@ class AccountDirectory(Protocol):
 class SqlAccountDirectory:
     def __init__(self, db: Database, database_key: bytes) -> None:
         self._db = db
-        self._aead = AESGCM(field_key(database_key + b"totp"))
+        self._aead = AESGCM(totp_key(database_key))
 
     def _one(self, where: str, value: str) -> AccountRecord | None:
         row = (

@@ -74,7 +74,7 @@ class Database:
         conn = db.connection()
         conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
         conn.execute("PRAGMA journal_mode = WAL")
-        apply_migrations(conn)
+        apply_migrations(conn, key)
         # Push page 1 (with the salt) into the main file so the salt can be recorded.
         conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         return db
@@ -127,12 +127,15 @@ class Database:
             )
         conn.execute("PRAGMA journal_mode = WAL")
         try:
-            apply_migrations(conn)
+            apply_migrations(conn, key)
         except sqlcipher3.DatabaseError as exc:
             db.close()
             raise StorageWriteFailed(
                 f"The database could not be upgraded ({type(exc).__name__}). Nothing was changed."
             ) from None
+        except BaseException:
+            db.close()
+            raise
         return db
 
     def salt(self) -> bytes:

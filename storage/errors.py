@@ -59,3 +59,7 @@ class WrongPassphrase(EnamelError):
 
 class StorageWriteFailed(EnamelError):
     """A write to the encrypted database failed (disk full, read-only, I/O error)."""
+
+
+class FieldUnreadable(EnamelError):
+    """An encrypted value inside the database opens under none of the keys it should."""

@@ -1,67 +1,97 @@
-"""Re-encrypting the field-level secrets for a new database key, idempotently and in one transaction."""
+"""Moving the field-level secrets to other field keys: a key rotation, a restore, migration 0007."""
 
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from typing import Any
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from storage.settings_repo import field_key
+from storage.errors import FieldUnreadable
+from storage.keys import FieldKeys
+
+# (table, key column, nonce column, ciphertext column, which field key); the key column's
+# value is the AES-GCM associated data, so a value cannot be moved to another row.
+_FIELDS = (
+    ("secrets", "name", "nonce", "ciphertext", "secrets"),
+    ("accounts", "user_id", "totp_nonce", "totp_secret", "totp"),
+)
+
+
+def _has_table(conn: Any, table: str) -> bool:
+    return bool(
+        conn.execute(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (table,)
+        ).fetchone()
+    )
+
+
+def move_fields(conn: Any, sources: Sequence[FieldKeys], target: FieldKeys) -> int:
+    """Re-encrypt every field value that is not under `target` yet; returns the rows changed.
+
+    Each value must open under `target` (left alone, so a resumed run is safe) or under one
+    of `sources`; otherwise FieldUnreadable. Runs in the caller's transaction on `conn`.
+    """
+    changed = 0
+    for table, key_col, nonce_col, data_col, purpose in _FIELDS:
+        if not _has_table(conn, table):
+            continue  # an old schema (a restored backup before accounts existed)
+        new = AESGCM(getattr(target, purpose))
+        olds = [AESGCM(getattr(s, purpose)) for s in sources]
+        rows = conn.execute(
+            f"SELECT {key_col}, {nonce_col}, {data_col} FROM {table} WHERE {data_col} IS NOT NULL"
+        ).fetchall()
+        for key, nonce, ciphertext in rows:
+            try:
+                moved = _moved(olds, new, bytes(nonce), bytes(ciphertext), str(key).encode())
+            except InvalidTag:
+                raise FieldUnreadable(
+                    f"A value in {table} ({key}) opens under none of the expected keys. "
+                    "Restore the latest backup; nothing was changed."
+                ) from None
+            if moved is None:
+                continue
+            conn.execute(
+                f"UPDATE {table} SET {nonce_col} = ?, {data_col} = ? WHERE {key_col} = ?",
+                (*moved, key),
+            )
+            changed += 1
+    return changed
 
 
 def _moved(
-    old: AESGCM, new: AESGCM, nonce: bytes, ciphertext: bytes, aad: bytes
+    olds: list[AESGCM], new: AESGCM, nonce: bytes, ciphertext: bytes, aad: bytes
 ) -> tuple[bytes, bytes] | None:
-    """The value under `new`; None if it already is (a resumed rotation)."""
-    try:
-        new.decrypt(nonce, ciphertext, aad)
-        return None
-    except InvalidTag:
-        pass
-    plain = old.decrypt(nonce, ciphertext, aad)  # InvalidTag: under neither key, a real error
-    fresh = os.urandom(12)
-    return fresh, new.encrypt(fresh, plain, aad)
+    """(nonce, ciphertext) under `new`; None if it already is; InvalidTag if under no key."""
+    for aead in (new, *olds):
+        try:
+            plain = aead.decrypt(nonce, ciphertext, aad)
+        except InvalidTag:
+            continue
+        if aead is new:
+            return None
+        fresh = os.urandom(12)
+        return fresh, new.encrypt(fresh, plain, aad)
+    raise InvalidTag
 
 
 def reencrypt_fields(conn: Any, old_database_key: bytes, new_database_key: bytes) -> int:
-    """Move `secrets` and the accounts' TOTP secrets from the old key's field keys to the new.
+    """Move the secrets and the TOTP secrets from the old database key's field keys to the new.
 
-    Rows already under the new key are left alone, so running it again after a crash is
-    safe. Runs inside one transaction on `conn` (a raw connection). Returns rows changed.
+    Values written before schema 7 (under the legacy derivation of either key) are moved
+    too, so a rotation interrupted before an upgrade, or a restored old backup, still
+    completes. Idempotent; one transaction on `conn` (a raw connection). Returns rows changed.
     """
-    changed = 0
+    sources = (
+        FieldKeys.of(old_database_key),
+        FieldKeys.legacy(old_database_key),
+        FieldKeys.legacy(new_database_key),
+    )
     conn.execute("BEGIN IMMEDIATE")
     try:
-        old, new = AESGCM(field_key(old_database_key)), AESGCM(field_key(new_database_key))
-        for name, nonce, ciphertext in conn.execute(
-            "SELECT name, nonce, ciphertext FROM secrets"
-        ).fetchall():
-            moved = _moved(old, new, bytes(nonce), bytes(ciphertext), str(name).encode())
-            if moved is not None:
-                conn.execute(
-                    "UPDATE secrets SET nonce = ?, ciphertext = ? WHERE name = ?", (*moved, name)
-                )
-                changed += 1
-        has_accounts = conn.execute(
-            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'accounts'"
-        ).fetchone()
-        if has_accounts:
-            # The identity repository keys TOTP secrets with field_key(database_key + b"totp").
-            old_t = AESGCM(field_key(old_database_key + b"totp"))
-            new_t = AESGCM(field_key(new_database_key + b"totp"))
-            for user_id, nonce, ciphertext in conn.execute(
-                "SELECT user_id, totp_nonce, totp_secret FROM accounts "
-                "WHERE totp_secret IS NOT NULL"
-            ).fetchall():
-                moved = _moved(old_t, new_t, bytes(nonce), bytes(ciphertext), str(user_id).encode())
-                if moved is not None:
-                    conn.execute(
-                        "UPDATE accounts SET totp_nonce = ?, totp_secret = ? WHERE user_id = ?",
-                        (*moved, user_id),
-                    )
-                    changed += 1
+        changed = move_fields(conn, sources, FieldKeys.of(new_database_key))
         conn.execute("COMMIT")
     except BaseException:
         conn.execute("ROLLBACK")

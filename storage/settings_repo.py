@@ -6,18 +6,10 @@ import os
 from dataclasses import dataclass
 from datetime import datetime
 
-from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from storage.database import Database
-
-
-def field_key(database_key: bytes) -> bytes:
-    """The key that encrypts secret values again inside the already encrypted database."""
-    return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=b"enamel secrets v1").derive(
-        database_key
-    )
+from storage.keys import secrets_key
 
 
 class SettingsRepository:
@@ -53,7 +45,7 @@ class SecretInfo:
 
 
 class SecretsRepository:
-    """Secrets are AES-GCM encrypted under a key derived from the database key.
+    """Secrets are AES-GCM encrypted under a key derived from the database key (storage.keys).
 
     A database dump taken with the key (sqlcipher_export, a support copy) still does
     not show PMS keys or archive credentials.
@@ -61,7 +53,7 @@ class SecretsRepository:
 
     def __init__(self, db: Database, database_key: bytes) -> None:
         self._db = db
-        self._aead = AESGCM(field_key(database_key))
+        self._aead = AESGCM(secrets_key(database_key))
 
     def put(self, name: str, value: bytes, now: datetime) -> None:
         nonce = os.urandom(12)
@@ -97,17 +89,3 @@ class SecretsRepository:
     def info(self) -> list[SecretInfo]:
         rows = self._db.connection().execute("SELECT name, created_at FROM secrets ORDER BY name")
         return [SecretInfo(str(n), datetime.fromisoformat(str(c))) for n, c in rows]
-
-    def reencrypt(self, new_database_key: bytes) -> None:
-        """Re-encrypt every secret for a new database key, in one transaction."""
-        new = AESGCM(field_key(new_database_key))
-        with self._db.transaction() as conn:
-            rows = conn.execute("SELECT name, nonce, ciphertext FROM secrets").fetchall()
-            for name, nonce, ciphertext in rows:
-                plain = self._aead.decrypt(bytes(nonce), bytes(ciphertext), str(name).encode())
-                fresh = os.urandom(12)
-                conn.execute(
-                    "UPDATE secrets SET nonce = ?, ciphertext = ? WHERE name = ?",
-                    (fresh, new.encrypt(fresh, plain, str(name).encode()), name),
-                )
-        self._aead = new

@@ -24,7 +24,6 @@ from services.audit import AuditEvent, AuditTrail, Pseudonymizer
 from services.clock import SystemClock
 from storage.archive_repo import ArchiveRepository
 from storage.database import Database
-from storage.migrations import apply_migrations
 
 N = 50_000
 logging.getLogger("werkzeug").setLevel(logging.WARNING)
@@ -33,7 +32,6 @@ BATCH = 5_000
 
 def _trail(root: Path) -> AuditTrail:
     db = Database.create(root / "bench.db", os.urandom(32))
-    apply_migrations(db.connection())
     trail = AuditTrail(
         db,
         SystemClock(),
