@@ -29,7 +29,8 @@ READS: dict[Role, frozenset[Purpose]] = {
     Role.BILLING: frozenset({P.INSURANCE_VERIFICATION}),
     Role.COMPLIANCE_OFFICER: frozenset({P.ACCESS_REPORT, P.BREACH_ASSESSMENT}),
     Role.IT_ADMIN: frozenset(),  # IT administers; it sees no PHI at all
-    Role.AGENT: frozenset({P.RECALL_REMINDERS, P.WAITLIST, P.APPOINTMENT_CONFLICTS}),
+    # The recall and waitlist scanners; an agent gets a purpose only with a job that needs it.
+    Role.AGENT: frozenset({P.RECALL_REMINDERS, P.WAITLIST}),
     Role.SYSTEM: frozenset(),
 }
 
