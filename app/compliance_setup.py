@@ -1,19 +1,21 @@
-"""Builds the compliance tools for the app: the alert engine on the trail, and the pages' dependencies."""
+"""Builds the compliance tools of one installation, the same for the GUI and enamel-admin."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from app.bootstrap import Services
 from services.access import Actor, Purpose
+from services.audit import verify_local
 from services.compliance.alerts import AlertService
-from services.compliance.breach_rules import AlertEngine, SettingsRuleConfig
+from services.compliance.breach.config import SettingsRuleConfig
+from services.compliance.breach.engine import AlertEngine
 from services.compliance.checklist import ChecklistSources
 from services.compliance.facts import AccountDirectoryFacts, ArchiveRepositoryFacts
 from storage.archive_repo import ArchiveRepository
-from storage.compliance_repo import ComplianceRepository
+from storage.compliance_repo import AlertRecord, ComplianceRepository
 
 
 @dataclass
@@ -24,12 +26,18 @@ class Compliance:
     users: AccountDirectoryFacts
     sources: ChecklistSources
 
-    def scan(self, services: Services) -> int:
-        """The periodic sweep (a crash or another process may have missed live evaluation)."""
-        return len(self.engine.scan(services.clock.now() - timedelta(days=1)))
+    def scan(self, services: Services, since: datetime | None = None) -> list[AlertRecord]:
+        """The sweep over recent entries (a crash or another process may have missed live
+        evaluation); by default the last day. Alerts are deduplicated, so sweeps may overlap."""
+        return self.engine.scan(since or services.clock.now() - timedelta(days=1))
 
 
 def build_compliance(services: Services) -> Compliance:
+    """The alert engine (evaluating entries as they are written), alerts and checklist sources.
+
+    The one place their configuration is made: the GUI and `enamel-admin compliance` both
+    call it, so both run the same rules and check the same things.
+    """
     inst = services.installation
     repo = ComplianceRepository(inst.db)
     users = AccountDirectoryFacts(services.accounts)
@@ -41,6 +49,9 @@ def build_compliance(services: Services) -> Compliance:
         users=users,
     )
     engine.attach()
+    # A disabled account is flagged from its very next entry, not when the user cache expires.
+    services.users.on_disabled_change(lambda _user_id: engine.forget_cached_users())
+    trail_repo = services.trail.repository
     sources = ChecklistSources(
         inst.layout.database,
         inst.settings,
@@ -48,6 +59,7 @@ def build_compliance(services: Services) -> Compliance:
         repo,
         users=users,
         archive=ArchiveRepositoryFacts(ArchiveRepository(inst.db)),
+        audit_ok=lambda: verify_local(trail_repo).ok,
     )
     return Compliance(
         repo, AlertService(repo, services.trail, services.clock), engine, users, sources

@@ -17,7 +17,7 @@ from typing import Any
 from services.access import Actor
 from services.audit import AuditEvent, AuditTrail
 from services.auth.sessions import IDLE_LOCK_SETTING, MAX_IDLE_MINUTES, MIN_IDLE_MINUTES
-from services.compliance.breach_rules import DAYS
+from services.compliance.breach.office_hours import DAYS
 from services.installation import validate_practice_id
 from services.pms.http import check_endpoint
 from services.pms.opendental import Mode, base_url_for

@@ -8,10 +8,9 @@ from typing import Any
 
 from app.cli.context import CliContext
 from app.cli.foundation import read_passphrase
+from app.compliance_setup import Compliance, build_compliance
 from services.audit import verify_local
-from services.compliance.breach_rules import AlertEngine, RuleConfig
-from services.compliance.checklist import ChecklistSources, checklist
-from services.compliance.facts import AccountDirectoryFacts, ArchiveRepositoryFacts
+from services.compliance.checklist import checklist
 from services.compliance.rotation import (
     complete_rotation,
     credential_reminders,
@@ -19,8 +18,6 @@ from services.compliance.rotation import (
     rotate_database_key,
 )
 from services.installation import UsageError
-from storage.archive_repo import ArchiveRepository
-from storage.compliance_repo import ComplianceRepository
 
 
 def register(sub: Any) -> None:
@@ -49,22 +46,13 @@ def register(sub: Any) -> None:
         p.set_defaults(handler=handler)
 
 
-def _sources(ctx: CliContext) -> ChecklistSources:
-    services = ctx.services()
-    inst = services.installation
-    return ChecklistSources(
-        database_file=inst.layout.database,
-        settings=inst.settings,
-        secrets=inst.secrets,
-        repo=ComplianceRepository(inst.db),
-        users=AccountDirectoryFacts(services.accounts),
-        archive=ArchiveRepositoryFacts(ArchiveRepository(inst.db)),
-        audit_ok=lambda: verify_local(services.trail.repository).ok,
-    )
+def compliance_for(ctx: CliContext) -> Compliance:
+    """The GUI's compliance tools: the same rules, the same checklist sources."""
+    return build_compliance(ctx.services())
 
 
 def cmd_checklist(args: argparse.Namespace, ctx: CliContext) -> int:
-    items = checklist(_sources(ctx), ctx.clock.now())
+    items = checklist(compliance_for(ctx).sources, ctx.clock.now())
     phase = ""
     for item in items:
         if item.phase != phase:
@@ -77,17 +65,9 @@ def cmd_checklist(args: argparse.Namespace, ctx: CliContext) -> int:
 
 
 def cmd_scan(args: argparse.Namespace, ctx: CliContext) -> int:
-    services = ctx.services()
-    inst = services.installation
-    engine = AlertEngine(
-        services.trail,
-        ComplianceRepository(inst.db),
-        ctx.clock,
-        config=RuleConfig.from_settings(inst.settings.get),
-        users=AccountDirectoryFacts(services.accounts),
-    )
-    raised = engine.scan(ctx.clock.now() - timedelta(days=max(1, args.days)))
-    open_count = ComplianceRepository(inst.db).unacknowledged_count()
+    compliance = compliance_for(ctx)
+    raised = compliance.scan(ctx.services(), ctx.clock.now() - timedelta(days=max(1, args.days)))
+    open_count = compliance.repo.unacknowledged_count()
     print(f"{len(raised)} new alerts; {open_count} unacknowledged in all.")
     for alert in raised:
         print(

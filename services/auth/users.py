@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import logging
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -13,6 +15,8 @@ from services.auth import passwords, totp
 from services.clock import Clock
 from storage.accounts_repo import AccountDirectory, AccountRecord
 from storage.errors import EnamelError
+
+log = logging.getLogger("services.auth.users")
 
 
 class UserError(EnamelError):
@@ -64,6 +68,22 @@ class UserAdmin:
         self._clock = clock
         self._practice = practice_id
         self._params = hash_params
+        self._disabled_listeners: list[Callable[[str], None]] = []
+
+    def on_disabled_change(self, listener: Callable[[str], None]) -> None:
+        """Call `listener(user_id)` after an account is disabled or enabled again.
+
+        The composition root wires this to whatever caches who is disabled (the
+        breach rules), so that auth need not know about them.
+        """
+        self._disabled_listeners.append(listener)
+
+    def _disabled_changed(self, user_id: str) -> None:
+        for listener in self._disabled_listeners:
+            try:
+                listener(user_id)
+            except Exception as exc:  # the account is disabled either way; say what failed
+                log.error("users.listener_failed", extra={"error_class": type(exc).__name__})
 
     def _audit(self, actor: Actor, action: str, user_id: str) -> None:
         self._trail.append(
@@ -143,12 +163,14 @@ class UserAdmin:
             raise UserError("You cannot disable your own account.")
         self._dir.update(record.user_id, disabled=1)
         self._audit(actor, "user_disabled", record.user_id)
+        self._disabled_changed(record.user_id)
 
     def enable(self, actor: Actor, login: str) -> None:
         require(actor, Permission.MANAGE_USERS)
         record = self._get(login)
         self._dir.update(record.user_id, disabled=0)
         self._audit(actor, "user_enabled", record.user_id)
+        self._disabled_changed(record.user_id)
 
     def unlock(self, actor: Actor, login: str) -> None:
         require(actor, Permission.MANAGE_USERS)

@@ -9,7 +9,8 @@ import pytest
 from services.access import Actor, ActorType, Role
 from services.audit import AuditEvent, AuditTrail, Outcome, RecordKind
 from services.clock import ManualClock
-from services.compliance.breach_rules import AlertEngine, RuleConfig
+from services.compliance.breach.config import RuleConfig
+from services.compliance.breach.engine import AlertEngine
 from services.compliance.facts import StaticUserFacts
 from storage.compliance_repo import ComplianceRepository
 

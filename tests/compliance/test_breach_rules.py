@@ -12,7 +12,9 @@ from services.access import Role
 from services.access.policy import AccessDenied
 from services.audit import Outcome, verify_local
 from services.compliance.alerts import AlertService
-from services.compliance.breach_rules import AlertEngine, RuleConfig, parse_office_hours
+from services.compliance.breach.config import RuleConfig, SettingsRuleConfig
+from services.compliance.breach.engine import AlertEngine
+from services.compliance.breach.office_hours import parse_office_hours
 from services.compliance.facts import StaticUserFacts, UserFact
 from tests.compliance.conftest import Rig, person
 
@@ -247,8 +249,6 @@ def test_alerts_are_audited_without_phi_and_acknowledged_with_a_local_note(
 
 
 def test_rules_read_their_limits_office_hours_and_zone_from_settings(rig: Rig, services) -> None:  # type: ignore[no-untyped-def]
-    from services.compliance.breach_rules import SettingsRuleConfig
-
     settings = services.installation.settings
     now = rig.clock.now()
     settings.set("alerts.patients_per_hour", "5", now)

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from services.access import Actor, ActorType, Role
 from services.audit import AuditEvent, Outcome, RecordKind
 from services.clock import ManualClock
-from services.compliance.breach_rules import AlertEngine
+from services.compliance.breach.engine import AlertEngine
 from services.compliance.facts import AccountDirectoryFacts
 from storage.accounts_repo import AccountRecord
 from storage.compliance_repo import ComplianceRepository

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from services import provisioning as prov
-from services.compliance.breach_rules import parse_office_hours
+from services.compliance.breach.office_hours import parse_office_hours
 from tests.support import admin
 
 SECRETS = {

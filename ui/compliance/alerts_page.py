@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from services.compliance.breach_rules import Rule
+from services.compliance.breach.rules import Rule
 from storage.compliance_repo import AlertRecord
 from ui.compliance.common import (
     GREY,

@@ -1,4 +1,4 @@
-"""Breach-detection rules over the audit stream, run as entries are written and on a schedule."""
+"""The alert engine: runs the breach rules over entries as they are written and on a schedule."""
 
 from __future__ import annotations
 
@@ -7,16 +7,16 @@ import logging
 import secrets
 import threading
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
-from datetime import UTC, datetime, time, timedelta, tzinfo
-from enum import StrEnum
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from services.access import Actor
 from services.audit import AuditEntry, AuditEvent, AuditTrail
 from services.audit.entry import iso_millis
 from services.clock import Clock
+from services.compliance.breach.config import RuleConfig
+from services.compliance.breach.office_hours import practice_day, within_office_hours
+from services.compliance.breach.rules import Rule
 from services.compliance.facts import UserFact, UserFacts
 from storage.compliance_repo import AlertRecord, ComplianceRepository
 
@@ -37,144 +37,6 @@ OWN_ACTIONS = frozenset(
         "key_rotated",
     }
 )
-
-DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-
-
-class Rule(StrEnum):
-    PATIENT_VOLUME = "patient_volume"
-    PATIENT_VOLUME_BASELINE = "patient_volume_baseline"
-    AFTER_HOURS = "after_hours"
-    FAILED_SIGN_INS = "failed_sign_ins"
-    FAILED_SIGN_INS_WORKSTATION = "failed_sign_ins_workstation"
-    EXPORT = "export"
-    BREAK_GLASS = "break_glass"
-    DISABLED_ACCOUNT = "disabled_account"
-
-    @property
-    def label(self) -> str:
-        return {
-            Rule.PATIENT_VOLUME: "Many patients in an hour",
-            Rule.PATIENT_VOLUME_BASELINE: "Unusual patient volume for this user",
-            Rule.AFTER_HOURS: "Access outside office hours",
-            Rule.FAILED_SIGN_INS: "Burst of failed sign-ins (account)",
-            Rule.FAILED_SIGN_INS_WORKSTATION: "Burst of failed sign-ins (workstation)",
-            Rule.EXPORT: "Data exported",
-            Rule.BREAK_GLASS: "Emergency access (break-glass)",
-            Rule.DISABLED_ACCOUNT: "Activity by a disabled account",
-        }[self]
-
-    @property
-    def severity(self) -> str:
-        if self in (Rule.EXPORT, Rule.AFTER_HOURS):
-            return "medium"
-        return "high"
-
-
-OfficeHours = dict[int, tuple[time, time] | None]
-
-
-def parse_office_hours(text: str | None) -> OfficeHours | None:
-    """{"mon": ["08:00", "17:00"], ..., "sat": null}; a day left out is closed. None: rule off."""
-    if not text:
-        return None
-    try:
-        raw = json.loads(text)
-        hours: OfficeHours = {}
-        for index, day in enumerate(DAYS):
-            span = raw.get(day)
-            if span is None:
-                hours[index] = None
-                continue
-            start, end = time.fromisoformat(span[0]), time.fromisoformat(span[1])
-            hours[index] = (start, end)
-        return hours
-    except (ValueError, TypeError, AttributeError, IndexError):
-        log.warning("compliance.office_hours_invalid")
-        return None
-
-
-def practice_timezone(name: str | None) -> tzinfo:
-    """The practice's time zone (setting "timezone"), else this computer's."""
-    if name:
-        try:
-            return ZoneInfo(name)
-        except (ZoneInfoNotFoundError, ValueError):
-            log.warning("compliance.timezone_invalid")
-    local = datetime.now().astimezone().tzinfo
-    return local if local is not None else UTC
-
-
-@dataclass(frozen=True)
-class RuleConfig:
-    patients_per_hour: int = 50
-    baseline_multiplier: float = 3.0
-    baseline_minimum: int = 10  # below this many patients an hour, no baseline alert
-    baseline_min_hours: int = 5  # active hours of history needed before a baseline exists
-    baseline_days: int = 30
-    failed_sign_in_limit: int = 5
-    failed_sign_in_window: timedelta = timedelta(minutes=10)
-    sign_in_actions: tuple[str, ...] = ("sign_in",)  # an action containing any of these
-    sign_in_failure_outcomes: frozenset[str] = frozenset({"failure"})
-    export_actions: frozenset[str] = frozenset({"audit_export", "call_list_export"})
-    export_suffix: str = "_export"
-    export_window: timedelta = timedelta(hours=1)
-    break_glass_flag: str = "break_glass"
-    break_glass_window: timedelta = timedelta(hours=4)
-    disabled_window: timedelta = timedelta(hours=1)
-    volume_actor_types: frozenset[str] = frozenset({"human"})
-    office_hours: OfficeHours | None = None
-    timezone: tzinfo = field(default=UTC)
-
-    @staticmethod
-    def from_settings(get: Callable[[str], str | None]) -> RuleConfig:
-        def number(name: str, default: float) -> float:
-            try:
-                value = get(name)
-                return float(value) if value else default
-            except ValueError:
-                return default
-
-        return RuleConfig(
-            patients_per_hour=int(number("alerts.patients_per_hour", 50)),
-            baseline_multiplier=number("alerts.baseline_multiplier", 3.0),
-            baseline_minimum=int(number("alerts.baseline_minimum", 10)),
-            failed_sign_in_limit=int(number("alerts.failed_sign_ins", 5)),
-            office_hours=parse_office_hours(get("office_hours")),
-            timezone=practice_timezone(get("timezone")),
-        )
-
-    def is_sign_in_failure(self, data: dict[str, Any]) -> bool:
-        action = str(data.get("action", ""))
-        return str(data.get("outcome")) in self.sign_in_failure_outcomes and any(
-            name in action for name in self.sign_in_actions
-        )
-
-    def is_export(self, data: dict[str, Any]) -> bool:
-        action = str(data.get("action", ""))
-        return data.get("outcome") == "success" and (
-            action in self.export_actions or action.endswith(self.export_suffix)
-        )
-
-
-class SettingsRuleConfig:
-    """The rules' configuration from settings, re-read at most once a minute.
-
-    Pass an instance as `AlertEngine(config=...)`: a changed limit, office hours or time
-    zone takes effect within a minute without re-reading settings on every append.
-    """
-
-    def __init__(self, get: Callable[[str], str | None], clock: Clock, ttl: float = 60.0) -> None:
-        self._get = get
-        self._clock = clock
-        self._ttl = ttl
-        self._cached: tuple[float, RuleConfig] | None = None
-
-    def __call__(self) -> RuleConfig:
-        now = self._clock.monotonic()
-        if self._cached is None or now - self._cached[0] > self._ttl:
-            self._cached = (now, RuleConfig.from_settings(self._get))
-        return self._cached[1]
 
 
 def _when(data: dict[str, Any]) -> datetime:
@@ -399,12 +261,9 @@ class AlertEngine:
         ]
         if not accesses:
             return []
-        local = when.astimezone(cfg.timezone)
-        span = cfg.office_hours.get(local.weekday())
-        if span is not None and span[0] <= local.time().replace(tzinfo=None) < span[1]:
+        if within_office_hours(cfg.office_hours, when, cfg.timezone):
             return []
-        # Once per actor per local day.
-        day_start = datetime.combine(local.date(), time(0), cfg.timezone).astimezone(UTC)
+        local = when.astimezone(cfg.timezone)
         return self._raise(
             Rule.AFTER_HOURS,
             actor_id,
@@ -413,7 +272,7 @@ class AlertEngine:
             f"{actor_id} accessed patient data at {local:%a %H:%M} (practice time), outside "
             "office hours.",
             accesses,
-            quiet=(day_start, day_start + timedelta(days=1)),
+            quiet=practice_day(when, cfg.timezone),  # once per actor per practice day
         )
 
     def _failed_sign_ins(
@@ -476,13 +335,15 @@ class AlertEngine:
 
     def _disabled_users(self) -> dict[str, UserFact]:
         now = self._clock.monotonic()
-        if self._disabled_cache is None or now - self._disabled_cache[0] > 30:
+        cached = self._disabled_cache  # one read: forget_cached_users may run on another thread
+        if cached is None or now - cached[0] > 30:
             users = self._users.users() if self._users is not None else []
-            self._disabled_cache = (now, {u.user_id: u for u in users if u.disabled})
-        return self._disabled_cache[1]
+            cached = (now, {u.user_id: u for u in users if u.disabled})
+            self._disabled_cache = cached
+        return cached[1]
 
     def forget_cached_users(self) -> None:
-        """Call after an account is disabled, so the next entry is checked against it."""
+        """Call after an account is disabled or enabled, so the next entry is checked anew."""
         self._disabled_cache = None
 
     # -- raising ------------------------------------------------------------------------

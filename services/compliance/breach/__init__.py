@@ -1,0 +1,1 @@
+"""Breach detection over the audit stream: the rules, their configuration, the engine."""
