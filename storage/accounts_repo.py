@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import os
 from dataclasses import dataclass, fields
 from datetime import datetime
@@ -10,7 +12,7 @@ from typing import Any, Protocol
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from storage.database import Database
-from storage.keys import totp_key
+from storage.keys import derive, totp_key
 
 
 @dataclass(frozen=True)
@@ -33,6 +35,19 @@ class AccountRecord:
 
 
 _COLUMNS = [f.name for f in fields(AccountRecord)]
+
+# The key user names that are no account are hashed under (HMAC-SHA-256), so the table of
+# their failures never holds a name someone typed (often a real person's, or a password).
+UNKNOWN_LOGIN_INFO = b"enamel/unknown-logins/v1"
+
+
+@dataclass(frozen=True)
+class FailureState:
+    """Throttle state of a name that is no account: the same three facts an account keeps."""
+
+    failures: int = 0
+    last_failure_at: datetime | None = None
+    locked_until: datetime | None = None
 
 
 def _when(value: Any) -> datetime | None:
@@ -69,6 +84,8 @@ class AccountDirectory(Protocol):
     def unused_recovery_codes(self, user_id: str) -> int: ...
     def note_workstation_failure(self, now: datetime) -> None: ...
     def workstation_failures_since(self, since: datetime) -> int: ...
+    def unknown_login_state(self, login: str) -> FailureState: ...
+    def set_unknown_login_state(self, login: str, state: FailureState) -> None: ...
     def add_break_glass(self, row: dict[str, str]) -> None: ...
     def unreviewed_break_glass(self) -> list[dict[str, str]]: ...
 
@@ -77,6 +94,7 @@ class SqlAccountDirectory:
     def __init__(self, db: Database, database_key: bytes) -> None:
         self._db = db
         self._aead = AESGCM(totp_key(database_key))
+        self._name_key = derive(database_key, UNKNOWN_LOGIN_INFO)
 
     def _one(self, where: str, value: str) -> AccountRecord | None:
         row = (
@@ -107,6 +125,10 @@ class SqlAccountDirectory:
             conn.execute(
                 f"INSERT INTO accounts({', '.join(_COLUMNS)}) VALUES ({', '.join('?' * len(_COLUMNS))})",
                 values,
+            )
+            conn.execute(
+                "DELETE FROM unknown_login_failures WHERE name_hash = ?",
+                (self._name_hash(record.login),),
             )
 
     def update(self, user_id: str, **changes: Any) -> None:
@@ -195,6 +217,39 @@ class SqlAccountDirectory:
             .fetchone()
         )
         return int(row[0])
+
+    def _name_hash(self, login: str) -> str:
+        name = login.strip().lower().encode()
+        return hmac.new(self._name_key, name, hashlib.sha256).hexdigest()
+
+    def unknown_login_state(self, login: str) -> FailureState:
+        row = (
+            self._db.connection()
+            .execute(
+                "SELECT failures, last_failure_at, locked_until FROM unknown_login_failures "
+                "WHERE name_hash = ?",
+                (self._name_hash(login),),
+            )
+            .fetchone()
+        )
+        if row is None:
+            return FailureState()
+        return FailureState(int(row[0]), _when(row[1]), _when(row[2]))
+
+    def set_unknown_login_state(self, login: str, state: FailureState) -> None:
+        with self._db.transaction() as conn:
+            conn.execute(
+                "INSERT INTO unknown_login_failures(name_hash, failures, last_failure_at, "
+                "locked_until) VALUES (?, ?, ?, ?) ON CONFLICT(name_hash) DO UPDATE SET "
+                "failures = excluded.failures, last_failure_at = excluded.last_failure_at, "
+                "locked_until = excluded.locked_until",
+                (
+                    self._name_hash(login),
+                    state.failures,
+                    None if state.last_failure_at is None else state.last_failure_at.isoformat(),
+                    None if state.locked_until is None else state.locked_until.isoformat(),
+                ),
+            )
 
     def add_break_glass(self, row: dict[str, str]) -> None:
         with self._db.transaction() as conn:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import os
 import re
 from dataclasses import dataclass
@@ -41,6 +42,22 @@ def hash_password(password: str, params: HashParams = PRODUCTION) -> str:
         memory_cost=params.memory_kib,
     )
     return kdf.derive_phc_encoded(password.encode())
+
+
+def decoy_hash(params: HashParams = PRODUCTION) -> str:
+    """A PHC string that no password matches, at `params`.
+
+    Checking a password against it costs what checking a real hash costs (names that are
+    no account must take as long as real ones), and making it costs nothing.
+    """
+
+    def b64(n: int) -> str:
+        return base64.b64encode(os.urandom(n)).decode().rstrip("=")
+
+    return (
+        f"$argon2id$v=19$m={params.memory_kib},t={params.time_cost},p={params.lanes}"
+        f"${b64(16)}${b64(32)}"
+    )
 
 
 def verify_password(encoded: str, password: str) -> bool:

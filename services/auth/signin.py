@@ -14,7 +14,7 @@ from services.auth.breakglass import BreakGlass
 from services.auth.sessions import Session
 from services.auth.throttle import GENERIC, SignInFailed, SignInThrottled
 from services.clock import Clock
-from storage.accounts_repo import AccountDirectory, AccountRecord
+from storage.accounts_repo import AccountDirectory, AccountRecord, FailureState
 
 __all__ = [
     "GENERIC",
@@ -62,8 +62,8 @@ class AuthService:
         self._practice_id = practice_id
         self._params = hash_params
         self._pending: dict[str, tuple[str, datetime]] = {}
-        self._ghosts: dict[str, tuple[int, datetime]] = {}  # failures of names that do not exist
-        self._dummy: str | None = None  # made on first use: it costs a full hash
+        # A name that is no account is checked against this, so it costs a real check's time.
+        self._decoy = passwords.decoy_hash(hash_params)
         self._lock = threading.Lock()
         self._break_glass = BreakGlass(directory, trail, clock)
 
@@ -93,14 +93,27 @@ class AuthService:
         recent = self.directory.workstation_failures_since(now - throttle.WORKSTATION_WINDOW)
         throttle.check(now, failures, last, locked_until, recent)
 
-    def _fail(self, record: AccountRecord | None, login: str) -> SignInFailed:
+    def _fail_unknown(self, login: str, state: FailureState) -> SignInFailed:
+        """A failure under a name that is no account: counted and locked like a real one's.
+
+        Kept in the database (as a keyed hash of the name), so a restart does not tell
+        either: after ten failures any name is locked for fifteen minutes.
+        """
         now = self._clock.now()
         self.directory.note_workstation_failure(now)
-        if record is None:
-            count, _ = self._ghosts.get(login, (0, now))
-            self._ghosts[login] = (count + 1, now)
-            self._audit("sign_in", _SIGNIN_ACTOR, Outcome.FAILURE, ("unknown_account",))
-            return SignInFailed(GENERIC)
+        failures = state.failures + 1
+        locked_until = throttle.lock_until(failures, now)
+        self.directory.set_unknown_login_state(
+            login, FailureState(failures, now, locked_until or state.locked_until)
+        )
+        self._audit("sign_in", _SIGNIN_ACTOR, Outcome.FAILURE, ("unknown_account",))
+        if locked_until is not None:
+            self._audit("account_locked", _SIGNIN_ACTOR, Outcome.FAILURE, ("unknown_account",))
+        return SignInFailed(GENERIC)
+
+    def _fail(self, record: AccountRecord, login: str) -> SignInFailed:
+        now = self._clock.now()
+        self.directory.note_workstation_failure(now)
         failures = record.failures + 1
         changes: dict[str, object] = {"failures": failures, "last_failure_at": now}
         actor = self.actor_for(record)
@@ -144,14 +157,14 @@ class AuthService:
         name = login.strip().lower()
         record = self.directory.by_login(name)
         if record is None:
-            count, last = self._ghosts.get(name, (0, None))
-            self._throttle(count, last, None)
-            if self._dummy is None:
-                self._dummy = passwords.hash_password(secrets.token_hex(16), self._params)
-            passwords.verify_password(self._dummy, password)  # same time as a real check
-            raise self._fail(None, name)
+            state = self.directory.unknown_login_state(name)
+            self._throttle(state.failures, state.last_failure_at, state.locked_until)
+            passwords.verify_password(self._decoy, password)  # the time a real check takes
+            raise self._fail_unknown(name, state)
         self._throttle(record.failures, record.last_failure_at, record.locked_until)
-        if record.disabled or not passwords.verify_password(record.password_hash, password):
+        # Checked even for a disabled account, so its answer takes as long as any other.
+        matches = passwords.verify_password(record.password_hash, password)
+        if record.disabled or not matches:
             raise self._fail(record, name)
         if passwords.needs_rehash(record.password_hash, self._params):
             self.directory.update(

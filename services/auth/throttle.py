@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from datetime import datetime, timedelta
 
 from storage.errors import EnamelError
@@ -48,7 +49,7 @@ def check(
     """Raise SignInThrottled when this attempt must wait; otherwise return."""
     if locked_until is not None and now < locked_until:
         left = (locked_until - now).total_seconds()
-        minutes = max(1, int(left // 60) + 1)
+        minutes = max(1, math.ceil(left / 60))  # a new 15-minute lock says 15, not 16
         raise SignInThrottled(
             f"Too many failed attempts: sign-in is locked for {minutes} more minute(s). "
             "An office manager can unlock it sooner.",
