@@ -12,12 +12,13 @@ from services.auth.passwords import PRODUCTION, HashParams
 from services.auth.sessions import IDLE_LOCK_SETTING, idle_lock_minutes
 from services.auth.signin import AuthService
 from services.auth.users import UserAdmin
+from services.calendar import TIMEZONE_SETTING, PracticeCalendar, zone_named
 from services.clock import Clock, SystemClock
 from services.installation import PSEUDONYM_KEY, Installation
 from storage.accounts_repo import SqlAccountDirectory
 
 if TYPE_CHECKING:
-    from services.archive.sync import ArchiveSync
+    from app.compliance_setup import Compliance
 
 VERSION = "0.1.0"
 
@@ -37,6 +38,7 @@ class Services:
     accounts: SqlAccountDirectory
     auth: AuthService
     users: UserAdmin
+    calendar: PracticeCalendar
 
     @property
     def idle_lock_minutes(self) -> int:
@@ -44,15 +46,11 @@ class Services:
         return idle_lock_minutes(self.installation.settings.get(IDLE_LOCK_SETTING))
 
     @cached_property
-    def archive(self) -> ArchiveSync:
-        """The archive sync for the configured backend, built on first use.
+    def compliance(self) -> Compliance:
+        """Alert engine, alerts and checklist sources: built on first use, the same for all."""
+        from app.compliance_setup import build_compliance
 
-        Lazy so that start-up never loads boto3 nor touches the network; raises
-        ArchiveMisconfigured when the archive is set up wrongly (and is built again next time).
-        """
-        from services.archive.setup import build_sync
-
-        return build_sync(self.installation, self.trail, self.clock)
+        return build_compliance(self)
 
     def close(self) -> None:
         self.installation.close()
@@ -81,4 +79,5 @@ def build_services(
         accounts=accounts,
         auth=AuthService(accounts, trail, clock, practice, hash_params),
         users=UserAdmin(accounts, trail, clock, practice, hash_params),
+        calendar=PracticeCalendar(clock, zone_named(installation.settings.get(TIMEZONE_SETTING))),
     )

@@ -7,11 +7,14 @@ from datetime import date
 from app.bootstrap import Services
 from app.pms_setup import CUSTOMER_KEY, DEVELOPER_KEY
 from services.auth.demo import demo_hint, ensure_demo_users
+from services.clock import Clock
 from services.pms.simulator import SimulatorServer, SyntheticPractice
 
 
-def start_simulator(today: date | None = None) -> SimulatorServer:
-    return SimulatorServer(SyntheticPractice(today=today or date.today()), page_size=1000).start()
+def start_simulator(today: date, clock: Clock) -> SimulatorServer:
+    """The built-in Open Dental simulator, its "today" the practice's and its clock the app's."""
+    practice = SyntheticPractice(today=today, clock=clock)
+    return SimulatorServer(practice, page_size=1000).start()
 
 
 def prepare(services: Services, sim: SimulatorServer) -> None:

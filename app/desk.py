@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 
 from app.bootstrap import Services
 from services.access import Actor, Permission, Purpose, may, may_read
 from services.auth.signin import Session
+from services.clock import Clock
 from services.pms.protocol import PmsClient
 from services.pms.records import Appointment, PmsError, PmsRejected
 from services.workflows.conflicts import ConflictService
@@ -20,9 +21,9 @@ from services.workflows.schedule import ScheduleDay, ScheduleService, purpose_fo
 from services.workflows.waitlist import WaitlistService
 from storage.desk_repo import DeskRepository
 from ui.main_window import MainWindow, PageSpec
+from ui.operations import Operations
 from ui.schedule.model import Block, Column, DayModel
 from ui.schedule.page import DayResult, ProviderChoice, SchedulePage
-from ui.tasks import TaskRunner
 
 
 @dataclass
@@ -38,7 +39,7 @@ class Desk:
 
 def build_desk(services: Services, pms: PmsClient) -> Desk:
     ctx = DeskContext(
-        services.gateway, pms, DeskRepository(services.installation.db), services.clock
+        services.gateway, pms, DeskRepository(services.installation.db), services.calendar
     )
     return Desk(
         ScheduleService(ctx),
@@ -92,7 +93,7 @@ def make_window(
     services: Services,
     desk: Desk,
     session: Session,
-    runner: TaskRunner,
+    runner: Operations,
     *,
     demo: bool,
     today: date | None = None,
@@ -234,12 +235,13 @@ def make_window(
     )
 
 
-def pms_state(pms: PmsClient) -> tuple[str, bool]:
+def pms_state(pms: PmsClient, clock: Clock) -> tuple[str, bool]:
     try:
         version, server_time = pms.server_info()
     except PmsRejected as exc:
         return ("not set up" if "not set up" in exc.message else "keys refused", False)
     except Exception as exc:  # any failure is shown as a state, never raised into the UI
         return (f"unreachable ({type(exc).__name__})", False)
-    skew = abs((server_time - datetime.now()).total_seconds())
+    # Open Dental reports its server's local wall time.
+    skew = abs((server_time - clock.now().astimezone().replace(tzinfo=None)).total_seconds())
     return (f"connected (Open Dental {version})" + (" — clock differs" if skew > 300 else ""), True)

@@ -30,10 +30,10 @@ from services.installation import initialise  # noqa: E402
 from storage.keystore import DemoKeyStore  # noqa: E402
 from storage.layout import DataLayout  # noqa: E402
 from ui.auth.dialogs import BreakGlassDialog, ChangePasswordDialog  # noqa: E402
-from ui.auth.signin import SignInWindow  # noqa: E402
+from ui.auth.signin.window import SignInWindow  # noqa: E402
 from ui.auth.users_page import users_page  # noqa: E402
 from ui.main_window import MainWindow, PageSpec  # noqa: E402
-from ui.tasks import TaskRunner  # noqa: E402
+from ui.operations import Operations  # noqa: E402
 
 OUT = ROOT / "docs" / "screenshots"
 ADMIN = Actor("system_screens", ActorType.SYSTEM, Role.IT_ADMIN)
@@ -67,7 +67,7 @@ def services_in(folder: Path) -> Services:
 def main() -> int:
     OUT.mkdir(parents=True, exist_ok=True)
     app = make_qapp()
-    runner = TaskRunner()
+    runner = Operations()
     with tempfile.TemporaryDirectory() as tmp:
         s = services_in(Path(tmp))
         ensure_demo_users(s.accounts, s.users)
@@ -85,37 +85,37 @@ def main() -> int:
             demo_hint=lambda: demo_hint(s.accounts, s.clock),
         )
         sign_in.show()
-        sign_in.user_edit.setText("dentist")
+        sign_in.password.user_edit.setText("dentist")
         save(sign_in, "auth-sign-in")
 
-        sign_in.password_edit.setText("not the password")
-        sign_in.sign_in_button.click()
-        settle(lambda: sign_in.sign_in_button.isEnabled() and sign_in.error.isVisible())
+        sign_in.password.password_edit.setText("not the password")
+        sign_in.password.sign_in_button.click()
+        settle(lambda: sign_in.password.sign_in_button.isEnabled() and sign_in.error.isVisible())
         save(sign_in, "auth-sign-in-error")
         sign_in.show_error("")
 
-        sign_in.password_edit.setText(DEMO_PASSWORD)
-        sign_in.sign_in_button.click()
+        sign_in.password.password_edit.setText(DEMO_PASSWORD)
+        sign_in.password.sign_in_button.click()
         settle(lambda: sign_in.pages.currentIndex() == sign_in.CODE_PAGE)
         save(sign_in, "auth-code")
         sign_in.restart()
 
         # First sign-in of a new account: enrollment, then the recovery codes.
-        sign_in.user_edit.setText("jlee")
-        sign_in.password_edit.setText("a sentence Jordan will remember")
-        sign_in.sign_in_button.click()
+        sign_in.password.user_edit.setText("jlee")
+        sign_in.password.password_edit.setText("a sentence Jordan will remember")
+        sign_in.password.sign_in_button.click()
         settle(lambda: sign_in.pages.currentIndex() == sign_in.ENROLL_PAGE)
         save(sign_in, "auth-enrollment")
-        secret = sign_in.secret_label.text().replace(" ", "")
-        sign_in.enroll_code_edit.setText(totp.code_at(secret, s.clock.now()))
-        sign_in.confirm_button.click()
+        secret = sign_in.enrollment.secret_label.text().replace(" ", "")
+        sign_in.enrollment.enroll_code_edit.setText(totp.code_at(secret, s.clock.now()))
+        sign_in.enrollment.confirm_button.click()
         settle(lambda: sign_in.pages.currentIndex() == sign_in.RECOVERY_PAGE)
         save(sign_in, "auth-recovery-codes")
 
         sign_in.pages.setCurrentIndex(sign_in.NEW_PASSWORD_PAGE)
         save(sign_in, "auth-new-password")
         sign_in.pages.setCurrentIndex(sign_in.FIRST_RUN_PAGE)
-        sign_in.hint.hide()
+        sign_in.password.hint.hide()
         save(sign_in, "auth-first-run")
         sign_in.close()
 

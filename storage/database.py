@@ -61,7 +61,8 @@ class Database:
         self.path = path
         self._key = key
         self._local = threading.local()
-        self._all: list[Connection] = []
+        # Every open connection by the thread that owns it: one per live thread, at most.
+        self._all: dict[int, Connection] = {}
         self._lock = threading.Lock()
 
     # -- opening -------------------------------------------------------------
@@ -145,14 +146,29 @@ class Database:
     # -- connections ------------------------------------------------------------
 
     def connection(self) -> Connection:
+        """This thread's connection, opened on first use.
+
+        Threads are expected to be long-lived (the UI thread, the operation workers, the job
+        queue). A thread that ended leaves its connection behind; it is dropped (and closed
+        by its finaliser) the next time any thread opens one, so the count stays bounded by
+        the threads alive.
+        """
         conn = getattr(self._local, "conn", None)
         if conn is None:
             conn = raw_connect(self.path, self._key)
             conn.execute("PRAGMA synchronous = FULL")
             self._local.conn = conn
+            alive = {t.ident for t in threading.enumerate()}
             with self._lock:
-                self._all.append(conn)
+                for ident in [i for i in self._all if i not in alive]:
+                    del self._all[ident]
+                self._all[threading.get_ident()] = conn
         return conn
+
+    def open_connections(self) -> int:
+        """How many connections this database holds now (for tests and diagnostics)."""
+        with self._lock:
+            return len(self._all)
 
     @contextmanager
     def transaction(self) -> Iterator[Connection]:
@@ -177,7 +193,7 @@ class Database:
 
     def close(self) -> None:
         with self._lock:
-            for conn in self._all:
+            for conn in self._all.values():
                 try:
                     conn.close()
                 except sqlcipher3.ProgrammingError:

@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from ui.auth.qr import qr_pixmap
-from ui.tasks import user_message
+from ui.operations import user_message
 
 
 @dataclass

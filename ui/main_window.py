@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from services.jobs import JobState, JobStatus
 from ui.auth.lock import LockScreen
 
 
@@ -41,6 +42,8 @@ class StatusStrip:
         self.pms = QLabel("PMS: not checked yet")
         self.archive = QLabel("Archive: not checked yet")
         self.jobs = QLabel()
+        self.jobs.setObjectName("statusJobs")
+        self._jobs: dict[str, JobStatus] = {}
         for name, label in (
             ("statusUser", self.user),
             ("statusPractice", self.practice),
@@ -61,6 +64,35 @@ class StatusStrip:
     def set_archive(self, text: str, ok: bool) -> None:
         self.archive.setText(f"Archive: {text}")
         self.archive.setStyleSheet("" if ok else "color: #b91c1c; font-weight: 600;")
+
+    def show_job(self, status: JobStatus) -> None:
+        """A background job's state: the archive has its own place, the others share one."""
+        self._jobs[status.name] = status
+        archive = self._jobs.get("archive")
+        if archive is not None:
+            self.set_archive(_archive_text(archive), archive.state is not JobState.FAILING)
+        troubled = [
+            s for n, s in self._jobs.items() if n != "archive" and s.state is JobState.FAILING
+        ]
+        scan = self._jobs.get("worklist_scan")
+        if troubled:
+            self.jobs.setText(" · ".join(s.describe() for s in troubled))
+            self.jobs.setStyleSheet("color: #b91c1c; font-weight: 600;")
+        else:
+            self.jobs.setText(scan.message if scan is not None and scan.last_success else "")
+            self.jobs.setStyleSheet("")
+
+
+def _archive_text(status: JobStatus) -> str:
+    if status.state is JobState.FAILING and status.failing_since is not None:
+        since = status.failing_since.astimezone().strftime("%H:%M")
+        return f"failing since {since} — {status.message}"
+    if status.state is JobState.PAUSED:
+        return "paused"
+    if status.last_success is None:
+        return "sending…" if status.state is JobState.RUNNING else "not synced yet"
+    at = status.last_success.astimezone().strftime("%H:%M")
+    return f"synced {at}, {status.message}"
 
 
 class MainWindow(QMainWindow):
@@ -132,6 +164,11 @@ class MainWindow(QMainWindow):
         self.banner.setObjectName("errorBanner")
         self.banner.setVisible(bool(banner))
         main_column.addWidget(self.banner)
+        self.failure = QLabel()
+        self.failure.setObjectName("errorBanner")
+        self.failure.setWordWrap(True)
+        self.failure.hide()
+        main_column.addWidget(self.failure)
         main_column.addWidget(self.stack, 1)
         layout.addLayout(main_column, 1)
         # The desk and the lock screen share one stack: locking swaps the whole desk out.
@@ -165,6 +202,11 @@ class MainWindow(QMainWindow):
             self.stack.addWidget(empty)
             self.stack.setCurrentWidget(empty)
         self.resize(1366, 768)
+
+    def show_failure(self, message: str) -> None:
+        """Where background work reports a failure that no page shows itself."""
+        self.failure.setText(message)
+        self.failure.show()
 
     def lock(self, who: str) -> None:
         """Hide every PHI view at once and show the lock screen."""

@@ -9,9 +9,9 @@ from PySide6.QtCore import QObject, Signal
 from services.auth.signin import AuthService, Session
 from services.clock import Clock
 from ui.auth.lock import ClipboardGuard, IdleLock
-from ui.auth.signin import SignInWindow
+from ui.auth.signin.window import SignInWindow
 from ui.main_window import MainWindow
-from ui.tasks import TaskRunner, user_message
+from ui.operations import Operations, user_message
 
 
 class Shell(QObject):
@@ -23,7 +23,7 @@ class Shell(QObject):
     def __init__(
         self,
         auth: AuthService,
-        runner: TaskRunner,
+        runner: Operations,
         clock: Clock,
         *,
         practice_id: str,
@@ -71,7 +71,7 @@ class Shell(QObject):
             return
         session = self.session
         self.window.lock(f"{session.display_name} ({session.role.label})")
-        self._run.run(lambda: self._auth.record_lock(session), lambda _: None, lambda _: None)
+        self._run.run(lambda: self._auth.record_lock(session), _recorded, owner=self.window)
 
     def lock_now(self) -> None:
         if self.idle is not None:
@@ -145,12 +145,13 @@ class Shell(QObject):
             self.window = None
         self.session = None
         if session is not None:
-            self._run.run(
-                lambda: self._auth.end_session(session, "switch_user"),
-                lambda _: None,
-                lambda _: None,
-            )
+            # No window is left to show a failure in: the default logs it by class.
+            self._run.run(lambda: self._auth.end_session(session, "switch_user"), _recorded)
         self.clipboard.clear_ours()
         self.sign_in.restart()
         self.sign_in.show()
         self.sessionEnded.emit()
+
+
+def _recorded(_: object) -> None:
+    """Audit-only work: nothing to show when it succeeds."""

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-from datetime import datetime
 from typing import Any
 
 from app.cli.context import CliContext
@@ -89,7 +88,7 @@ def cmd_check(args: argparse.Namespace, ctx: CliContext) -> int:
         print(f"Keys:         accepted ({len(providers)} providers visible)")
         try:
             version, server_time = client.server_info()
-            skew = (server_time - datetime.now()).total_seconds()
+            skew = (server_time - ctx.clock.now().astimezone().replace(tzinfo=None)).total_seconds()
             print(f"Version:      Open Dental {version}")
             print(
                 f"Clock:        the server is {abs(skew):.0f} s {'ahead' if skew > 0 else 'behind'}"

@@ -15,9 +15,9 @@ How it stays exactly-once across crashes, restarts and days offline:
 - Before the first upload of a process the backend's `check()` must pass, so a bucket
   without Object Lock never receives a batch.
 
-`ArchiveSync.sync_once()` is the unit of work (CLI, tests, benchmark); `BackgroundSync`
-runs it on a plain thread with exponential back-off. `ArchiveSync.status()` is cheap and
-thread-safe enough for a status bar to poll.
+`ArchiveSync.sync_once()` is the unit of work (CLI, tests, benchmark); in the app it is the
+"archive" job of the one job queue (`services.jobs`), which retries it on the shared back-off.
+`ArchiveSync.status()` is cheap and thread-safe.
 """
 
 from __future__ import annotations
@@ -64,20 +64,12 @@ class SyncStatus:
     last_failure: datetime | None
     last_error: str | None  # an error class name, never a message
     consecutive_failures: int = 0
-    retry_at: datetime | None = None
 
 
 @dataclass(frozen=True)
 class SyncResult:
     batches: int
     entries: int
-
-
-def backoff_seconds(failures: int, interval: float, maximum: float) -> float:
-    """The wait before the next try: the interval, doubled per consecutive failure, capped."""
-    if failures <= 0:
-        return interval
-    return float(min(interval * (2 ** min(failures, 20)), maximum))
 
 
 class ArchiveSync:
@@ -107,7 +99,6 @@ class ArchiveSync:
         self._checked = False
         self._published = False
         self._failures = 0
-        self._retry_at: datetime | None = None
 
     @property
     def prefix(self) -> str:
@@ -252,13 +243,7 @@ class ArchiveSync:
         confirmed, _ = self._repo.cursor()
         backlog = max(0, self._repo.head_seq() - confirmed)
         success, failure, error = self._repo.state()
-        return SyncStatus(
-            confirmed, backlog, success, failure, error, self._failures, self._retry_at
-        )
-
-    def note_retry_at(self, when: datetime | None) -> None:
-        """The background loop says when it will try again (shown while backing off)."""
-        self._retry_at = when
+        return SyncStatus(confirmed, backlog, success, failure, error, self._failures)
 
     @property
     def clock(self) -> Clock:
@@ -283,59 +268,3 @@ class ArchiveSync:
     def prune_local(self) -> int:
         """`prune` with the configured window (setting `archive.local_window_days`)."""
         return self.prune(self.local_window_days)
-
-
-class BackgroundSync:
-    """Runs sync every `interval` seconds on a plain thread, backing off while the archive is away.
-
-    After each successful round it also prunes local entries past the window. `nudge()` asks
-    for a round now (for example after a burst of entries); `stop()` ends the thread.
-    """
-
-    def __init__(
-        self, sync: ArchiveSync, interval: float = 60.0, max_backoff: float = 3600.0
-    ) -> None:
-        self._sync = sync
-        self._interval = interval
-        self._max = max_backoff
-        self._stop = threading.Event()
-        self._wake = threading.Event()
-        self._thread = threading.Thread(target=self._loop, name="archive-sync", daemon=True)
-
-    @property
-    def failures(self) -> int:
-        return self._sync.consecutive_failures
-
-    def start(self) -> None:
-        self._thread.start()
-
-    def nudge(self) -> None:
-        self._wake.set()
-
-    def stop(self, timeout: float = 10.0) -> None:
-        self._stop.set()
-        self._wake.set()
-        self._thread.join(timeout)
-
-    def run_round(self) -> float:
-        """One round; returns the seconds to wait before the next. The thread's body."""
-        try:
-            self._sync.sync_once()
-            self._sync.prune_local()
-        except EnamelError as exc:
-            log.warning(
-                "archive.sync_failed",
-                extra={"error_class": type(exc).__name__, "attempt": self.failures},
-            )
-        except Exception as exc:  # never let the thread die silently
-            log.error("archive.sync_crashed", extra={"error_class": type(exc).__name__})
-        delay = backoff_seconds(self.failures, self._interval, self._max)
-        retry = self._sync.clock.now() + timedelta(seconds=delay) if self.failures else None
-        self._sync.note_retry_at(retry)
-        return delay
-
-    def _loop(self) -> None:
-        while not self._stop.is_set():
-            delay = self.run_round()
-            self._wake.wait(delay)
-            self._wake.clear()

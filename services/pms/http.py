@@ -8,14 +8,14 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
+from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
 
 from services.pms.records import PmsBadAnswer, PmsRejected, PmsUnavailable
+from services.retry import Backoff
 from storage.errors import EnamelError
 
 log = logging.getLogger("services.pms.http")
@@ -85,31 +85,14 @@ class RateLimiter:
 
 @dataclass
 class RetryPolicy:
+    """How many tries a PMS call gets; the waits between them are the shared `Backoff`."""
+
     attempts: int = 4
     base_delay: float = 0.5
     max_delay: float = 20.0
 
     def delay(self, attempt: int, retry_after: str | None, now: datetime | None = None) -> float:
-        """Retry-After (seconds or an HTTP date) wins, capped; otherwise doubling back-off."""
-        if retry_after:
-            seconds: float | None
-            try:
-                seconds = float(retry_after)
-            except ValueError:
-                seconds = _seconds_until(retry_after, now)
-            if seconds is not None and seconds == seconds:  # not NaN
-                return max(0.0, min(seconds, self.max_delay))
-        return float(min(self.base_delay * 2.0 ** (attempt - 1), self.max_delay))
-
-
-def _seconds_until(http_date: str, now: datetime | None) -> float | None:
-    try:
-        when = parsedate_to_datetime(http_date)
-    except (TypeError, ValueError, IndexError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return (when - (now or datetime.now(UTC))).total_seconds()
+        return Backoff(self.base_delay, self.max_delay).delay(attempt, retry_after, now)
 
 
 class PmsHttp:

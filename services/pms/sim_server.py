@@ -6,8 +6,8 @@ import argparse
 import signal
 import threading
 from collections.abc import Sequence
-from datetime import date
 
+from services.clock import clock_from_option
 from services.pms.simulator import Fault, SimulatorServer, SyntheticPractice
 
 
@@ -36,14 +36,26 @@ def main(argv: Sequence[str] | None = None) -> int:
             "latency, 429, 500, timeout, malformed, truncated, wrongtype, disconnect"
         ),
     )
+    parser.add_argument(
+        "--clock-start", help="run as if started at this ISO-8601 time (e.g. 2027-03-14T09:00:00Z)"
+    )
     args = parser.parse_args(argv)
+    try:
+        clock = clock_from_option(args.clock_start)
+    except ValueError as exc:
+        parser.error(str(exc))
     faults = []
     for spec in args.fault:
         try:
             faults.append(Fault.parse(spec))
         except ValueError as exc:
             parser.error(f"--fault {spec!r}: {exc}")
-    practice = SyntheticPractice(today=date.today(), seed=args.seed, patients_count=args.patients)
+    practice = SyntheticPractice(
+        today=clock.now().astimezone().date(),
+        seed=args.seed,
+        patients_count=args.patients,
+        clock=clock,
+    )
     server = SimulatorServer(
         practice,
         host=args.host,

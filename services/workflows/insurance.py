@@ -5,10 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
-from services.access import Actor, Purpose, require_read
-from services.audit import RecordKind, Touched
+from services.access import Actor, Purpose
+from services.audit import Outcome, RecordKind, Touched
 from services.pms.records import Appointment, AptStatus, InsuranceFacts
 from services.workflows.context import DeskContext
+from services.workflows.guard import require_write
 
 PURPOSE = Purpose.INSURANCE_VERIFICATION
 STATUSES = ("unverified", "verified", "problem")
@@ -29,7 +30,7 @@ class InsuranceService:
         self._field = write_back_field
 
     def worklist(self, actor: Actor, days_ahead: int = 3) -> list[VerificationItem]:
-        today = self._ctx.clock.now().date()
+        today = self._ctx.today()
 
         def fetch() -> list[tuple[Appointment, InsuranceFacts | None]]:
             appointments = self._ctx.pms.appointments(
@@ -54,23 +55,34 @@ class InsuranceService:
         ]
 
     def set_status(self, actor: Actor, item: VerificationItem, status: str, note: str = "") -> None:
-        require_read(actor, PURPOSE, self._ctx.clock.now())
+        """Write the status back to the PMS first: if it refuses, the failure is recorded and
+        neither the PMS nor the worklist changes."""
+        require_write(self._ctx, actor, PURPOSE, "insurance_verify", resource_type="insurance")
         if status not in STATUSES:
             raise ValueError(status)
         apt = item.appointment
-        self._ctx.gateway.record(
-            actor,
-            "insurance_verify",
-            purpose=PURPOSE,
-            resource_type="insurance",
-            kind=RecordKind.APPOINTMENT,
-            record_number=apt.apt_num,
-            patient_number=apt.pat_num,
-            fields=("status",),
-        )
+
+        def record(outcome: Outcome) -> None:
+            self._ctx.gateway.record(
+                actor,
+                "insurance_verify",
+                purpose=PURPOSE,
+                outcome=outcome,
+                resource_type="insurance",
+                kind=RecordKind.APPOINTMENT,
+                record_number=apt.apt_num,
+                patient_number=apt.pat_num,
+                fields=("status",),
+            )
+
+        if self._field:
+            stamp = self._ctx.today().isoformat()
+            try:
+                self._ctx.pms.set_appointment_field(apt.apt_num, self._field, f"{status} {stamp}")
+            except Exception:
+                record(Outcome.FAILURE)
+                raise
+        record(Outcome.SUCCESS)
         self._ctx.repo.set_insurance_status(
             apt.apt_num, status, note, actor.actor_id, self._ctx.clock.now()
         )
-        if self._field:
-            stamp = self._ctx.clock.now().strftime("%Y-%m-%d")
-            self._ctx.pms.set_appointment_field(apt.apt_num, self._field, f"{status} {stamp}")

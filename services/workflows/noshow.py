@@ -9,8 +9,10 @@ from services.access import Actor, Field, Purpose, fields_for, require_read
 from services.audit import Outcome, RecordKind
 from services.pms.records import Appointment, AptStatus, OpenSlot
 from services.workflows.context import DeskContext, touched_appointments
+from services.workflows.guard import require_write
 
 PURPOSE = Purpose.NO_SHOW_RESCHEDULING
+OUTCOMES = ("left_message", "declined")  # "rescheduled" is recorded by reschedule()
 
 
 @dataclass(frozen=True)
@@ -24,7 +26,7 @@ class NoShowService:
         self._ctx = ctx
 
     def recent(self, actor: Actor, days: int = 7) -> list[NoShow]:
-        today = self._ctx.clock.now().date()
+        today = self._ctx.today()
         found = self._ctx.gateway.read(
             actor,
             PURPOSE,
@@ -44,7 +46,7 @@ class NoShowService:
     def slots(self, actor: Actor, appointment: Appointment, days: int = 14) -> list[OpenSlot]:
         """Open slots long enough for this appointment, from tomorrow on (no PHI in a slot)."""
         require_read(actor, PURPOSE, self._ctx.clock.now())
-        start = self._ctx.clock.now().date() + timedelta(days=1)
+        start = self._ctx.today() + timedelta(days=1)
         return self._ctx.pms.open_slots(start, start + timedelta(days=days), appointment.minutes)
 
     def reschedule(
@@ -55,7 +57,9 @@ class NoShowService:
         op_num: int,
         prov_num: int,
     ) -> None:
-        require_read(actor, PURPOSE, self._ctx.clock.now())
+        require_write(
+            self._ctx, actor, PURPOSE, "appointment_reschedule", resource_type="appointment"
+        )
         names = tuple(
             sorted(f.value for f in fields_for(PURPOSE) & {Field.APPOINTMENT_DATE, Field.STATUS})
         )
@@ -93,7 +97,9 @@ class NoShowService:
         )
 
     def record_outcome(self, actor: Actor, appointment: Appointment, outcome: str) -> None:
-        require_read(actor, PURPOSE, self._ctx.clock.now())
+        require_write(self._ctx, actor, PURPOSE, f"noshow_{outcome}", resource_type="appointment")
+        if outcome not in OUTCOMES:
+            raise ValueError(outcome)
         self._ctx.gateway.record(
             actor,
             f"noshow_{outcome}",

@@ -7,10 +7,11 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from services.access import Actor, Permission, Purpose, require, require_read
+from services.access import Actor, Permission, Purpose
 from services.audit import RecordKind, Touched
 from services.pms.records import RecallDue
 from services.workflows.context import DeskContext
+from services.workflows.guard import require_write
 
 PURPOSE = Purpose.RECALL_REMINDERS
 OUTCOMES = ("contacted", "left_message", "scheduled", "no_answer")
@@ -28,7 +29,7 @@ class RecallService:
         self._ctx = ctx
 
     def overdue(self, actor: Actor) -> list[RecallItem]:
-        today = self._ctx.clock.now().date()
+        today = self._ctx.today()
         recalls = self._ctx.gateway.read(
             actor,
             PURPOSE,
@@ -44,7 +45,7 @@ class RecallService:
         return sorted(items, key=lambda i: -i.days_overdue)
 
     def mark(self, actor: Actor, item: RecallItem, outcome: str) -> None:
-        require_read(actor, PURPOSE, self._ctx.clock.now())
+        require_write(self._ctx, actor, PURPOSE, f"recall_{outcome}", resource_type="recall")
         if outcome not in OUTCOMES:
             raise ValueError(outcome)
         self._ctx.gateway.record(
@@ -66,8 +67,14 @@ class RecallService:
 
     def export_call_list(self, actor: Actor, items: list[RecallItem], out: Path) -> int:
         """A CSV of names and phones for calling. The export is audited before it is written."""
-        require(actor, Permission.EXPORT_CALL_LIST)
-        require_read(actor, PURPOSE, self._ctx.clock.now())
+        require_write(
+            self._ctx,
+            actor,
+            PURPOSE,
+            "call_list_export",
+            resource_type="recall",
+            permission=Permission.EXPORT_CALL_LIST,
+        )
         self._ctx.gateway.record(
             actor,
             "call_list_export",

@@ -22,8 +22,11 @@ from services.archive.backends import (
     PutResult,
 )
 from services.archive.batch import seal
-from services.archive.sync import BackgroundSync, TamperAlarm
+from services.archive.sync import ArchiveSync, TamperAlarm
+from services.clock import ManualClock
 from services.installation import open_installation
+from services.jobs import Job, JobQueue, JobState
+from services.retry import Backoff
 from storage.archive_repo import ArchiveRepository
 from storage.keystore import KeyringKeyStore
 from tests.archive.conftest import FailingAfter, S3Server, add_entries, batch_names, verify
@@ -110,24 +113,51 @@ def test_a_restart_mid_backlog_resumes_from_the_cursor_with_a_grown_trail(
         again.close()
 
 
+def archive_queue(services: Services, sync: ArchiveSync) -> JobQueue:
+    """The app's archive job on the one job queue, with the sync under test."""
+    queue = JobQueue(services.clock)
+
+    def run() -> str:
+        sync.sync_once()
+        sync.prune_local()
+        return f"{sync.status().backlog} waiting"
+
+    queue.add(Job("archive", "Archive", run, every=60.0, backoff=Backoff(60.0, 600.0)))
+    return queue
+
+
 def test_server_down_then_back(services: Services, s3: S3Server) -> None:
+    clock = services.clock
+    assert isinstance(clock, ManualClock)
     backend = s3.bucket("audit")
     add_entries(services, 120)
     sync = archive_sync(services, backend, batch_size=50)
-    background = BackgroundSync(sync, interval=60.0, max_backoff=600.0)
-    assert background.run_round() == 60.0
+    queue = archive_queue(services, sync)
+    assert queue.run_due() == 1 and queue.seconds_until_next() == 60.0
     add_entries(services, 80)
     s3.stop()
-    delays = [background.run_round() for _ in range(4)]
-    assert delays == [120.0, 240.0, 480.0, 600.0]  # exponential, capped
+    delays = []
+    for _ in range(4):
+        clock.advance(queue.seconds_until_next() or 0.0)
+        assert queue.run_due() == 1
+        delays.append(queue.seconds_until_next())
+    assert delays == [60.0, 120.0, 240.0, 480.0]  # the shared back-off, doubling
+    clock.advance(480.0)
+    queue.run_due()
+    assert queue.seconds_until_next() == 600.0  # capped
+    job = queue.status("archive")
+    assert job.state is JobState.FAILING and job.failures == 5 and job.message
+    assert job.failing_since is not None and job.next_run == clock.now() + timedelta(seconds=600)
     status = sync.status()
     assert status.backlog == 80 and status.confirmed_seq == 120
-    assert status.last_error == "ArchiveUnavailable" and status.consecutive_failures == 4
-    assert status.retry_at == services.clock.now() + timedelta(seconds=600)
+    assert status.last_error == "ArchiveUnavailable" and status.consecutive_failures == 5
     s3.start_again()  # the same server state, like a NAS or S3 gateway coming back
-    assert background.run_round() == 60.0
+    queue.run_now("archive")
+    assert queue.run_due() == 1 and queue.seconds_until_next() == 60.0
+    job = queue.status("archive")
+    assert job.state is JobState.WAITING and job.failures == 0 and job.failing_since is None
     status = sync.status()
-    assert status.backlog == 0 and status.last_error is None and status.retry_at is None
+    assert status.backlog == 0 and status.last_error is None
     assert status.last_success is not None and status.consecutive_failures == 0
     assert len(batch_names(backend, services)) == 5  # 3 + 2: nothing sent twice
     report = verify(services, backend)
@@ -135,21 +165,21 @@ def test_server_down_then_back(services: Services, s3: S3Server) -> None:
     assert report.entries == 200
 
 
-def test_the_background_thread_syncs_and_stops(services: Services, tmp_path: Path) -> None:
+def test_the_queue_thread_syncs_and_stops(services: Services, tmp_path: Path) -> None:
     backend = FolderBackend(tmp_path / "archive")
     add_entries(services, 30)
-    background = BackgroundSync(archive_sync(services, backend), interval=0.05)
-    background.start()
+    queue = archive_queue(services, archive_sync(services, backend))
+    queue.start()
     try:
         deadline = time.monotonic() + 10
         while archive_sync(services, backend).status().backlog and time.monotonic() < deadline:
             time.sleep(0.02)
         add_entries(services, 5)
-        background.nudge()
+        queue.run_now("archive")
         while archive_sync(services, backend).status().backlog and time.monotonic() < deadline:
             time.sleep(0.02)
     finally:
-        background.stop()
+        queue.stop()
     assert archive_sync(services, backend).status().backlog == 0
     assert verify(services, backend).ok
 

@@ -22,23 +22,23 @@ from tests.auth.test_signin import ADMIN, PASSWORD, add_user, enrolled
 from tests.support import FAKE_PHI
 from ui.auth.dialogs import BreakGlassDialog, ChangePasswordDialog
 from ui.auth.lock import ClipboardGuard, IdleLock
-from ui.auth.signin import SignInWindow
+from ui.auth.signin.window import SignInWindow
 from ui.main_window import MainWindow, PageSpec
+from ui.operations import Operations
 from ui.shell import Shell
-from ui.tasks import TaskRunner, run_task
 
 pytestmark = pytest.mark.ui
 
 
 @pytest.fixture
-def runner() -> Iterator[TaskRunner]:
-    tasks = TaskRunner()
+def runner() -> Iterator[Operations]:
+    tasks = Operations()
     yield tasks
     tasks.wait(10_000)
 
 
 @pytest.fixture
-def window(qtbot: Any, cheap_services: Services, runner: TaskRunner) -> SignInWindow:
+def window(qtbot: Any, cheap_services: Services, runner: Operations) -> SignInWindow:
     win = SignInWindow(cheap_services.auth, runner, practice_id="test-practice")
     qtbot.addWidget(win)
     win.show()
@@ -50,17 +50,17 @@ def entries(s: Services) -> list[dict[str, Any]]:
 
 
 def type_password(qtbot: Any, win: SignInWindow, login: str, password: str) -> None:
-    win.user_edit.setText(login)
-    win.password_edit.setText(password)
-    qtbot.keyClick(win.password_edit, Qt.Key.Key_Return)  # Enter signs in
-    qtbot.waitUntil(lambda: win.sign_in_button.isEnabled(), timeout=10_000)
+    win.password.user_edit.setText(login)
+    win.password.password_edit.setText(password)
+    qtbot.keyClick(win.password.password_edit, Qt.Key.Key_Return)  # Enter signs in
+    qtbot.waitUntil(lambda: win.password.sign_in_button.isEnabled(), timeout=10_000)
 
 
 def type_code(qtbot: Any, win: SignInWindow, code: str) -> None:
     qtbot.waitUntil(lambda: win.pages.currentIndex() == win.CODE_PAGE, timeout=10_000)
-    win.code_edit.setText(code)
-    qtbot.keyClick(win.code_edit, Qt.Key.Key_Return)
-    qtbot.waitUntil(lambda: win.verify_button.isEnabled(), timeout=10_000)
+    win.code.code_edit.setText(code)
+    qtbot.keyClick(win.code.code_edit, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: win.code.verify_button.isEnabled(), timeout=10_000)
 
 
 def sign_in(qtbot: Any, win: SignInWindow, login: str, code: str) -> Session:
@@ -114,19 +114,19 @@ def test_first_sign_in_enrolls_with_a_qr_code_and_shows_ten_recovery_codes_once(
     add_user(s)
     type_password(qtbot, window, "pat", PASSWORD)
     qtbot.waitUntil(lambda: window.pages.currentIndex() == window.ENROLL_PAGE, timeout=10_000)
-    pixmap = window.qr_label.pixmap()
+    pixmap = window.enrollment.qr_label.pixmap()
     assert pixmap is not None and not pixmap.isNull()
-    secret = window.secret_label.text().replace(" ", "")
-    window.enroll_code_edit.setText(totp.code_at(secret, s.clock.now()))
-    window.confirm_button.click()
+    secret = window.enrollment.secret_label.text().replace(" ", "")
+    window.enrollment.enroll_code_edit.setText(totp.code_at(secret, s.clock.now()))
+    window.enrollment.confirm_button.click()
     qtbot.waitUntil(lambda: window.pages.currentIndex() == window.RECOVERY_PAGE, timeout=10_000)
-    shown = re.findall(r"\b[2-9a-z]{5}-[2-9a-z]{5}\b", window.codes_view.toPlainText())
+    shown = re.findall(r"\b[2-9a-z]{5}-[2-9a-z]{5}\b", window.recovery.codes_view.toPlainText())
     assert len(set(shown)) == 10
-    assert not window.continue_button.isEnabled()  # only after "I have written them down"
-    window.saved_box.setChecked(True)
+    assert not window.recovery.continue_button.isEnabled()  # only after "I have written them down"
+    window.recovery.saved_box.setChecked(True)
     with qtbot.waitSignal(window.signedIn, timeout=5000):
-        window.continue_button.click()
-    assert window.codes_view.toPlainText() == ""
+        window.recovery.continue_button.click()
+    assert window.recovery.codes_view.toPlainText() == ""
     assert any(e["action"] == "mfa_enrolled" for e in entries(s))
 
 
@@ -164,9 +164,9 @@ def test_a_reset_password_must_be_changed_before_the_desk_opens(
         type_password(qtbot, window, "pat", temporary)
         type_code(qtbot, window, totp.code_at(secret, s.clock.now()))
         assert window.pages.currentIndex() == window.NEW_PASSWORD_PAGE
-        window.new_password_edit.setText("my own new sentence for work")
-        window.repeat_password_edit.setText("my own new sentence for work")
-        window.save_password_button.click()
+        window.new_password.new_password_edit.setText("my own new sentence for work")
+        window.new_password.repeat_password_edit.setText("my own new sentence for work")
+        window.new_password.save_password_button.click()
     assert not signal.args[0].must_change_password
     assert s.auth.check_password("pat", "my own new sentence for work")
     actions = [e["action"] for e in entries(s)]
@@ -178,10 +178,10 @@ def test_no_users_yet_explains_how_to_create_the_first(
 ) -> None:
     window.show_first_run(lambda: bool(cheap_services.accounts.all()))
     assert window.pages.currentIndex() == window.FIRST_RUN_PAGE
-    window.check_again_button.click()
+    window.first_run.check_again_button.click()
     assert window.pages.currentIndex() == window.FIRST_RUN_PAGE
     add_user(cheap_services)
-    window.check_again_button.click()
+    window.first_run.check_again_button.click()
     assert window.pages.currentIndex() == window.PASSWORD_PAGE
 
 
@@ -272,7 +272,7 @@ def test_idle_minutes_may_be_shorter_but_never_longer() -> None:
 
 
 def test_the_shell_locks_the_desk_unlocks_with_the_password_and_switch_user_ends_it(
-    qtbot: Any, cheap_services: Services, runner: TaskRunner
+    qtbot: Any, cheap_services: Services, runner: Operations
 ) -> None:
     s = cheap_services
     secret = enrolled(s)
@@ -335,7 +335,7 @@ def test_the_shell_locks_the_desk_unlocks_with_the_password_and_switch_user_ends
 # -- dialogs -------------------------------------------------------------------------------
 
 
-def test_change_password_dialog(qtbot: Any, cheap_services: Services, runner: TaskRunner) -> None:
+def test_change_password_dialog(qtbot: Any, cheap_services: Services, runner: Operations) -> None:
     s = cheap_services
     secret = enrolled(s)
     session = s.auth.check_code(
@@ -359,7 +359,7 @@ def test_change_password_dialog(qtbot: Any, cheap_services: Services, runner: Ta
 
 
 def test_break_glass_dialog_grants_time_boxed_access_and_keeps_the_reason_private(
-    qtbot: Any, cheap_services: Services, runner: TaskRunner
+    qtbot: Any, cheap_services: Services, runner: Operations
 ) -> None:
     s = cheap_services
     secret = enrolled(s, "doc", Role.DENTIST)
@@ -384,14 +384,6 @@ def test_break_glass_dialog_grants_time_boxed_access_and_keeps_the_reason_privat
     assert len(alerts) == 1 and FAKE_PHI["last_name"] in alerts[0]["reason"]
 
 
-def test_run_task_lands_results_and_errors_on_the_ui_thread(qtbot: Any) -> None:
-    results: list[object] = []
-    run_task(lambda: 6 * 7, results.append)
-    run_task(lambda: 1 / 0, results.append, results.append)
-    qtbot.waitUntil(lambda: len(results) == 2, timeout=5000)
-    assert 42 in results and any(isinstance(r, ZeroDivisionError) for r in results)
-
-
 def test_the_app_starts_at_sign_in_and_explains_the_first_account(
     qtbot: Any, data_dir: Any, clock: ManualClock
 ) -> None:
@@ -409,7 +401,7 @@ def test_the_app_starts_at_sign_in_and_explains_the_first_account(
     try:
         assert win.isVisible() and win.pages.currentIndex() == win.FIRST_RUN_PAGE
         running.services.users.add(ADMIN, "maria", Role.OFFICE_MANAGER, PASSWORD)
-        win.check_again_button.click()
+        win.first_run.check_again_button.click()
         assert win.pages.currentIndex() == win.PASSWORD_PAGE
     finally:
         win.close()

@@ -18,6 +18,7 @@ from services.compliance.checklist import ChecklistSources
 from services.compliance.facts import AccountDirectoryFacts
 from tests.compliance import world
 from tests.compliance.world import MANAGER, NAMES, OFFICER, PATIENT
+from ui.operations import Operations
 
 pytestmark = pytest.mark.ui
 SHOTS = os.environ.get("ENAMEL_SCREENSHOTS")  # a folder: also save screenshots there
@@ -43,9 +44,15 @@ def deps(services: Any, repo: Any, clock: Any, out: Path) -> Any:
             audit_ok=lambda: verify_local(services.trail.repository).ok,
         ),
         practice="Smile Dental (test-practice)",
+        runner=Operations(),
         names=NAMES.get,
         ask_path=lambda name: out / name,
     )
+
+
+def settle(qtbot: Any, d: Any) -> None:
+    """Wait until the page's background work has landed (it runs off the UI thread)."""
+    qtbot.waitUntil(lambda: not d.runner.busy(), timeout=15000)
 
 
 def styled(widget: Any) -> Any:
@@ -106,8 +113,10 @@ def test_alerts_page_acknowledges_with_a_note(qtbot: Any, practice: Any) -> None
         lambda alert_id, note: alerts.acknowledge(OFFICER, alert_id, note),
         alerts.unacknowledged_count,
         ask_note=lambda alert: next(notes),
+        runner=d.runner,
     )
     qtbot.addWidget(styled(page))
+    settle(qtbot, d)
     before = alerts.unacknowledged_count()
     assert before >= 4 and page.table.rowCount() == before
     assert page.badge_text() == badge_text(before) == f"Alerts ({before})"
@@ -127,8 +136,11 @@ def test_alerts_page_acknowledges_with_a_note(qtbot: Any, practice: Any) -> None
     shot(dialog, "acknowledge-dialog")
     with qtbot.waitSignal(page.countChanged) as signal:
         page.acknowledge_selected()
+        settle(qtbot, d)
+    settle(qtbot, d)
     assert signal.args == [before - 1] and page.table.rowCount() == before - 1
     page.open_only.setChecked(False)
+    settle(qtbot, d)
     assert page.table.rowCount() == before
     states = [page.table.item(r, 5).text() for r in range(page.table.rowCount())]
     assert sum(s.startswith("acknowledged") for s in states) == 1
@@ -142,9 +154,11 @@ def test_patient_report_pdf_names_only_for_the_compliance_officer(
     services, d = practice
     officer_page = styled(reports_page(d, OFFICER))
     qtbot.addWidget(officer_page)
+    settle(qtbot, d)
     tab = officer_page.patient_tab
     tab.patient.setText(str(PATIENT))
     tab.show_button.click()
+    settle(qtbot, d)
     assert fake_phi["name"] in tab.view.toPlainText()
     shot(officer_page, "patient-report")
     path = tab.save()
@@ -156,14 +170,17 @@ def test_patient_report_pdf_names_only_for_the_compliance_officer(
 
     manager_page = styled(reports_page(d, MANAGER))
     qtbot.addWidget(manager_page)
+    settle(qtbot, d)
     tab = manager_page.patient_tab
     tab.patient.setText(str(PATIENT))
     tab.show_button.click()
+    settle(qtbot, d)
     assert tab.error.isVisible() is False or "record number" in tab.error.text()
     assert "record number" in tab.error.text() and not tab.pdf_button.isEnabled()
     ref = services.trail.ref(RecordKind.PATIENT, PATIENT)
     tab.patient.setText(ref)
     tab.show_button.click()
+    settle(qtbot, d)
     assert ref in tab.view.toPlainText() and fake_phi["last_name"] not in tab.view.toPlainText()
     path = tab.save()
     assert path is not None
@@ -194,6 +211,7 @@ def test_breach_assessment_page_and_pdf(
     tab.start.setDateTime(QDateTime(tab.start.date().addDays(-3), tab.start.time()))
     tab.actor.setText(world.FRONT.actor_id)
     tab.show_button.click()
+    settle(qtbot, d)
     shown = tab.view.toPlainText()
     assert "Notify individuals by" in shown and fake_phi["name"] in shown
     assert (now.date().isoformat()) in shown
@@ -207,6 +225,7 @@ def test_breach_assessment_page_and_pdf(
     qtbot.addWidget(manager)
     manager.breach_tab.start.setDateTime(QDateTime(tab.start.date(), tab.start.time()))
     manager.breach_tab.show_button.click()
+    settle(qtbot, d)
     assert fake_phi["last_name"] not in manager.breach_tab.view.toPlainText()
     assert "pt_" in manager.breach_tab.view.toPlainText()
     mpath = manager.breach_tab.save()
@@ -221,13 +240,16 @@ def test_access_review_page_signs(qtbot: Any, practice: Any) -> None:
     _, d = practice
     page = styled(review_page(d, OFFICER))
     qtbot.addWidget(page)
+    settle(qtbot, d)
     assert page.table.rowCount() == 6
     assert "not signed" in page.last_signed.text()
     shot(page, "access-review")
     page.sign_button.click()
+    settle(qtbot, d)
     assert page.error.isVisible() or "note" in page.error.text()
     page.note.setText("Q4 review: Bailey to enrol MFA; former temp stays disabled.")
     page.sign_button.click()
+    settle(qtbot, d)
     assert "Last signed" in page.last_signed.text() and d.repo.last_review() is not None
     path = page.save()
     assert path is not None and pdf_text(path) is not None
@@ -243,6 +265,7 @@ def test_checklist_page(qtbot: Any, practice: Any) -> None:
     inst.secrets.put("pms.developer_key", b"d", d.clock.now())
     page = styled(checklist_page(d))
     qtbot.addWidget(page)
+    settle(qtbot, d)
     assert page.table.rowCount() == 18
     statuses = {page.table.item(r, 1).text(): page.table.item(r, 2).text() for r in range(18)}
     assert statuses["Encryption implemented (at rest and in transit)"] == "Met"

@@ -1,4 +1,8 @@
-"""Starting the real app on the demo (simulator over HTTP) and signing in through the windows."""
+"""Starting the real app on the demo (simulator over HTTP) and signing in through the windows.
+
+The app runs on a manual clock pinned to a weekday afternoon, so the schedule has a day's
+appointments whatever the date the tests run on, and codes are computed, never waited for.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +12,7 @@ from typing import Any
 
 from app.gui import Running, make_qapp, start
 from services.auth import totp
-from services.clock import SystemClock
+from services.clock import ManualClock
 from services.installation import initialise
 from storage.keystore import DemoKeyStore
 from storage.layout import DataLayout
@@ -16,30 +20,31 @@ from storage.layout import DataLayout
 PASSWORD = "demo-password-2026"
 
 
-def start_demo(root: Path) -> Running:
+def start_demo(root: Path, clock: ManualClock | None = None) -> Running:
     make_qapp()
+    clock = clock or ManualClock()  # Monday 2026-11-23 14:00 UTC
     layout = DataLayout(root)
     installation = initialise(
-        layout, DemoKeyStore(layout.root), "demo-practice", SystemClock()
+        layout, DemoKeyStore(layout.root), "demo-practice", clock
     ).installation
-    return start(argparse.Namespace(demo=True, quiet=True), installation)
+    return start(argparse.Namespace(demo=True, quiet=True), installation, clock)
 
 
 def sign_in(qtbot: Any, running: Running, login: str) -> Any:
     """Type the user name, password and the current code into the real sign-in window."""
     window = running.shell.sign_in
-    window.user_edit.setText(login)
-    window.password_edit.setText(PASSWORD)
-    window.sign_in_button.click()
+    window.password.user_edit.setText(login)
+    window.password.password_edit.setText(PASSWORD)
+    window.password.sign_in_button.click()
     qtbot.waitUntil(lambda: window.pages.currentIndex() == 1, timeout=15000)
     record = running.services.accounts.by_login(login)
     secret = running.services.accounts.totp_secret(record.user_id)
     step = running.services.accounts.by_id(record.user_id).last_totp_step
-    now = running.services.clock.now()
-    if step >= int(now.timestamp()) // 30 - 1:  # the code was used by an earlier sign-in
-        qtbot.wait(1000 * (30 - int(now.timestamp()) % 30) + 500)
-        now = running.services.clock.now()
-    window.code_edit.setText(totp.code_at(secret, now))
-    window.verify_button.click()
+    clock = running.services.clock
+    assert isinstance(clock, ManualClock)
+    while step >= int(clock.now().timestamp()) // 30 - 1:  # an earlier sign-in used this code
+        clock.advance(30)
+    window.code.code_edit.setText(totp.code_at(secret, clock.now()))
+    window.code.verify_button.click()
     qtbot.waitUntil(lambda: running.shell.window is not None, timeout=15000)
     return running.shell.window

@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 from services.auth.breakglass import DEFAULT_MINUTES, MAX_MINUTES, MIN_MINUTES, MIN_REASON
 from services.auth.passwords import MIN_LENGTH
 from services.auth.signin import AuthService, Session
-from ui.tasks import TaskRunner, user_message
+from ui.operations import Operations, user_message
 
 
 def _header(layout: QVBoxLayout, title: str, text: str) -> None:
@@ -61,7 +61,7 @@ class ChangePasswordDialog(QDialog):
     """The current password, then the new one twice. `session` is updated on success."""
 
     def __init__(
-        self, auth: AuthService, runner: TaskRunner, session: Session, parent: QWidget | None = None
+        self, auth: AuthService, runner: Operations, session: Session, parent: QWidget | None = None
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Change password")
@@ -145,7 +145,7 @@ class BreakGlassDialog(QDialog):
     def __init__(
         self,
         auth: AuthService,
-        runner: TaskRunner,
+        runner: Operations,
         session: Session,
         on_granted: Callable[[Session], None],
         parent: QWidget | None = None,

@@ -19,8 +19,7 @@ from PySide6.QtWidgets import (
 from services.access import Actor
 from services.access.roles import HUMAN_ROLES, Role
 from services.auth.users import UserAdmin, UserSummary
-from ui.schedule.page import Runner
-from ui.tasks import user_message
+from ui.operations import Run, user_message
 from ui.workflows.worklist import Action, Column, WorklistPage
 
 
@@ -55,7 +54,7 @@ class AddUserDialog(QDialog):
         self.resize(460, 260)
 
 
-def users_page(admin: UserAdmin, actor: Callable[[], Actor], runner: Runner) -> WorklistPage:
+def users_page(admin: UserAdmin, actor: Callable[[], Actor], runner: Run) -> WorklistPage:
     page: WorklistPage
 
     def done(message: str) -> Callable[[object], None]:

@@ -94,7 +94,7 @@ class AlertsPage(QWidget):
         acknowledge: Callable[[str, str], AlertRecord],
         count: Callable[[], int],
         *,
-        runner: Runner = None,
+        runner: Runner,
         ask_note: Callable[[AlertRecord], str | None] | None = None,
     ) -> None:
         super().__init__()

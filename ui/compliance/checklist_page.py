@@ -9,7 +9,7 @@ from pathlib import Path
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QWidget
 
 from services.compliance.checklist import ChecklistItem, Status
-from services.compliance.rotation import RotationReminder
+from services.keyrotation.reminders import RotationReminder
 from ui.compliance.common import (
     GREEN,
     GREY,
@@ -38,7 +38,7 @@ class ChecklistPage(QWidget):
         now: Callable[[], datetime],
         *,
         practice: str,
-        runner: Runner = None,
+        runner: Runner,
         ask_path: Callable[[str], Path | None] | None = None,
     ) -> None:
         super().__init__()

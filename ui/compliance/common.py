@@ -20,9 +20,9 @@ from PySide6.QtWidgets import (
 )
 
 from ui.compliance.documents import write_pdf
-from ui.tasks import TaskRunner, user_message
+from ui.operations import Operations, user_message
 
-Runner = TaskRunner | None
+Runner = Operations
 
 RED = QColor("#b91c1c")
 GREEN = QColor("#166534")
@@ -93,16 +93,8 @@ def call(
     on_success: Callable[[Any], None],
     on_error: Callable[[Exception], None],
 ) -> None:
-    """Through the task runner when one is given, else at once (small, fast calls)."""
-    if runner is not None:
-        runner.run(fn, on_success, on_error)
-        return
-    try:
-        result = fn()
-    except Exception as exc:  # shown to the person by on_error, message only
-        on_error(exc)
-        return
-    on_success(result)
+    """Off the UI thread through the application's operations; the outcome lands on it."""
+    runner.run(fn, on_success, on_error)
 
 
 def show_error(banner: QLabel, error: Exception) -> None:

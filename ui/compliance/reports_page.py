@@ -184,7 +184,7 @@ class ReportsPage(QWidget):
         *,
         practice: str,
         today: date,
-        runner: Runner = None,
+        runner: Runner,
         ask_path: AskPath | None = None,
     ) -> None:
         super().__init__()

@@ -35,7 +35,7 @@ class AccessReviewPage(QWidget):
         sign: Callable[[AccessReview, str], ReviewRecord],
         *,
         practice: str,
-        runner: Runner = None,
+        runner: Runner,
         ask_path: Callable[[str], Path | None] | None = None,
     ) -> None:
         super().__init__()

@@ -20,7 +20,7 @@ from services.compliance.reports import (
     patient_access_report,
     sign_access_review,
 )
-from services.compliance.rotation import credential_reminders
+from services.keyrotation.reminders import credential_reminders
 from storage.compliance_repo import ComplianceRepository
 from ui.compliance.alerts_page import AlertsPage
 from ui.compliance.checklist_page import ChecklistPage
@@ -39,8 +39,8 @@ class ComplianceDeps:
     users: UserFacts
     sources: ChecklistSources
     practice: str
+    runner: Runner
     names: PatientNames | None = None  # patient name from the PMS, by record number
-    runner: Runner = None
     ask_path: Callable[[str], Path | None] | None = None  # tests: where PDFs go
 
 

@@ -19,12 +19,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ui.operations import Run
 from ui.schedule.day_view import DayView
 from ui.schedule.model import DayModel
-
-# run(fn, on_success, on_error): the app's task runner, which keeps slow calls off the UI thread.
-# Called as run(fn, on_success, on_error, owner=widget): callbacks are skipped if the widget is gone.
-Runner = Callable[..., None]
 
 
 @dataclass(frozen=True)
@@ -46,7 +43,7 @@ class SchedulePage(QWidget):
     def __init__(
         self,
         load: Callable[[date, int | None], DayResult],
-        runner: Runner,
+        runner: Run,
         providers: list[ProviderChoice],
         *,
         today: date,

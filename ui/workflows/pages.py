@@ -29,8 +29,7 @@ from services.workflows.noshow import NoShow, NoShowService
 from services.workflows.recall import RecallItem, RecallService
 from services.workflows.waitlist import WaitlistService
 from services.workflows.waitlist_match import Offer
-from ui.schedule.page import Runner
-from ui.tasks import user_message
+from ui.operations import Run, user_message
 from ui.workflows.worklist import Action, Column, WorklistPage
 
 Names = Callable[[], tuple[dict[int, str], dict[int, str]]]  # provider and operatory names
@@ -84,7 +83,7 @@ class SlotPicker(QDialog):
 
 
 def noshow_page(
-    service: NoShowService, actor: Callable[[], Actor], runner: Runner, names: Names
+    service: NoShowService, actor: Callable[[], Actor], runner: Run, names: Names
 ) -> WorklistPage:
     page: WorklistPage
 
@@ -150,7 +149,7 @@ def noshow_page(
 
 
 def insurance_page(
-    service: InsuranceService, actor: Callable[[], Actor], runner: Runner
+    service: InsuranceService, actor: Callable[[], Actor], runner: Run
 ) -> WorklistPage:
     page: WorklistPage
 
@@ -201,7 +200,7 @@ def insurance_page(
 def recall_page(
     service: RecallService,
     actor: Callable[[], Actor],
-    runner: Runner,
+    runner: Run,
     save_path: Callable[[QWidget], Path | None] | None = None,
 ) -> WorklistPage:
     export = QPushButton("E&xport call list…")
@@ -263,7 +262,7 @@ def recall_page(
 def conflicts_page(
     service: ConflictService,
     actor: Callable[[], Actor],
-    runner: Runner,
+    runner: Run,
     names: Names,
     today: Callable[[], date],
 ) -> WorklistPage:
@@ -298,7 +297,7 @@ def conflicts_page(
 def waitlist_page(
     service: WaitlistService,
     actor: Callable[[], Actor],
-    runner: Runner,
+    runner: Run,
     names: Names,
     today: Callable[[], date],
 ) -> WorklistPage:
@@ -333,7 +332,7 @@ def waitlist_page(
     )
 
 
-def lookup_page(service: LookupService, actor: Callable[[], Actor], runner: Runner) -> WorklistPage:
+def lookup_page(service: LookupService, actor: Callable[[], Actor], runner: Run) -> WorklistPage:
     box = QLineEdit()
     box.setPlaceholderText("Last name (or 'Last, First'), birth date YYYY-MM-DD, or phone")
     box.setAccessibleName("Search for a patient")

@@ -17,8 +17,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ui.schedule.page import Runner
-from ui.tasks import user_message
+from ui.operations import Run, user_message
 
 Index = QModelIndex | QPersistentModelIndex
 
@@ -77,7 +76,7 @@ class WorklistPage(QWidget):
         subtitle: str,
         columns: Sequence[Column],
         load: Callable[[], list[Any]],
-        runner: Runner,
+        runner: Run,
         actions: Sequence[Action] = (),
         toolbar: Sequence[QWidget] = (),
         empty_text: str = "Nothing to do here.",

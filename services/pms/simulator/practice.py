@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
+from services.clock import Clock, SystemClock
+
 FIRST = [
     "Avery",
     "Blake",
@@ -105,6 +107,7 @@ class SyntheticPractice:
     appt_fields: dict[tuple[int, str], str] = field(default_factory=dict)
     recall_types: list[dict[str, Any]] = field(default_factory=list)
     lock: threading.RLock = field(default_factory=threading.RLock)
+    clock: Clock = field(default_factory=SystemClock)  # the server's clock (serverDateTime)
 
     def __post_init__(self) -> None:
         rng = random.Random(self.seed)

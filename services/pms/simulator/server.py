@@ -13,6 +13,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from services.clock import Clock, SystemClock
 from services.pms.simulator.practice import (
     APPT_FIELD_DEFS,
     CONFIRM_DEFS,
@@ -93,8 +94,13 @@ class SimulatorServer:
         developer_key: str = "sim-developer-key",
         customer_key: str = "sim-customer-key",
         page_size: int = 100,
+        clock: Clock | None = None,
     ) -> None:
-        self.practice = practice or SyntheticPractice(today=date.today())
+        self.clock: Clock = clock or (practice.clock if practice else SystemClock())
+        self.practice = practice or SyntheticPractice(
+            today=self.clock.now().astimezone().date(), clock=self.clock
+        )
+        self.practice.clock = self.clock
         self.developer_key = developer_key
         self.customer_key = customer_key
         self.page_size = page_size
@@ -268,8 +274,9 @@ def _d(text: str) -> date:
 
 
 def _now(p: SyntheticPractice) -> str:
-    # The wall clock, not the practice's "today": `pms check` compares clocks with it.
-    return fmt_dt(datetime.now())
+    # The server's clock as local wall time (what Open Dental reports), not the practice's
+    # "today": `pms check` compares clocks with it.
+    return fmt_dt(p.clock.now().astimezone().replace(tzinfo=None))
 
 
 def _stamped(p: SyntheticPractice, record: dict[str, Any]) -> dict[str, Any]:

@@ -1,0 +1,90 @@
+"""The application's recurring jobs, built once and run by the one job queue."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from app.bootstrap import Services
+from services.jobs import DatabaseJobRecord, Job, JobQueue
+from services.retry import Backoff
+from storage.jobs_repo import JobsRepository
+
+if TYPE_CHECKING:
+    from app.compliance_setup import Compliance
+    from app.desk import Desk
+    from services.archive.sync import ArchiveSync
+
+ARCHIVE = "archive"
+BACKUP = "backup"
+COMPLIANCE_SCAN = "compliance_scan"
+WORKLIST_SCAN = "worklist_scan"
+
+
+def job_record(services: Services) -> DatabaseJobRecord:
+    return DatabaseJobRecord(JobsRepository(services.installation.db), services.clock)
+
+
+def archive_job(services: Services) -> Job:
+    """Send the trail to the write-once archive; a misconfigured archive fails visibly."""
+    built: list[ArchiveSync] = []
+
+    def run() -> str:
+        from app.archive_setup import archive_sync
+
+        if not built:
+            built.append(archive_sync(services))  # raises ArchiveMisconfigured until IT fixes it
+        sync = built[0]
+        sync.sync_once()
+        sync.prune_local()
+        waiting = sync.status().backlog
+        return f"{waiting} waiting" if waiting else "up to date"
+
+    return Job(ARCHIVE, "Archive", run, every=60.0, backoff=Backoff(60.0, 3600.0), first_after=2.0)
+
+
+def backup_job(services: Services) -> Job:
+    def run() -> str:
+        from services.backup.schedule import run_scheduled_backup
+
+        report = run_scheduled_backup(services.installation, services.clock, services.trail)
+        return "not due" if report is None else "backed up and verified"
+
+    return Job(
+        BACKUP, "Backup", run, every=3600.0, backoff=Backoff(300.0, 3600.0), first_after=60.0
+    )
+
+
+def compliance_job(services: Services, compliance: Compliance) -> Job:
+    def run() -> str:
+        raised = compliance.scan(services)
+        return f"{len(raised)} new alerts" if raised else "no new alerts"
+
+    return Job(COMPLIANCE_SCAN, "Compliance scan", run, every=900.0, first_after=30.0)
+
+
+def worklist_job(services: Services, desk: Callable[[], Desk]) -> Job:
+    """Recall and waitlist scans as agent actors (same rules and audit as people)."""
+
+    def run() -> str:
+        from services.workflows.agents import scan
+
+        d = desk()
+        result = scan(d.recall, d.waitlist, services.calendar.today())
+        return (
+            f"{result.overdue_recalls} overdue recalls · {result.waitlist_offers} waitlist offers"
+        )
+
+    return Job(WORKLIST_SCAN, "Worklist scan", run, every=1800.0, first_after=5.0)
+
+
+def build_jobs(services: Services, compliance: Compliance, desk: Callable[[], Desk]) -> JobQueue:
+    queue = JobQueue(services.clock, job_record(services))
+    for job in (
+        archive_job(services),
+        backup_job(services),
+        compliance_job(services, compliance),
+        worklist_job(services, desk),
+    ):
+        queue.add(job)
+    return queue
