@@ -9,6 +9,7 @@ from services.access import Actor, Purpose, require_read
 from services.audit import RecordKind, Touched
 from services.pms.records import OpenSlot
 from services.workflows.context import DeskContext
+from services.workflows.guard import require_write
 from services.workflows.waitlist_match import Offer, Slot, Wish, match
 
 PURPOSE = Purpose.WAITLIST
@@ -56,6 +57,11 @@ class WaitlistService:
                     )
             for w in own:
                 days = frozenset(int(d) for d in str(w["preferred_days"]).split(",") if d)
+                # Stored as an aware UTC instant; the ASAP list's times are the PMS's naive
+                # wall-clock times, and both are ordered together: compare like with like.
+                added = datetime.fromisoformat(str(w["added_at"]))
+                if added.tzinfo is not None:
+                    added = self._ctx.calendar.local(added).replace(tzinfo=None)
                 found.append(
                     WaitlistEntry(
                         Wish(
@@ -67,7 +73,7 @@ class WaitlistService:
                             _t(str(w["preferred_from"])),
                             _t(str(w["preferred_to"])),
                             int(w["prov_num"]) if w["prov_num"] else None,
-                            datetime.fromisoformat(str(w["added_at"])),
+                            added,
                         ),
                         names[int(w["pat_num"])],
                         "Enamel waitlist",
@@ -95,7 +101,7 @@ class WaitlistService:
         preferred_to: time | None = None,
         prov_num: int | None = None,
     ) -> int:
-        require_read(actor, PURPOSE, self._ctx.clock.now())
+        require_write(self._ctx, actor, PURPOSE, "waitlist_add", resource_type="waitlist")
         wish_id = self._ctx.repo.add_wish(
             {
                 "pat_num": pat_num,

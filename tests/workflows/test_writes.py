@@ -1,0 +1,572 @@
+"""Every workflow write, at the service level: the real adapter over HTTP to the simulator,
+a real SQLCipher installation, and what changed in the PMS, the desk tables and the trail."""
+
+from __future__ import annotations
+
+import copy
+import csv
+import json
+import stat
+from collections.abc import Iterator
+from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from app.bootstrap import Services
+from services.access import AccessDenied, Actor, ActorType, Role
+from services.audit import AuditEntry, RecordKind
+from services.calendar import PracticeCalendar
+from services.pms.http import RetryPolicy
+from services.pms.opendental import OpenDentalClient
+from services.pms.records import AptStatus, PmsRejected, PmsUnavailable
+from services.pms.simulator import SimulatorServer, SyntheticPractice
+from services.pms.simulator.server import Fault
+from services.workflows.context import DeskContext
+from services.workflows.insurance import InsuranceService, VerificationItem
+from services.workflows.noshow import NoShow, NoShowService
+from services.workflows.recall import RecallItem, RecallService
+from services.workflows.waitlist import WaitlistService
+from storage.desk_repo import DeskRepository
+
+FRONT = Actor("user_front", ActorType.HUMAN, Role.FRONT_DESK)
+BILLING = Actor("user_billing", ActorType.HUMAN, Role.BILLING)
+DENTIST = Actor("user_dentist", ActorType.HUMAN, Role.DENTIST)
+IT = Actor("user_it", ActorType.HUMAN, Role.IT_ADMIN)
+WRITE_METHODS = ("PUT", "POST", "DELETE")
+
+
+@pytest.fixture
+def sim(cheap_services: Services) -> Iterator[SimulatorServer]:
+    # The practice's "today" is the test clock's day (a Monday), never the wall clock's.
+    practice = SyntheticPractice(today=cheap_services.clock.now().date(), patients_count=300)
+    server = SimulatorServer(practice, page_size=1000).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def client(sim: SimulatorServer) -> Iterator[OpenDentalClient]:
+    pms = OpenDentalClient(
+        sim.url,
+        sim.developer_key,
+        sim.customer_key,
+        page_size=1000,
+        timeout=5.0,
+        retry=RetryPolicy(attempts=2, base_delay=0.0),
+        sleep=lambda _seconds: None,
+    )
+    yield pms
+    pms.close()
+
+
+@pytest.fixture
+def ctx(cheap_services: Services, client: OpenDentalClient) -> DeskContext:
+    # The practice calendar in UTC, so "today" is the test clock's date and the simulator's.
+    calendar = PracticeCalendar(cheap_services.clock, UTC)
+    repo = DeskRepository(cheap_services.installation.db)
+    return DeskContext(cheap_services.gateway, client, repo, calendar)
+
+
+# -- helpers ----------------------------------------------------------------------------
+
+
+def trail_head(services: Services) -> int:
+    return services.trail.repository.count()
+
+
+def entries_after(services: Services, count: int) -> list[dict[str, Any]]:
+    rows = list(services.trail.repository.rows())
+    return [AuditEntry.from_row(*r).data for r in rows[count:]]
+
+
+def writes_sent(sim: SimulatorServer) -> list[tuple[str, str]]:
+    return [(m, p) for m, p in sim.requests if m in WRITE_METHODS]
+
+
+def assert_pseudonymised(
+    services: Services,
+    entry: dict[str, Any],
+    kind: RecordKind,
+    record_number: int | str,
+    pat_num: int,
+) -> None:
+    """The entry names the record and the patient by their HMAC refs, which map back locally."""
+    repo = services.trail.repository
+    assert entry["resource_id"] == services.trail.ref(kind, record_number)
+    assert entry["resource_id"].startswith(f"{kind.value}_")
+    assert entry["patient_id"] == services.trail.ref(RecordKind.PATIENT, pat_num)
+    assert entry["patient_id"].startswith("pt_")
+    assert str(pat_num) not in (entry["patient_id"], entry["resource_id"])
+    assert repo.resolve(entry["patient_id"]) == ("pt", str(pat_num))
+    assert repo.resolve(entry["resource_id"]) == (kind.value, str(record_number))
+
+
+def no_phi_in(entries: list[dict[str, Any]], *values: str | None) -> None:
+    bodies = json.dumps(entries)
+    for value in values:
+        if value:
+            assert value not in bodies
+
+
+def first_noshow(ctx: DeskContext, sim: SimulatorServer) -> NoShow:
+    found = NoShowService(ctx).recent(FRONT)
+    assert found, "the synthetic practice has broken appointments in the last 7 days"
+    for row in found:
+        assert sim.practice.appointments[row.appointment.apt_num]["AptStatus"] == "Broken"
+    return found[0]
+
+
+# -- no-show rescheduling ------------------------------------------------------------
+
+
+def test_reschedule_moves_the_appointment_in_the_pms_and_is_audited(
+    cheap_services: Services, ctx: DeskContext, sim: SimulatorServer
+) -> None:
+    service = NoShowService(ctx)
+    row = first_noshow(ctx, sim)
+    apt = row.appointment
+    slots = service.slots(FRONT, apt)
+    slot = slots[0]
+    assert slot.start.date() > cheap_services.clock.now().date()
+    assert (slot.end - slot.start).total_seconds() >= apt.minutes * 60
+    before = trail_head(cheap_services)
+
+    service.reschedule(FRONT, apt, slot.start, slot.op_num, slot.prov_num)
+
+    stored = sim.practice.appointments[apt.apt_num]
+    assert stored["AptDateTime"] == slot.start.strftime("%Y-%m-%d %H:%M:%S")
+    assert (stored["Op"], stored["ProvNum"]) == (slot.op_num, slot.prov_num)
+    assert stored["AptStatus"] == "Scheduled"
+    assert writes_sent(sim) == [("PUT", f"/api/v1/appointments/{apt.apt_num}")]
+
+    (entry,) = entries_after(cheap_services, before)
+    assert entry["action"] == "appointment_reschedule"
+    assert entry["purpose"] == "no_show_rescheduling"
+    assert entry["resource_type"] == "appointment"
+    assert entry["fields"] == ["appointment_date", "status"]
+    assert entry["outcome"] == "success"
+    assert entry["flags"] == []
+    assert (entry["actor_id"], entry["actor_type"]) == ("user_front", "human")
+    assert_pseudonymised(cheap_services, entry, RecordKind.APPOINTMENT, apt.apt_num, apt.pat_num)
+    no_phi_in([entry], apt.patient_name, apt.phone, apt.email)
+
+    assert ctx.repo.noshow_outcomes()[apt.apt_num] == "rescheduled"
+    # Back on the book, it has left the no-show list.
+    assert apt.apt_num not in {r.appointment.apt_num for r in service.recent(FRONT)}
+
+
+@pytest.mark.parametrize(
+    ("fault", "error"),
+    [
+        (
+            Fault(r"^/api/v1/appointments/\d+$", "body", method="PUT", status=400, body=b"no"),
+            PmsRejected,
+        ),
+        (Fault(r"^/api/v1/appointments/\d+$", "500", method="PUT", times=10), PmsUnavailable),
+    ],
+    ids=["refused", "failing"],
+)
+def test_reschedule_the_pms_refuses_is_recorded_as_failure_and_changes_nothing(
+    cheap_services: Services,
+    ctx: DeskContext,
+    sim: SimulatorServer,
+    fault: Fault,
+    error: type[Exception],
+) -> None:
+    service = NoShowService(ctx)
+    apt = first_noshow(ctx, sim).appointment
+    slot = service.slots(FRONT, apt)[0]
+    pms_before = copy.deepcopy(sim.practice.appointments)
+    before = trail_head(cheap_services)
+    sim.inject(fault)
+
+    with pytest.raises(error):
+        service.reschedule(FRONT, apt, slot.start, slot.op_num, slot.prov_num)
+
+    assert sim.practice.appointments == pms_before
+    (entry,) = entries_after(cheap_services, before)
+    assert entry["action"] == "appointment_reschedule"
+    assert entry["purpose"] == "no_show_rescheduling"
+    assert entry["outcome"] == "failure"
+    assert entry["fields"] == ["appointment_date", "status"]
+    assert_pseudonymised(cheap_services, entry, RecordKind.APPOINTMENT, apt.apt_num, apt.pat_num)
+    assert apt.apt_num not in ctx.repo.noshow_outcomes()
+    assert apt.apt_num in {r.appointment.apt_num for r in service.recent(FRONT)}
+
+
+@pytest.mark.parametrize("actor", [BILLING, DENTIST, IT], ids=lambda a: a.role.value)
+def test_reschedule_by_a_role_without_the_purpose_is_refused_before_the_pms(
+    cheap_services: Services, ctx: DeskContext, sim: SimulatorServer, actor: Actor
+) -> None:
+    service = NoShowService(ctx)
+    apt = first_noshow(ctx, sim).appointment
+    slot = service.slots(FRONT, apt)[0]
+    pms_before = copy.deepcopy(sim.practice.appointments)
+    before = trail_head(cheap_services)
+
+    with pytest.raises(AccessDenied):
+        service.reschedule(actor, apt, slot.start, slot.op_num, slot.prov_num)
+    with pytest.raises(AccessDenied):
+        service.record_outcome(actor, apt, "left_message")
+
+    assert writes_sent(sim) == []
+    assert sim.practice.appointments == pms_before
+    assert ctx.repo.noshow_outcomes() == {}
+    # The refusal says "the attempt has been recorded": it is, as a failure, naming no patient.
+    entries = entries_after(cheap_services, before)
+    assert [e["action"] for e in entries] == ["appointment_reschedule", "noshow_left_message"]
+    for entry in entries:
+        assert entry["outcome"] == "failure"
+        assert entry["actor_id"] == actor.actor_id
+        assert entry["purpose"] == "no_show_rescheduling"
+        assert "denied" in entry["flags"]
+        assert entry["patient_id"] == ""
+
+
+def test_noshow_follow_up_is_stored_locally_audited_and_never_sent_to_the_pms(
+    cheap_services: Services, ctx: DeskContext, sim: SimulatorServer
+) -> None:
+    service = NoShowService(ctx)
+    apt = first_noshow(ctx, sim).appointment
+    before = trail_head(cheap_services)
+
+    service.record_outcome(FRONT, apt, "left_message")
+
+    assert writes_sent(sim) == []
+    assert ctx.repo.noshow_outcomes()[apt.apt_num] == "left_message"
+    shown = {r.appointment.apt_num: r.outcome for r in service.recent(FRONT)}
+    assert shown[apt.apt_num] == "left_message"
+    entry = entries_after(cheap_services, before)[0]
+    assert entry["action"] == "noshow_left_message"
+    assert entry["purpose"] == "no_show_rescheduling"
+    assert entry["outcome"] == "success"
+    assert_pseudonymised(cheap_services, entry, RecordKind.APPOINTMENT, apt.apt_num, apt.pat_num)
+
+
+def test_noshow_follow_up_refuses_an_outcome_it_does_not_know(
+    cheap_services: Services, ctx: DeskContext, sim: SimulatorServer
+) -> None:
+    apt = first_noshow(ctx, sim).appointment
+    before = trail_head(cheap_services)
+    with pytest.raises(ValueError):
+        NoShowService(ctx).record_outcome(FRONT, apt, "deleted_patient")
+    assert entries_after(cheap_services, before) == []
+    assert ctx.repo.noshow_outcomes() == {}
+
+
+# -- insurance verification ------------------------------------------------------------
+
+
+def worklist_item(ctx: DeskContext, actor: Actor = FRONT) -> VerificationItem:
+    items = InsuranceService(ctx).worklist(actor)
+    assert items, "the synthetic practice has appointments in the next three days"
+    item = next(i for i in items if i.insurance is not None)
+    assert item.status == "unverified"
+    return item
+
+
+@pytest.mark.parametrize("actor", [FRONT, BILLING], ids=lambda a: a.role.value)
+def test_marking_verified_writes_the_pms_field_and_the_worklist(
+    cheap_services: Services, ctx: DeskContext, sim: SimulatorServer, actor: Actor
+) -> None:
+    service = InsuranceService(ctx)
+    item = worklist_item(ctx, actor)
+    apt = item.appointment
+    before = trail_head(cheap_services)
+
+    service.set_status(actor, item, "problem", note="Card expired, ask for the new one")
+
+    today = cheap_services.clock.now().date().isoformat()
+    assert sim.practice.appt_fields[(apt.apt_num, "Ins Verified")] == f"problem {today}"
+    assert writes_sent(sim) == [("PUT", "/api/v1/apptfields")]
+    assert ctx.repo.insurance_status()[apt.apt_num] == (
+        "problem",
+        "Card expired, ask for the new one",
+    )
+    again = {i.appointment.apt_num: i for i in service.worklist(actor)}
+    assert (again[apt.apt_num].status, again[apt.apt_num].note) == (
+        "problem",
+        "Card expired, ask for the new one",
+    )
+
+    entry = entries_after(cheap_services, before)[0]
+    assert entry["action"] == "insurance_verify"
+    assert entry["purpose"] == "insurance_verification"
+    assert entry["resource_type"] == "insurance"
+    assert entry["fields"] == ["status"]
+    assert entry["outcome"] == "success"
+    assert entry["actor_id"] == actor.actor_id
+    assert_pseudonymised(cheap_services, entry, RecordKind.APPOINTMENT, apt.apt_num, apt.pat_num)
+    # The note may name the patient: it stays in the encrypted desk table, not in the trail.
+    assert item.insurance is not None
+    no_phi_in([entry], "Card expired", apt.patient_name, item.insurance.subscriber_id)
+
+
+@pytest.mark.parametrize(
+    "fault",
+    [
+        Fault(r"^/api/v1/apptfields", "body", method="PUT", status=400, body=b"no"),
+        Fault(r"^/api/v1/apptfields", "500", method="PUT", times=10),
+    ],
+    ids=["refused", "failing"],
+)
+def test_marking_when_the_pms_refuses_is_recorded_as_failure_and_changes_nothing(
+    cheap_services: Services, ctx: DeskContext, sim: SimulatorServer, fault: Fault
+) -> None:
+    service = InsuranceService(ctx)
+    item = worklist_item(ctx)
+    apt = item.appointment
+    before = trail_head(cheap_services)
+    sim.inject(fault)
+
+    with pytest.raises((PmsRejected, PmsUnavailable)):
+        service.set_status(FRONT, item, "verified")
+
+    assert (apt.apt_num, "Ins Verified") not in sim.practice.appt_fields
+    assert apt.apt_num not in ctx.repo.insurance_status()
+    (entry,) = entries_after(cheap_services, before)
+    assert entry["action"] == "insurance_verify"
+    assert entry["purpose"] == "insurance_verification"
+    assert entry["outcome"] == "failure"
+    assert entry["fields"] == ["status"]
+    assert_pseudonymised(cheap_services, entry, RecordKind.APPOINTMENT, apt.apt_num, apt.pat_num)
+    status = {i.appointment.apt_num: i.status for i in service.worklist(FRONT)}
+    assert status[apt.apt_num] == "unverified"
+
+
+def test_marking_by_a_role_without_the_purpose_is_refused_and_recorded(
+    cheap_services: Services, ctx: DeskContext, sim: SimulatorServer
+) -> None:
+    item = worklist_item(ctx)
+    before = trail_head(cheap_services)
+    with pytest.raises(AccessDenied):
+        InsuranceService(ctx).set_status(DENTIST, item, "verified")
+    assert writes_sent(sim) == []
+    assert sim.practice.appt_fields == {}
+    assert ctx.repo.insurance_status() == {}
+    (entry,) = entries_after(cheap_services, before)
+    assert (entry["action"], entry["outcome"]) == ("insurance_verify", "failure")
+    assert "denied" in entry["flags"]
+
+
+def test_marking_an_unknown_status_changes_nothing(
+    cheap_services: Services, ctx: DeskContext, sim: SimulatorServer
+) -> None:
+    item = worklist_item(ctx)
+    before = trail_head(cheap_services)
+    with pytest.raises(ValueError):
+        InsuranceService(ctx).set_status(FRONT, item, "approved")
+    assert writes_sent(sim) == []
+    assert entries_after(cheap_services, before) == []
+    assert ctx.repo.insurance_status() == {}
+
+
+# -- recall reminders and the call-list export ------------------------------------------
+
+
+def overdue(ctx: DeskContext) -> list[RecallItem]:
+    items = RecallService(ctx).overdue(FRONT)
+    assert items, "the synthetic practice has overdue recalls"
+    return items
+
+
+def test_recall_outcome_is_stored_and_audited(
+    cheap_services: Services, ctx: DeskContext, sim: SimulatorServer
+) -> None:
+    service = RecallService(ctx)
+    item = overdue(ctx)[0]
+    recalls_before = copy.deepcopy(sim.practice.recalls)
+    before = trail_head(cheap_services)
+
+    service.mark(FRONT, item, "left_message")
+
+    assert ctx.repo.last_recall_outcomes()[item.recall.recall_num] == "left_message"
+    shown = {i.recall.recall_num: i.last_outcome for i in service.overdue(FRONT)}
+    assert shown[item.recall.recall_num] == "left_message"
+    assert sim.practice.recalls == recalls_before
+    entry = entries_after(cheap_services, before)[0]
+    assert entry["action"] == "recall_left_message"
+    assert entry["purpose"] == "recall_reminders"
+    assert entry["resource_type"] == "recall"
+    assert entry["outcome"] == "success"
+    assert_pseudonymised(
+        cheap_services, entry, RecordKind.RECALL, item.recall.recall_num, item.recall.pat_num
+    )
+    no_phi_in([entry], item.recall.patient_name, item.recall.phone)
+
+
+def test_recall_outcome_by_a_role_without_the_purpose_is_refused_and_recorded(
+    cheap_services: Services, ctx: DeskContext
+) -> None:
+    item = overdue(ctx)[0]
+    before = trail_head(cheap_services)
+    with pytest.raises(AccessDenied):
+        RecallService(ctx).mark(BILLING, item, "contacted")
+    with pytest.raises(ValueError):
+        RecallService(ctx).mark(FRONT, item, "shouted")
+    assert ctx.repo.last_recall_outcomes() == {}
+    (entry,) = entries_after(cheap_services, before)
+    assert (entry["action"], entry["outcome"]) == ("recall_contacted", "failure")
+    assert "denied" in entry["flags"]
+
+
+def test_call_list_export_writes_the_csv_and_audits_the_export(
+    cheap_services: Services, ctx: DeskContext, sim: SimulatorServer, tmp_path: Path
+) -> None:
+    items = overdue(ctx)
+    today = cheap_services.clock.now().date()
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    out = folder / "recall-calls.csv"
+    before = trail_head(cheap_services)
+
+    assert RecallService(ctx).export_call_list(FRONT, items, out) == len(items)
+
+    assert stat.S_IMODE(out.stat().st_mode) == 0o600
+    assert sorted(p.name for p in folder.iterdir()) == ["recall-calls.csv"]  # no .part left
+    with out.open(newline="", encoding="utf-8") as fh:
+        rows = list(csv.reader(fh))
+    assert rows[0] == ["Name", "Phone", "Recall", "Due", "Days overdue"]
+    assert len(rows) == len(items) + 1
+    # Each line is the PMS's own record of that patient: name, phone, recall type, due date.
+    types = {t["RecallTypeNum"]: t["Description"] for t in sim.practice.recall_types}
+    by_num = {r["RecallNum"]: r for r in sim.practice.recalls}
+    for item, row in zip(items, rows[1:], strict=True):
+        recall = by_num[item.recall.recall_num]
+        patient = sim.practice.patients[recall["PatNum"]]
+        due = date.fromisoformat(recall["DateDue"])
+        assert row == [
+            f"{patient['FName']} {patient['LName']}",
+            patient["WirelessPhone"],
+            types[recall["RecallTypeNum"]],
+            recall["DateDue"],
+            str((today - due).days),
+        ]
+        assert due <= today and recall["IsDisabled"] == "false"
+    assert [int(r[4]) for r in rows[1:]] == sorted((int(r[4]) for r in rows[1:]), reverse=True)
+
+    (entry,) = entries_after(cheap_services, before)
+    assert entry["action"] == "call_list_export"
+    assert entry["purpose"] == "recall_reminders"
+    assert entry["resource_type"] == "recall"
+    assert entry["fields"] == ["due_date", "patient_name", "phone", "recall_type"]
+    assert entry["flags"] == ["export"]
+    assert entry["outcome"] == "success"
+    assert entry["actor_id"] == "user_front"
+    no_phi_in([entry], *(i.recall.patient_name for i in items), *(i.recall.phone for i in items))
+
+
+def test_call_list_export_needs_the_export_permission_and_writes_no_file(
+    cheap_services: Services, ctx: DeskContext, tmp_path: Path
+) -> None:
+    items = overdue(ctx)
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    out = folder / "recall-calls.csv"
+    agent = Actor.agent("recall_scanner")  # may read recalls, may not export them
+    before = trail_head(cheap_services)
+    for actor in (agent, BILLING, IT):
+        with pytest.raises(AccessDenied):
+            RecallService(ctx).export_call_list(actor, items, out)
+    assert list(folder.iterdir()) == []
+    entries = entries_after(cheap_services, before)
+    assert [e["outcome"] for e in entries] == ["failure"] * 3
+    assert all(e["action"] == "call_list_export" and "denied" in e["flags"] for e in entries)
+
+
+# -- waitlist -------------------------------------------------------------------------
+
+
+def test_waitlist_add_is_stored_audited_offered_and_books_nothing(
+    cheap_services: Services, ctx: DeskContext, sim: SimulatorServer
+) -> None:
+    service = WaitlistService(ctx)
+    pat_num = 1042
+    patient = sim.practice.patients[pat_num]
+    added_at = cheap_services.clock.now()
+    before = trail_head(cheap_services)
+
+    wish_id = service.add(
+        FRONT,
+        pat_num,
+        "Crown Prep",
+        60,
+        preferred_days=frozenset({1, 3}),  # Tuesday, Thursday
+        preferred_from=time(9, 0),
+        preferred_to=time(12, 0),
+        prov_num=1,
+    )
+
+    (row,) = ctx.repo.open_wishes()
+    assert row == {
+        "id": wish_id,
+        "pat_num": pat_num,
+        "procedure_type": "Crown Prep",
+        "length_minutes": 60,
+        "preferred_days": "1,3",
+        "preferred_from": "09:00:00",
+        "preferred_to": "12:00:00",
+        "prov_num": 1,
+        "added_at": added_at.isoformat(),
+    }
+    (entry,) = entries_after(cheap_services, before)
+    assert entry["action"] == "waitlist_add"
+    assert entry["purpose"] == "waitlist"
+    assert entry["resource_type"] == "waitlist"
+    assert entry["outcome"] == "success"
+    assert_pseudonymised(cheap_services, entry, RecordKind.WAITLIST, f"wl_{wish_id}", pat_num)
+
+    entries = service.entries(FRONT)
+    mine = next(e for e in entries if e.wish.key == f"wl_{wish_id}")
+    assert mine.patient_name == f"{patient['FName']} {patient['LName']}"
+    assert mine.source == "Enamel waitlist"
+    assert mine.wish.preferred_days == frozenset({1, 3})
+
+    tomorrow = cheap_services.clock.now().date() + timedelta(days=1)
+    offers = service.offers(FRONT, entries, tomorrow)
+    for_me = [o for o in offers if o.wish.key == f"wl_{wish_id}"]
+    assert for_me, "a 60-minute Tuesday/Thursday morning slot with provider 1 exists"
+    for offer in for_me:
+        assert offer.start.weekday() in (1, 3)
+        assert time(9, 0) <= offer.start.time() and offer.end.time() <= time(12, 0)
+        assert offer.slot.prov_num == 1
+        assert offer.start >= offer.slot.start and offer.end <= offer.slot.end
+        busy = [
+            a
+            for a in sim.practice.appointments.values()
+            if a["Op"] == offer.slot.op_num and a["AptStatus"] in ("Scheduled", "Complete")
+        ]
+        for a in busy:  # the offered time is really free in that operatory
+            start = datetime.strptime(a["AptDateTime"], "%Y-%m-%d %H:%M:%S")
+            end = start + timedelta(minutes=len(a["Pattern"]) * 5)
+            assert end <= offer.start or start >= offer.end
+    assert writes_sent(sim) == []  # offering a slot books nothing
+
+
+def test_waitlist_add_by_a_role_without_the_purpose_is_refused_and_recorded(
+    cheap_services: Services, ctx: DeskContext
+) -> None:
+    before = trail_head(cheap_services)
+    with pytest.raises(AccessDenied):
+        WaitlistService(ctx).add(DENTIST, 1042, "Crown Prep", 60)
+    assert ctx.repo.open_wishes() == []
+    (entry,) = entries_after(cheap_services, before)
+    assert (entry["action"], entry["outcome"]) == ("waitlist_add", "failure")
+    assert "denied" in entry["flags"]
+
+
+def test_asap_list_appointments_are_offered_without_a_write(
+    cheap_services: Services, ctx: DeskContext, sim: SimulatorServer
+) -> None:
+    asap = [
+        a
+        for a in sim.practice.appointments.values()
+        if a["Priority"] == "ASAP" and a["AptStatus"] == AptStatus.SCHEDULED.value
+    ]
+    assert asap
+    entries = WaitlistService(ctx).entries(FRONT)
+    keys = {e.wish.key for e in entries if e.source == "ASAP list (PMS)"}
+    assert keys == {f"asap_{a['AptNum']}" for a in asap}
+    assert writes_sent(sim) == []
