@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass
-from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat
@@ -186,8 +185,3 @@ def rewrap_recovery(installation: Installation, passphrase: str) -> None:
         passphrase,
     )
     recovery.write_file(installation.layout.recovery_file, blob)
-
-
-def data_files(layout: DataLayout) -> list[Path]:
-    """Every file under the data directory (for status and for PHI scans)."""
-    return sorted(p for p in layout.root.rglob("*") if p.is_file())

@@ -12,8 +12,6 @@ from typing import Any
 
 from services.access.actors import Actor
 
-GENESIS_HASH = "0" * 64
-
 
 class Outcome(StrEnum):
     SUCCESS = "success"
@@ -52,10 +50,6 @@ def canonical(document: dict[str, Any]) -> str:
 
 
 _escape: Callable[[str], str] = json.encoder.encode_basestring
-
-
-def hash_body(body: str) -> str:
-    return hashlib.sha256(body.encode("utf-8")).hexdigest()
 
 
 class AuditEntry:

@@ -19,8 +19,6 @@ from storage.compliance_repo import ComplianceRepository, ReviewRecord
 from storage.errors import EnamelError
 
 NOTIFICATION_DAYS = 60  # HIPAA breach notification: without unreasonable delay, at most 60 days
-REVIEW_DAYS = 90
-CREDENTIAL_DAYS = 90
 
 # A patient's name from the PMS, by record number (wired by the app; None when unavailable).
 PatientNames = Callable[[str], str | None]

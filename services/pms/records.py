@@ -95,10 +95,6 @@ class Appointment:
     def duration_minutes(self) -> int:
         return self.minutes
 
-    @property
-    def proc_descript(self) -> str | None:
-        return self.appointment_type
-
     def record_ref(self) -> RecordRef:
         return RecordRef("apt", self.apt_num, self.pat_num or None)
 

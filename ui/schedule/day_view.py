@@ -78,9 +78,6 @@ class DayView(QWidget):
     def model(self) -> DayModel | None:
         return self._model
 
-    def selected_key(self) -> int | None:
-        return self._selected
-
     def sizeHint(self) -> QSize:
         if self._model is None:
             return QSize(600, 400)

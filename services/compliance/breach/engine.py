@@ -44,7 +44,7 @@ def _when(data: dict[str, Any]) -> datetime:
 
 
 class AlertEngine:
-    """Evaluates entries against the rules; stores, audits and announces each new alert.
+    """Evaluates entries against the rules; stores and audits each new alert.
 
     Wire it once: `engine.attach()` subscribes to the trail, and the app calls
     `engine.scan(since)` periodically (it finds what a crash or another process missed;
@@ -66,7 +66,6 @@ class AlertEngine:
         self._config = config if config is not None else RuleConfig()
         self._users = users
         self._lock = threading.RLock()
-        self._listeners: list[Callable[[list[AlertRecord]], None]] = []
         self._baselines: dict[tuple[str, str], float | None] = {}
         self._disabled_cache: tuple[float, dict[str, UserFact]] | None = None
         # Live path: per actor, patient pseudonym -> last time touched within the hour, so
@@ -77,10 +76,6 @@ class AlertEngine:
 
     def attach(self) -> None:
         self._trail.subscribe(self.on_entries)
-
-    def on_alert(self, listener: Callable[[list[AlertRecord]], None]) -> None:
-        """Called (on the appending thread) with each list of newly raised alerts."""
-        self._listeners.append(listener)
 
     def config(self) -> RuleConfig:
         return self._config() if callable(self._config) else self._config
@@ -114,14 +109,6 @@ class AlertEngine:
             cfg = self.config()
             for group in _batches(relevant):
                 raised.extend(self._evaluate_group(cfg, group, live))
-        if raised:
-            for listener in self._listeners:
-                try:
-                    listener(raised)
-                except Exception as exc:  # a broken badge must not stop detection
-                    log.error(
-                        "compliance.listener_failed", extra={"error_class": type(exc).__name__}
-                    )
         return raised
 
     def _evaluate_group(
