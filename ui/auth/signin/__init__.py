@@ -1,0 +1,1 @@
+"""The sign-in window and its steps, one module each."""

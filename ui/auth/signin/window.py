@@ -1,0 +1,264 @@
+"""The sign-in window: the steps in order, each slow one (Argon2, the database) in the background."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QStackedWidget, QVBoxLayout, QWidget
+
+from services.auth.signin import AuthService, Enrollment, PasswordAccepted, Session
+from ui.auth.signin.enrollment import EnrollmentPage, RecoveryCodesPage
+from ui.auth.signin.first_run import FirstRunPage
+from ui.auth.signin.new_password import NewPasswordPage
+from ui.auth.signin.one_time_code import CodePage
+from ui.auth.signin.password import PasswordPage
+from ui.operations import Operations, user_message
+
+
+class SignInWindow(QWidget):
+    """Password, then a code (or first-time authenticator set-up); emits `signedIn(Session)`."""
+
+    signedIn = Signal(object)
+
+    PASSWORD_PAGE, CODE_PAGE, ENROLL_PAGE, RECOVERY_PAGE, NEW_PASSWORD_PAGE, FIRST_RUN_PAGE = range(
+        6
+    )
+
+    def __init__(
+        self,
+        auth: AuthService,
+        runner: Operations,
+        *,
+        practice_id: str,
+        demo_hint: Callable[[], str] | None = None,
+    ) -> None:
+        super().__init__()
+        self.setObjectName("signInWindow")
+        self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
+        self.setStyleSheet("QWidget#signInWindow { background: #f1f5f9; }")
+        self.setWindowTitle("Enamel — sign in")
+        self._auth = auth
+        self._run = runner
+        self._step: PasswordAccepted | None = None
+        self._enrollment: Enrollment | None = None
+        self._session: Session | None = None
+        self._demo_hint = demo_hint
+        self._check_again: Callable[[], bool] | None = None
+
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(40, 30, 40, 30)
+        brand = QLabel(
+            f"<span style='font-size:22pt; font-weight:700; color:#1d4ed8'>Enamel</span>"
+            f"<br><span style='color:#475569'>Practice {practice_id}</span>"
+        )
+        brand.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        outer.addStretch(1)
+        outer.addWidget(brand)
+        outer.addSpacing(8)
+        # One column of known width, so the wrapped error banner gets its full height.
+        column = QWidget()
+        column.setFixedWidth(560)
+        stack = QVBoxLayout(column)
+        stack.setContentsMargins(0, 0, 0, 0)
+        stack.setSpacing(12)
+        self.error = QLabel()
+        self.error.setObjectName("errorBanner")
+        self.error.setWordWrap(True)
+        self.error.setAccessibleName("Error")
+        self.error.hide()
+        stack.addWidget(self.error)
+        self.pages = QStackedWidget()
+        stack.addWidget(self.pages)
+        row = QHBoxLayout()
+        row.addStretch(1)
+        row.addWidget(column)
+        row.addStretch(1)
+        outer.addLayout(row)
+        outer.addStretch(2)
+
+        # In the order of the *_PAGE indexes above.
+        self.password = PasswordPage()
+        self.code = CodePage()
+        self.enrollment = EnrollmentPage()
+        self.recovery = RecoveryCodesPage()
+        self.new_password = NewPasswordPage()
+        self.first_run = FirstRunPage()
+        for page in (
+            self.password,
+            self.code,
+            self.enrollment,
+            self.recovery,
+            self.new_password,
+            self.first_run,
+        ):
+            self.pages.addWidget(page)
+        self._connect()
+        self._refresh_hint()
+        escape = QShortcut(QKeySequence(Qt.Key.Key_Escape), self)
+        escape.activated.connect(self._escape)
+        if demo_hint is not None:  # the demo's code changes every 30 s
+            self._hint_timer = QTimer(self)
+            self._hint_timer.setInterval(2000)
+            self._hint_timer.timeout.connect(self._refresh_hint)
+            self._hint_timer.start()
+        self.resize(900, 680)
+        self.password.user_edit.setFocus()
+
+    def _connect(self) -> None:
+        p = self.password
+        p.sign_in_button.clicked.connect(self._submit_password)
+        p.password_edit.returnPressed.connect(self._submit_password)
+        self.code.verify_button.clicked.connect(self._submit_code)
+        self.code.code_edit.returnPressed.connect(self._submit_code)
+        self.code.back_button.clicked.connect(self.restart)
+        self.enrollment.confirm_button.clicked.connect(self._submit_enrollment)
+        self.enrollment.enroll_code_edit.returnPressed.connect(self._submit_enrollment)
+        self.recovery.continue_button.clicked.connect(self._finish)
+        self.new_password.save_password_button.clicked.connect(self._submit_new_password)
+        self.new_password.repeat_password_edit.returnPressed.connect(self._submit_new_password)
+        self.first_run.check_again_button.clicked.connect(self._retry_first_run)
+
+    # -- flow ---------------------------------------------------------------------------
+
+    def show_first_run(self, check_again: Callable[[], bool]) -> None:
+        """No accounts exist yet: explain how to create the first; `check_again()` -> any now?"""
+        self._check_again = check_again
+        self.pages.setCurrentIndex(self.FIRST_RUN_PAGE)
+        self.first_run.check_again_button.setFocus()
+
+    def _retry_first_run(self) -> None:
+        if self._check_again is not None and self._check_again():
+            self.restart()
+
+    def _escape(self) -> None:
+        if self.pages.currentIndex() in (self.CODE_PAGE, self.ENROLL_PAGE):
+            self.show_error("")
+            self.restart()
+
+    def _refresh_hint(self) -> None:
+        self.password.show_hint(self._demo_hint() if self._demo_hint else "")
+
+    def restart(self) -> None:
+        self._step = None
+        self._enrollment = None
+        self.password.password_edit.clear()
+        self.code.code_edit.clear()
+        self.enrollment.enroll_code_edit.clear()
+        self.pages.setCurrentIndex(self.PASSWORD_PAGE)
+        self._refresh_hint()
+        self.password.focus()
+
+    def show_error(self, text: str) -> None:
+        self.error.setText(text)
+        self.error.setVisible(bool(text))
+
+    def _busy(self, busy: bool) -> None:
+        for page in (self.password, self.code, self.enrollment, self.new_password):
+            page.set_busy(busy)
+        self.setCursor(Qt.CursorShape.BusyCursor if busy else Qt.CursorShape.ArrowCursor)
+
+    def _fail(self, error: Exception) -> None:
+        self._busy(False)
+        self.show_error(user_message(error))
+
+    def _submit_password(self) -> None:
+        login, password = self.password.user_edit.text(), self.password.password_edit.text()
+        if not login.strip() or not password:
+            self.show_error("Type your user name and password.")
+            return
+        self.show_error("")
+        self._busy(True)
+        self._run.run(
+            lambda: self._auth.check_password(login, password),
+            self._password_ok,
+            self._password_failed,
+        )
+
+    def _password_failed(self, error: Exception) -> None:
+        self.password.password_edit.clear()
+        self._fail(error)
+
+    def _password_ok(self, step: PasswordAccepted) -> None:
+        self._busy(False)
+        self._step = step
+        self.password.password_edit.clear()
+        if step.needs_enrollment:
+            self._run.run(
+                lambda: self._auth.begin_enrollment(step), self._show_enrollment, self._fail
+            )
+        else:
+            self.pages.setCurrentIndex(self.CODE_PAGE)
+            self.code.code_edit.setFocus()
+
+    def _show_enrollment(self, enrollment: Enrollment) -> None:
+        self._enrollment = enrollment
+        self.pages.setCurrentIndex(self.ENROLL_PAGE)
+        self.enrollment.show_enrollment(enrollment)
+
+    def _submit_code(self) -> None:
+        step = self._step
+        if step is None:
+            self.restart()
+            return
+        code = self.code.take_code()
+        self.show_error("")
+        self._busy(True)
+
+        def failed(error: Exception) -> None:
+            self._fail(error)
+            self.restart()
+
+        self._run.run(lambda: self._auth.check_code(step, code), self._signed_in, failed)
+
+    def _submit_enrollment(self) -> None:
+        step = self._step
+        if step is None:
+            self.restart()
+            return
+        code = self.enrollment.take_code()
+        self.show_error("")
+        self._busy(True)
+        self._run.run(lambda: self._auth.confirm_enrollment(step, code), self._enrolled, self._fail)
+
+    def _enrolled(self, session: Session) -> None:
+        self._busy(False)
+        self._session = session
+        self.recovery.show_codes(self._enrollment.recovery_codes if self._enrollment else [])
+        self.pages.setCurrentIndex(self.RECOVERY_PAGE)
+
+    def _submit_new_password(self) -> None:
+        session = self._session
+        page = self.new_password
+        new, repeat = page.new_password_edit.text(), page.repeat_password_edit.text()
+        if session is None:
+            self.restart()
+            return
+        if new != repeat:
+            self.show_error("The two passwords are not the same. Type them again.")
+            page.retype()
+            return
+        self.show_error("")
+        self._busy(True)
+        self._run.run(
+            lambda: self._auth.set_required_password(session, new), self._signed_in, self._fail
+        )
+
+    def _finish(self) -> None:
+        self.recovery.forget_codes()
+        if self._session is not None:
+            self._signed_in(self._session)
+
+    def _signed_in(self, session: Session) -> None:
+        self._busy(False)
+        self.show_error("")
+        if session.must_change_password:
+            self._session = session
+            self.pages.setCurrentIndex(self.NEW_PASSWORD_PAGE)
+            self.new_password.start()
+            return
+        self._step = None
+        self._session = None
+        self.pages.setCurrentIndex(self.PASSWORD_PAGE)
+        self.signedIn.emit(session)
