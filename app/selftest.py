@@ -194,14 +194,9 @@ def run_checks(
 
 def check_pages(installation: Installation) -> Check:
     """Opening reads one page; a quick check reads them all (each page's HMAC is verified)."""
-    import sqlcipher3
+    from storage.sqlcipher_ops import quick_check, versions
 
-    conn = installation.db.connection()
-    try:
-        problems = [str(r[0]) for r in conn.execute("PRAGMA quick_check").fetchall()]
-        version = conn.execute("PRAGMA user_version").fetchone()[0]
-    except sqlcipher3.DatabaseError:
-        problems = ["unreadable pages"]
+    problems = quick_check(installation.db)
     if problems != ["ok"]:
         return Check(
             "database",
@@ -213,7 +208,7 @@ def check_pages(installation: Installation) -> Check:
         "database",
         Status.OK,
         f"{installation.layout.database} opened and readable "
-        f"(practice {installation.practice_id}, schema {version})",
+        f"(practice {installation.practice_id}, schema {versions(installation.db).schema})",
     )
 
 

@@ -12,7 +12,7 @@ from typing import Any, Protocol
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from storage.database import Database
-from storage.keys import derive, totp_key
+from storage.keys import totp_key, unknown_login_key
 
 
 @dataclass(frozen=True)
@@ -35,10 +35,6 @@ class AccountRecord:
 
 
 _COLUMNS = [f.name for f in fields(AccountRecord)]
-
-# The key user names that are no account are hashed under (HMAC-SHA-256), so the table of
-# their failures never holds a name someone typed (often a real person's, or a password).
-UNKNOWN_LOGIN_INFO = b"enamel/unknown-logins/v1"
 
 
 @dataclass(frozen=True)
@@ -94,7 +90,7 @@ class SqlAccountDirectory:
     def __init__(self, db: Database, database_key: bytes) -> None:
         self._db = db
         self._aead = AESGCM(totp_key(database_key))
-        self._name_key = derive(database_key, UNKNOWN_LOGIN_INFO)
+        self._name_key = unknown_login_key(database_key)
 
     def _one(self, where: str, value: str) -> AccountRecord | None:
         row = (

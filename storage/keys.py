@@ -1,9 +1,10 @@
 """Every key derived from the database key: HKDF-SHA256, one `info` label per purpose.
 
 The database key itself opens SQLCipher. Values that must stay unreadable even in a copy
-taken with that key (a `sqlcipher_export`, a support dump) are encrypted again with AES-GCM
-under a key derived here, so one purpose's key can never decrypt another's values. A new
-purpose gets a new label here, never a variation of an existing key's input.
+taken with that key (a `sqlcipher_export`, a support dump) are encrypted again with AES-GCM,
+or hashed with HMAC, under a key derived here, so one purpose's key never serves another.
+A new purpose gets a new label here, never a variation of an existing key's input; a label
+never changes (a new version is a new label and a migration).
 """
 
 from __future__ import annotations
@@ -15,6 +16,9 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 SECRETS_INFO = b"enamel/secrets/v1"  # the `secrets` table: keys, PMS and archive credentials
 TOTP_INFO = b"enamel/totp/v1"  # the accounts' TOTP secrets
+# HMAC-SHA-256 key for user names that are no account, so the table of their failures never
+# holds a name someone typed (often a real person's, or a password).
+UNKNOWN_LOGIN_INFO = b"enamel/unknown-logins/v1"
 
 # Before schema 7 both keys came from one label, the TOTP key from `database_key + b"totp"`.
 # Only reading old values uses these (migration 0007, a restored old backup, a rotation
@@ -33,6 +37,10 @@ def secrets_key(database_key: bytes) -> bytes:
 
 def totp_key(database_key: bytes) -> bytes:
     return derive(database_key, TOTP_INFO)
+
+
+def unknown_login_key(database_key: bytes) -> bytes:
+    return derive(database_key, UNKNOWN_LOGIN_INFO)
 
 
 @dataclass(frozen=True)

@@ -17,14 +17,14 @@ from services.access import Actor, ActorType, Role
 from services.auth import totp
 from services.auth.passwords import HashParams
 from services.clock import ManualClock
-from services.compliance import rotation
 from services.installation import PSEUDONYM_KEY, initialise, open_installation
+from services.keyrotation import database_key as rotation
 from storage import keys
-from storage.database import raw_connect
+from storage.database import APPLICATION_ID, raw_connect
 from storage.errors import FieldUnreadable
 from storage.keystore import KeyringKeyStore
-from storage.layout import DataLayout
-from storage.migrations import LATEST_VERSION
+from storage.layout import DataLayout, WorkstationIdentity
+from storage.migrations import LATEST_VERSION, MIGRATIONS
 
 ADMIN = Actor("cli_it", ActorType.HUMAN, Role.IT_ADMIN)
 PASSWORD = "correct horse battery staple"
@@ -38,34 +38,61 @@ def _schema6_key(ikm: bytes) -> AESGCM:
     )
 
 
-def _rewrite_the_schema6_way(database: Path, database_key: bytes) -> None:
-    """Put every encrypted value back under the old derivation and mark the file schema 6."""
+def _rewrite_the_schema6_way(layout: DataLayout, database_key: bytes) -> None:
+    """Rebuild the database as Enamel up to schema 6 wrote it: only migrations 1-6 applied,
+    the same rows, every encrypted value under the old derivation."""
     now_secrets = AESGCM(keys.secrets_key(database_key))
     now_totp = AESGCM(keys.totp_key(database_key))
     old_secrets, old_totp = _schema6_key(database_key), _schema6_key(database_key + b"totp")
-    conn = raw_connect(database, database_key)
+    rebuilt = layout.database.with_name("schema6.db")
+    conn = raw_connect(rebuilt, database_key)
     try:
+        conn.execute("PRAGMA foreign_keys = OFF")  # rows are copied table by table
+        conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+        for number, step in MIGRATIONS[:6]:
+            assert number <= 6
+            conn.execute("BEGIN IMMEDIATE")
+            step(conn, database_key)
+            conn.execute("COMMIT")
+        conn.execute("PRAGMA user_version = 6")
+        conn.execute(
+            f"ATTACH DATABASE ? AS now KEY \"x'{database_key.hex()}'\"", (str(layout.database),)
+        )
         conn.execute("BEGIN IMMEDIATE")
-        for name, nonce, data in conn.execute("SELECT name, nonce, ciphertext FROM secrets"):
+        tables = conn.execute(
+            "SELECT name FROM main.sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+        ).fetchall()
+        for (table,) in tables:
+            cols = ", ".join(r[1] for r in conn.execute(f'PRAGMA main.table_info("{table}")'))
+            conn.execute(f'INSERT INTO main."{table}"({cols}) SELECT {cols} FROM now."{table}"')
+        for name, nonce, data in conn.execute(
+            "SELECT name, nonce, ciphertext FROM main.secrets"
+        ).fetchall():
             plain = now_secrets.decrypt(bytes(nonce), bytes(data), name.encode())
             fresh = os.urandom(12)
             conn.execute(
-                "UPDATE secrets SET nonce = ?, ciphertext = ? WHERE name = ?",
+                "UPDATE main.secrets SET nonce = ?, ciphertext = ? WHERE name = ?",
                 (fresh, old_secrets.encrypt(fresh, plain, name.encode()), name),
             )
         for user_id, nonce, data in conn.execute(
-            "SELECT user_id, totp_nonce, totp_secret FROM accounts WHERE totp_secret IS NOT NULL"
+            "SELECT user_id, totp_nonce, totp_secret FROM main.accounts "
+            "WHERE totp_secret IS NOT NULL"
         ).fetchall():
             plain = now_totp.decrypt(bytes(nonce), bytes(data), user_id.encode())
             fresh = os.urandom(12)
             conn.execute(
-                "UPDATE accounts SET totp_nonce = ?, totp_secret = ? WHERE user_id = ?",
+                "UPDATE main.accounts SET totp_nonce = ?, totp_secret = ? WHERE user_id = ?",
                 (fresh, old_totp.encrypt(fresh, plain, user_id.encode()), user_id),
             )
-        conn.execute("PRAGMA user_version = 6")
         conn.execute("COMMIT")
+        conn.execute("DETACH DATABASE now")
     finally:
         conn.close()
+    for path in layout.database_files():
+        path.unlink(missing_ok=True)
+    rebuilt.replace(layout.database)
+    identity = WorkstationIdentity.load(layout.identity_file)
+    identity.with_salt(layout.database.read_bytes()[:16]).save(layout.identity_file)
 
 
 def _user_version(database: Path, database_key: bytes) -> int:
@@ -105,8 +132,10 @@ def _signs_in(services: Services, secret: str, clock: ManualClock) -> None:
 
 def test_each_purpose_has_its_own_label_and_key() -> None:
     key = os.urandom(32)
-    assert keys.SECRETS_INFO != keys.TOTP_INFO
-    assert keys.secrets_key(key) != keys.totp_key(key)
+    labels = [keys.SECRETS_INFO, keys.TOTP_INFO, keys.UNKNOWN_LOGIN_INFO]
+    assert len(set(labels)) == len(labels)
+    derived = [keys.secrets_key(key), keys.totp_key(key), keys.unknown_login_key(key)]
+    assert len(set(derived)) == len(derived) and all(len(k) == 32 for k in derived)
     assert keys.secrets_key(key) == keys.FieldKeys.of(key).secrets
     # The old scheme derived the TOTP key from a second input under the secrets label.
     legacy = keys.FieldKeys.legacy(key)
@@ -121,7 +150,7 @@ def test_a_schema6_database_is_upgraded_and_its_users_still_sign_in(
     services, secret, pseudonym = made.services, made.totp_secret, made.pseudonym_key
     layout, key = services.installation.layout, services.installation.database_key
     services.close()
-    _rewrite_the_schema6_way(layout.database, key)
+    _rewrite_the_schema6_way(layout, key)
 
     keystore = KeyringKeyStore()
     reopened = build_services(open_installation(layout, keystore), clock, CHEAP)
@@ -163,7 +192,7 @@ def test_a_value_under_no_known_key_stops_the_upgrade_and_changes_nothing(
     services = _enrolled_installation(data_dir, clock).services
     layout, key = services.installation.layout, services.installation.database_key
     services.close()
-    _rewrite_the_schema6_way(layout.database, key)
+    _rewrite_the_schema6_way(layout, key)
     stranger = AESGCM(os.urandom(32))
     conn = raw_connect(layout.database, key)
     try:
@@ -196,7 +225,7 @@ def test_a_key_rotation_interrupted_before_the_upgrade_still_completes(
     monkeypatch.undo()
     layout = inst.layout
     made.services.close()
-    _rewrite_the_schema6_way(layout.database, old_key)
+    _rewrite_the_schema6_way(layout, old_key)
 
     assert rotation.complete_rotation(layout, keystore) is True
     reopened = build_services(open_installation(layout, keystore), clock, CHEAP)

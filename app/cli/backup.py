@@ -8,16 +8,11 @@ from typing import Any
 
 from app.cli.context import CliContext
 from app.cli.foundation import read_passphrase
-from services.compliance.backup import (
-    Wrapping,
-    check_passphrase,
-    create_backup,
-    enable_scheduled_backups,
-    record_restore,
-    restore_backup,
-    run_scheduled_backup,
-    verify_backup,
-)
+from services.backup.create import create_backup
+from services.backup.file_format import Wrapping, check_passphrase
+from services.backup.restore import record_restore, restore_backup
+from services.backup.schedule import enable_scheduled_backups, run_scheduled_backup
+from services.backup.verify import verify_backup
 from services.installation import UsageError
 from storage.compliance_repo import ComplianceRepository
 

@@ -11,13 +11,10 @@ from app.cli.foundation import read_passphrase
 from app.compliance_setup import Compliance, build_compliance
 from services.audit import verify_local
 from services.compliance.checklist import checklist
-from services.compliance.rotation import (
-    complete_rotation,
-    credential_reminders,
-    rotate_archive_key,
-    rotate_database_key,
-)
 from services.installation import UsageError
+from services.keyrotation.archive_key import rotate_archive_key
+from services.keyrotation.database_key import complete_rotation, rotate_database_key
+from services.keyrotation.reminders import credential_reminders
 
 
 def register(sub: Any) -> None:

@@ -10,6 +10,7 @@ from typing import Any
 from app.cli.context import CliContext
 from services import installation as inst
 from storage.errors import EnamelError
+from storage.sqlcipher_ops import versions
 
 
 def register(sub: Any) -> None:
@@ -77,9 +78,8 @@ def cmd_status(args: argparse.Namespace, ctx: CliContext) -> int:
     print(f"Practice:         {installation.practice_id}")
     print(f"Workstation:      {installation.workstation_id}")
     print(f"Key storage:      {ctx.keystore().describe()}")
-    version = installation.db.connection().execute("PRAGMA user_version").fetchone()[0]
-    cipher = installation.db.connection().execute("PRAGMA cipher_version").fetchone()[0]
-    print(f"Schema version:   {version}  (SQLCipher {cipher})")
+    found = versions(installation.db)
+    print(f"Schema version:   {found.schema}  (SQLCipher {found.sqlcipher})")
     settings = installation.settings.all()
     for name, value in settings.items():
         print(f"Setting {name + ':':<26}{value}")

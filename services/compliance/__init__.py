@@ -1,1 +1,1 @@
-"""Compliance tools: breach-detection rules, alerts, reports, access review, rotation, backups."""
+"""Compliance tools: breach-detection rules, alerts, reports, access review, the checklist."""

@@ -9,7 +9,7 @@ from enum import StrEnum
 from pathlib import Path
 
 from services.compliance.facts import ArchiveFacts, UserFacts
-from services.compliance.rotation import CREDENTIAL_MAX_DAYS, credential_reminders
+from services.keyrotation.reminders import CREDENTIAL_MAX_DAYS, credential_reminders
 from storage.compliance_repo import ComplianceRepository
 from storage.settings_repo import SecretsRepository, SettingsRepository
 

@@ -9,25 +9,17 @@ import pytest
 from app.bootstrap import build_services
 from services.access import Actor, ActorType, Role
 from services.audit import AuditEvent, RecordKind, verify_local
+from services.backup.create import create_backup
+from services.backup.errors import BackupDamaged, BackupRefused
+from services.backup.file_format import Wrapping
+from services.backup.restore import record_restore, restore_backup
+from services.backup.schedule import enable_scheduled_backups, run_scheduled_backup
+from services.backup.verify import verify_backup
 from services.clock import ManualClock
-from services.compliance.backup import (
-    BackupDamaged,
-    BackupRefused,
-    Wrapping,
-    create_backup,
-    enable_scheduled_backups,
-    record_restore,
-    restore_backup,
-    run_scheduled_backup,
-    verify_backup,
-)
-from services.compliance.rotation import (
-    complete_rotation,
-    credential_reminders,
-    rotate_archive_key,
-    rotate_database_key,
-)
 from services.installation import ARCHIVE_KEY, PSEUDONYM_KEY, initialise, open_installation
+from services.keyrotation.archive_key import rotate_archive_key
+from services.keyrotation.database_key import complete_rotation, rotate_database_key
+from services.keyrotation.reminders import credential_reminders
 from storage.compliance_repo import ComplianceRepository
 from storage.errors import WrongPassphrase
 from storage.keystore import KeyringKeyStore
@@ -208,7 +200,7 @@ def test_interrupted_database_key_rotation_is_completed(install, clock, monkeypa
     seed(services)
     inst = services.installation
     keystore = KeyringKeyStore()
-    import services.compliance.rotation as rotation
+    import services.keyrotation.database_key as rotation
 
     def crash(*args: object, **kw: object) -> bool:
         raise KeyboardInterrupt  # the power goes at the worst moment: after the marker

@@ -1,0 +1,1 @@
+"""Encrypted backups: the file format, making one, verifying it, restoring it, the daily job."""

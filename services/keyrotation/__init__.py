@@ -1,0 +1,1 @@
+"""Credential rotation: when each credential is due, the database key, the archive key."""
