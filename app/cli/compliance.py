@@ -8,7 +8,7 @@ from typing import Any
 
 from app.cli.context import CliContext
 from app.cli.foundation import read_passphrase
-from app.compliance_setup import Compliance, build_compliance
+from app.compliance_setup import Compliance
 from services.audit import verify_local
 from services.compliance.checklist import checklist
 from services.installation import UsageError
@@ -44,8 +44,8 @@ def register(sub: Any) -> None:
 
 
 def compliance_for(ctx: CliContext) -> Compliance:
-    """The GUI's compliance tools: the same rules, the same checklist sources."""
-    return build_compliance(ctx.services())
+    """The GUI's compliance tools (Services.compliance): the same rules, the same checklist."""
+    return ctx.services().compliance
 
 
 def cmd_checklist(args: argparse.Namespace, ctx: CliContext) -> int:

@@ -8,7 +8,7 @@ from pathlib import Path
 from app.bootstrap import Services
 from app.cli.compliance import compliance_for
 from app.cli.context import CliContext
-from app.compliance_setup import Compliance, build_compliance
+from app.compliance_setup import Compliance
 from services.access import Actor, ActorType, Role
 from services.audit import AuditEvent
 from services.clock import ManualClock
@@ -49,7 +49,7 @@ def test_gui_and_cli_build_the_same_rules_and_checklist(
     settings.set("timezone", "America/Chicago", now)
     services.trail.append(AuditEvent(action="sign_in", actor=MANAGER, resource_type="session"))
 
-    gui = build_compliance(services)  # as app/gui.py builds it
+    gui = services.compliance  # as app/gui.py builds it
     ctx = CliContext(layout=DataLayout(data_dir), demo=False, clock=clock)
     try:
         cli = compliance_for(ctx)  # as `enamel-admin compliance scan|checklist` builds it
@@ -80,7 +80,7 @@ def test_a_disabled_account_is_flagged_from_its_next_entry(
     cheap_services: Services, clock: ManualClock
 ) -> None:
     services = cheap_services
-    compliance = build_compliance(services)
+    compliance = services.compliance
     it = Actor("cli_it", ActorType.HUMAN, Role.IT_ADMIN)
     created = services.users.add(it, "robin", Role.FRONT_DESK, PASSWORD)
     robin = Actor(created.user_id, ActorType.HUMAN, Role.FRONT_DESK)
