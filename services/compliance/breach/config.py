@@ -7,12 +7,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, timedelta, tzinfo
 from typing import Any
 
+from services.calendar import TIMEZONE_SETTING, zone_named
 from services.clock import Clock
-from services.compliance.breach.office_hours import (
-    OfficeHours,
-    parse_office_hours,
-    practice_timezone,
-)
+from services.compliance.breach.office_hours import OfficeHours, parse_office_hours
 
 
 @dataclass(frozen=True)
@@ -51,7 +48,7 @@ class RuleConfig:
             baseline_minimum=int(number("alerts.baseline_minimum", 10)),
             failed_sign_in_limit=int(number("alerts.failed_sign_ins", 5)),
             office_hours=parse_office_hours(get("office_hours")),
-            timezone=practice_timezone(get("timezone")),
+            timezone=zone_named(get(TIMEZONE_SETTING)),
         )
 
     def is_sign_in_failure(self, data: dict[str, Any]) -> bool:

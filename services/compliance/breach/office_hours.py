@@ -1,11 +1,10 @@
-"""The practice's office hours and time zone, as the out-of-hours rule reads them."""
+"""The practice's office hours, as the out-of-hours rule reads them (the zone: services.calendar)."""
 
 from __future__ import annotations
 
 import json
 import logging
 from datetime import UTC, datetime, time, timedelta, tzinfo
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 log = logging.getLogger("services.compliance.rules")
 
@@ -33,17 +32,6 @@ def parse_office_hours(text: str | None) -> OfficeHours | None:
     except (ValueError, TypeError, AttributeError, IndexError):
         log.warning("compliance.office_hours_invalid")
         return None
-
-
-def practice_timezone(name: str | None) -> tzinfo:
-    """The practice's time zone (setting "timezone"), else this computer's."""
-    if name:
-        try:
-            return ZoneInfo(name)
-        except (ZoneInfoNotFoundError, ValueError):
-            log.warning("compliance.timezone_invalid")
-    local = datetime.now().astimezone().tzinfo
-    return local if local is not None else UTC
 
 
 def within_office_hours(hours: OfficeHours, when: datetime, zone: tzinfo) -> bool:
