@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 from services.audit import AuditEntry, VerifyResult
+from ui.operations import Run
 
 COLUMNS = [
     ("seq", "Seq"),
@@ -75,18 +76,24 @@ class EntryTable(QAbstractTableModel):
 
 
 class AuditViewer(QWidget):
-    """`load(from, to, text)` returns entries; `verify()` recomputes the chain."""
+    """`load(from, to, text)` returns entries; `verify()` recomputes the chain.
+
+    Both run off the UI thread (a chain of a million entries takes seconds to verify).
+    """
 
     def __init__(
         self,
         load: Callable[[date, date, str], list[AuditEntry]],
         verify: Callable[[], VerifyResult],
         today: date,
+        runner: Run,
     ) -> None:
         super().__init__()
         self.setObjectName("page")
         self._load = load
         self._verify = verify
+        self._run = runner
+        self.busy = False
         outer = QVBoxLayout(self)
         outer.setContentsMargins(20, 16, 20, 12)
         title = QLabel("Audit trail")
@@ -150,12 +157,38 @@ class AuditViewer(QWidget):
         if end < start:
             self.result_label.setText("The end date is before the start date.")
             return
-        entries = self._load(start, end, self.filter_edit.text().strip())
+        text = self.filter_edit.text().strip()
+        self._busy("Reading the trail…")
+        self._run(lambda: self._load(start, end, text), self._shown, owner=self)
+
+    def _busy(self, message: str) -> None:
+        self.busy = True
+        self.result_label.setStyleSheet("")
+        self.result_label.setText(message)
+        self.show_button.setEnabled(False)
+        self.verify_button.setEnabled(False)
+
+    def _idle(self) -> None:
+        self.busy = False
+        self.show_button.setEnabled(True)
+        self.verify_button.setEnabled(True)
+
+    def _shown(self, entries: list[AuditEntry]) -> None:
+        self._idle()
         self.model.set_entries(entries)
         self.result_label.setText(f"{len(entries)} entries.")
 
+    def show_failure(self, message: str) -> None:
+        self._idle()
+        self.result_label.setText(message)
+        self.result_label.setStyleSheet("color: #b91c1c; font-weight: 600;")
+
     def run_verify(self) -> None:
-        result = self._verify()
+        self._busy("Verifying the chain…")
+        self._run(self._verify, self._verified, owner=self)
+
+    def _verified(self, result: VerifyResult) -> None:
+        self._idle()
         if result.broken is None:
             self.result_label.setText(
                 f"✔ The chain is intact: {result.entries} entries (seq {result.first_seq}–{result.last_seq})."

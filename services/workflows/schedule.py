@@ -8,12 +8,12 @@ from dataclasses import asdict, dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from services.access import Actor, Purpose, Role
+from services.access import Actor
+from services.access.screens import schedule_purpose
 from services.pms.records import Appointment, AptStatus, Operatory, PmsUnavailable, Provider
 from services.workflows.context import DeskContext, touched_appointments
 
 log = logging.getLogger("services.workflows.schedule")
-CLINICAL_ROLES = (Role.DENTIST, Role.HYGIENIST)
 
 
 @dataclass(frozen=True)
@@ -25,8 +25,6 @@ class ScheduleDay:
     fetched_at: datetime | None
 
 
-def purpose_for(actor: Actor) -> Purpose:
-    return Purpose.CLINICAL_SCHEDULE if actor.role in CLINICAL_ROLES else Purpose.SCHEDULE
 
 
 def _encode(appointments: list[Appointment]) -> str:
@@ -63,7 +61,7 @@ class ScheduleService:
     def range(
         self, actor: Actor, start: date, end: date, prov_num: int | None = None
     ) -> ScheduleDay:
-        purpose = purpose_for(actor)
+        purpose = schedule_purpose(actor)
         key = f"{start.isoformat()}..{end.isoformat()}:{prov_num or 'all'}"
         holder: dict[str, Any] = {}
 

@@ -122,8 +122,8 @@ def test_a_freed_slot_is_offered_to_the_waitlist(qtbot: Any, running: Running) -
 
     def offered() -> bool:
         return any(
-            o.slot.op_num == freed["Op"] and o.slot.start <= start < o.slot.end
-            for o in page.model.rows
+            r.offer.slot.op_num == freed["Op"] and r.offer.slot.start <= start < r.offer.slot.end
+            for r in page.model.rows
         )
 
     assert not offered()

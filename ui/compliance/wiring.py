@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
-from services.access import Actor, Permission, may
+from services.access import Actor
+from services.access.screens import Screen, screens_for
 from services.audit import PhiGateway
 from services.clock import Clock
 from services.compliance.alerts import AlertService
@@ -102,16 +103,23 @@ def checklist_page(d: ComplianceDeps) -> ChecklistPage:
 
 
 def compliance_pages(d: ComplianceDeps, actor: Actor) -> list[PageSpec]:
-    """The pages this actor may use (compliance officer: all four; managers: reports)."""
-    pages: list[PageSpec] = []
-    if may(actor, Permission.MANAGE_ALERTS):
+    """The compliance pages among the screens `services.access.screens_for` gives the actor."""
+
+    def alerts() -> PageSpec:
         count = d.alerts.unacknowledged_count()
         title = f"Alerts ({count})" if count else "Alerts"
-        pages.append(PageSpec("compliance.alerts", title, lambda: alerts_page(d, actor)))
-    if may(actor, Permission.RUN_REPORTS):
-        pages.append(PageSpec("compliance.reports", "Reports", lambda: reports_page(d, actor)))
-    if may(actor, Permission.SIGN_ACCESS_REVIEW):
-        pages.append(PageSpec("compliance.review", "Access review", lambda: review_page(d, actor)))
-    if may(actor, Permission.SIGN_ACCESS_REVIEW) or may(actor, Permission.MANAGE_SETTINGS):
-        pages.append(PageSpec("compliance.checklist", "Checklist", lambda: checklist_page(d)))
-    return pages
+        return PageSpec(Screen.ALERTS.value, title, lambda: alerts_page(d, actor))
+
+    builders: dict[Screen, Callable[[], PageSpec]] = {
+        Screen.ALERTS: alerts,
+        Screen.REPORTS: lambda: PageSpec(
+            Screen.REPORTS.value, "Reports", lambda: reports_page(d, actor)
+        ),
+        Screen.ACCESS_REVIEW: lambda: PageSpec(
+            Screen.ACCESS_REVIEW.value, "Access review", lambda: review_page(d, actor)
+        ),
+        Screen.CHECKLIST: lambda: PageSpec(
+            Screen.CHECKLIST.value, "Checklist", lambda: checklist_page(d)
+        ),
+    }
+    return [builders[s]() for s in screens_for(actor, d.clock.now()) if s in builders]

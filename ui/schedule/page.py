@@ -37,18 +37,29 @@ class ProviderChoice:
     label: str
 
 
+@dataclass(frozen=True)
+class ProviderList:
+    """The provider box's choices (after "All providers") and the one to start on."""
+
+    choices: list[ProviderChoice]
+    default: int | None = None
+
+
 class SchedulePage(QWidget):
-    """Shows one day. `load(day, provider_key)` returns a DayResult (it may raise)."""
+    """Shows one day. `load(day, provider_key)` returns a DayResult (it may raise).
+
+    Nothing is read on the UI thread: the providers come from `providers()` in the
+    background, then the day is loaded (on the default provider, if there is one).
+    """
 
     def __init__(
         self,
         load: Callable[[date, int | None], DayResult],
         runner: Run,
-        providers: list[ProviderChoice],
+        providers: Callable[[], ProviderList],
         *,
         today: date,
         title: str = "Schedule",
-        default_provider: int | None = None,
         load_week: Callable[[date, int], DayResult] | None = None,
     ) -> None:
         super().__init__()
@@ -79,12 +90,7 @@ class SchedulePage(QWidget):
         self.provider_box = QComboBox()
         self.provider_box.setAccessibleName("Provider")
         self.provider_box.setMinimumWidth(200)
-        for choice in providers:
-            self.provider_box.addItem(choice.label, choice.key)
-        if default_provider is not None:
-            index = self.provider_box.findData(default_provider)
-            if index >= 0:
-                self.provider_box.setCurrentIndex(index)
+        self.provider_box.addItem("All providers", None)
         self.mode_box = QComboBox()
         self.mode_box.setAccessibleName("View")
         self.mode_box.addItem("Day, all operatories", "day")
@@ -134,7 +140,29 @@ class SchedulePage(QWidget):
         self.mode_box.currentIndexChanged.connect(lambda _: self.show_day(self._day))
         QShortcut(QKeySequence("Alt+Left"), self, lambda: self.prev_button.click())
         QShortcut(QKeySequence("Alt+Right"), self, lambda: self.next_button.click())
-        self.show_day(today)
+        self._set_busy(True)
+        self._run(providers, self._providers_loaded, self._providers_failed, owner=self)
+
+    def _providers_loaded(self, providers: ProviderList) -> None:
+        self.provider_box.blockSignals(True)
+        for choice in providers.choices:
+            self.provider_box.addItem(choice.label, choice.key)
+        if providers.default is not None:
+            index = self.provider_box.findData(providers.default)
+            if index >= 0:
+                self.provider_box.setCurrentIndex(index)
+        self.provider_box.blockSignals(False)
+        self.show_day(self._today)
+
+    def _providers_failed(self, error: Exception) -> None:
+        # The day's own load says why the PMS cannot be read (or shows the cached day).
+        self.show_day(self._today)
+
+    def show_failure(self, message: str) -> None:
+        self.banner.setObjectName("errorBanner")
+        self.banner.setText(message)
+        self.banner.style().polish(self.banner)
+        self.banner.show()
 
     # -- loading ----------------------------------------------------------------
 

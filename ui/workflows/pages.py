@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -32,7 +33,8 @@ from services.workflows.waitlist_match import Offer
 from ui.operations import Run, user_message
 from ui.workflows.worklist import Action, Column, WorklistPage
 
-Names = Callable[[], tuple[dict[int, str], dict[int, str]]]  # provider and operatory names
+NameMaps = tuple[dict[int, str], dict[int, str]]  # provider and operatory names by number
+Names = Callable[[], NameMaps]  # reads the PMS the first time: call it off the UI thread
 
 
 def _when(value: object) -> str:
@@ -90,8 +92,9 @@ def noshow_page(
     def find_time(row: NoShow) -> None:
         page.status.setText("Finding open times…")
 
-        def chosen(slots: list[OpenSlot]) -> None:
-            dialog = SlotPicker(slots, names(), page)
+        def chosen(found: tuple[list[OpenSlot], NameMaps]) -> None:
+            slots, known = found
+            dialog = SlotPicker(slots, known, page)
             if dialog.exec() != QDialog.DialogCode.Accepted or dialog.chosen() is None:
                 page.status.setText("")
                 return
@@ -109,12 +112,14 @@ def noshow_page(
                 ),
                 done,
                 lambda e: page.show_message(user_message(e), error=True),
+                owner=page,
             )
 
         runner(
-            lambda: service.slots(actor(), row.appointment),
+            lambda: (service.slots(actor(), row.appointment), names()),
             chosen,
             lambda e: page.show_message(user_message(e), error=True),
+            owner=page,
         )
 
     def outcome(kind: str) -> Callable[[NoShow], None]:
@@ -122,6 +127,7 @@ def noshow_page(
             lambda: service.record_outcome(actor(), row.appointment, kind),
             lambda _: page.reload(),
             lambda e: page.show_message(user_message(e), error=True),
+            owner=page,
         )
 
     page = WorklistPage(
@@ -166,6 +172,7 @@ def insurance_page(
                 lambda: service.set_status(actor(), item, status, note),
                 lambda _: page.reload(),
                 lambda e: page.show_message(user_message(e), error=True),
+                owner=page,
             )
 
         return run
@@ -211,6 +218,7 @@ def recall_page(
             lambda: service.mark(actor(), item, outcome),
             lambda _: page.reload(),
             lambda e: page.show_message(user_message(e), error=True),
+            owner=page,
         )
 
     def ask_path(parent: QWidget) -> Path | None:
@@ -230,6 +238,7 @@ def recall_page(
                 f"Saved {n} patients to {path.name}. The export is in the audit trail."
             ),
             lambda e: page.show_message(user_message(e), error=True),
+            owner=page,
         )
 
     export.clicked.connect(do_export)
@@ -294,6 +303,15 @@ def conflicts_page(
     )
 
 
+@dataclass(frozen=True)
+class OfferRow:
+    """A waitlist row, complete when it reaches the UI thread (names read in the background)."""
+
+    offer: Offer
+    patient_name: str
+    where: str
+
+
 def waitlist_page(
     service: WaitlistService,
     actor: Callable[[], Actor],
@@ -301,30 +319,33 @@ def waitlist_page(
     names: Names,
     today: Callable[[], date],
 ) -> WorklistPage:
-    patient_names: dict[str, str] = {}
-
-    def load_with_names() -> list[Offer]:
+    def load_with_names() -> list[OfferRow]:
         entries = service.entries(actor())
-        patient_names.clear()
-        patient_names.update({e.wish.key: e.patient_name for e in entries})
-        return service.offers(actor(), entries, today() + timedelta(days=1))
+        patient_names = {e.wish.key: e.patient_name for e in entries}
+        providers, operatories = names()
+        return [
+            OfferRow(
+                o,
+                patient_names.get(o.wish.key, ""),
+                f"{providers.get(o.slot.prov_num, o.slot.prov_num)} · "
+                f"{operatories.get(o.slot.op_num, o.slot.op_num)}",
+            )
+            for o in service.offers(actor(), entries, today() + timedelta(days=1))
+        ]
 
     return WorklistPage(
         "Waitlist",
         "Open times in the coming week and the waiting patients each would suit, longest waiting first.",
         [
-            Column("Open time", lambda o: f"{o.start:%a %d %b %H:%M}"),
+            Column("Open time", lambda r: f"{r.offer.start:%a %d %b %H:%M}"),
+            Column("Where", lambda r: r.where),
+            Column("Patient", lambda r: r.patient_name),
+            Column("Procedure", lambda r: r.offer.wish.procedure_type),
+            Column("Length", lambda r: f"{r.offer.wish.length_minutes} min"),
             Column(
-                "Where",
-                lambda o: (
-                    f"{names()[0].get(o.slot.prov_num, o.slot.prov_num)} · "
-                    f"{names()[1].get(o.slot.op_num, o.slot.op_num)}"
-                ),
+                "List",
+                lambda r: "ASAP (PMS)" if r.offer.wish.key.startswith("asap_") else "Enamel",
             ),
-            Column("Patient", lambda o: patient_names.get(o.wish.key, "")),
-            Column("Procedure", lambda o: o.wish.procedure_type),
-            Column("Length", lambda o: f"{o.wish.length_minutes} min"),
-            Column("List", lambda o: "ASAP (PMS)" if o.wish.key.startswith("asap_") else "Enamel"),
         ],
         load_with_names,
         runner,
@@ -348,10 +369,11 @@ def lookup_page(service: LookupService, actor: Callable[[], Actor], runner: Run)
             Column("Phone", lambda p: p.phone),
             Column("Email", lambda p: p.email),
         ],
-        lambda: service.find(actor(), box.text()),
+        lambda text: service.find(actor(), text),
         runner,
         toolbar=[box, search],
         empty_text="Type a name, birth date or phone and press Enter.",
+        query=box.text,
     )
     box.returnPressed.connect(page.reload)
     search.clicked.connect(page.reload)

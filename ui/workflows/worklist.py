@@ -75,15 +75,19 @@ class WorklistPage(QWidget):
         title: str,
         subtitle: str,
         columns: Sequence[Column],
-        load: Callable[[], list[Any]],
+        load: Callable[..., list[Any]],
         runner: Run,
         actions: Sequence[Action] = (),
         toolbar: Sequence[QWidget] = (),
         empty_text: str = "Nothing to do here.",
+        query: Callable[[], str] | None = None,
     ) -> None:
+        """`load()` runs off the UI thread; with `query`, `load(text)` gets what `query()`
+        read from the page's widgets on the UI thread when the reload began."""
         super().__init__()
         self.setObjectName("page")
-        self._load = load
+        self._load: Callable[..., list[Any]] = load
+        self._query = query
         self._run = runner
         self._empty = empty_text
         self.loading = False
@@ -165,7 +169,16 @@ class WorklistPage(QWidget):
         self.loading = True
         self.status.setText("Loading…")
         self.refresh_button.setEnabled(False)
-        self._run(self._load, self._loaded, self._failed, owner=self)
+        if self._query is None:
+            work = self._load
+        else:
+            text = self._query()  # widgets are read here, on the UI thread
+            load = self._load
+
+            def work() -> list[Any]:
+                return load(text)
+
+        self._run(work, self._loaded, self._failed, owner=self)
 
     def _loaded(self, rows: list[Any]) -> None:
         self.loading = False
@@ -187,6 +200,10 @@ class WorklistPage(QWidget):
         self.banner.show()
         self.status.setText("")
         self.refresh_button.setEnabled(True)
+
+    def show_failure(self, message: str) -> None:
+        """Where the page's background work reports a failure by default."""
+        self.show_message(message, error=True)
 
     def show_message(self, text: str, error: bool = False) -> None:
         self.banner.setObjectName("errorBanner" if error else "banner")
