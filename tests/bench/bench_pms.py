@@ -81,6 +81,12 @@ def run() -> dict[str, Any]:
     finally:
         server.stop()
     e, f = statistics.median(enamel) * 1000, statistics.median(floor) * 1000
+    build = []
+    for _ in range(3):  # the demo and every simulator test build this practice first
+        start = time.perf_counter()
+        SyntheticPractice(today=date(2026, 11, 23))
+        build.append(time.perf_counter() - start)
+    b = statistics.median(build) * 1000
     return {
         "appointments": count,
         "enamel_ms": e,
@@ -93,7 +99,15 @@ def run() -> dict[str, Any]:
                 "ratio": f"{e / f:.2f}",
                 "budget": "(none set)",
                 "verdict": "",
-            }
+            },
+            {
+                "name": "simulator practice build (3,000 patients)",
+                "enamel": f"{b:.0f} ms",
+                "floor": "",
+                "ratio": "",
+                "budget": "< 1 s (was a timed test)",
+                "verdict": "ok" if b < 1000 else "MISSES",
+            },
         ],
     }
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from email.utils import format_datetime
@@ -144,6 +143,7 @@ def test_a_post_is_not_retried_once_it_may_have_landed(
 def test_retry_after_as_an_http_date(
     sim: SimulatorServer, client: OpenDentalClient, sleeps: SleepRecorder
 ) -> None:
+    # Retry-After as a date is relative to the real clock the client compares it with.
     when = format_datetime(datetime.now(UTC) + timedelta(seconds=8), usegmt=True)
     sim.inject(Fault(r"/operatories", "429", retry_after=when))
     assert len(client.operatories()) == 8
@@ -268,10 +268,9 @@ def test_rate_limit_applies_to_real_calls(sim: SimulatorServer, sleeps: SleepRec
     assert len(sleeps.calls) == 1 and sleeps.calls[0] > 4.0
 
 
-def test_the_synthetic_practice_builds_fast_and_the_same_every_time() -> None:
-    t0 = time.perf_counter()
+def test_the_synthetic_practice_is_the_same_every_time() -> None:
+    # How fast it builds is measured in tests/bench/bench_pms.py, not asserted here.
     a = SyntheticPractice(today=TODAY)
-    assert time.perf_counter() - t0 < 1.0
     b = SyntheticPractice(today=TODAY)
     assert a.appointments == b.appointments and a.patients == b.patients
     assert len(a.patients) >= 3000 and len(a.providers) == 4 and len(a.operatories) == 8
