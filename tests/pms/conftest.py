@@ -3,20 +3,22 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import date
 
 import pytest
 
+from services.clock import TEST_EPOCH, ManualClock
 from services.pms.http import RetryPolicy
 from services.pms.opendental import OpenDentalClient
 from services.pms.simulator import SimulatorServer, SyntheticPractice
 
-TODAY = date(2026, 11, 23)
+TODAY = TEST_EPOCH.date()  # a Monday
 
 
 @pytest.fixture
 def sim() -> Iterator[SimulatorServer]:
-    server = SimulatorServer(SyntheticPractice(today=TODAY), page_size=100).start()
+    """The server's clock is the tests' manual one, so `pms check` compares like with like."""
+    practice = SyntheticPractice(today=TODAY, clock=ManualClock())
+    server = SimulatorServer(practice, page_size=100).start()
     yield server
     server.stop()
 
