@@ -12,9 +12,10 @@ from typing import Any
 
 from app.logging_setup import configure_logging
 from app.paths import layout_for
+from errors import EnamelError
 from services.clock import Clock, clock_from_option
 from services.installation import Installation, initialise, open_installation
-from storage.errors import DatabaseMissing, EnamelError
+from storage.errors import DatabaseMissing
 from storage.keystore import DemoKeyStore, KeyringKeyStore, KeyStore
 
 DEMO_PRACTICE = "demo-practice"

@@ -13,6 +13,7 @@ from typing import TextIO
 
 from app.bootstrap import VERSION
 from app.paths import layout_for
+from errors import EnamelError
 from services.installation import (
     ARCHIVE_KEY,
     PSEUDONYM_KEY,
@@ -20,7 +21,6 @@ from services.installation import (
     Installation,
     open_installation,
 )
-from storage.errors import EnamelError
 from storage.keystore import DemoKeyStore, KeyringKeyStore, KeyStore
 from storage.layout import DataLayout
 

@@ -9,10 +9,11 @@ from dataclasses import dataclass
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat
 
+from errors import EnamelError
 from services.clock import Clock
 from storage import recovery
 from storage.database import Database
-from storage.errors import AlreadyInitialised, EnamelError, NotAnEnamelDatabase, WrongKey
+from storage.errors import AlreadyInitialised, NotAnEnamelDatabase, WrongKey
 from storage.keystore import KeyStore
 from storage.layout import DataLayout, WorkstationIdentity, key_check
 from storage.settings_repo import SecretsRepository, SettingsRepository

@@ -14,6 +14,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
+from errors import EnamelError
 from services.access import Actor
 from services.audit import AuditEvent, AuditTrail
 from services.auth.sessions import IDLE_LOCK_SETTING, MAX_IDLE_MINUTES, MIN_IDLE_MINUTES
@@ -21,7 +22,6 @@ from services.compliance.breach.office_hours import DAYS
 from services.installation import validate_practice_id
 from services.pms.http import check_endpoint
 from services.pms.opendental import Mode, base_url_for
-from storage.errors import EnamelError
 from storage.settings_repo import SecretsRepository, SettingsRepository
 
 STORED = "(stored)"  # what a secret's value becomes in the file once it has been taken

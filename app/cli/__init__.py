@@ -9,8 +9,8 @@ from collections.abc import Sequence
 
 from app.cli import archive, audit, backup, compliance, foundation, pms, provision, users
 from app.cli.context import CliContext, CommandModule
+from errors import EnamelError
 from services.clock import Clock
-from storage.errors import EnamelError
 
 COMMAND_MODULES: list[CommandModule] = [
     foundation,

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from errors import EnamelError
 from services.access.actors import Actor
 from services.access.roles import Permission, Purpose, Role
-from storage.errors import EnamelError
 
 P = Purpose
 _FRONT_DESK_PURPOSES = frozenset(

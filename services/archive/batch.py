@@ -41,8 +41,8 @@ from cryptography.exceptions import InvalidSignature, InvalidTag
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
+from errors import EnamelError
 from services.audit.entry import AuditEntry, canonical
-from storage.errors import EnamelError
 
 FORMAT = "enamel-archive-batch-v1"
 GENESIS = "0" * 64

@@ -30,6 +30,7 @@ from datetime import datetime, timedelta
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
+from errors import EnamelError
 from services.access import Actor
 from services.archive.backends import ArchiveBackend, PutResult
 from services.archive.batch import SealedBatch, public_key_name, seal
@@ -37,7 +38,6 @@ from services.audit import AuditEvent, AuditTrail, Outcome
 from services.audit.entry import iso_millis
 from services.clock import Clock
 from storage.archive_repo import ArchiveRepository
-from storage.errors import EnamelError
 
 log = logging.getLogger("services.archive.sync")
 SYNC_ACTOR = Actor.system("archive_sync")

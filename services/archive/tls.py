@@ -5,7 +5,7 @@ from __future__ import annotations
 import socket
 import ssl
 
-from storage.errors import EnamelError
+from errors import EnamelError
 
 
 class TlsTooOld(EnamelError):

@@ -10,12 +10,13 @@ from collections.abc import Callable, Sequence
 
 import sqlcipher3
 
+from errors import EnamelError
 from services.audit.entry import AuditEntry, AuditEvent, build_batch, iso_millis
 from services.audit.pseudonyms import Pseudonymizer, RecordKind
 from services.clock import Clock
 from storage.audit_repo import AuditRepository
 from storage.database import Database
-from storage.errors import EnamelError, StorageWriteFailed
+from storage.errors import StorageWriteFailed
 
 log = logging.getLogger("services.audit")
 

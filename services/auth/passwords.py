@@ -12,7 +12,7 @@ from importlib import resources
 from cryptography.exceptions import InvalidKey
 from cryptography.hazmat.primitives.kdf.argon2 import Argon2id
 
-from storage.errors import EnamelError
+from errors import EnamelError
 
 MIN_LENGTH = 12
 MAX_LENGTH = 128

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from datetime import datetime, timedelta
 
-from storage.errors import EnamelError
+from errors import EnamelError
 
 DELAY_AFTER = 5  # failures before delays start
 LOCK_AFTER = 10

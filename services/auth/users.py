@@ -8,13 +8,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
+from errors import EnamelError
 from services.access import Actor, Permission, Role, require
 from services.access.roles import HUMAN_ROLES
 from services.audit import AuditEvent, AuditTrail
 from services.auth import passwords, totp
 from services.clock import Clock
 from storage.accounts_repo import AccountDirectory, AccountRecord
-from storage.errors import EnamelError
 
 log = logging.getLogger("services.auth.users")
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from storage.errors import EnamelError
+from errors import EnamelError
 
 
 class BackupError(EnamelError):

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+from errors import EnamelError
 from services.access import Actor, Permission, require
 from services.audit import AuditEvent, AuditTrail, Outcome
 from services.clock import Clock
 from storage.compliance_repo import AlertRecord, ComplianceRepository
-from storage.errors import EnamelError
 
 
 class AlertNotFound(EnamelError):

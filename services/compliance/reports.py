@@ -9,6 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
+from errors import EnamelError
 from services.access import Actor, Permission, Purpose, may, may_read
 from services.access.policy import AccessDenied
 from services.audit import AuditEntry, AuditEvent, Outcome, PhiGateway, RecordKind, Touched
@@ -16,7 +17,6 @@ from services.audit.entry import iso_millis
 from services.clock import Clock
 from services.compliance.facts import UserFacts
 from storage.compliance_repo import ComplianceRepository, ReviewRecord
-from storage.errors import EnamelError
 
 NOTIFICATION_DAYS = 60  # HIPAA breach notification: without unreasonable delay, at most 60 days
 

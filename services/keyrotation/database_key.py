@@ -6,6 +6,7 @@ import json
 import os
 from pathlib import Path
 
+from errors import EnamelError
 from services.access import Actor, Permission, require
 from services.audit import AuditEvent, AuditTrail
 from services.clock import Clock
@@ -13,7 +14,7 @@ from services.installation import ARCHIVE_KEY, PSEUDONYM_KEY, Installation
 from services.keyrotation.reminders import DB_KEY_ROTATED_SETTING
 from storage import recovery
 from storage.database import Database
-from storage.errors import EnamelError, KeyMissing, WrongKey
+from storage.errors import KeyMissing, WrongKey
 from storage.keystore import KeyStore
 from storage.layout import DataLayout, WorkstationIdentity
 from storage.settings_repo import SecretsRepository

@@ -14,9 +14,9 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from errors import EnamelError
 from services.pms.records import PmsBadAnswer, PmsRejected, PmsUnavailable
 from services.retry import Backoff
-from storage.errors import EnamelError
 
 log = logging.getLogger("services.pms.http")
 # httpx logs every request's full URL at INFO; a search URL carries what was searched for

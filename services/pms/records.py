@@ -7,7 +7,7 @@ from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import NamedTuple
 
-from storage.errors import EnamelError
+from errors import EnamelError
 
 
 class PmsError(EnamelError):

@@ -7,7 +7,7 @@ from datetime import datetime
 from enum import Enum
 from typing import Protocol
 
-from storage.errors import EnamelError
+from errors import EnamelError
 
 RETENTION_DAYS = 6 * 366  # six years, counting leap days generously
 
