@@ -8,8 +8,8 @@ import sys
 from typing import Any
 
 from app.cli.context import CliContext
+from errors import EnamelError
 from services import installation as inst
-from storage.errors import EnamelError
 from storage.sqlcipher_ops import versions
 
 

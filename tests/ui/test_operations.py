@@ -10,9 +10,9 @@ import pytest
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from app.bootstrap import Services
+from errors import EnamelError
 from services.clock import ManualClock
 from services.jobs import Job, JobQueue, JobState
-from storage.errors import EnamelError
 from ui.main_window import MainWindow
 from ui.operations import Operations
 
