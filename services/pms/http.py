@@ -1,12 +1,13 @@
-"""HTTP for PMS adapters: endpoint rules, retries with back-off, a client-side rate limit."""
+"""HTTP for PMS adapters: endpoint rules, retries, a rate limit, size caps and a deadline per call."""
 
 from __future__ import annotations
 
 import ipaddress
+import json
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -15,6 +16,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from errors import EnamelError
+from services.pms.deadline import DeadlineTransport, within
 from services.pms.records import PmsBadAnswer, PmsRejected, PmsUnavailable
 from services.retry import Backoff
 
@@ -23,6 +25,34 @@ log = logging.getLogger("services.pms.http")
 # (a patient's name or phone), so its request lines never reach any handler.
 logging.getLogger("httpx").setLevel(logging.WARNING)
 logging.getLogger("httpcore").setLevel(logging.WARNING)
+
+
+MIB = 1024 * 1024
+# The largest answer each endpoint may send (bytes of JSON), by path template. A page of
+# 1,000 patients or appointments is 1-3 MB; one record a few KB. Anything much larger is
+# a broken or hostile server, and is refused before it fills memory.
+RESPONSE_LIMITS: Mapping[str, int] = {
+    "/appointments": 16 * MIB,
+    "/appointments/ASAP": 16 * MIB,
+    "/patients": 16 * MIB,
+    "/recalls": 16 * MIB,
+    "/appointments/Slots": 4 * MIB,
+    "/recalltypes": 4 * MIB,
+    "/providers": 4 * MIB,
+    "/operatories": 4 * MIB,
+    "/patients/{PatNum}": 1 * MIB,
+    "/appointments/{AptNum}": 1 * MIB,
+    "/familymodules/{PatNum}/Insurance": 1 * MIB,
+    "/apptfields": 1 * MIB,
+    "/preferences": 1 * MIB,
+}
+DEFAULT_RESPONSE_LIMIT = 4 * MIB
+# Every call, retries and their waits included, ends within this many seconds.
+DEADLINE_SECONDS = 60.0
+
+
+class _TooLarge(Exception):
+    pass
 
 
 class InsecureEndpoint(EnamelError):
@@ -109,10 +139,22 @@ class PmsHttp:
         sleep: Callable[[float], None] = time.sleep,
         allow_http_hosts: frozenset[str] = frozenset(),
         verify: bool | str = True,
+        deadline: float = DEADLINE_SECONDS,
+        response_limits: Mapping[str, int] = RESPONSE_LIMITS,
+        default_limit: int = DEFAULT_RESPONSE_LIMIT,
     ) -> None:
         check_endpoint(base_url, allow_http_hosts)
         self.base_url = base_url.rstrip("/")
-        self._client = httpx.Client(headers=headers, timeout=timeout, verify=verify)
+        # trust_env=False: a proxy from the environment would take the call around the
+        # deadline transport (and patient data through a machine nobody configured here).
+        self._client = httpx.Client(
+            headers={"Accept-Encoding": "identity", **headers},
+            timeout=timeout,
+            transport=DeadlineTransport(verify),
+            trust_env=False,
+        )
+        self._deadline = deadline
+        self._limits, self._default_limit = response_limits, default_limit
         self._retry = retry or RetryPolicy()
         self._limiter = limiter or RateLimiter(0)
         self._sleep = sleep
@@ -137,12 +179,29 @@ class PmsHttp:
         """
         url = f"{self.base_url}{path}"
         idempotent = method.upper() != "POST"
+        limit = self._limits.get(template, self._default_limit)
+        deadline_at = time.monotonic() + self._deadline
         for attempt in range(1, self._retry.attempts + 1):
             self._limiter.acquire()
             try:
-                response = self._client.request(method, url, params=params, json=json_body)
-                body = response.content  # reads the whole body: a truncated one raises here
+                with within(deadline_at):
+                    response, body = self._fetch(method, url, params, json_body, limit)
+            except _TooLarge:
+                log.warning(
+                    "pms.answer_too_large", extra={"path_template": template, "limit": limit}
+                )
+                raise PmsBadAnswer(
+                    f"The practice-management system sent an answer larger than Enamel accepts "
+                    f"for this ({limit // MIB} MB). Nothing was shown; tell IT if it keeps "
+                    "happening."
+                ) from None
             except (httpx.TimeoutException, httpx.TransportError) as exc:
+                if time.monotonic() >= deadline_at:
+                    log.warning(
+                        "pms.request_failed",
+                        extra={"error_class": "deadline", "path_template": template},
+                    )
+                    raise PmsUnavailable(self._deadline_message(idempotent)) from None
                 never_sent = isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout)
                 if attempt == self._retry.attempts or not (idempotent or never_sent):
                     log.warning(
@@ -150,11 +209,15 @@ class PmsHttp:
                         extra={"error_class": type(exc).__name__, "path_template": template},
                     )
                     raise PmsUnavailable(self._transport_message(exc, idempotent)) from None
-                self._wait(attempt, None, template, type(exc).__name__)
+                if not self._wait(attempt, None, template, type(exc).__name__, deadline_at):
+                    raise PmsUnavailable(self._deadline_message(idempotent)) from None
                 continue
             status = response.status_code
             if status == 429 or (status >= 500 and idempotent):
-                if attempt == self._retry.attempts:
+                retry_after = response.headers.get("Retry-After")
+                if attempt == self._retry.attempts or not self._wait(
+                    attempt, retry_after, template, f"http_{status}", deadline_at
+                ):
                     log.warning(
                         "pms.request_failed",
                         extra={"error_class": f"http_{status}", "path_template": template},
@@ -163,7 +226,6 @@ class PmsHttp:
                         f"The practice-management system is busy or failing (HTTP {status}). "
                         "Try again in a minute."
                     )
-                self._wait(attempt, response.headers.get("Retry-After"), template, f"http_{status}")
                 continue
             if status >= 500:
                 raise PmsUnavailable(
@@ -187,13 +249,53 @@ class PmsHttp:
             if not body:
                 return None
             try:
-                return response.json()
+                return json.loads(body)
             except (ValueError, RecursionError):
                 raise PmsBadAnswer(
                     "The practice-management system sent an answer Enamel cannot read. Nothing "
                     "was shown; try again, and tell IT if it keeps happening."
                 ) from None
         raise AssertionError("unreachable")
+
+    def _fetch(
+        self, method: str, url: str, params: dict[str, Any] | None, json_body: Any, limit: int
+    ) -> tuple[httpx.Response, bytes]:
+        """Send and read the answer, stopping as soon as it is longer than `limit`.
+
+        Leaving the stream early closes the connection, so the rest is never read. A body
+        cut short raises (httpx checks it against Content-Length) like a dropped connection.
+        """
+        with self._client.stream(method, url, params=params, json=json_body) as response:
+            encoding = response.headers.get("Content-Encoding", "identity").strip().lower()
+            if encoding not in ("", "identity"):
+                # Asked for identity: decoding a compressed answer could expand it far past
+                # the limit in one step, so one is not even read.
+                raise PmsBadAnswer(
+                    "The practice-management system sent a compressed answer Enamel did not "
+                    "ask for. Nothing was shown; tell IT if it keeps happening."
+                )
+            declared = response.headers.get("Content-Length", "")
+            if declared.isdigit() and int(declared) > limit:
+                raise _TooLarge
+            body = bytearray()
+            for chunk in response.iter_raw():
+                body += chunk
+                if len(body) > limit:
+                    raise _TooLarge
+        return response, bytes(body)
+
+    def _deadline_message(self, idempotent: bool) -> str:
+        if not idempotent:
+            return (
+                f"The practice-management system did not finish answering within "
+                f"{self._deadline:.0f} seconds while saving. Check in Open Dental whether the "
+                "change was made before trying again."
+            )
+        return (
+            f"The practice-management system did not finish answering within "
+            f"{self._deadline:.0f} seconds. Nothing was shown; check that it is running and "
+            "reachable, then try again."
+        )
 
     @staticmethod
     def _transport_message(exc: Exception, idempotent: bool) -> str:
@@ -212,8 +314,13 @@ class PmsHttp:
             "complete. Nothing was shown; check the network and try again."
         )
 
-    def _wait(self, attempt: int, retry_after: str | None, template: str, why: str) -> None:
+    def _wait(
+        self, attempt: int, retry_after: str | None, template: str, why: str, deadline_at: float
+    ) -> bool:
+        """Sleep before the next try; False (no sleep) when the wait would pass the deadline."""
         delay = self._retry.delay(attempt, retry_after)
+        if time.monotonic() + delay >= deadline_at:
+            return False
         log.info(
             "pms.request_retried",
             extra={
@@ -224,3 +331,4 @@ class PmsHttp:
             },
         )
         self._sleep(delay)
+        return True

@@ -12,7 +12,7 @@ from typing import Any
 
 from services.access import Field, Purpose, fields_for
 from services.pms import parse
-from services.pms.http import PmsHttp, RateLimiter, RetryPolicy
+from services.pms.http import DEADLINE_SECONDS, PmsHttp, RateLimiter, RetryPolicy
 from services.pms.protocol import PmsClient
 from services.pms.records import (
     Appointment,
@@ -72,6 +72,7 @@ class OpenDentalClient:
         requests_per_second: float = 0.0,
         sleep: Callable[[float], None] = time.sleep,
         allow_http_hosts: frozenset[str] = frozenset(),
+        deadline: float = DEADLINE_SECONDS,
     ) -> None:
         self.page_size = page_size
         self._http = PmsHttp(
@@ -85,6 +86,7 @@ class OpenDentalClient:
             limiter=RateLimiter(requests_per_second, sleep=sleep) if requests_per_second else None,
             sleep=sleep,
             allow_http_hosts=allow_http_hosts,
+            deadline=deadline,
         )
 
     def close(self) -> None:
