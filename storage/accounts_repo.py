@@ -32,6 +32,7 @@ class AccountRecord:
     created_at: datetime
     password_changed_at: datetime
     last_sign_in_at: datetime | None
+    disabled_at: datetime | None = None  # set with `disabled`; None for accounts disabled earlier
 
 
 _COLUMNS = [f.name for f in fields(AccountRecord)]
@@ -52,7 +53,7 @@ def _when(value: Any) -> datetime | None:
 
 def _record(row: Any) -> AccountRecord:
     data = dict(zip(_COLUMNS, row, strict=True))
-    for key in ("last_failure_at", "locked_until", "last_sign_in_at"):
+    for key in ("last_failure_at", "locked_until", "last_sign_in_at", "disabled_at"):
         data[key] = _when(data[key])
     for key in ("created_at", "password_changed_at"):
         data[key] = datetime.fromisoformat(str(data[key]))

@@ -161,14 +161,14 @@ class UserAdmin:
         record = self._get(login)
         if record.user_id == actor.actor_id:
             raise UserError("You cannot disable your own account.")
-        self._dir.update(record.user_id, disabled=1)
+        self._dir.update(record.user_id, disabled=1, disabled_at=self._clock.now())
         self._audit(actor, "user_disabled", record.user_id)
         self._disabled_changed(record.user_id)
 
     def enable(self, actor: Actor, login: str) -> None:
         require(actor, Permission.MANAGE_USERS)
         record = self._get(login)
-        self._dir.update(record.user_id, disabled=0)
+        self._dir.update(record.user_id, disabled=0, disabled_at=None)
         self._audit(actor, "user_enabled", record.user_id)
         self._disabled_changed(record.user_id)
 

@@ -52,6 +52,7 @@ class AccountDirectoryFacts:
                 mfa_enrolled=r.totp_enrolled,
                 password_changed_at=r.password_changed_at,
                 created_at=r.created_at,
+                disabled_at=r.disabled_at,
             )
             for r in self._directory.all()
         ]

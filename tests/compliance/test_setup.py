@@ -115,3 +115,26 @@ def test_disabling_and_enabling_tell_the_listeners(cheap_services: Services) -> 
     assert services.accounts.by_login("robin").disabled  # type: ignore[union-attr]
     services.users.enable(it, "robin")
     assert heard == [created.user_id] * 4
+
+
+def test_the_sweep_after_disabling_flags_only_what_came_after(
+    cheap_services: Services, clock: ManualClock
+) -> None:
+    services = cheap_services
+    compliance = services.compliance
+    it = Actor("cli_it", ActorType.HUMAN, Role.IT_ADMIN)
+    created = services.users.add(it, "robin", Role.FRONT_DESK, PASSWORD)
+    robin = Actor(created.user_id, ActorType.HUMAN, Role.FRONT_DESK)
+    services.trail.append(AuditEvent(action="schedule_read", actor=robin, resource_type="schedule"))
+    clock.advance(3 * 3600)
+    services.users.disable(it, "robin")
+    record = services.accounts.by_login("robin")
+    assert record is not None and record.disabled_at == clock.now()
+    clock.advance(900)
+    assert compliance.scan(services) == []  # the morning's work was hers to do
+    assert compliance.repo.alerts() == []
+    services.trail.append(AuditEvent(action="schedule_read", actor=robin, resource_type="schedule"))
+    compliance.scan(services)
+    assert [a.rule for a in compliance.repo.alerts()] == [Rule.DISABLED_ACCOUNT.value]
+    services.users.enable(it, "robin")
+    assert services.accounts.by_login("robin").disabled_at is None  # type: ignore[union-attr]
