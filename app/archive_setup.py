@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from app.bootstrap import Services
 from services.archive.backends import ArchiveBackend
-from services.archive.setup import S3_ACCESS_KEY, S3_SECRET_KEY, build_backend, build_sync
 from services.archive.setup import archive_keys as _archive_keys
+from services.archive.setup import build_backend, build_sync
 from services.archive.sync import ArchiveSync
 
-__all__ = ["S3_ACCESS_KEY", "S3_SECRET_KEY", "archive_backend", "archive_keys", "archive_sync"]
+__all__ = ["archive_backend", "archive_keys", "archive_sync"]
 
 
 def archive_backend(services: Services) -> ArchiveBackend:

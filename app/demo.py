@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import date
 
 from app.bootstrap import Services
-from app.pms_setup import CUSTOMER_KEY, DEVELOPER_KEY
 from services.auth.demo import demo_hint, ensure_demo_users
 from services.clock import Clock
+from services.pms.opendental import Mode
+from services.pms.settings import PmsSettings, write_keys
 from services.pms.simulator import SimulatorServer, SyntheticPractice
 
 
@@ -20,10 +21,8 @@ def start_simulator(today: date, clock: Clock) -> SimulatorServer:
 def prepare(services: Services, sim: SimulatorServer) -> None:
     """Point the installation at the simulator and make sure the demo users exist."""
     inst, now = services.installation, services.clock.now()
-    inst.settings.set("pms.mode", "url", now)
-    inst.settings.set("pms.base_url", sim.url, now)
-    inst.secrets.put(DEVELOPER_KEY, sim.developer_key.encode(), now)
-    inst.secrets.put(CUSTOMER_KEY, sim.customer_key.encode(), now)
+    PmsSettings(Mode.URL, sim.url).write(inst.settings, now)  # loopback HTTP needs no allowance
+    write_keys(inst.secrets, sim.developer_key, sim.customer_key, now)
     ensure_demo_users(services.accounts, services.users)
 
 

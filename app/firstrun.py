@@ -9,12 +9,14 @@ from typing import Any
 from app.bootstrap import Services, build_services
 from services.access import Actor, ActorType, Role
 from services.archive.backends import FolderBackend, S3Backend
+from services.archive.settings import ArchiveSettings, write_s3_keys
 from services.audit import AuditEvent
 from services.auth import totp
 from services.auth.signin import SignInFailed
 from services.clock import Clock, SystemClock
 from services.installation import initialise
-from services.pms.opendental import OpenDentalClient
+from services.pms.opendental import Mode, OpenDentalClient
+from services.pms.settings import PmsSettings, write_keys
 from storage.keystore import KeyStore
 from storage.layout import DataLayout
 from ui.firstrun import FirstRunActions
@@ -52,10 +54,8 @@ class FirstRun:
         finally:
             client.close()
         inst, now = self._svc().installation, self.clock.now()
-        inst.settings.set("pms.mode", "url", now)
-        inst.settings.set("pms.base_url", url, now)
-        inst.secrets.put("pms.developer_key", developer.encode(), now)
-        inst.secrets.put("pms.customer_key", customer.encode(), now)
+        PmsSettings(Mode.URL, url).write(inst.settings, now)
+        write_keys(inst.secrets, developer, customer, now)
         self._audit("configuration_change")
         return f"Connected; {len(providers)} providers visible. Saved."
 
@@ -63,25 +63,15 @@ class FirstRun:
         inst, now = self._svc().installation, self.clock.now()
         if kind == "folder":
             summary = FolderBackend(Path(options["path"])).check()
-            inst.settings.set("archive.backend", "folder", now)
-            inst.settings.set("archive.folder.path", options["path"], now)
+            ArchiveSettings.folder(options["path"]).write(inst.settings, now)
         else:
+            config = ArchiveSettings.s3(options["endpoint"], options["bucket"])
             backend = S3Backend(
-                options["endpoint"],
-                options["bucket"],
-                "us-east-1",
-                options["access"],
-                options["secret"],
+                config.endpoint, config.bucket, config.region, options["access"], options["secret"]
             )
             summary = backend.check()
-            for name, value in (
-                ("archive.backend", "s3"),
-                ("archive.s3.endpoint", options["endpoint"]),
-                ("archive.s3.bucket", options["bucket"]),
-            ):
-                inst.settings.set(name, value, now)
-            inst.secrets.put("archive.s3.access_key_id", options["access"].encode(), now)
-            inst.secrets.put("archive.s3.secret_access_key", options["secret"].encode(), now)
+            config.write(inst.settings, now)
+            write_s3_keys(inst.secrets, options["access"], options["secret"], now)
         self._audit("configuration_change")
         return f"{summary[0].upper()}{summary[1:]}. Saved."
 

@@ -174,15 +174,18 @@ def start(
     return running
 
 
-def run_first_run(args: argparse.Namespace) -> Installation | None:
+def run_first_run(args: argparse.Namespace, clock: Clock) -> Installation | None:
     """No installation yet: the wizard creates it (IT may also use 'enamel-admin init')."""
     from app.firstrun import FirstRun
     from ui.firstrun import FirstRunWizard
+    from ui.operations import Operations
 
     layout = layout_for(args.data_dir)
-    first = FirstRun(layout, KeyringKeyStore())
-    wizard = FirstRunWizard(first.actions())
+    first = FirstRun(layout, KeyringKeyStore(), clock)
+    ops = Operations()
+    wizard = FirstRunWizard(first.actions(), ops.run)
     accepted = wizard.exec()
+    ops.shutdown()
     first.close()
     if not accepted or not layout.database.exists():
         return None
@@ -221,7 +224,7 @@ def main(argv: Sequence[str] | None = None, clock: Clock | None = None) -> int:
     try:
         installation, _ = open_or_create(args, clock)
     except DatabaseMissing:
-        created = run_first_run(args)
+        created = run_first_run(args, clock)
         if created is None:
             return 1
         installation = created

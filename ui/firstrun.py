@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from ui.auth.qr import qr_pixmap
-from ui.operations import user_message
+from ui.operations import Run, user_message
 
 
 @dataclass
@@ -37,12 +37,40 @@ class FirstRunActions:
     default_archive_folder: Callable[[], str]
 
 
-def _busy(fn: Callable[[], Any]) -> Any:
-    QGuiApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
-    try:
-        return fn()
-    finally:
-        QGuiApplication.restoreOverrideCursor()
+class _Background:
+    """Runs a wizard step off the UI thread with a wait cursor and the page's controls held."""
+
+    def __init__(self, run: Run, page: QWizardPage) -> None:
+        self._run = run
+        self._page = page
+        self.busy = False
+
+    def __call__(
+        self,
+        work: Callable[[], Any],
+        success: Callable[[Any], None],
+        failure: Callable[[Exception], None],
+    ) -> None:
+        if self.busy:
+            return
+        self.busy = True
+        QGuiApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+        self._page.setEnabled(False)
+
+        def settle() -> None:
+            self.busy = False
+            QGuiApplication.restoreOverrideCursor()
+            self._page.setEnabled(True)
+
+        def ok(value: Any) -> None:
+            settle()
+            success(value)
+
+        def failed(error: Exception) -> None:
+            settle()
+            failure(error)
+
+        self._run(work, ok, failed, owner=self._page)
 
 
 def _error_label() -> QLabel:
@@ -54,9 +82,10 @@ def _error_label() -> QLabel:
 
 
 class PracticePage(QWizardPage):
-    def __init__(self, actions: FirstRunActions) -> None:
+    def __init__(self, actions: FirstRunActions, run: Run) -> None:
         super().__init__()
         self._actions = actions
+        self._background = _Background(run, self)
         self.setTitle("Set up this practice")
         self.setSubTitle(
             "Enamel keeps its data encrypted on this computer. Start with the practice's id."
@@ -70,18 +99,23 @@ class PracticePage(QWizardPage):
         self.passphrase = ""
 
     def validatePage(self) -> bool:
+        """Creating the practice (keys, Argon2) runs in the background; then the wizard moves on."""
         if self.passphrase:
             return True
-        try:
-            self.passphrase = _busy(
-                lambda: self._actions.create_practice(self.practice.text().strip())
-            )
-        except Exception as exc:
+        practice_id = self.practice.text().strip()
+
+        def created(passphrase: str) -> None:
+            self.passphrase = passphrase
+            self.practice.setReadOnly(True)
+            self.error.hide()
+            self.wizard().next()
+
+        def failed(exc: Exception) -> None:
             self.error.setText(user_message(exc))
             self.error.show()
-            return False
-        self.practice.setReadOnly(True)
-        return True
+
+        self._background(lambda: self._actions.create_practice(practice_id), created, failed)
+        return False
 
 
 class PassphrasePage(QWizardPage):
@@ -125,9 +159,10 @@ class PassphrasePage(QWizardPage):
 
 
 class PmsPage(QWizardPage):
-    def __init__(self, actions: FirstRunActions) -> None:
+    def __init__(self, actions: FirstRunActions, run: Run) -> None:
         super().__init__()
         self._actions = actions
+        self._background = _Background(run, self)
         self.setTitle("Connect to Open Dental")
         self.setSubTitle(
             "Enamel reads the schedule from the practice's Open Dental API. You can do this "
@@ -151,28 +186,29 @@ class PmsPage(QWizardPage):
         self.ok = False
 
     def run_test(self) -> None:
-        try:
-            summary = _busy(
-                lambda: self._actions.test_pms(
-                    self.url.text().strip(),
-                    self.developer.text().strip(),
-                    self.customer.text().strip(),
-                )
-            )
-        except Exception as exc:
+        url, developer = self.url.text().strip(), self.developer.text().strip()
+        customer = self.customer.text().strip()
+        self.result.setStyleSheet("")
+        self.result.setText("Testing the connection…")
+
+        def passed(summary: str) -> None:
+            self.ok = True
+            self.result.setText(f"✔ {summary}")
+            self.result.setStyleSheet("color: #166534; font-weight: 600;")
+
+        def failed(exc: Exception) -> None:
             self.ok = False
-            self.result.setText(f"✘ {user_message(exc)}")
+            self.result.setText(f"✘ {user_message(exc)} Nothing was saved.")
             self.result.setStyleSheet("color: #b91c1c;")
-            return
-        self.ok = True
-        self.result.setText(f"✔ {summary}")
-        self.result.setStyleSheet("color: #166534; font-weight: 600;")
+
+        self._background(lambda: self._actions.test_pms(url, developer, customer), passed, failed)
 
 
 class ArchivePage(QWizardPage):
-    def __init__(self, actions: FirstRunActions) -> None:
+    def __init__(self, actions: FirstRunActions, run: Run) -> None:
         super().__init__()
         self._actions = actions
+        self._background = _Background(run, self)
         self.setTitle("Choose the audit archive")
         self.setSubTitle(
             "Encrypted, signed audit records leave the office only for this write-once archive "
@@ -214,20 +250,26 @@ class ArchivePage(QWizardPage):
             "access": self.access.text().strip(),
             "secret": self.secret.text().strip(),
         }
-        try:
-            summary = _busy(lambda: self._actions.test_archive(kind, options))
-        except Exception as exc:
-            self.result.setText(f"✘ {user_message(exc)}")
+        self.result.setStyleSheet("")
+        self.result.setText("Testing the archive…")
+
+        def passed(summary: str) -> None:
+            self.result.setText(f"✔ {summary}")
+            self.result.setStyleSheet("color: #166534; font-weight: 600;")
+
+        def failed(exc: Exception) -> None:
+            self.result.setText(f"✘ {user_message(exc)} Nothing was saved.")
             self.result.setStyleSheet("color: #b91c1c;")
-            return
-        self.result.setText(f"✔ {summary}")
-        self.result.setStyleSheet("color: #166534; font-weight: 600;")
+
+        self._background(lambda: self._actions.test_archive(kind, options), passed, failed)
 
 
 class ManagerPage(QWizardPage):
-    def __init__(self, actions: FirstRunActions) -> None:
+    def __init__(self, actions: FirstRunActions, run: Run) -> None:
         super().__init__()
         self._actions = actions
+        self._background = _Background(run, self)
+        self.confirmed = False
         self.setTitle("Create the first office manager")
         self.setSubTitle(
             "This person adds everyone else. Their sign-in needs a password and an "
@@ -258,16 +300,19 @@ class ManagerPage(QWizardPage):
         self.created = False
 
     def make(self) -> None:
-        try:
-            uri, _ = _busy(
-                lambda: self._actions.create_manager(
-                    self.login.text().strip(), self.name.text().strip(), self.password.text()
-                )
-            )
-        except Exception as exc:
-            self.error.setText(user_message(exc))
-            self.error.show()
-            return
+        login, name = self.login.text().strip(), self.name.text().strip()
+        password = self.password.text()
+        self._background(
+            lambda: self._actions.create_manager(login, name, password)[0],
+            self._made,
+            self._show_error,
+        )
+
+    def _show_error(self, exc: Exception) -> None:
+        self.error.setText(user_message(exc))
+        self.error.show()
+
+    def _made(self, uri: str) -> None:
         self.password.clear()
         self.created = True
         self.error.hide()
@@ -279,31 +324,37 @@ class ManagerPage(QWizardPage):
         self.code.setFocus()
 
     def validatePage(self) -> bool:
+        """The code is checked in the background; on success the wizard finishes."""
+        if self.confirmed:
+            return True
         if not self.created:
             self.error.setText("Create the account first.")
             self.error.show()
             return False
-        try:
-            _busy(
-                lambda: self._actions.confirm_manager(self.login.text().strip(), self.code.text())
-            )
-        except Exception as exc:
-            self.error.setText(user_message(exc))
-            self.error.show()
-            return False
-        return True
+        login, code = self.login.text().strip(), self.code.text()
+
+        def confirmed(_: object) -> None:
+            self.confirmed = True
+            self.wizard().button(QWizard.WizardButton.FinishButton).click()
+
+        self._background(
+            lambda: self._actions.confirm_manager(login, code), confirmed, self._show_error
+        )
+        return False
 
 
 class FirstRunWizard(QWizard):
-    def __init__(self, actions: FirstRunActions) -> None:
+    """Every step that touches the disk, a server or Argon2 runs through `run` in the background."""
+
+    def __init__(self, actions: FirstRunActions, run: Run) -> None:
         super().__init__()
         self.setWindowTitle("Enamel — first-run set-up")
         self.setWizardStyle(QWizard.WizardStyle.ModernStyle)
-        self.practice_page = PracticePage(actions)
+        self.practice_page = PracticePage(actions, run)
         self.passphrase_page = PassphrasePage(self.practice_page)
-        self.pms_page = PmsPage(actions)
-        self.archive_page = ArchivePage(actions)
-        self.manager_page = ManagerPage(actions)
+        self.pms_page = PmsPage(actions, run)
+        self.archive_page = ArchivePage(actions, run)
+        self.manager_page = ManagerPage(actions, run)
         for page in (
             self.practice_page,
             self.passphrase_page,

@@ -6,14 +6,9 @@ import argparse
 import sys
 from typing import Any
 
-from app.archive_setup import (
-    S3_ACCESS_KEY,
-    S3_SECRET_KEY,
-    archive_backend,
-    archive_keys,
-    archive_sync,
-)
+from app.archive_setup import archive_backend, archive_keys, archive_sync
 from app.cli.context import CliContext
+from services.archive.settings import ArchiveSettings, write_s3_keys
 from services.archive.sync import (
     BATCH_SIZE_SETTING,
     DEFAULT_BATCH_SIZE,
@@ -87,8 +82,7 @@ def cmd_set(args: argparse.Namespace, ctx: CliContext) -> int:
     if args.local_window_days is not None:
         inst.settings.set(LOCAL_WINDOW_SETTING, str(args.local_window_days), now)
     if args.kind == "folder":
-        inst.settings.set("archive.backend", "folder", now)
-        inst.settings.set("archive.folder.path", args.path, now)
+        ArchiveSettings.folder(args.path).write(inst.settings, now)
     else:
         access = sys.stdin.readline().strip()
         secret = sys.stdin.readline().strip()
@@ -96,16 +90,9 @@ def cmd_set(args: argparse.Namespace, ctx: CliContext) -> int:
             raise UsageError(
                 "Give the access key id and the secret key on two lines of standard input."
             )
-        for name, value in (
-            ("archive.backend", "s3"),
-            ("archive.s3.endpoint", args.endpoint),
-            ("archive.s3.bucket", args.bucket),
-            ("archive.s3.region", args.region),
-            ("archive.s3.ca_file", args.ca_file),
-        ):
-            inst.settings.set(name, value, now)
-        inst.secrets.put(S3_ACCESS_KEY, access.encode(), now)
-        inst.secrets.put(S3_SECRET_KEY, secret.encode(), now)
+        config = ArchiveSettings.s3(args.endpoint, args.bucket, args.region, args.ca_file or "")
+        config.write(inst.settings, now)
+        write_s3_keys(inst.secrets, access, secret, now)
     services.trail.append(
         AuditEvent(action="configuration_change", actor=ctx.cli_actor(), resource_type="archive")
     )

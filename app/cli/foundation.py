@@ -86,4 +86,11 @@ def cmd_status(args: argparse.Namespace, ctx: CliContext) -> int:
     for info in installation.secrets.info():
         age = (ctx.clock.now() - info.created_at).days
         print(f"Secret {info.name + ':':<27}set {info.created_at:%Y-%m-%d} ({age} days old)")
+    from app.jobs_setup import job_record
+
+    jobs = job_record(ctx.services()).load()
+    if not jobs:
+        print("Background jobs:  none has run yet on this PC (they run while Enamel is open)")
+    for job in jobs:
+        print(f"Job {job.name + ':':<30}{job.describe()}")
     return 0

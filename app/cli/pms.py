@@ -7,12 +7,13 @@ import sys
 from typing import Any
 
 from app.cli.context import CliContext
-from app.pms_setup import CUSTOMER_KEY, DEVELOPER_KEY, pms_client
+from app.pms_setup import pms_client
 from services.audit import AuditEvent
 from services.installation import UsageError
 from services.pms.http import check_endpoint
-from services.pms.opendental import Mode, base_url_for, page_size_for, reject_unknown_mode
+from services.pms.opendental import Mode, base_url_for, reject_unknown_mode
 from services.pms.records import PmsError, PmsRejected
+from services.pms.settings import CUSTOMER_KEY, DEVELOPER_KEY, PmsSettings, write_keys
 
 
 def register(sub: Any) -> None:
@@ -60,18 +61,14 @@ def cmd_set(args: argparse.Namespace, ctx: CliContext) -> int:
         raise UsageError("--page-size must be between 1 and 1000 (Open Dental's largest page).")
     services = ctx.services()
     inst, now = services.installation, ctx.clock.now()
-    inst.settings.set("pms.mode", mode.value, now)
-    inst.settings.set("pms.base_url", base, now)
-    inst.settings.set("pms.allow_http_hosts", ",".join(sorted(allowed)), now)
-    inst.settings.set("pms.page_size", str(args.page_size or page_size_for(mode)), now)
+    PmsSettings(mode, base, args.host, allowed, args.page_size).write(inst.settings, now)
     if args.keys_stdin:
         developer, customer = sys.stdin.readline().strip(), sys.stdin.readline().strip()
         if not developer or not customer:
             raise UsageError(
                 "Give the developer key and the customer key on two lines of standard input."
             )
-        inst.secrets.put(DEVELOPER_KEY, developer.encode(), now)
-        inst.secrets.put(CUSTOMER_KEY, customer.encode(), now)
+        write_keys(inst.secrets, developer, customer, now)
     services.trail.append(
         AuditEvent(action="configuration_change", actor=ctx.cli_actor(), resource_type="pms")
     )

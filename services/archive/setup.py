@@ -14,6 +14,7 @@ from pathlib import Path
 
 from services.archive.backends import ArchiveBackend, ArchiveMisconfigured, FolderBackend, S3Backend
 from services.archive.batch import key_id
+from services.archive.settings import FOLDER, S3, S3_ACCESS_KEY, S3_SECRET_KEY, ArchiveSettings
 from services.archive.sync import (
     BATCH_SIZE_SETTING,
     DEFAULT_BATCH_SIZE,
@@ -27,32 +28,26 @@ from services.clock import Clock
 from services.installation import ARCHIVE_KEY, SIGNING_KEY, Installation
 from storage.archive_repo import ArchiveRepository
 
-S3_ACCESS_KEY = "archive.s3.access_key_id"
-S3_SECRET_KEY = "archive.s3.secret_access_key"  # noqa: S105 - a setting name, not a secret
-
 
 def build_backend(inst: Installation) -> ArchiveBackend:
-    kind = inst.settings.get("archive.backend", "folder") or "folder"
-    if kind == "folder":
-        path = inst.settings.get("archive.folder.path", "") or str(inst.layout.archive_dir)
-        return FolderBackend(Path(path))
-    if kind == "s3":
-        endpoint = inst.settings.get("archive.s3.endpoint", "") or ""
-        bucket = inst.settings.get("archive.s3.bucket", "") or ""
+    config = ArchiveSettings.read(inst.settings)
+    if config.backend == FOLDER:
+        return FolderBackend(Path(config.folder_path or inst.layout.archive_dir))
+    if config.backend == S3:
         access, secret = inst.secrets.get(S3_ACCESS_KEY), inst.secrets.get(S3_SECRET_KEY)
-        if not endpoint or not bucket or access is None or secret is None:
+        if not config.endpoint or not config.bucket or access is None or secret is None:
             raise ArchiveMisconfigured(
                 "The S3 archive is not fully set up: run 'enamel-admin archive set s3'."
             )
         return S3Backend(
-            endpoint,
-            bucket,
-            inst.settings.get("archive.s3.region", "us-east-1") or "us-east-1",
+            config.endpoint,
+            config.bucket,
+            config.region,
             access.decode(),
             secret.decode(),
-            ca_file=inst.settings.get("archive.s3.ca_file") or None,
+            ca_file=config.ca_file or None,
         )
-    raise ArchiveMisconfigured(f"Unknown archive backend '{kind}': use folder or s3.")
+    raise ArchiveMisconfigured(f"Unknown archive backend '{config.backend}': use folder or s3.")
 
 
 def archive_keys(inst: Installation) -> dict[str, bytes]:

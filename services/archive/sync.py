@@ -34,6 +34,7 @@ from errors import EnamelError
 from services.access import Actor
 from services.archive.backends import ArchiveBackend, PutResult
 from services.archive.batch import SealedBatch, public_key_name, seal
+from services.archive.settings import BATCH_SIZE, LOCAL_WINDOW_DAYS
 from services.audit import AuditEvent, AuditTrail, Outcome
 from services.audit.entry import iso_millis
 from services.clock import Clock
@@ -41,9 +42,9 @@ from storage.archive_repo import ArchiveRepository
 
 log = logging.getLogger("services.archive.sync")
 SYNC_ACTOR = Actor.system("archive_sync")
-LOCAL_WINDOW_SETTING = "archive.local_window_days"
+LOCAL_WINDOW_SETTING = LOCAL_WINDOW_DAYS
 DEFAULT_LOCAL_WINDOW_DAYS = 400
-BATCH_SIZE_SETTING = "archive.batch_size"
+BATCH_SIZE_SETTING = BATCH_SIZE
 DEFAULT_BATCH_SIZE = 5000
 MAX_BATCH_SIZE = 50_000
 

@@ -25,8 +25,6 @@ class ScheduleDay:
     fetched_at: datetime | None
 
 
-
-
 def _encode(appointments: list[Appointment]) -> str:
     rows = []
     for a in appointments:

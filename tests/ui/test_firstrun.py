@@ -11,34 +11,43 @@ from PySide6.QtWidgets import QWizard
 from app.firstrun import FirstRun
 from app.gui import make_qapp
 from services.auth import totp
+from services.clock import ManualClock
 from services.installation import open_installation
 from services.pms.simulator import SimulatorServer, SyntheticPractice
 from storage.keystore import KeyringKeyStore
 from storage.layout import DataLayout
 from ui.firstrun import FirstRunWizard
+from ui.operations import Operations
 
 pytestmark = pytest.mark.ui
 
 
 def test_the_wizard_sets_up_a_practice_end_to_end(qtbot: Any, tmp_path: Path) -> None:
-    from datetime import date
-
     make_qapp()
-    sim = SimulatorServer(SyntheticPractice(today=date(2026, 11, 23), patients_count=50)).start()
+    clock = ManualClock()
+    sim = SimulatorServer(SyntheticPractice(today=clock.now().date(), patients_count=50)).start()
     layout = DataLayout(tmp_path / "office")
-    first = FirstRun(layout, KeyringKeyStore())
-    wizard = FirstRunWizard(first.actions())
+    first = FirstRun(layout, KeyringKeyStore(), clock)
+    ops = Operations()
+    wizard = FirstRunWizard(first.actions(), ops.run)
+
+    def settled() -> None:  # every step runs in the background
+        qtbot.waitUntil(lambda: not ops.busy(), timeout=20000)
+
     qtbot.addWidget(wizard)
     wizard.show()
     try:
         wizard.practice_page.practice.setText("Bad Id!")
         wizard.next()
+        settled()
         assert (
             wizard.currentPage() is wizard.practice_page
             and "practice id" in wizard.practice_page.error.text()
         )
         wizard.practice_page.practice.setText("smile-dental-01")
         wizard.next()
+        assert wizard.currentPage() is wizard.practice_page  # still creating: no blocked UI
+        settled()
         assert wizard.currentPage() is wizard.passphrase_page
         passphrase = wizard.passphrase_page.shown.text()
         assert len(passphrase.replace("-", "")) == 30
@@ -52,13 +61,16 @@ def test_the_wizard_sets_up_a_practice_end_to_end(qtbot: Any, tmp_path: Path) ->
         pms.developer.setText("not-the-key")
         pms.customer.setText(sim.customer_key)
         pms.test.click()
-        assert "✘" in pms.result.text()
+        settled()
+        assert "✘" in pms.result.text() and "Nothing was saved" in pms.result.text()
         pms.developer.setText(sim.developer_key)
         pms.test.click()
+        settled()
         assert "4 providers visible" in pms.result.text()
         wizard.next()
         archive = wizard.archive_page
         archive.test.click()
+        settled()
         assert "✔" in archive.result.text()
         wizard.next()
         manager = wizard.manager_page
@@ -66,16 +78,22 @@ def test_the_wizard_sets_up_a_practice_end_to_end(qtbot: Any, tmp_path: Path) ->
         manager.name.setText("Maria Office")
         manager.password.setText("short")
         manager.create_button.click()
+        settled()
         assert "12 characters" in manager.error.text()
         manager.password.setText("a long manager password")
         manager.create_button.click()
+        settled()
         assert manager.qr.isVisibleTo(wizard)
         manager.code.setText("000000")
         assert not manager.validatePage()
+        settled()
+        assert "not right" in manager.error.text() and wizard.result() == 0
         manager.code.setText(totp.code_at(first.secrets["maria"], first.clock.now()))
         wizard.button(QWizard.WizardButton.FinishButton).click()
+        settled()
         assert wizard.result() == 1
     finally:
+        ops.shutdown()
         first.close()
         sim.stop()
     installation = open_installation(layout, KeyringKeyStore())

@@ -139,3 +139,24 @@ def test_a_failing_job_shows_in_the_status_bar(qtbot: Any, ops: Operations) -> N
     qtbot.waitUntil(lambda: "synced" in window.status.archive.text(), timeout=5000)
     assert "up to date" in window.status.archive.text()
     assert window.status.archive.styleSheet() == ""
+
+
+def test_enamel_admin_status_shows_each_job_state(cheap_services: Services) -> None:
+    from app.jobs_setup import job_record
+    from tests.support import admin
+
+    clock = cheap_services.clock
+    queue = JobQueue(clock, job_record(cheap_services))
+
+    def fails() -> str:
+        raise EnamelError("The archive is not set up. Run 'enamel-admin archive set'.")
+
+    queue.add(Job("archive", "Archive", fails, every=60.0))
+    queue.add(Job("backup", "Backup", lambda: "not due", every=3600.0))
+    queue.run_due()
+    root = str(cheap_services.installation.layout.root)
+    result = admin("--data-dir", root, "status", clock=clock)
+    assert result.code == 0, result.err
+    lines = {line.split(":", 1)[0]: line for line in result.out.splitlines()}
+    assert "failing since" in lines["Job archive"] and "archive set" in lines["Job archive"]
+    assert "Backup: ok — not due" in lines["Job backup"]

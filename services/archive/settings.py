@@ -1,0 +1,76 @@
+"""Which write-once archive, and how: the typed archive settings and the names of its secrets."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from storage.settings_repo import SecretsRepository, SettingsRepository
+
+BACKEND = "archive.backend"  # folder | s3
+FOLDER_PATH = "archive.folder.path"
+S3_ENDPOINT = "archive.s3.endpoint"
+S3_BUCKET = "archive.s3.bucket"
+S3_REGION = "archive.s3.region"
+S3_CA_FILE = "archive.s3.ca_file"
+BATCH_SIZE = "archive.batch_size"
+LOCAL_WINDOW_DAYS = "archive.local_window_days"
+S3_ACCESS_KEY = "archive.s3.access_key_id"  # secrets
+S3_SECRET_KEY = "archive.s3.secret_access_key"  # noqa: S105 - a setting name, not a secret
+
+FOLDER = "folder"
+S3 = "s3"
+DEFAULT_REGION = "us-east-1"
+
+
+@dataclass(frozen=True)
+class ArchiveSettings:
+    backend: str = FOLDER
+    folder_path: str = ""  # empty: the installation's own archive folder
+    endpoint: str = ""
+    bucket: str = ""
+    region: str = DEFAULT_REGION
+    ca_file: str = ""
+
+    @staticmethod
+    def read(settings: SettingsRepository) -> ArchiveSettings:
+        def get(name: str, default: str = "") -> str:
+            return settings.get(name, default) or default
+
+        return ArchiveSettings(
+            backend=get(BACKEND, FOLDER),
+            folder_path=get(FOLDER_PATH),
+            endpoint=get(S3_ENDPOINT),
+            bucket=get(S3_BUCKET),
+            region=get(S3_REGION, DEFAULT_REGION),
+            ca_file=get(S3_CA_FILE),
+        )
+
+    @staticmethod
+    def folder(path: Path | str) -> ArchiveSettings:
+        return ArchiveSettings(backend=FOLDER, folder_path=str(path))
+
+    @staticmethod
+    def s3(endpoint: str, bucket: str, region: str = "", ca_file: str = "") -> ArchiveSettings:
+        return ArchiveSettings(S3, "", endpoint, bucket, region or DEFAULT_REGION, ca_file)
+
+    def as_settings(self) -> dict[str, str]:
+        if self.backend == FOLDER:
+            return {BACKEND: FOLDER, FOLDER_PATH: self.folder_path}
+        return {
+            BACKEND: S3,
+            S3_ENDPOINT: self.endpoint,
+            S3_BUCKET: self.bucket,
+            S3_REGION: self.region,
+            S3_CA_FILE: self.ca_file,  # written empty too: no earlier CA file lingers
+        }
+
+    def write(self, settings: SettingsRepository, now: datetime) -> None:
+        for name, value in self.as_settings().items():
+            settings.set(name, value, now)
+
+
+def write_s3_keys(secrets: SecretsRepository, access: str, secret: str, now: datetime) -> None:
+    secrets.put(S3_ACCESS_KEY, access.encode(), now)
+    secrets.put(S3_SECRET_KEY, secret.encode(), now)
