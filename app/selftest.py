@@ -24,9 +24,6 @@ from services.installation import (
 from storage.keystore import DemoKeyStore, KeyringKeyStore, KeyStore
 from storage.layout import DataLayout
 
-PMS_DEVELOPER_KEY = "pms.developer_key"
-PMS_CUSTOMER_KEY = "pms.customer_key"
-
 
 class Status(StrEnum):
     OK = "ok"
@@ -98,18 +95,15 @@ def check_keys(installation: Installation) -> Check:
 def check_pms(installation: Installation, timeout: float) -> Check:
     import httpx
 
-    from services.pms.opendental import Mode, base_url_for
+    from services.pms.records import PmsRejected
+    from services.pms.settings import PmsSettings, read_keys
 
-    settings, stored = installation.settings, installation.secrets
-    if stored.get(PMS_DEVELOPER_KEY) is None or stored.get(PMS_CUSTOMER_KEY) is None:
+    if read_keys(installation.secrets) is None:
         return Check("pms", Status.WARN, "not configured ('enamel-admin pms set')")
-    base = settings.get("pms.base_url", "") or ""
-    if not base:
-        try:
-            mode = Mode(settings.get("pms.mode", "service") or "service")
-            base = base_url_for(mode, settings.get("pms.host", "") or "")
-        except ValueError:
-            return Check("pms", Status.FAIL, "the PMS mode setting is not valid")
+    try:
+        base = PmsSettings.read(installation.settings).url()
+    except (PmsRejected, ValueError):
+        return Check("pms", Status.FAIL, "the PMS mode setting is not valid")
     try:
         # Reachability only: any HTTP answer will do; keys are checked by 'enamel-admin pms check'.
         answer = httpx.get(base, timeout=timeout, follow_redirects=False)
@@ -119,19 +113,21 @@ def check_pms(installation: Installation, timeout: float) -> Check:
 
 
 def check_archive(installation: Installation) -> Check:
-    settings = installation.settings
-    backend = settings.get("archive.backend", "folder") or "folder"
-    if backend == "s3":
-        endpoint = settings.get("archive.s3.endpoint", "") or "(no endpoint)"
-        bucket = settings.get("archive.s3.bucket", "") or "(no bucket)"
+    from services.archive.settings import FOLDER, S3, ArchiveSettings
+
+    config = ArchiveSettings.read(installation.settings)
+    backend = config.backend
+    if backend == S3:
+        endpoint = config.endpoint or "(no endpoint)"
+        bucket = config.bucket or "(no bucket)"
         return Check(
             "archive",
             Status.WARN,
             f"s3 {endpoint} bucket {bucket}: not checked here; run 'enamel-admin archive check'",
         )
-    if backend != "folder":
+    if backend != FOLDER:
         return Check("archive", Status.FAIL, f"unknown archive backend '{backend}'")
-    configured = settings.get("archive.folder.path", "") or ""
+    configured = config.folder_path
     folder = Path(configured) if configured else installation.layout.archive_dir
     if not folder.exists():
         if configured:

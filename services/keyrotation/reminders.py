@@ -5,8 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from services.archive import settings as archive_settings
 from services.backup.schedule import KEK_SECRET
 from services.installation import ARCHIVE_KEY, PSEUDONYM_KEY, SIGNING_KEY
+from services.pms import settings as pms_settings
 from storage.settings_repo import SecretsRepository, SettingsRepository
 
 CREDENTIAL_MAX_DAYS = 90
@@ -16,10 +18,10 @@ DB_KEY_ROTATED_SETTING = "compliance.db_key_rotated_at"
 # trail in two; the signing key's public half is published write-once to the archive.
 _NOT_ROTATED = {PSEUDONYM_KEY, SIGNING_KEY, KEK_SECRET}
 _LABELS = {
-    "pms.developer_key": "PMS developer key",
-    "pms.customer_key": "PMS customer key",
-    "archive.s3.access_key_id": "Archive access key id",
-    "archive.s3.secret_access_key": "Archive secret access key",
+    pms_settings.DEVELOPER_KEY: "PMS developer key",
+    pms_settings.CUSTOMER_KEY: "PMS customer key",
+    archive_settings.S3_ACCESS_KEY: "Archive access key id",
+    archive_settings.S3_SECRET_KEY: "Archive secret access key",
     ARCHIVE_KEY: "Archive encryption key",
     "database": "Database key",
 }
