@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING
 
 from app.bootstrap import Services
 from services.access import Actor, Purpose
@@ -16,6 +16,11 @@ from services.compliance.checklist import ChecklistSources
 from services.compliance.facts import AccountDirectoryFacts, ArchiveRepositoryFacts
 from storage.archive_repo import ArchiveRepository
 from storage.compliance_repo import AlertRecord, ComplianceRepository
+
+if TYPE_CHECKING:
+    from services.pms.protocol import PmsClient
+    from ui.main_window import PageSpec
+    from ui.operations import Operations
 
 
 @dataclass
@@ -67,14 +72,14 @@ def build_compliance(services: Services) -> Compliance:
 
 
 def compliance_pages(
-    services: Services, compliance: Compliance, pms: Any, runner: Any, actor: Actor
-) -> list[Any]:
+    services: Services, compliance: Compliance, pms: PmsClient, runner: Operations, actor: Actor
+) -> list[PageSpec]:
     from ui.compliance.wiring import ComplianceDeps
     from ui.compliance.wiring import compliance_pages as pages
 
     def names(record_number: str) -> str | None:
         try:
-            return pms.patient_contact(Purpose.ACCESS_REPORT, int(record_number)).name  # type: ignore[no-any-return]
+            return pms.patient_contact(Purpose.ACCESS_REPORT, int(record_number)).name
         except Exception:  # the report still shows the record without a name
             return None
 

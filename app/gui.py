@@ -8,7 +8,7 @@ import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib import resources
-from typing import Any
+from typing import TYPE_CHECKING
 
 from app.logging_setup import configure_logging
 from app.paths import layout_for
@@ -17,6 +17,19 @@ from services.clock import Clock, clock_from_option
 from services.installation import Installation, initialise, open_installation
 from storage.errors import DatabaseMissing
 from storage.keystore import DemoKeyStore, KeyringKeyStore, KeyStore
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from PySide6.QtWidgets import QApplication
+
+    from app.bootstrap import Services
+    from app.desk import Desk
+    from services.jobs import JobQueue, JobStatus
+    from services.pms.protocol import PmsClient
+    from services.pms.simulator import SimulatorServer
+    from ui.operations import Operations
+    from ui.shell import Shell
 
 DEMO_PRACTICE = "demo-practice"
 log = logging.getLogger("app.gui")
@@ -64,13 +77,13 @@ def open_or_create(args: argparse.Namespace, clock: Clock) -> tuple[Installation
 class Running:
     """A started app: its shell (windows), services, background work and what to stop on exit."""
 
-    shell: Any
-    services: Any
-    ops: Any
-    jobs: Any
-    sim: Any = None
-    pms: Any = None
-    desk: Any = None
+    shell: Shell
+    services: Services
+    ops: Operations
+    jobs: JobQueue
+    sim: SimulatorServer | None = None
+    pms: PmsClient | None = None
+    desk: Desk | None = None
 
     def close(self) -> None:
         self.jobs.stop()
@@ -102,7 +115,7 @@ def start(
 
     services = build_services(installation, clock)
     sim = None
-    demo_hint: Any = None
+    demo_hint: Callable[[], str] | None = None
     if args.demo:
         from app import demo as demo_mode
 
@@ -112,7 +125,7 @@ def start(
     ops = Operations()
     compliance = services.compliance  # alerts are evaluated as entries are written
 
-    def desk() -> Any:
+    def desk() -> Desk:
         if running.desk is None:
             from app.desk import build_desk
             from app.pms_setup import pms_client
@@ -128,17 +141,18 @@ def start(
         return running.desk
 
     jobs = build_jobs(services, compliance, desk)
-    running = Running(None, services, ops, jobs, sim)
 
     def window_for(session: Session) -> MainWindow:
         from app.compliance_setup import compliance_pages
         from app.desk import make_window, pms_state
 
-        extra = compliance_pages(services, compliance, running.pms, ops, session.actor)
-        window = make_window(services, desk(), session, ops, demo=args.demo, extra_pages=extra)
+        the_desk = desk()  # also makes the PMS client the compliance pages name patients with
+        client = running.pms
+        assert client is not None
+        extra = compliance_pages(services, compliance, client, ops, session.actor)
+        window = make_window(services, the_desk, session, ops, demo=args.demo, extra_pages=extra)
         for status in jobs.statuses():
             window.status.show_job(status)
-        client = running.pms
         ops.run(
             lambda: pms_state(client, services.clock),
             lambda st: window.status.set_pms(*st),
@@ -146,7 +160,7 @@ def start(
         )
         return window
 
-    def job_changed(status: Any) -> None:  # on the queue's thread
+    def job_changed(status: JobStatus) -> None:  # on the queue's thread
         def show() -> None:
             window = running.shell.window
             if window is not None:
@@ -154,7 +168,6 @@ def start(
 
         ops.on_ui_thread(show)
 
-    jobs.on_change(job_changed)
     shell = Shell(
         services.auth,
         ops,
@@ -164,7 +177,8 @@ def start(
         idle_minutes=lambda: services.idle_lock_minutes,
         demo_hint=demo_hint,
     )
-    running.shell = shell
+    running = Running(shell, services, ops, jobs, sim)
+    jobs.on_change(job_changed)
     shell.show()
     if not args.demo and not services.accounts.all():
         # First run: explain how IT creates the first account, until one exists.
@@ -192,7 +206,7 @@ def run_first_run(args: argparse.Namespace, clock: Clock) -> Installation | None
     return open_installation(layout, KeyringKeyStore())
 
 
-def make_qapp() -> Any:
+def make_qapp() -> QApplication:
     from PySide6.QtWidgets import QApplication
 
     existing = QApplication.instance()
