@@ -57,6 +57,9 @@ ARCHIVE_KEYS = frozenset(
     }
 )
 _HHMM = re.compile(r"^\d{2}:\d{2}$")
+# A real file is three levels deep (office_hours.mon = ["08:00", "17:00"]); far deeper is
+# not a provisioning file, and would exhaust the recursion of whatever walks it later.
+MAX_DEPTH = 16
 
 
 class ProvisioningError(EnamelError):
@@ -122,9 +125,32 @@ def read_file(path: Path) -> ProvisioningFile:
         raise ProvisioningError(
             f"The provisioning file {path} is not valid TOML ({exc})."
         ) from None
+    except RecursionError:
+        raise _too_deep(path) from None
     if not isinstance(document, dict):
         raise ProvisioningError(f"The provisioning file {path} must hold one JSON object.")
+    if _depth(document) > MAX_DEPTH:
+        raise _too_deep(path)
     return ProvisioningFile(path, FileFormat.JSON if as_json else FileFormat.TOML, document)
+
+
+def _too_deep(path: Path) -> ProvisioningError:
+    return ProvisioningError(
+        f"The provisioning file {path} is nested too deeply to be a provisioning file "
+        f"(more than {MAX_DEPTH} levels of lists or tables)."
+    )
+
+
+def _depth(document: Any) -> int:
+    """How deeply lists and tables nest, counted without recursion."""
+    deepest, stack = 0, [(document, 1)]
+    while stack:
+        value, level = stack.pop()
+        if isinstance(value, dict | list):
+            deepest = max(deepest, level)
+            children = value.values() if isinstance(value, dict) else value
+            stack.extend((child, level + 1) for child in children)
+    return deepest
 
 
 def _bad(key: str, why: str) -> ProvisioningError:

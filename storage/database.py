@@ -28,6 +28,9 @@ Connection = Any  # sqlcipher3 ships no type information
 
 
 def _configure(conn: Connection, key: bytes) -> None:
+    # SQLCipher writes its own error lines ("hmac check failed for pgno=…") to stderr; the
+    # failure reaches the caller as an exception and is reported there, in words.
+    conn.execute("PRAGMA cipher_log_level = NONE")
     conn.execute(f"PRAGMA key = \"x'{key.hex()}'\"")
     conn.execute("PRAGMA cipher_compatibility = 4")
     # Temporary tables and sort spills stay in memory: no plaintext temp files.
@@ -52,6 +55,21 @@ def classify_open_failure(path: Path, expected_salt: str) -> type[Exception]:
     if expected_salt and head.hex() != expected_salt:
         return NotAnEnamelDatabase
     return CorruptDatabase
+
+
+def _rollback(conn: Connection) -> None:
+    try:
+        conn.execute("ROLLBACK")
+    except sqlcipher3.DatabaseError:
+        pass  # nothing was begun, or the failure already ended the transaction
+
+
+def _write_failed(exc: Exception) -> StorageWriteFailed:
+    """The error class only: SQLite's text can quote the values that were being written."""
+    return StorageWriteFailed(
+        f"Enamel could not save to its database ({type(exc).__name__}): the file may be "
+        "read-only, the disk full or the file damaged. Nothing was saved; tell IT."
+    )
 
 
 class Database:
@@ -174,22 +192,23 @@ class Database:
     def transaction(self) -> Iterator[Connection]:
         """BEGIN IMMEDIATE ... COMMIT; rolls back on any error, and reports write failures."""
         conn = self.connection()
-        conn.execute("BEGIN IMMEDIATE")
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+        except sqlcipher3.DatabaseError as exc:
+            raise _write_failed(exc) from None
         try:
             yield conn
+        except sqlcipher3.DatabaseError as exc:  # read-only, full, damaged: said in words
+            _rollback(conn)
+            raise _write_failed(exc) from None
         except BaseException:
             conn.execute("ROLLBACK")
             raise
         try:
             conn.execute("COMMIT")
         except sqlcipher3.DatabaseError as exc:
-            try:
-                conn.execute("ROLLBACK")
-            except sqlcipher3.DatabaseError:
-                pass
-            raise StorageWriteFailed(
-                f"The database could not be written ({type(exc).__name__})."
-            ) from None
+            _rollback(conn)
+            raise _write_failed(exc) from None
 
     def close(self) -> None:
         with self._lock:

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from app.cli.context import CliContext
+from app.cli.foundation import page_damage
 from services.audit import verify_local
 from services.audit.export import export_jsonl
 from services.installation import UsageError
@@ -34,6 +35,10 @@ def register(sub: Any) -> None:
 
 
 def cmd_verify(args: argparse.Namespace, ctx: CliContext) -> int:
+    damage = page_damage(ctx.installation())
+    if damage is not None:  # the chain alone reads only the audit table's pages
+        print(f"Audit trail cannot be trusted: {damage}")
+        return 1
     services = ctx.services()
     result = verify_local(services.trail.repository)
     if args.archive:

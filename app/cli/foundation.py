@@ -10,7 +10,7 @@ from typing import Any
 from app.cli.context import CliContext
 from errors import EnamelError
 from services import installation as inst
-from storage.sqlcipher_ops import versions
+from storage.sqlcipher_ops import quick_check, versions
 
 
 def register(sub: Any) -> None:
@@ -60,6 +60,21 @@ def cmd_recover(args: argparse.Namespace, ctx: CliContext) -> int:
     return 0
 
 
+def page_damage(installation: inst.Installation) -> str | None:
+    """What is wrong with the database's pages, in words, or None when every page reads.
+
+    Opening reads one page; this reads them all (each page's HMAC is checked), so a damaged
+    page in a table nobody has read yet is found before it fails a command halfway.
+    """
+    problems = quick_check(installation.db)
+    if problems == ["ok"]:
+        return None
+    return (
+        f"{installation.layout.database.name} is damaged: some of its pages cannot be read. "
+        "Restore the latest backup ('enamel-admin backup restore')."
+    )
+
+
 def cmd_status(args: argparse.Namespace, ctx: CliContext) -> int:
     layout = ctx.layout
     print(f"Data directory:   {layout.root}")
@@ -77,6 +92,10 @@ def cmd_status(args: argparse.Namespace, ctx: CliContext) -> int:
         return exc.exit_code
     print(f"Practice:         {installation.practice_id}")
     print(f"Workstation:      {installation.workstation_id}")
+    damage = page_damage(installation)
+    if damage is not None:
+        print(f"State:            DAMAGED: {damage}")
+        return 1
     print(f"Key storage:      {ctx.keystore().describe()}")
     found = versions(installation.db)
     print(f"Schema version:   {found.schema}  (SQLCipher {found.sqlcipher})")
