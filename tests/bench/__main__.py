@@ -37,27 +37,6 @@ def _fmt(n: float, unit: str) -> str:
 
 
 def _rows_for(name: str, r: dict[str, Any], secs: float) -> list[Row]:
-    if name == "bench_audit":
-        return [
-            Row(
-                "audit append (batches of 100)",
-                _fmt(r["append_per_s"], "entries/s"),
-                _fmt(r["raw_insert_per_s"], "rows/s raw SQLCipher"),
-                f"{r['append_ratio']:.2f}",
-                ">= 0.50 of raw",
-                "ok" if r["append_ratio"] >= 0.5 else "MISSES",
-                secs,
-            ),
-            Row(
-                "audit verify",
-                _fmt(r["verify_per_s"], "entries/s"),
-                _fmt(r["hash_only_per_s"], "bodies/s hashlib alone"),
-                f"{r['verify_ratio']:.2f}",
-                ">= 200,000 entries/s",
-                "ok" if r["verify_per_s"] >= 200_000 else "MISSES",
-                0.0,
-            ),
-        ]
     if name == "bench_schedule":
         return [
             Row(
