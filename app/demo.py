@@ -2,20 +2,48 @@
 
 from __future__ import annotations
 
-from datetime import date
+import logging
+from pathlib import Path
 
 from app.bootstrap import Services
-from services.auth.demo import demo_hint, ensure_demo_users
-from services.clock import Clock
+from services.auth.demo import DEMO_PASSWORD, DEMO_USERS, demo_hint, ensure_demo_users
 from services.pms.opendental import Mode
 from services.pms.settings import PmsSettings, write_keys
-from services.pms.simulator import SimulatorServer, SyntheticPractice
+from services.pms.simulator import SimulatorServer, SyntheticPractice, snapshot
+from storage.desk_repo import DeskRepository
+
+log = logging.getLogger("app.demo")
+SNAPSHOT = "demo-pms.json"  # in the demo folder: the simulator's practice as the demo left it
 
 
-def start_simulator(today: date, clock: Clock) -> SimulatorServer:
-    """The built-in Open Dental simulator, its "today" the practice's and its clock the app's."""
-    practice = SyntheticPractice(today=today, clock=clock)
-    return SimulatorServer(practice, page_size=1000).start()
+def say(text: str) -> None:
+    """A line for the person who started the demo from a terminal (none on Windows' GUI exe)."""
+    print(text, flush=True)
+
+
+def snapshot_path(services: Services) -> Path:
+    return services.installation.layout.root / SNAPSHOT
+
+
+def start_simulator(services: Services) -> SimulatorServer:
+    """The built-in Open Dental simulator, its "today" the practice's and its clock the app's.
+
+    The practice is the one the demo left (saved after every write), so a rebooked no-show
+    stays rebooked across restarts. On a new day the synthetic schedule is built anew around
+    it, and Enamel's own follow-up notes, which name the old day's appointments, start empty.
+    """
+    path = snapshot_path(services)
+    today = services.calendar.today()
+    practice = SyntheticPractice(today=today, clock=services.clock)
+    resumed = snapshot.load(practice, path)
+    if not resumed and snapshot.saved_day(path) is not None:
+        DeskRepository(services.installation.db).forget_all()
+        log.info("demo.new_day")
+    if not resumed:
+        snapshot.save(practice, path)
+    return SimulatorServer(
+        practice, page_size=1000, on_change=lambda p: snapshot.save(p, path)
+    ).start()
 
 
 def prepare(services: Services, sim: SimulatorServer) -> None:
@@ -27,5 +55,18 @@ def prepare(services: Services, sim: SimulatorServer) -> None:
 
 
 def hint(services: Services) -> str:
-    """Shown on the demo's sign-in window only."""
+    """Shown on the demo's sign-in and code screens only."""
     return demo_hint(services.accounts, services.clock)
+
+
+def welcome(data_dir: Path) -> str:
+    """What the terminal says once the demo's window is up: how to sign in, what to try."""
+    first, *others = (login for login, _, _ in DEMO_USERS)
+    return (
+        "The Enamel demo window is open (synthetic patients only; nothing here is real).\n"
+        f"  Sign in as {first} (or {', '.join(others)}),\n"
+        f"  password {DEMO_PASSWORD}, then the 6-digit code the window shows you.\n"
+        "  Try first: as frontdesk open No-shows and rebook one, then look at the Schedule;\n"
+        "  then sign in as compliance and open the Audit trail to see it recorded.\n"
+        f"  Demo data: {data_dir} (delete the folder to start over). Close the window to stop."
+    )

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib import resources
 from typing import TYPE_CHECKING
 
+from app.display import missing_display
 from app.logging_setup import configure_logging
 from app.paths import layout_for
 from errors import EnamelError
@@ -119,7 +121,8 @@ def start(
     if args.demo:
         from app import demo as demo_mode
 
-        sim = demo_mode.start_simulator(services.calendar.today(), services.clock)
+        demo_mode.say("Starting the Open Dental simulator (a synthetic practice)…")
+        sim = demo_mode.start_simulator(services)
         demo_mode.prepare(services, sim)
         demo_hint = lambda: demo_mode.hint(services)  # noqa: E731
     ops = Operations()
@@ -184,6 +187,8 @@ def start(
         # First run: explain how IT creates the first account, until one exists.
         shell.sign_in.show_first_run(lambda: bool(services.accounts.all()))
     jobs.start()
+    if args.demo:
+        demo_mode.say(demo_mode.welcome(installation.layout.root))
     log.info("app.started", extra={"workstation_id": installation.workstation_id})
     return running
 
@@ -226,6 +231,10 @@ def main(argv: Sequence[str] | None = None, clock: Clock | None = None) -> int:
         from app.selftest import run_self_test
 
         return run_self_test(args.data_dir, demo=args.demo)
+    no_display = missing_display(os.environ)
+    if no_display is not None:  # Qt would abort (134) with advice about xcb libraries
+        print(no_display, file=sys.stderr)
+        return 3
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QMessageBox
 
@@ -235,6 +244,8 @@ def main(argv: Sequence[str] | None = None, clock: Clock | None = None) -> int:
         print(f"enamel: {exc}", file=sys.stderr)
         return 2
     app = make_qapp()
+    if args.demo and not layout_for(args.data_dir, demo=True).database.exists():
+        print("Creating the demo practice and its users (first start only)…", flush=True)
     try:
         installation, _ = open_or_create(args, clock)
     except DatabaseMissing:

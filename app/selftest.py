@@ -14,6 +14,7 @@ from typing import TextIO
 from app.bootstrap import VERSION
 from app.paths import layout_for
 from errors import EnamelError
+from services.archive.placement import same_disk
 from services.installation import (
     ARCHIVE_KEY,
     PSEUDONYM_KEY,
@@ -21,6 +22,7 @@ from services.installation import (
     Installation,
     open_installation,
 )
+from storage.errors import DatabaseMissing
 from storage.keystore import DemoKeyStore, KeyringKeyStore, KeyStore
 from storage.layout import DataLayout
 
@@ -112,6 +114,38 @@ def check_pms(installation: Installation, timeout: float) -> Check:
     return Check("pms", Status.OK, f"{base} answers (HTTP {answer.status_code})")
 
 
+def check_demo_pms(installation: Installation, timeout: float) -> Check:
+    """The demo's PMS is its own simulator, which runs only while the demo does: start the one
+    the demo would (its saved practice), check it over HTTP with its keys, stop it."""
+    from app.demo import SNAPSHOT
+    from services.calendar import TIMEZONE_SETTING, PracticeCalendar, zone_named
+    from services.clock import SystemClock
+    from services.pms.opendental import OpenDentalClient
+    from services.pms.records import PmsError
+    from services.pms.simulator import SimulatorServer, SyntheticPractice, snapshot
+
+    clock = SystemClock()
+    zone = zone_named(installation.settings.get(TIMEZONE_SETTING))
+    today = PracticeCalendar(clock, zone).today()
+    practice = SyntheticPractice(today=today, clock=clock)
+    snapshot.load(practice, installation.layout.root / SNAPSHOT)  # read only: never saved here
+    sim = SimulatorServer(practice, page_size=1000).start()
+    client = OpenDentalClient(sim.url, sim.developer_key, sim.customer_key, timeout=timeout)
+    try:
+        providers = client.providers()
+    except PmsError as exc:
+        return Check("pms", Status.FAIL, f"the demo simulator did not answer: {exc.message}")
+    finally:
+        client.close()
+        sim.stop()
+    return Check(
+        "pms",
+        Status.OK,
+        f"demo simulator started for this check; {len(providers)} providers, "
+        f"{len(practice.patients)} synthetic patients",
+    )
+
+
 def check_archive(installation: Installation) -> Check:
     from services.archive.settings import FOLDER, S3, ArchiveSettings
 
@@ -132,19 +166,29 @@ def check_archive(installation: Installation) -> Check:
     if not folder.exists():
         if configured:
             return Check("archive", Status.FAIL, f"folder {folder} does not exist")
-        return Check("archive", Status.OK, f"folder {folder} (created at the first sync)")
-    try:
-        probe = folder / f".self-test-{secrets.token_hex(4)}"
-        fd = os.open(probe, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        os.close(fd)
-        probe.unlink()
-    except OSError as exc:
+        found = f"folder {folder} (created at the first sync)"
+    else:
+        try:
+            probe = folder / f".self-test-{secrets.token_hex(4)}"
+            fd = os.open(probe, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            os.close(fd)
+            probe.unlink()
+        except OSError as exc:
+            return Check(
+                "archive",
+                Status.FAIL,
+                f"folder {folder} cannot be written ({exc.strerror or type(exc).__name__})",
+            )
+        found = f"folder {folder} exists and is writable"
+    if same_disk(folder, installation.layout.root):
         return Check(
             "archive",
-            Status.FAIL,
-            f"folder {folder} cannot be written ({exc.strerror or type(exc).__name__})",
+            Status.WARN,
+            f"{found}, but it is on the same disk as the data: one failed or stolen disk "
+            "loses both; choose a network share, a removable drive or S3 "
+            "('enamel-admin archive set')",
         )
-    return Check("archive", Status.OK, f"folder {folder} exists and is writable")
+    return Check("archive", Status.OK, found)
 
 
 def _keystore(layout: DataLayout, demo: bool) -> KeyStore:
@@ -170,7 +214,10 @@ def run_checks(
     try:
         installation = open_installation(layout, keystore)
     except EnamelError as exc:
-        checks.append(Check("database", Status.FAIL, exc.message))
+        message = exc.message
+        if demo and isinstance(exc, DatabaseMissing):
+            message = f"no demo in {layout.root} yet: start it once with 'enamel --demo'"
+        checks.append(Check("database", Status.FAIL, message))
         checks.append(check_qt())
         return checks
     try:
@@ -181,7 +228,7 @@ def run_checks(
             return checks
         checks.append(check_keys(installation))
         checks.append(check_qt())
-        checks.append(check_pms(installation, timeout))
+        checks.append((check_demo_pms if demo else check_pms)(installation, timeout))
         checks.append(check_archive(installation))
     finally:
         installation.close()

@@ -108,3 +108,18 @@ class DeskRepository:
             conn.execute(
                 "UPDATE waitlist SET removed_at = ? WHERE id = ?", (at.isoformat(), wish_id)
             )
+
+    # -- the demo's new day --------------------------------------------------------------
+
+    def forget_all(self) -> None:
+        """Empty the cache and every worklist: only for the demo, whose synthetic practice is
+        built anew on a new day (its record numbers then name other appointments)."""
+        with self._db.transaction() as conn:
+            for table in (
+                "pms_cache",
+                "insurance_worklist",
+                "recall_contacts",
+                "noshow_outcomes",
+                "waitlist",
+            ):
+                conn.execute(f"DELETE FROM {table}")  # fixed table names

@@ -12,13 +12,14 @@ from services.audit import AuditEvent, AuditTrail, Outcome
 from services.auth import passwords, recovery_codes, throttle, totp
 from services.auth.breakglass import BreakGlass
 from services.auth.sessions import Session
-from services.auth.throttle import GENERIC, SignInFailed, SignInThrottled
+from services.auth.throttle import GENERIC, CodeAlreadyUsed, SignInFailed, SignInThrottled
 from services.clock import Clock
 from storage.accounts_repo import AccountDirectory, AccountRecord, FailureState
 
 __all__ = [
     "GENERIC",
     "AuthService",
+    "CodeAlreadyUsed",
     "Enrollment",
     "PasswordAccepted",
     "Session",
@@ -135,6 +136,13 @@ class AuthService:
             raise SignInFailed(GENERIC)
         return record
 
+    def _keep_pending(self, step: PasswordAccepted, record: AccountRecord) -> None:
+        with self._lock:
+            self._pending[step.token] = (
+                record.user_id,
+                self._clock.now() + timedelta(seconds=PENDING_SECONDS),
+            )
+
     def _start_session(self, record: AccountRecord) -> Session:
         now = self._clock.now()
         session_id = f"ses_{secrets.token_hex(8)}"
@@ -193,6 +201,12 @@ class AuthService:
             matched = totp.matching_step(secret, cleaned, self._clock.now())
             if matched is not None and self.directory.accept_totp_step(record.user_id, matched):
                 return self._start_session(record)
+            if matched is not None:
+                # A replay is refused, and recorded, but is no guess: it is not counted
+                # towards the lock, and the password step stands for the next code.
+                self._audit("sign_in", self.actor_for(record), Outcome.FAILURE, ("code_reused",))
+                self._keep_pending(step, record)
+                raise CodeAlreadyUsed
         elif recovery_codes.looks_like_code(cleaned) and self.directory.use_recovery_code(
             record.user_id, recovery_codes.code_hash(record.user_id, cleaned), self._clock.now()
         ):
@@ -221,11 +235,7 @@ class AuthService:
         secret = self.directory.totp_secret(record.user_id)
         matched = totp.matching_step(secret, code, self._clock.now()) if secret else None
         if matched is None or not self.directory.accept_totp_step(record.user_id, matched):
-            with self._lock:  # let them try the code again without retyping the password
-                self._pending[step.token] = (
-                    record.user_id,
-                    self._clock.now() + timedelta(seconds=PENDING_SECONDS),
-                )
+            self._keep_pending(step, record)  # try the code again without the password
             raise self._fail(record, record.login)
         self.directory.update(record.user_id, totp_enrolled=1)
         self._audit("mfa_enrolled", self.actor_for(record))

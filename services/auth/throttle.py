@@ -20,6 +20,17 @@ class SignInFailed(EnamelError):
     exit_code = 1
 
 
+class CodeAlreadyUsed(SignInFailed):
+    """The right code, but its 30-second step was already used (the wizard's, or a sign-in
+    a moment ago): the person waits for the next code; the password step still stands."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "That code was already used. Wait for your authenticator app to show the next "
+            "code (at most 30 seconds), then type the new one."
+        )
+
+
 class SignInThrottled(SignInFailed):
     """Raised before any password is checked; the message never says whether the name exists."""
 

@@ -11,7 +11,7 @@ from services.access import AccessDenied, Actor, ActorType, Purpose, Role
 from services.access.policy import READS
 from services.audit import AuditEntry
 from services.auth import passwords, totp
-from services.auth.signin import GENERIC, SignInFailed, SignInThrottled
+from services.auth.signin import GENERIC, CodeAlreadyUsed, SignInFailed, SignInThrottled
 from services.auth.users import UserError
 from tests.support import admin
 
@@ -43,11 +43,33 @@ def test_password_then_totp_and_a_code_is_never_accepted_twice(cheap_services: S
     code = totp.code_at(secret, s.clock.now())
     session = s.auth.check_code(s.auth.check_password("pat", PASSWORD), code)
     assert session.role is Role.FRONT_DESK and session.actor.actor_id.startswith("user_")
+    again = s.auth.check_password("pat", PASSWORD)
+    with pytest.raises(CodeAlreadyUsed, match=r"already used\. Wait for .* the next code"):
+        s.auth.check_code(again, code)
+    assert ("sign_in", "failure", session.user_id) in actions(s)  # the replay is recorded
+    record = s.accounts.by_login("pat")
+    assert record is not None and record.failures == 0  # but is no guess towards the lock
+    with pytest.raises(CodeAlreadyUsed):  # the step before is used up too
+        s.auth.check_code(again, totp.code_at(secret, s.clock.now() - timedelta(seconds=30)))
     with pytest.raises(SignInFailed, match="not correct"):
-        s.auth.check_code(s.auth.check_password("pat", PASSWORD), code)
+        s.auth.check_code(again, "000000" if code != "000000" else "111111")
     s.clock.advance(30)  # type: ignore[attr-defined]
     s.auth.check_code(s.auth.check_password("PAT ", PASSWORD), totp.code_at(secret, s.clock.now()))
-    assert ("sign_in", "failure", session.user_id) in actions(s)
+
+
+def test_after_a_used_code_the_password_step_stands_for_the_next_code(
+    cheap_services: Services,
+) -> None:
+    """Right after the first-run wizard (or a sign-in) the app still shows the used code:
+    the person is told to wait, and the next code signs in without the password again."""
+    s = cheap_services
+    secret = enrolled(s)
+    s.auth.check_code(s.auth.check_password("pat", PASSWORD), totp.code_at(secret, s.clock.now()))
+    step = s.auth.check_password("pat", PASSWORD)
+    with pytest.raises(CodeAlreadyUsed):
+        s.auth.check_code(step, totp.code_at(secret, s.clock.now()))
+    s.clock.advance(30)  # type: ignore[attr-defined]
+    assert s.auth.check_code(step, totp.code_at(secret, s.clock.now())).login == "pat"
 
 
 def test_enrollment_is_required_and_recovery_codes_work_once(cheap_services: Services) -> None:

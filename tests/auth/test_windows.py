@@ -85,8 +85,39 @@ def test_password_then_totp_signs_in_and_the_same_code_is_refused(
     with qtbot.assertNotEmitted(window.signedIn, wait=200):
         type_password(qtbot, window, "pat", PASSWORD)
         type_code(qtbot, window, code)
+    assert window.error.isVisible() and "already used" in window.error.text()
+    assert "next code" in window.error.text()
+    assert window.pages.currentIndex() == window.CODE_PAGE  # the password still stands
+    s.clock.advance(30)  # type: ignore[attr-defined]
+    with qtbot.waitSignal(window.signedIn, timeout=10_000):
+        type_code(qtbot, window, totp.code_at(secret, s.clock.now()))
+
+    window.restart()
+    with qtbot.assertNotEmitted(window.signedIn, wait=200):
+        type_password(qtbot, window, "pat", PASSWORD)
+        type_code(qtbot, window, "000000" if code != "000000" else "111111")
     assert window.error.isVisible() and window.error.text() == GENERIC
     assert window.pages.currentIndex() == window.PASSWORD_PAGE  # start again from the password
+
+
+def test_the_demo_code_of_the_moment_is_shown_where_it_is_typed(
+    qtbot: Any, cheap_services: Services, runner: Operations
+) -> None:
+    s = cheap_services
+    secret = enrolled(s)
+    hint = lambda: f"code right now: {totp.code_at(secret, s.clock.now())}"  # noqa: E731
+    win = SignInWindow(s.auth, runner, practice_id="demo-practice", demo_hint=hint)
+    qtbot.addWidget(win)
+    win.show()
+    assert win.password.hint.isVisible() and hint() in win.password.hint.text()
+    type_password(qtbot, win, "pat", PASSWORD)
+    qtbot.waitUntil(lambda: win.pages.currentIndex() == win.CODE_PAGE, timeout=10_000)
+    assert win.code.hint.isVisible() and win.code.hint.text() == hint()
+    s.clock.advance(30)  # type: ignore[attr-defined]
+    qtbot.waitUntil(lambda: win.code.hint.text() == hint(), timeout=5_000)  # refreshed
+    plain = SignInWindow(s.auth, runner, practice_id="test-practice")
+    qtbot.addWidget(plain)
+    assert plain.code.hint.isHidden() and plain.code.hint.text() == ""
 
 
 def test_a_recovery_code_works_once(

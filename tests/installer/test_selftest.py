@@ -66,9 +66,10 @@ def test_fresh_installation_passes_with_pms_warning(installed: Path) -> None:
         "keys": "ok",
         "qt": "ok",
         "pms": "warn",
-        "archive": "ok",
+        "archive": "warn",  # the default folder is inside the data folder
     }
     assert "not configured" in text
+    assert "same disk as the data" in text and "enamel-admin archive set" in text
     assert text.strip().splitlines()[-1].startswith("self-test passed")
 
 
@@ -154,6 +155,7 @@ def test_archive_folder_and_s3(installed: Path, tmp_path: Path) -> None:
     missing.mkdir(parents=True)
     code, text = report(installed)
     assert code == 0 and "exists and is writable" in text
+    assert statuses(text)["archive"] == "warn" and "same disk as the data" in text
     provision = tmp_path / "p.json"
     provision.write_text(
         '{"practice_id": "self-test-01", "archive": {"backend": "s3", '
@@ -201,3 +203,60 @@ def test_no_credential_store_is_its_own_failure(data_dir: Path) -> None:
         ("credential store", selftest.Status.FAIL),
         ("qt", selftest.Status.OK),
     ]
+
+
+def other_disk_than(path: Path) -> Path | None:
+    """A writable folder on another device than `path` (tmpfs /dev/shm on Linux), if any."""
+    shm = Path("/dev/shm")
+    if shm.is_dir() and os.access(shm, os.W_OK) and shm.stat().st_dev != path.stat().st_dev:
+        return shm
+    return None
+
+
+def test_an_archive_folder_on_another_disk_is_ok(installed: Path) -> None:
+    other = other_disk_than(installed)
+    if other is None:
+        pytest.skip("no second writable disk here")
+    folder = other / f"enamel-archive-{os.getpid()}"
+    folder.mkdir()
+    try:
+        assert (
+            admin("--data-dir", str(installed), "archive", "set", "folder", str(folder)).code == 0
+        )
+        code, text = report(installed)
+        assert code == 0 and statuses(text)["archive"] == "ok", text
+        assert "exists and is writable" in text and "same disk" not in text
+    finally:
+        folder.rmdir()
+
+
+def test_demo_self_test_starts_the_simulator_it_checks(tmp_path: Path) -> None:
+    """No demo is running (its simulator's port is long gone): the check starts its own."""
+    demo = tmp_path / "demo"
+    out = io.StringIO()
+    code = selftest.run_self_test(str(demo), demo=True, out=out)
+    text = out.getvalue()
+    assert code == 1 and "no demo in" in text and "enamel --demo" in text  # never started
+    from app.bootstrap import build_services
+    from services.clock import ManualClock
+    from services.installation import initialise
+    from storage.keystore import DemoKeyStore
+    from storage.layout import DataLayout
+
+    clock = ManualClock()
+    made = initialise(DataLayout(demo), DemoKeyStore(demo), "demo-practice", clock)
+    services = build_services(made.installation, clock)
+    try:
+        from app import demo as demo_mode
+
+        sim = demo_mode.start_simulator(services)
+        demo_mode.prepare(services, sim)
+        sim.stop()  # the demo was closed: its address now answers nothing
+    finally:
+        services.close()
+    out = io.StringIO()
+    code = selftest.run_self_test(str(demo), demo=True, out=out)
+    text = out.getvalue()
+    assert code == 0, text
+    assert statuses(text)["pms"] == "ok" and "demo simulator started for this check" in text
+    assert "4 providers" in text

@@ -288,7 +288,11 @@ def test_fault_specs_from_the_command_line() -> None:
     assert (fault.pattern, fault.kind, fault.times) == (r"/appointments\?.*Offset=100", "429", 2)
     assert Fault.parse("/providers:timeout:1:2.5").seconds == 2.5
     assert Fault.parse("/x:y:malformed").pattern == "/x:y"
-    for bad in ["/providers", "/providers:explode", "(:500"]:
+    # Empty TIMES, as the help text's PATTERN:KIND[:TIMES[:SECONDS]] allows: always, 4 s.
+    slow = Fault.parse("appointments:latency::4")
+    assert (slow.pattern, slow.kind, slow.seconds) == ("appointments", "latency", 4.0)
+    assert slow.times == Fault.parse("appointments:latency").times > 1000
+    for bad in ["/providers", "/providers:explode", "(:500", "/x:latency:two"]:
         with pytest.raises(ValueError):
             Fault.parse(bad)
 

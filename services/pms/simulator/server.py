@@ -7,6 +7,7 @@ import re
 import socket
 import threading
 import time as _time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -70,8 +71,8 @@ class Fault:
         return cls(
             ":".join(parts[:at]),
             parts[at],
-            times=int(numbers[0]) if numbers else 1_000_000,
-            seconds=float(numbers[1]) if len(numbers) > 1 else 1.0,
+            times=int(numbers[0]) if numbers and numbers[0] else 1_000_000,
+            seconds=float(numbers[1]) if len(numbers) > 1 and numbers[1] else 1.0,
         )
 
     def matches(self, method: str, path: str) -> bool:
@@ -95,6 +96,7 @@ class SimulatorServer:
         customer_key: str = "sim-customer-key",
         page_size: int = 100,
         clock: Clock | None = None,
+        on_change: Callable[[SyntheticPractice], None] | None = None,
     ) -> None:
         self.clock: Clock = clock or (practice.clock if practice else SystemClock())
         self.practice = practice or SyntheticPractice(
@@ -104,6 +106,7 @@ class SimulatorServer:
         self.developer_key = developer_key
         self.customer_key = customer_key
         self.page_size = page_size
+        self.on_change = on_change  # after each accepted write, under the practice's lock
         self.faults: list[Fault] = []
         self.requests: list[tuple[str, str]] = []  # (method, path with query), for tests
         self._lock = threading.Lock()
@@ -331,6 +334,8 @@ def _route(
             answer = _post(server, p, path, body)
         else:
             answer = None
+        if answer is not None and method != "GET" and answer[0] < 300 and server.on_change:
+            server.on_change(p)
     return answer or _missing("no such path")
 
 

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QHBoxLayout, QLineEdit, QPushButton, QWidget
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QPushButton, QWidget
 
 from ui.auth.signin.card import card_layout
 
@@ -29,7 +30,18 @@ class CodePage(QWidget):
         buttons.addStretch(1)
         buttons.addWidget(self.verify_button)
         layout.addLayout(buttons)
+        # The demo's code of the moment, here where it is typed (demo only; empty otherwise).
+        self.hint = QLabel()
+        self.hint.setWordWrap(True)
+        self.hint.setObjectName("pageSubtitle")
+        self.hint.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.hint.hide()
+        layout.addWidget(self.hint)
         layout.addStretch(1)
+
+    def show_hint(self, text: str) -> None:
+        self.hint.setText(text)
+        self.hint.setVisible(bool(text))
 
     def take_code(self) -> str:
         """The typed code, cleared from the screen."""

@@ -8,7 +8,13 @@ from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QStackedWidget, QVBoxLayout, QWidget
 
-from services.auth.signin import AuthService, Enrollment, PasswordAccepted, Session
+from services.auth.signin import (
+    AuthService,
+    CodeAlreadyUsed,
+    Enrollment,
+    PasswordAccepted,
+    Session,
+)
 from ui.auth.signin.enrollment import EnrollmentPage, RecoveryCodesPage
 from ui.auth.signin.first_run import FirstRunPage
 from ui.auth.signin.new_password import NewPasswordPage
@@ -138,7 +144,9 @@ class SignInWindow(QWidget):
             self.restart()
 
     def _refresh_hint(self) -> None:
-        self.password.show_hint(self._demo_hint() if self._demo_hint else "")
+        text = self._demo_hint() if self._demo_hint else ""
+        self.password.show_hint(text)
+        self.code.show_hint(text)
 
     def restart(self) -> None:
         self._step = None
@@ -208,6 +216,9 @@ class SignInWindow(QWidget):
 
         def failed(error: Exception) -> None:
             self._fail(error)
+            if isinstance(error, CodeAlreadyUsed):  # the password still stands: wait, retype
+                self.code.code_edit.setFocus()
+                return
             self.restart()
 
         self._run.run(lambda: self._auth.check_code(step, code), self._signed_in, failed)
