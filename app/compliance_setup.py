@@ -66,9 +66,10 @@ def build_compliance(services: Services) -> Compliance:
         archive=ArchiveRepositoryFacts(ArchiveRepository(inst.db)),
         audit_ok=lambda: verify_local(trail_repo).ok,
     )
-    return Compliance(
-        repo, AlertService(repo, services.trail, services.clock), engine, users, sources
+    alerts = AlertService(
+        repo, services.trail, services.clock, users=users, reasons=users.break_glass_reasons
     )
+    return Compliance(repo, alerts, engine, users, sources)
 
 
 def compliance_pages(
@@ -92,6 +93,7 @@ def compliance_pages(
         compliance.sources,
         services.installation.practice_id,
         names=names,
+        zone=services.calendar.zone,
         runner=runner,
     )
     return pages(deps, actor)

@@ -125,13 +125,17 @@ def make_window(
 
     def audit() -> AuditViewer:
         from services.audit import verify_local
-        from services.audit.browse import entries_between
+        from services.compliance.facts import AccountDirectoryFacts
+        from services.compliance.people import audit_page
 
+        zone = services.calendar.zone
+        users = AccountDirectoryFacts(services.accounts)
         return AuditViewer(
-            lambda a, b, text: entries_between(services.trail, actor(), a, b, text),
+            lambda a, b, text: audit_page(services.trail, actor(), users, a, b, text, zone),
             lambda: verify_local(services.trail.repository),
             today(),
             run,
+            zone=zone,
         )
 
     factories: dict[Screen, tuple[str, Callable[[], QWidget]]] = {

@@ -85,6 +85,7 @@ class AccountDirectory(Protocol):
     def set_unknown_login_state(self, login: str, state: FailureState) -> None: ...
     def add_break_glass(self, row: dict[str, str]) -> None: ...
     def unreviewed_break_glass(self) -> list[dict[str, str]]: ...
+    def break_glass_grants(self, user_id: str) -> list[dict[str, str]]: ...
 
 
 class SqlAccountDirectory:
@@ -261,6 +262,16 @@ class SqlAccountDirectory:
         rows = self._db.connection().execute(
             "SELECT id, user_id, reason, purposes, started_at, until FROM break_glass "
             "WHERE reviewed_at IS NULL ORDER BY started_at"
+        )
+        keys = ("id", "user_id", "reason", "purposes", "started_at", "until")
+        return [dict(zip(keys, (str(v) for v in row), strict=True)) for row in rows]
+
+    def break_glass_grants(self, user_id: str) -> list[dict[str, str]]:
+        """One person's emergency-access grants with their stated reasons, oldest first."""
+        rows = self._db.connection().execute(
+            "SELECT id, user_id, reason, purposes, started_at, until FROM break_glass "
+            "WHERE user_id = ? ORDER BY started_at",
+            (user_id,),
         )
         keys = ("id", "user_id", "reason", "purposes", "started_at", "until")
         return [dict(zip(keys, (str(v) for v in row), strict=True)) for row in rows]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
+from datetime import UTC, date, datetime, tzinfo
 
 from PySide6.QtCore import QAbstractTableModel, QDate, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtWidgets import (
@@ -19,12 +19,16 @@ from PySide6.QtWidgets import (
 )
 
 from services.audit import AuditEntry, VerifyResult
+from services.compliance.people import People
 from ui.operations import Run
+
+# What `load` returns: the entries and the people they name (read off the UI thread).
+Page = tuple[list[AuditEntry], People]
 
 COLUMNS = [
     ("seq", "Seq"),
-    ("timestamp", "Time (UTC)"),
-    ("actor_id", "Actor"),
+    ("timestamp", "Time"),
+    ("actor_id", "Who"),
     ("action", "Action"),
     ("purpose", "Purpose"),
     ("outcome", "Outcome"),
@@ -40,15 +44,36 @@ def _day(qdate: QDate) -> date:
     return date(qdate.year(), qdate.month(), qdate.day())
 
 
-class EntryTable(QAbstractTableModel):
-    def __init__(self) -> None:
-        super().__init__()
-        self._rows: list[dict[str, object]] = []
+def zone_name(zone: tzinfo) -> str:
+    return str(getattr(zone, "key", "") or zone.tzname(datetime.now(UTC)) or "practice time")
 
-    def set_entries(self, entries: list[AuditEntry]) -> None:
+
+class EntryTable(QAbstractTableModel):
+    """The entries as a person reads them: practice time, names with ids; pseudonyms as kept."""
+
+    def __init__(self, zone: tzinfo = UTC) -> None:
+        super().__init__()
+        self._zone = zone
+        self._rows: list[dict[str, object]] = []
+        self._people = People(None)
+
+    def set_entries(self, entries: list[AuditEntry], people: People | None = None) -> None:
         self.beginResetModel()
         self._rows = [entry.data for entry in entries]
+        self._people = people or People(None)
         self.endResetModel()
+
+    def text(self, row: int, column: int) -> str:
+        key = COLUMNS[column][0]
+        value = self._rows[row].get(key, "")
+        if key == "timestamp" and value:
+            local = datetime.fromisoformat(str(value)).astimezone(self._zone)
+            return f"{local:%Y-%m-%d %H:%M:%S}"
+        if key == "actor_id":
+            return self._people.label(str(value))
+        if isinstance(value, list):
+            return ", ".join(str(v) for v in value)
+        return str(value)
 
     def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(self._rows)
@@ -62,31 +87,33 @@ class EntryTable(QAbstractTableModel):
             Qt.ItemDataRole.ToolTipRole,
         ):
             return None
-        value = self._rows[index.row()].get(COLUMNS[index.column()][0], "")
-        if isinstance(value, list):
-            return ", ".join(str(v) for v in value)
-        return str(value)
+        return self.text(index.row(), index.column())
 
     def headerData(
         self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
     ) -> object:
         if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            if COLUMNS[section][0] == "timestamp":
+                return f"Time ({zone_name(self._zone)})"
             return COLUMNS[section][1]
         return None
 
 
 class AuditViewer(QWidget):
-    """`load(from, to, text)` returns entries; `verify()` recomputes the chain.
+    """`load(from, to, text)` returns entries and people; `verify()` recomputes the chain.
 
     Both run off the UI thread (a chain of a million entries takes seconds to verify).
+    Days and times are the practice's (`zone`); the trail and its exports keep UTC.
     """
 
     def __init__(
         self,
-        load: Callable[[date, date, str], list[AuditEntry]],
+        load: Callable[[date, date, str], Page],
         verify: Callable[[], VerifyResult],
         today: date,
         runner: Run,
+        *,
+        zone: tzinfo = UTC,
     ) -> None:
         super().__init__()
         self.setObjectName("page")
@@ -99,8 +126,9 @@ class AuditViewer(QWidget):
         title = QLabel("Audit trail")
         title.setObjectName("pageTitle")
         subtitle = QLabel(
-            "Every access to patient information, sign-in and change on this workstation. "
-            "Patients and records appear as pseudonyms; resolve one in the patient access report."
+            "Every access to patient information, sign-in and change on this workstation, in "
+            "practice time. People appear by name and role with their account id; patients and "
+            "records as pseudonyms (resolve one in the patient access report)."
         )
         subtitle.setObjectName("pageSubtitle")
         subtitle.setWordWrap(True)
@@ -115,7 +143,7 @@ class AuditViewer(QWidget):
             edit.setDisplayFormat("d MMM yyyy")
             edit.setAccessibleName(name)
         self.filter_edit = QLineEdit()
-        self.filter_edit.setPlaceholderText("Filter by actor, action, purpose or pseudonym")
+        self.filter_edit.setPlaceholderText("Filter by name, role, action, purpose or pseudonym")
         self.filter_edit.setClearButtonEnabled(True)
         self.show_button = QPushButton("&Show")
         self.show_button.setObjectName("primary")
@@ -135,7 +163,7 @@ class AuditViewer(QWidget):
         self.result_label.setWordWrap(True)
         outer.addWidget(self.result_label)
 
-        self.model = EntryTable()
+        self.model = EntryTable(zone)
         self.table = QTableView()
         self.table.setModel(self.model)
         self.table.setAlternatingRowColors(True)
@@ -173,9 +201,10 @@ class AuditViewer(QWidget):
         self.show_button.setEnabled(True)
         self.verify_button.setEnabled(True)
 
-    def _shown(self, entries: list[AuditEntry]) -> None:
+    def _shown(self, page: Page) -> None:
+        entries, people = page
         self._idle()
-        self.model.set_entries(entries)
+        self.model.set_entries(entries, people)
         self.result_label.setText(f"{len(entries)} entries.")
 
     def show_failure(self, message: str) -> None:

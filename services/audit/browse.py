@@ -2,29 +2,51 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from collections.abc import Collection
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
 from services.access import Actor, Permission, require
-from services.audit.entry import AuditEntry, AuditEvent
+from services.audit.entry import AuditEntry, AuditEvent, iso_millis
 from services.audit.trail import AuditTrail
 
 MAX_ROWS = 20_000
 
 
+def day_span(start: date, end: date, zone: tzinfo) -> tuple[str, str]:
+    """The trail's timestamps [from, to) covering the days start..end at the practice."""
+    first = datetime.combine(start, time(0), zone)
+    after = datetime.combine(end + timedelta(days=1), time(0), zone)
+    return iso_millis(first), iso_millis(after)
+
+
 def entries_between(
-    trail: AuditTrail, actor: Actor, start: date, end: date, text: str = ""
+    trail: AuditTrail,
+    actor: Actor,
+    start: date,
+    end: date,
+    text: str = "",
+    *,
+    actors: Collection[str] = (),
+    zone: tzinfo = UTC,
 ) -> list[AuditEntry]:
-    """Entries of the UTC days start..end whose actor, action, purpose or ids contain `text`."""
+    """Entries of the days start..end (in `zone`, the practice's) matching `text`.
+
+    An entry matches when its action, purpose, ids or pseudonyms contain `text`, or when its
+    actor is one of `actors` (the accounts whose name or role matched it: the trail keeps
+    ids, the person searching types names).
+    """
     require(actor, Permission.VIEW_AUDIT)
     trail.append(AuditEvent(action="audit_view", actor=actor, resource_type="audit_log"))
-    ts_from = f"{start.isoformat()}T00:00:00.000Z"
-    ts_to = f"{(end + timedelta(days=1)).isoformat()}T00:00:00.000Z"
+    ts_from, ts_to = day_span(start, end, zone)
     needle = text.lower()
+    wanted = frozenset(actors)
     found: list[AuditEntry] = []
     for seq, body, hash_ in trail.repository.rows_between(ts_from, ts_to):
-        if needle and needle not in body.lower():
+        entry = AuditEntry.from_row(seq, body, hash_)
+        by_text = not needle or needle in body.lower()
+        if not by_text and not (wanted and entry.data.get("actor_id") in wanted):
             continue
-        found.append(AuditEntry.from_row(seq, body, hash_))
+        found.append(entry)
         if len(found) >= MAX_ROWS:
             break
     return found

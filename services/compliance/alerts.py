@@ -2,24 +2,55 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
 from errors import EnamelError
 from services.access import Actor, Permission, require
 from services.audit import AuditEvent, AuditTrail, Outcome
 from services.clock import Clock
+from services.compliance.breach.rules import Rule
+from services.compliance.facts import UserFacts
+from services.compliance.people import People
 from storage.compliance_repo import AlertRecord, ComplianceRepository
+
+# The reasons stated for a person's break-glass grants in force at a time.
+GrantReasons = Callable[[str, datetime], list[str]]
 
 
 class AlertNotFound(EnamelError):
     exit_code = 1
 
 
-class AlertService:
-    """Permission-checked access to alerts. Listing shows no PHI; a note may, so it stays local."""
+@dataclass(frozen=True)
+class AlertView:
+    """An alert as the officer reads it: the person by name and role, the reasons stated."""
 
-    def __init__(self, repo: ComplianceRepository, trail: AuditTrail, clock: Clock) -> None:
+    alert: AlertRecord
+    subject: str  # "Robin Front, Front desk (user_…)" or the workstation
+    acknowledged_by: str  # the same for whoever acknowledged it, "" while open
+    reasons: tuple[str, ...] = ()  # break-glass: what the person said (may name a patient)
+
+
+class AlertService:
+    """Permission-checked access to alerts. Listing shows no PHI; a note or a break-glass
+    reason may, so they stay in the encrypted database and on the officer's screens."""
+
+    def __init__(
+        self,
+        repo: ComplianceRepository,
+        trail: AuditTrail,
+        clock: Clock,
+        *,
+        users: UserFacts | None = None,
+        reasons: GrantReasons | None = None,
+    ) -> None:
         self._repo = repo
         self._trail = trail
         self._clock = clock
+        self._users = users
+        self._reasons = reasons
 
     def _check(self, actor: Actor, action: str) -> None:
         try:
@@ -39,6 +70,22 @@ class AlertService:
     def alerts(self, actor: Actor, *, unacknowledged_only: bool = False) -> list[AlertRecord]:
         self._check(actor, "alerts_view")
         return self._repo.alerts(unacknowledged_only=unacknowledged_only)
+
+    def views(self, actor: Actor, *, unacknowledged_only: bool = False) -> list[AlertView]:
+        """The alerts with names for ids and the break-glass reasons (for the alerts page)."""
+        return [self.view(a) for a in self.alerts(actor, unacknowledged_only=unacknowledged_only)]
+
+    def view(self, alert: AlertRecord) -> AlertView:
+        people = People(self._users)
+        reasons: tuple[str, ...] = ()
+        if alert.rule == Rule.BREAK_GLASS.value and self._reasons is not None:
+            reasons = tuple(self._reasons(alert.subject, alert.event_at))
+        return AlertView(
+            alert,
+            people.label(alert.subject),
+            people.label(alert.acknowledged_by) if alert.acknowledged_by else "",
+            reasons,
+        )
 
     def unacknowledged_count(self) -> int:
         """For the badge: a number, no PHI, so no permission is needed to show it."""

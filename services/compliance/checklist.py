@@ -9,6 +9,7 @@ from enum import StrEnum
 from pathlib import Path
 
 from services.compliance.facts import ArchiveFacts, UserFacts
+from services.compliance.people import People
 from services.keyrotation.reminders import CREDENTIAL_MAX_DAYS, credential_reminders
 from storage.compliance_repo import ComplianceRepository
 from storage.settings_repo import SecretsRepository, SettingsRepository
@@ -120,7 +121,8 @@ def _review(src: ChecklistSources, now: datetime) -> tuple[Status, str]:
     age = _days(now, last.signed_at)
     if age > REVIEW_MAX_DAYS:
         return Status.NOT_MET, f"Last access review {age} days ago (every {REVIEW_MAX_DAYS} days)."
-    return Status.MET, f"Access review signed {last.signed_at:%Y-%m-%d} by {last.signed_by}."
+    by = People(src.users).label(last.signed_by)
+    return Status.MET, f"Access review signed {last.signed_at:%Y-%m-%d} by {by}."
 
 
 def _credentials(src: ChecklistSources, now: datetime) -> tuple[Status, str]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Protocol
 
 from storage.accounts_repo import AccountDirectory
@@ -56,6 +56,16 @@ class AccountDirectoryFacts:
             )
             for r in self._directory.all()
         ]
+
+    def break_glass_reasons(self, user_id: str, at: datetime) -> list[str]:
+        """The reasons stated for the grants of `user_id` in force at `at` (or started then)."""
+        reasons = []
+        for grant in self._directory.break_glass_grants(user_id):
+            started = datetime.fromisoformat(grant["started_at"])
+            until = datetime.fromisoformat(grant["until"])
+            if started - timedelta(seconds=5) <= at <= until:
+                reasons.append(grant["reason"])
+        return reasons
 
 
 class ArchiveRepositoryFacts:

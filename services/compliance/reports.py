@@ -16,6 +16,7 @@ from services.audit import AuditEntry, AuditEvent, Outcome, PhiGateway, RecordKi
 from services.audit.entry import iso_millis
 from services.clock import Clock
 from services.compliance.facts import UserFacts
+from services.compliance.people import People
 from storage.compliance_repo import ComplianceRepository, ReviewRecord
 
 NOTIFICATION_DAYS = 60  # HIPAA breach notification: without unreasonable delay, at most 60 days
@@ -72,9 +73,8 @@ class PatientAccessReport:
 
 
 def _staff_labels(users: UserFacts | None) -> dict[str, str]:
-    if users is None:
-        return {}
-    return {u.user_id: f"{u.display_name} ({u.login})" for u in users.users()}
+    people = People(users)
+    return {p.actor_id: p.label for p in people.everyone()}
 
 
 def _rows(entries: list[AuditEntry], labels: dict[str, str]) -> list[AccessRow]:

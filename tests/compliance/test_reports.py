@@ -42,7 +42,7 @@ def test_compliance_officer_sees_the_name_and_the_read_is_audited(
     )
     assert report.named and report.patient_label == fake_phi["name"]
     assert {r.actor_id for r in report.rows} >= {FRONT.actor_id, "user_drlee"}
-    assert any(r.actor_label == "Robin Front (frontdesk1)" for r in report.rows)
+    assert any(r.actor_label == "Robin Front, Front desk (user_frontdesk1)" for r in report.rows)
     assert any("break_glass" in r.flags for r in report.rows)
     entry = _last(services)
     assert entry["action"] == "patient_access_report" and entry["purpose"] == "access_report"

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import unicodedata
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -22,6 +25,12 @@ from ui.operations import Operations
 
 pytestmark = pytest.mark.ui
 SHOTS = os.environ.get("ENAMEL_SCREENSHOTS")  # a folder: also save screenshots there
+ZONE = ZoneInfo("America/Chicago")  # the practice's zone: every time a person reads is in it
+
+
+def bare_ids(text: str) -> list[str]:
+    """Account ids that stand alone: an id may only appear in brackets beside a name."""
+    return [m.group(2) for m in re.finditer(r"(\(?)\b(user_[a-z0-9]+)", text) if not m.group(1)]
 
 
 def deps(services: Any, repo: Any, clock: Any, out: Path) -> Any:
@@ -33,7 +42,9 @@ def deps(services: Any, repo: Any, clock: Any, out: Path) -> Any:
         gateway=services.gateway,
         clock=clock,
         repo=repo,
-        alerts=AlertService(repo, services.trail, clock),
+        alerts=AlertService(
+            repo, services.trail, clock, users=users, reasons=users.break_glass_reasons
+        ),
         users=users,
         sources=ChecklistSources(
             inst.layout.database,
@@ -47,6 +58,7 @@ def deps(services: Any, repo: Any, clock: Any, out: Path) -> Any:
         runner=Operations(),
         names=NAMES.get,
         ask_path=lambda name: out / name,
+        zone=ZONE,
     )
 
 
@@ -59,7 +71,7 @@ def styled(widget: Any) -> Any:
     from importlib import resources
 
     widget.setStyleSheet(resources.files("resources").joinpath("style.qss").read_text("utf-8"))
-    widget.resize(1280, 760)
+    widget.resize(1366, 768)
     return widget
 
 
@@ -109,11 +121,12 @@ def test_alerts_page_acknowledges_with_a_note(qtbot: Any, practice: Any) -> None
     alerts = d.alerts
     notes = iter(["Checked with Robin: month-end recall calls."])
     page = AlertsPage(
-        lambda open_only: alerts.alerts(OFFICER, unacknowledged_only=open_only),
+        lambda open_only: alerts.views(OFFICER, unacknowledged_only=open_only),
         lambda alert_id, note: alerts.acknowledge(OFFICER, alert_id, note),
         alerts.unacknowledged_count,
         ask_note=lambda alert: next(notes),
         runner=d.runner,
+        zone=ZONE,
     )
     qtbot.addWidget(styled(page))
     settle(qtbot, d)
@@ -127,9 +140,24 @@ def test_alerts_page_acknowledges_with_a_note(qtbot: Any, practice: Any) -> None
         "Data exported",
         "Emergency access (break-glass)",
     } <= rules
+    table = [
+        [page.table.item(r, c).text() for c in range(page.table.columnCount())]
+        for r in range(page.table.rowCount())
+    ]
+    who = {row[2]: row[3] for row in table}
+    assert who["Many patients in an hour"] == "Robin Front, Front desk (user_frontdesk1)"
+    assert who["Emergency access (break-glass)"] == "Dr. Lee, Dentist (user_drlee)"
+    glass = next(row for row in table if row[2] == "Emergency access (break-glass)")
+    assert "Reason given: “Patient in pain on a Sunday, chart needed.”" in glass[4]
+    assert not bare_ids(" ".join(" ".join(row) for row in table))
+    first = alerts.alerts(OFFICER)[0]
+    assert table[0][0] == f"{first.event_at.astimezone(ZONE):%Y-%m-%d %H:%M}"  # practice time
     page.table.selectRow(0)
     shot(page, "alerts")
-    dialog = AcknowledgeDialog(alerts.alerts(OFFICER)[0], page)
+    glass_view = next(v for v in alerts.views(OFFICER) if v.alert.rule == "break_glass")
+    dialog = AcknowledgeDialog(glass_view, page, ZONE)
+    assert "Patient in pain on a Sunday" in dialog.reasons.text()
+    assert "Dr. Lee, Dentist (user_drlee)" in dialog.who.text()
     qtbot.addWidget(dialog)
     dialog.note.setPlainText("Spoke to the dentist; emergency was genuine.")
     dialog.resize(520, 300)
@@ -144,6 +172,9 @@ def test_alerts_page_acknowledges_with_a_note(qtbot: Any, practice: Any) -> None
     assert page.table.rowCount() == before
     states = [page.table.item(r, 5).text() for r in range(page.table.rowCount())]
     assert sum(s.startswith("acknowledged") for s in states) == 1
+    assert any(
+        s.endswith("by Casey Compliance, Compliance officer (user_compliance)") for s in states
+    )
 
 
 def test_patient_report_pdf_names_only_for_the_compliance_officer(
@@ -166,6 +197,10 @@ def test_patient_report_pdf_names_only_for_the_compliance_officer(
     text = pdf_text(path)
     if text:
         assert fake_phi["name"] in text and "Robin Front" in text
+        assert "by Casey Compliance, Compliance officer (user_compliance)" in text
+        assert not bare_ids(text)
+    assert "Robin Front, Front desk (user_frontdesk1)" in tab.view.toPlainText()
+    assert not bare_ids(tab.view.toPlainText())
     shutil.copy(path, tmp_path / "officer.pdf")
 
     manager_page = styled(reports_page(d, MANAGER))
@@ -208,12 +243,17 @@ def test_breach_assessment_page_and_pdf(
     page.tabs.setCurrentIndex(1)
     tab = page.breach_tab
     now = d.clock.now()
+    settle(qtbot, d)
     tab.start.setDateTime(QDateTime(tab.start.date().addDays(-3), tab.start.time()))
-    tab.actor.setText(world.FRONT.actor_id)
+    names = [tab.actor.itemText(i) for i in range(tab.actor.count())]
+    assert "Robin Front, Front desk (user_frontdesk1)" in names and names[0] == "Everyone"
+    tab.choose_person(world.FRONT.actor_id)
     tab.show_button.click()
     settle(qtbot, d)
     shown = tab.view.toPlainText()
     assert "Notify individuals by" in shown and fake_phi["name"] in shown
+    assert "Robin Front, Front desk (user_frontdesk1)" in shown and not bare_ids(shown)
+    assert "America/Chicago" in shown
     assert (now.date().isoformat()) in shown
     shot(page, "breach-assessment")
     path = tab.save()
@@ -243,6 +283,9 @@ def test_access_review_page_signs(qtbot: Any, practice: Any) -> None:
     settle(qtbot, d)
     assert page.table.rowCount() == 6
     assert "not signed" in page.last_signed.text()
+    roles = {page.table.item(r, 0).text(): page.table.item(r, 2).text() for r in range(6)}
+    assert roles["Robin Front"] == "Front desk" and roles["Dr. Lee"] == "Dentist"
+    assert page.table.item(0, 1).text().endswith(")")  # login (account id)
     shot(page, "access-review")
     page.sign_button.click()
     settle(qtbot, d)
@@ -251,8 +294,13 @@ def test_access_review_page_signs(qtbot: Any, practice: Any) -> None:
     page.sign_button.click()
     settle(qtbot, d)
     assert "Last signed" in page.last_signed.text() and d.repo.last_review() is not None
+    assert "by Casey Compliance, Compliance officer (user_compliance)" in page.last_signed.text()
     path = page.save()
     assert path is not None and pdf_text(path) is not None
+    text = pdf_text(path)
+    if text:
+        assert "Casey Compliance, Compliance officer (user_compliance)" in text
+        assert not bare_ids(text)
     if SHOTS:
         shutil.copy(path, Path(SHOTS) / "compliance-access-review.pdf")
 
@@ -277,6 +325,54 @@ def test_checklist_page(qtbot: Any, practice: Any) -> None:
     assert path is not None
     if SHOTS:
         shutil.copy(path, Path(SHOTS) / "compliance-checklist.pdf")
+
+
+def test_audit_viewer_names_people_and_finds_them_by_name(qtbot: Any, practice: Any) -> None:
+    from datetime import datetime
+
+    from PySide6.QtCore import Qt
+
+    from services.compliance.people import audit_page
+    from ui.audit_viewer import COLUMNS, AuditViewer
+
+    services, d = practice
+    today = d.clock.now().astimezone(ZONE).date()
+    viewer = AuditViewer(
+        lambda a, b, text: audit_page(services.trail, OFFICER, d.users, a, b, text, ZONE),
+        lambda: verify_local(services.trail.repository),
+        today,
+        d.runner.run,
+        zone=ZONE,
+    )
+    qtbot.addWidget(styled(viewer))
+    qtbot.waitUntil(lambda: not viewer.busy, timeout=15000)
+    model = viewer.model
+
+    def column(name: str) -> list[str]:
+        index = [key for key, _ in COLUMNS].index(name)
+        return [model.text(r, index) for r in range(model.rowCount())]
+
+    everyone = column("actor_id")
+    assert "Robin Front, Front desk (user_frontdesk1)" in everyone
+    assert not bare_ids(" ".join(everyone))
+    header = model.headerData(1, Qt.Orientation.Horizontal)
+    assert header == "Time (America/Chicago)"
+    shot(viewer, "audit-viewer")
+
+    viewer.filter_edit.setText("robin")  # the trail holds ids: a name must still find them
+    viewer.refresh()
+    qtbot.waitUntil(lambda: not viewer.busy, timeout=15000)
+    found = column("actor_id")
+    assert found and set(found) == {"Robin Front, Front desk (user_frontdesk1)"}
+    viewer.filter_edit.setText("Dentist")  # a role finds the people who have it
+    viewer.refresh()
+    qtbot.waitUntil(lambda: not viewer.busy, timeout=15000)
+    assert set(column("actor_id")) == {"Dr. Lee, Dentist (user_drlee)"}
+    entries, _ = audit_page(
+        services.trail, OFFICER, d.users, today - timedelta(days=7), today, "Dentist", ZONE
+    )
+    stamp = datetime.fromisoformat(entries[0].timestamp).astimezone(ZONE)
+    assert column("timestamp")[0] == f"{stamp:%Y-%m-%d %H:%M:%S}"  # practice time, not UTC
 
 
 def test_no_actor_is_used_that_the_pages_do_not_know(practice: Any) -> None:

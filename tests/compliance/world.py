@@ -15,6 +15,7 @@ from tests.support import FAKE_PHI
 
 PATIENT = 4217  # the record number whose access report the tests ask for
 NAMES = {str(PATIENT): FAKE_PHI["name"]}
+GLASS_REASON = "Patient in pain on a Sunday, chart needed."
 
 FRONT = Actor("user_frontdesk1", ActorType.HUMAN, Role.FRONT_DESK)
 MANAGER = Actor("user_manager", ActorType.HUMAN, Role.OFFICE_MANAGER)
@@ -113,11 +114,23 @@ def build(services, clock: ManualClock) -> ComplianceRepository:  # type: ignore
         clock.advance(30)
     clock.set(now - timedelta(hours=3))
     read(FRONT, list(range(100, 160)))  # a burst: 60 patients in an hour
+    grant_at = clock.now()
+    accounts.add_break_glass(
+        {
+            "id": "bg_world",
+            "user_id": DENTIST.actor_id,
+            "reason": GLASS_REASON,
+            "purposes": "schedule",
+            "started_at": grant_at.isoformat(),
+            "until": (grant_at + timedelta(hours=1)).isoformat(),
+        }
+    )
     trail.append(
         AuditEvent(
             action="break_glass_start",
             actor=DENTIST,
             resource_type="session",
+            resource_id="bg_world",
             flags=("break_glass",),
         )
     )

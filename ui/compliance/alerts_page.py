@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC, datetime, tzinfo
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
@@ -17,6 +18,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from services.compliance.alerts import AlertView
 from services.compliance.breach.rules import Rule
 from storage.compliance_repo import AlertRecord
 from ui.compliance.common import (
@@ -31,7 +33,7 @@ from ui.compliance.common import (
     show_error,
 )
 
-COLUMNS = ["Raised", "Severity", "Rule", "Who / where", "What happened", "State"]
+COLUMNS = ["When", "Severity", "Rule", "Who / where", "What happened", "State"]
 
 
 def rule_label(rule: str) -> str:
@@ -39,6 +41,17 @@ def rule_label(rule: str) -> str:
         return Rule(rule).label
     except ValueError:
         return rule.replace("_", " ")
+
+
+def reasons_text(view: AlertView) -> str:
+    if not view.reasons:
+        return ""
+    quoted = "; ".join(f"“{r}”" for r in view.reasons)
+    return f"Reason given: {quoted}"
+
+
+def local_time(moment: datetime, zone: tzinfo, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    return moment.astimezone(zone).strftime(fmt)
 
 
 def badge_text(count: int) -> str:
@@ -49,15 +62,21 @@ def badge_text(count: int) -> str:
 class AcknowledgeDialog(QDialog):
     """Asks what was checked. The note may name a patient: it stays in the encrypted database."""
 
-    def __init__(self, alert: AlertRecord, parent: QWidget | None = None) -> None:
+    def __init__(self, view: AlertView, parent: QWidget | None = None, zone: tzinfo = UTC) -> None:
         super().__init__(parent)
+        alert = view.alert
         self.setWindowTitle("Acknowledge alert")
         self.setMinimumWidth(460)
         layout = QVBoxLayout(self)
         heading = QLabel(rule_label(alert.rule))
         heading.setObjectName("pageTitle")
+        self.who = QLabel(f"<b>{view.subject}</b> · {local_time(alert.event_at, zone)}")
+        self.who.setWordWrap(True)
         summary = QLabel(alert.summary)
         summary.setWordWrap(True)
+        self.reasons = QLabel(reasons_text(view))
+        self.reasons.setWordWrap(True)
+        self.reasons.setVisible(bool(view.reasons))
         prompt = QLabel("What did you check, and what was the outcome?")
         self.note = QPlainTextEdit()
         self.note.setPlaceholderText("For example: confirmed with the office manager that …")
@@ -76,7 +95,7 @@ class AcknowledgeDialog(QDialog):
         self.note.textChanged.connect(lambda: ok.setEnabled(bool(self.note.toPlainText().strip())))
         self.buttons.accepted.connect(self.accept)
         self.buttons.rejected.connect(self.reject)
-        for w in (heading, summary, prompt, self.note, hint, self.buttons):
+        for w in (heading, self.who, summary, self.reasons, prompt, self.note, hint, self.buttons):
             layout.addWidget(w)
 
     def text(self) -> str:
@@ -84,26 +103,31 @@ class AcknowledgeDialog(QDialog):
 
 
 class AlertsPage(QWidget):
-    """`load(unacknowledged_only)` lists alerts; `acknowledge(alert_id, note)`; `count()` for the badge."""
+    """`load(unacknowledged_only)` lists alerts; `acknowledge(alert_id, note)`; `count()` for the badge.
+
+    Times are the practice's (`zone`); people appear by name and role, the id beside them.
+    """
 
     countChanged = Signal(int)
 
     def __init__(
         self,
-        load: Callable[[bool], list[AlertRecord]],
+        load: Callable[[bool], list[AlertView]],
         acknowledge: Callable[[str, str], AlertRecord],
         count: Callable[[], int],
         *,
         runner: Runner,
-        ask_note: Callable[[AlertRecord], str | None] | None = None,
+        ask_note: Callable[[AlertView], str | None] | None = None,
+        zone: tzinfo = UTC,
     ) -> None:
         super().__init__()
+        self._zone = zone
         self._load = load
         self._acknowledge = acknowledge
         self._count = count
         self._runner = runner
         self._ask_note = ask_note or self._dialog_note
-        self._alerts: list[AlertRecord] = []
+        self._alerts: list[AlertView] = []
         outer = page_layout(
             self,
             "Alerts",
@@ -147,7 +171,7 @@ class AlertsPage(QWidget):
     def badge_text(self) -> str:
         return badge_text(self._count())
 
-    def selected(self) -> AlertRecord | None:
+    def selected(self) -> AlertView | None:
         rows = self.table.selectionModel().selectedRows()
         if not rows:
             return None
@@ -162,7 +186,7 @@ class AlertsPage(QWidget):
             lambda e: show_error(self.error, e),
         )
 
-    def _show(self, result: tuple[list[AlertRecord], int]) -> None:
+    def _show(self, result: tuple[list[AlertView], int]) -> None:
         self._alerts, count = result
         self.badge.setText(f"{count} unacknowledged" if count else "No open alerts")
         self.badge.setStyleSheet(
@@ -171,19 +195,22 @@ class AlertsPage(QWidget):
             else self.badge.styleSheet().replace("#b91c1c", "#166534")
         )
         rows, colours = [], []
-        for a in self._alerts:
+        for view in self._alerts:
+            a = view.alert
             state = (
-                f"acknowledged {a.acknowledged_at:%d %b %H:%M} by {a.acknowledged_by}"
+                f"acknowledged {local_time(a.acknowledged_at, self._zone, '%d %b %H:%M')} "
+                f"by {view.acknowledged_by}"
                 if a.acknowledged_at
                 else "open"
             )
+            what = a.summary + (f" {reasons_text(view)}" if view.reasons else "")
             rows.append(
                 [
-                    f"{a.event_at:%Y-%m-%d %H:%M} UTC",
+                    local_time(a.event_at, self._zone),
                     a.severity,
                     rule_label(a.rule),
-                    a.subject,
-                    a.summary,
+                    view.subject,
+                    what,
                     state,
                 ]
             )
@@ -202,26 +229,29 @@ class AlertsPage(QWidget):
         self._selection_changed()
 
     def _selection_changed(self) -> None:
-        alert = self.selected()
-        self.ack_button.setEnabled(alert is not None and not alert.acknowledged)
-        if alert is None:
+        view = self.selected()
+        self.ack_button.setEnabled(view is not None and not view.alert.acknowledged)
+        if view is None:
             self.detail.setText("Select an alert to see its entries and acknowledge it.")
         else:
+            alert = view.alert
+            reasons = f" {reasons_text(view)}" if view.reasons else ""
             note = f" Note: {alert.ack_note}" if alert.ack_note else ""
             self.detail.setText(
-                f"{alert.alert_id}: audit entries {alert.first_seq}–{alert.last_seq} "
-                f"({alert.entry_count}).{note}"
+                f"{view.subject}: audit entries {alert.first_seq}–{alert.last_seq} "
+                f"({alert.entry_count}).{reasons}{note}"
             )
 
-    def _dialog_note(self, alert: AlertRecord) -> str | None:
-        dialog = AcknowledgeDialog(alert, self)
+    def _dialog_note(self, view: AlertView) -> str | None:
+        dialog = AcknowledgeDialog(view, self, self._zone)
         return dialog.text() if dialog.exec() == QDialog.DialogCode.Accepted else None
 
     def acknowledge_selected(self) -> None:
-        alert = self.selected()
-        if alert is None:
+        view = self.selected()
+        if view is None:
             return
-        note = self._ask_note(alert)
+        alert = view.alert
+        note = self._ask_note(view)
         if not note:
             return
         call(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, datetime, tzinfo
 from pathlib import Path
 
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QWidget
@@ -40,8 +40,10 @@ class ChecklistPage(QWidget):
         practice: str,
         runner: Runner,
         ask_path: Callable[[str], Path | None] | None = None,
+        zone: tzinfo = UTC,
     ) -> None:
         super().__init__()
+        self._zone = zone
         self._load = load
         self._reminders = reminders
         self._now = now
@@ -114,7 +116,7 @@ class ChecklistPage(QWidget):
         )
 
     def save(self) -> Path | None:
-        html_text = checklist_html(self.items, self._practice, self._now())
+        html_text = checklist_html(self.items, self._practice, self._now(), zone=self._zone)
         if self._ask_path is None:
             return save_pdf(self, html_text, "Compliance checklist", "compliance-checklist.pdf")
         target = self._ask_path("compliance-checklist.pdf")

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import html
 import os
-from datetime import datetime
+from datetime import UTC, datetime, tzinfo
 from pathlib import Path
 
 from PySide6.QtCore import QMarginsF, QSizeF
 from PySide6.QtGui import QPageLayout, QPageSize, QPdfWriter, QTextDocument
 
 from services.compliance.checklist import ChecklistItem
+from services.compliance.people import People, role_label
 from services.compliance.reports import AccessReview, BreachAssessment, PatientAccessReport
 
 CSS = """
@@ -33,8 +34,16 @@ def _e(value: object) -> str:
     return html.escape(str(value))
 
 
-def _when(value: datetime | None) -> str:
-    return "—" if value is None else value.strftime("%Y-%m-%d %H:%M UTC")
+def _when(value: datetime | None, zone: tzinfo = UTC) -> str:
+    """Practice time on screen and in PDFs (the zone named in the heading); UTC in exports."""
+    return "—" if value is None else value.astimezone(zone).strftime("%Y-%m-%d %H:%M")
+
+
+def zone_label(zone: tzinfo) -> str:
+    return str(getattr(zone, "key", "") or zone.tzname(datetime.now(UTC)) or "UTC")
+
+
+_NOBODY = People(None)
 
 
 def _table(
@@ -63,15 +72,22 @@ def _page(title: str, meta: str, body: str, practice: str) -> str:
     )
 
 
-def patient_report_html(report: PatientAccessReport, practice: str) -> str:
+def patient_report_html(
+    report: PatientAccessReport,
+    practice: str,
+    *,
+    people: People = _NOBODY,
+    zone: tzinfo = UTC,
+) -> str:
     who = "Patient" if report.named else "Patient (pseudonym)"
     rows = [
         [
-            _when(r.when),
-            r.actor_label,
+            _when(r.when, zone),
+            people.label(r.actor_id),
             r.action.replace("_", " "),
             r.purpose.replace("_", " ") or "—",
             r.outcome,
+            r.workstation_id,
             ", ".join(r.flags) or "",
         ]
         for r in report.rows
@@ -80,35 +96,41 @@ def patient_report_html(report: PatientAccessReport, practice: str) -> str:
         f"<p><b>{_e(who)}:</b> {_e(report.patient_label)}<br/>"
         f"<b>Pseudonym:</b> {_e(report.patient_ref)}<br/>"
         f"<b>Accesses recorded:</b> {len(report.rows)}</p>"
-        + _table(["When", "Who", "What", "Purpose", "Result", "Flags"], rows)
+        + _table(["When", "Who", "What", "Purpose", "Result", "Workstation", "Flags"], rows)
     )
-    meta = f"generated {_e(_when(report.generated_at))} by {_e(report.generated_by)}"
+    meta = _meta(report.generated_at, report.generated_by, people, zone)
     return _page("Patient access report", meta, body, practice)
 
 
-def breach_html(a: BreachAssessment, practice: str) -> str:
+def _meta(at: datetime, by: str, people: People, zone: tzinfo) -> str:
+    return f"generated {_e(_when(at, zone))} ({_e(zone_label(zone))}) by {_e(people.label(by))}"
+
+
+def breach_html(
+    a: BreachAssessment, practice: str, *, people: People = _NOBODY, zone: tzinfo = UTC
+) -> str:
     scope = []
     if a.actor_id:
-        scope.append(f"actor {a.actor_id}")
+        scope.append(people.label(a.actor_id))
     if a.workstation_id:
         scope.append(f"workstation {a.workstation_id}")
     rows = [
         [
             p.label,
             str(p.accesses),
-            _when(p.first_access),
-            _when(p.last_access),
+            _when(p.first_access, zone),
+            _when(p.last_access, zone),
             ", ".join(p.purposes),
         ]
         for p in a.patients
     ]
     body = (
-        f"<p><b>Window:</b> {_e(_when(a.start))} to {_e(_when(a.end))}<br/>"
+        f"<p><b>Window:</b> {_e(_when(a.start, zone))} to {_e(_when(a.end, zone))}<br/>"
         f"<b>Scope:</b> {_e(', '.join(scope) or 'every actor and workstation')}<br/>"
         f"<b>Entries in scope:</b> {a.entries} · <b>affected patients:</b> {len(a.patients)}"
-        f" · <b>actors:</b> {_e(', '.join(a.actors) or '—')}<br/>"
-        f"<b>First access:</b> {_e(_when(a.first_access))} · <b>last access:</b> "
-        f"{_e(_when(a.last_access))}</p>"
+        f"<br/><b>Who:</b> {_e('; '.join(people.label(x) for x in a.actors) or '—')}<br/>"
+        f"<b>First access:</b> {_e(_when(a.first_access, zone))} · <b>last access:</b> "
+        f"{_e(_when(a.last_access, zone))}</p>"
         f"<p><b>Discovered:</b> {a.discovered.isoformat()}<br/>"
         f"<span class='deadline'>Notify individuals by {a.notify_by.isoformat()}</span> "
         "(60 days after discovery at the latest; without unreasonable delay).</p>"
@@ -124,20 +146,22 @@ def breach_html(a: BreachAssessment, practice: str) -> str:
             rows,
         )
     )
-    meta = f"generated {_e(_when(a.generated_at))} by {_e(a.generated_by)}"
+    meta = _meta(a.generated_at, a.generated_by, people, zone)
     return _page("Breach assessment", meta, body, practice)
 
 
-def review_html(review: AccessReview, practice: str) -> str:
+def review_html(
+    review: AccessReview, practice: str, *, people: People = _NOBODY, zone: tzinfo = UTC
+) -> str:
     rows, classes = [], []
     for r in review.rows:
         rows.append(
             [
                 r.display_name,
-                r.login,
-                r.role.replace("_", " "),
+                f"{r.login} ({r.user_id})",
+                role_label(r.role),
                 "disabled" if r.disabled else "active",
-                _when(r.last_sign_in),
+                _when(r.last_sign_in, zone),
                 "yes" if r.mfa_enrolled else "NO",
                 "—" if r.password_age_days is None else f"{r.password_age_days} d",
                 "; ".join(r.findings) or ("—" if r.disabled else "ok"),
@@ -157,7 +181,7 @@ def review_html(review: AccessReview, practice: str) -> str:
         )
     last = review.last_signed
     signed = (
-        f"Last signed {_when(last.signed_at)} by {last.signed_by}: {last.note}"
+        f"Last signed {_when(last.signed_at, zone)} by {people.label(last.signed_by)}: {last.note}"
         if last
         else "Not signed yet."
     )
@@ -166,12 +190,13 @@ def review_html(review: AccessReview, practice: str) -> str:
         rows,
         classes,
     )
-    return _page(
-        "User access review", f"generated {_e(_when(review.generated_at))}", body, practice
-    )
+    meta = f"generated {_e(_when(review.generated_at, zone))} ({_e(zone_label(zone))})"
+    return _page("User access review", meta, body, practice)
 
 
-def checklist_html(items: list[ChecklistItem], practice: str, now: datetime) -> str:
+def checklist_html(
+    items: list[ChecklistItem], practice: str, now: datetime, *, zone: tzinfo = UTC
+) -> str:
     css = {"met": "good", "not met": "bad", "manual": "manual"}
     body = ""
     for phase in ("Development", "Deployment", "Operational"):
@@ -181,7 +206,8 @@ def checklist_html(items: list[ChecklistItem], practice: str, now: datetime) -> 
             [[i.text, i.status.label, i.detail] for i in chosen],
             [["", css[i.status.value], ""] for i in chosen],
         )
-    return _page("Compliance checklist", f"as of {_e(_when(now))}", body, practice)
+    meta = f"as of {_e(_when(now, zone))} ({_e(zone_label(zone))})"
+    return _page("Compliance checklist", meta, body, practice)
 
 
 def write_pdf(document_html: str, path: Path, title: str) -> Path:

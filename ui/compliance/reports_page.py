@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, tzinfo
 from pathlib import Path
 
 from PySide6.QtCore import QDate, QDateTime, Qt, QTime
 from PySide6.QtWidgets import (
+    QComboBox,
     QDateEdit,
     QDateTimeEdit,
     QFormLayout,
@@ -21,32 +22,44 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from services.compliance.people import People
 from services.compliance.reports import BreachAssessment, PatientAccessReport
 from ui.compliance.common import Runner, call, error_banner, page_layout, save_pdf, show_error
-from ui.compliance.documents import breach_html, patient_report_html, write_pdf
+from ui.compliance.documents import breach_html, patient_report_html, write_pdf, zone_label
 
 PatientReport = Callable[[str], PatientAccessReport]
 Breach = Callable[[datetime, datetime, str, str, date], BreachAssessment]
 # Where to save a PDF: the file dialog by default; tests pass a path.
 AskPath = Callable[[str], Path | None]
+# The account directory's names, read off the UI thread with each report.
+PeopleSource = Callable[[], People]
 
 
 def _qdate(d: date) -> QDate:
     return QDate(d.year, d.month, d.day)
 
 
-def _utc(edit: QDateTimeEdit) -> datetime:
-    # The fields are read as written: the label says UTC, as the audit trail does.
+def _instant(edit: QDateTimeEdit, zone: tzinfo) -> datetime:
+    # The fields are practice time, as the label says; the trail is searched in UTC.
     d, t = edit.date(), edit.time()
-    return datetime(d.year(), d.month(), d.day(), t.hour(), t.minute(), tzinfo=UTC)
+    return datetime(d.year(), d.month(), d.day(), t.hour(), t.minute(), tzinfo=zone).astimezone(UTC)
 
 
 class _ReportTab(QWidget):
-    def __init__(self, runner: Runner, practice: str, ask_path: AskPath | None) -> None:
+    def __init__(
+        self,
+        runner: Runner,
+        practice: str,
+        ask_path: AskPath | None,
+        people: PeopleSource,
+        zone: tzinfo,
+    ) -> None:
         super().__init__()
         self._runner = runner
         self._practice = practice
         self._ask_path = ask_path
+        self._people = people
+        self._zone = zone
         self.html = ""
         self.layout_ = QVBoxLayout(self)
         self.layout_.setContentsMargins(0, 8, 0, 0)
@@ -104,9 +117,15 @@ class _ReportTab(QWidget):
 
 class PatientReportTab(_ReportTab):
     def __init__(
-        self, load: PatientReport, runner: Runner, practice: str, ask_path: AskPath | None
+        self,
+        load: PatientReport,
+        runner: Runner,
+        practice: str,
+        ask_path: AskPath | None,
+        people: PeopleSource,
+        zone: tzinfo,
     ) -> None:
-        super().__init__(runner, practice, ask_path)
+        super().__init__(runner, practice, ask_path, people, zone)
         self._load = load
         self.patient = QLineEdit()
         self.patient.setPlaceholderText("PMS record number, or a pseudonym such as pt_3f9c…")
@@ -125,17 +144,26 @@ class PatientReportTab(_ReportTab):
             return
         call(
             self._runner,
-            lambda: self._load(text),
-            lambda r: self.present(patient_report_html(r, self._practice)),
+            lambda: (self._load(text), self._people()),
+            lambda r: self.present(
+                patient_report_html(r[0], self._practice, people=r[1], zone=self._zone)
+            ),
             self.fail,
         )
 
 
 class BreachTab(_ReportTab):
     def __init__(
-        self, load: Breach, runner: Runner, practice: str, today: date, ask_path: AskPath | None
+        self,
+        load: Breach,
+        runner: Runner,
+        practice: str,
+        today: date,
+        ask_path: AskPath | None,
+        people: PeopleSource,
+        zone: tzinfo,
     ) -> None:
-        super().__init__(runner, practice, ask_path)
+        super().__init__(runner, practice, ask_path, people, zone)
         self._load = load
         start = QDateTime(_qdate(today).addDays(-1), QTime(0, 0))
         end = QDateTime(_qdate(today).addDays(1), QTime(0, 0))
@@ -143,9 +171,10 @@ class BreachTab(_ReportTab):
         self.end = QDateTimeEdit(end)
         for edit in (self.start, self.end):
             edit.setCalendarPopup(True)
-            edit.setDisplayFormat("yyyy-MM-dd HH:mm 'UTC'")
-        self.actor = QLineEdit()
-        self.actor.setPlaceholderText("user_… (empty: everyone)")
+            edit.setDisplayFormat(f"yyyy-MM-dd HH:mm '{zone_label(zone)}'")
+        self.actor = QComboBox()
+        self.actor.setAccessibleName("Person")
+        self.actor.addItem("Everyone", "")
         self.workstation = QLineEdit()
         self.workstation.setPlaceholderText("ws_… (empty: every workstation)")
         self.discovered = QDateEdit(_qdate(today))
@@ -153,25 +182,33 @@ class BreachTab(_ReportTab):
         self.discovered.setDisplayFormat("yyyy-MM-dd")
         self.form.addRow("&From", self.start)
         self.form.addRow("&To", self.end)
-        self.form.addRow("&Actor", self.actor)
+        self.form.addRow("&Person", self.actor)
         self.form.addRow("&Workstation", self.workstation)
         self.form.addRow("&Discovered on", self.discovered)
         for w in (self.start, self.end, self.actor, self.workstation, self.discovered):
             w.setMaximumWidth(360)
         self.show_button.clicked.connect(self.run)
+        call(self._runner, self._people, self._fill_people, self.fail)
+
+    def _fill_people(self, people: People) -> None:
+        for person in people.everyone():
+            self.actor.addItem(person.label, person.actor_id)
+
+    def choose_person(self, actor_id: str) -> None:
+        self.actor.setCurrentIndex(max(0, self.actor.findData(actor_id)))
 
     def title(self) -> str:
         return "Breach assessment"
 
     def run(self) -> None:
-        start, end = _utc(self.start), _utc(self.end)
+        start, end = _instant(self.start, self._zone), _instant(self.end, self._zone)
         d = self.discovered.date()
         found = date(d.year(), d.month(), d.day())
-        actor, station = self.actor.text().strip(), self.workstation.text().strip()
+        actor, station = str(self.actor.currentData() or ""), self.workstation.text().strip()
         call(
             self._runner,
-            lambda: self._load(start, end, actor, station, found),
-            lambda a: self.present(breach_html(a, self._practice)),
+            lambda: (self._load(start, end, actor, station, found), self._people()),
+            lambda r: self.present(breach_html(r[0], self._practice, people=r[1], zone=self._zone)),
             self.fail,
         )
 
@@ -186,6 +223,8 @@ class ReportsPage(QWidget):
         today: date,
         runner: Runner,
         ask_path: AskPath | None = None,
+        people: PeopleSource = lambda: People(None),
+        zone: tzinfo = UTC,
     ) -> None:
         super().__init__()
         outer = page_layout(
@@ -195,8 +234,10 @@ class ReportsPage(QWidget):
             "only for the compliance officer; every report is recorded in the audit trail.",
         )
         self.tabs = QTabWidget()
-        self.patient_tab = PatientReportTab(patient_report, runner, practice, ask_path)
-        self.breach_tab = BreachTab(breach, runner, practice, today, ask_path)
+        self.patient_tab = PatientReportTab(
+            patient_report, runner, practice, ask_path, people, zone
+        )
+        self.breach_tab = BreachTab(breach, runner, practice, today, ask_path, people, zone)
         self.tabs.addTab(self.patient_tab, "Patient access report")
         self.tabs.addTab(self.breach_tab, "Breach assessment")
         outer.addWidget(self.tabs, 1)

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC, tzinfo
 from pathlib import Path
 
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QPushButton, QWidget
 
+from services.compliance.people import People, role_label
 from services.compliance.reports import AccessReview
 from storage.compliance_repo import ReviewRecord
 from ui.compliance.common import (
@@ -23,7 +25,16 @@ from ui.compliance.common import (
 )
 from ui.compliance.documents import review_html, write_pdf
 
-COLUMNS = ["Name", "Login", "Role", "State", "Last sign-in", "MFA", "Password age", "Findings"]
+COLUMNS = [
+    "Name",
+    "Login (account id)",
+    "Role",
+    "State",
+    "Last sign-in",
+    "MFA",
+    "Password age",
+    "Findings",
+]
 
 
 class AccessReviewPage(QWidget):
@@ -37,8 +48,13 @@ class AccessReviewPage(QWidget):
         practice: str,
         runner: Runner,
         ask_path: Callable[[str], Path | None] | None = None,
+        people: Callable[[], People] = lambda: People(None),
+        zone: tzinfo = UTC,
     ) -> None:
         super().__init__()
+        self._people_source = people
+        self._people = People(None)
+        self._zone = zone
         self._load = load
         self._sign = sign
         self._runner = runner
@@ -78,19 +94,27 @@ class AccessReviewPage(QWidget):
 
     def refresh(self) -> None:
         self.error.hide()
-        call(self._runner, self._load, self._show, lambda e: show_error(self.error, e))
+        call(
+            self._runner,
+            lambda: (self._load(), self._people_source()),
+            self._show,
+            lambda e: show_error(self.error, e),
+        )
 
-    def _show(self, review: AccessReview) -> None:
+    def _show(self, result: tuple[AccessReview, People]) -> None:
+        review, self._people = result
         self.review = review
         rows, colours = [], []
         for r in review.rows:
             rows.append(
                 [
                     r.display_name,
-                    r.login,
-                    r.role.replace("_", " "),
+                    f"{r.login} ({r.user_id})",
+                    role_label(r.role),
                     "disabled" if r.disabled else "active",
-                    "never" if r.last_sign_in is None else f"{r.last_sign_in:%Y-%m-%d %H:%M}",
+                    "never"
+                    if r.last_sign_in is None
+                    else f"{r.last_sign_in.astimezone(self._zone):%Y-%m-%d %H:%M}",
                     "enrolled" if r.mfa_enrolled else "missing",
                     "—" if r.password_age_days is None else f"{r.password_age_days} days",
                     "; ".join(r.findings) or ("—" if r.disabled else "ok"),
@@ -111,7 +135,8 @@ class AccessReviewPage(QWidget):
         fill_table(self.table, rows, colours)
         last = review.last_signed
         self.last_signed.setText(
-            f"Last signed {last.signed_at:%Y-%m-%d %H:%M} UTC by {last.signed_by}: “{last.note}”"
+            f"Last signed {last.signed_at.astimezone(self._zone):%Y-%m-%d %H:%M} by "
+            f"{self._people.label(last.signed_by)}: “{last.note}”"
             if last
             else "This practice has not signed an access review yet."
         )
@@ -139,7 +164,7 @@ class AccessReviewPage(QWidget):
     def save(self) -> Path | None:
         if self.review is None:
             return None
-        html_text = review_html(self.review, self._practice)
+        html_text = review_html(self.review, self._practice, people=self._people, zone=self._zone)
         if self._ask_path is None:
             return save_pdf(self, html_text, "User access review", "access-review.pdf")
         target = self._ask_path("access-review.pdf")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime, tzinfo
 from pathlib import Path
 
 from services.access import Actor
@@ -14,6 +14,7 @@ from services.clock import Clock
 from services.compliance.alerts import AlertService
 from services.compliance.checklist import ChecklistSources, checklist
 from services.compliance.facts import UserFacts
+from services.compliance.people import People
 from services.compliance.reports import (
     PatientNames,
     access_review,
@@ -43,14 +44,20 @@ class ComplianceDeps:
     runner: Runner
     names: PatientNames | None = None  # patient name from the PMS, by record number
     ask_path: Callable[[str], Path | None] | None = None  # tests: where PDFs go
+    zone: tzinfo = UTC  # the practice's (services.calendar): every time a person reads
+
+    def people(self) -> People:
+        """Names and roles from the account directory, read now (call it off the UI thread)."""
+        return People(self.users)
 
 
 def alerts_page(d: ComplianceDeps, actor: Actor) -> AlertsPage:
     return AlertsPage(
-        lambda open_only: d.alerts.alerts(actor, unacknowledged_only=open_only),
+        lambda open_only: d.alerts.views(actor, unacknowledged_only=open_only),
         lambda alert_id, note: d.alerts.acknowledge(actor, alert_id, note),
         d.alerts.unacknowledged_count,
         runner=d.runner,
+        zone=d.zone,
     )
 
 
@@ -74,9 +81,11 @@ def reports_page(d: ComplianceDeps, actor: Actor) -> ReportsPage:
         ),
         breach,
         practice=d.practice,
-        today=d.clock.now().date(),
+        today=d.clock.now().astimezone(d.zone).date(),
         runner=d.runner,
         ask_path=d.ask_path,
+        people=d.people,
+        zone=d.zone,
     )
 
 
@@ -87,6 +96,8 @@ def review_page(d: ComplianceDeps, actor: Actor) -> AccessReviewPage:
         practice=d.practice,
         runner=d.runner,
         ask_path=d.ask_path,
+        people=d.people,
+        zone=d.zone,
     )
 
 
@@ -99,6 +110,7 @@ def checklist_page(d: ComplianceDeps) -> ChecklistPage:
         practice=d.practice,
         runner=d.runner,
         ask_path=d.ask_path,
+        zone=d.zone,
     )
 
 

@@ -135,7 +135,7 @@ class AlertEngine:
                         actor_id,
                         when,
                         cfg.export_window,
-                        f"{actor_id} exported data ({exports[0].data.get('action')}).",
+                        f"Exported data ({_action(exports[0])}).",
                         exports,
                     )
                 )
@@ -147,7 +147,7 @@ class AlertEngine:
                         actor_id,
                         when,
                         cfg.break_glass_window,
-                        f"{actor_id} used emergency access (break-glass).",
+                        "Used emergency access (break-glass).",
                         glass,
                     )
                 )
@@ -199,7 +199,7 @@ class AlertEngine:
                 actor_id,
                 when,
                 hour,
-                f"{actor_id} touched {count} distinct patients within an hour "
+                f"Touched {count} distinct patients within an hour "
                 f"(limit {cfg.patients_per_hour}).",
                 items,
                 count=count,
@@ -212,7 +212,7 @@ class AlertEngine:
                     actor_id,
                     when,
                     hour,
-                    f"{actor_id} touched {count} distinct patients within an hour; their "
+                    f"Touched {count} distinct patients within an hour; their "
                     f"usual is {average:.1f} an active hour over {cfg.baseline_days} days.",
                     items,
                     count=count,
@@ -256,8 +256,7 @@ class AlertEngine:
             actor_id,
             when,
             None,
-            f"{actor_id} accessed patient data at {local:%a %H:%M} (practice time), outside "
-            "office hours.",
+            f"Accessed patient data at {local:%a %H:%M} (practice time), outside office hours.",
             accesses,
             quiet=practice_day(when, cfg.timezone),  # once per actor per practice day
         )
@@ -280,7 +279,7 @@ class AlertEngine:
                     actor_id,
                     when,
                     window,
-                    f"{count} failed sign-ins for {actor_id} within "
+                    f"{count} failed sign-ins for this account within "
                     f"{int(window.total_seconds() // 60)} minutes.",
                     here,
                     count=count,
@@ -293,7 +292,7 @@ class AlertEngine:
                     station,
                     when,
                     window,
-                    f"{count} failed sign-ins on workstation {station} within "
+                    f"{count} failed sign-ins on this workstation within "
                     f"{int(window.total_seconds() // 60)} minutes.",
                     here,
                     count=count,
@@ -316,7 +315,7 @@ class AlertEngine:
             actor_id,
             when,
             cfg.disabled_window,
-            f"The disabled account {actor_id} was used ({active[0].data.get('action')}).",
+            f"The disabled account was used ({_action(active[0])}).",
             active,
         )
 
@@ -375,6 +374,10 @@ class AlertEngine:
         )
         log.info("compliance.alert_raised", extra={"action": rule.value, "seq": alert.last_seq})
         return [alert]
+
+
+def _action(entry: AuditEntry) -> str:
+    return str(entry.data.get("action", "")).replace("_", " ")
 
 
 def _batches(entries: Iterable[AuditEntry]) -> Iterator[list[AuditEntry]]:
