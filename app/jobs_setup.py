@@ -3,19 +3,26 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from app.bootstrap import Services
 from services.jobs import DatabaseJobRecord, Job, JobQueue
 from services.retry import Backoff
 from storage.jobs_repo import JobsRepository
+from storage.sqlcipher_ops import reclaim_space
 
 if TYPE_CHECKING:
     from app.compliance_setup import Compliance
     from app.desk import Desk
+    from services.archive.backends import ArchiveBackend
     from services.archive.sync import ArchiveSync
 
 ARCHIVE = "archive"
+ARCHIVE_VERIFY = "archive_verify"
+HOUSEKEEPING = "housekeeping"
+# Cached PMS answers older than this are dropped: nobody shows a day read a month ago.
+PMS_CACHE_WINDOW = timedelta(days=31)
 BACKUP = "backup"
 COMPLIANCE_SCAN = "compliance_scan"
 WORKLIST_SCAN = "worklist_scan"
@@ -35,12 +42,58 @@ def archive_job(services: Services) -> Job:
         if not built:
             built.append(archive_sync(services))  # raises ArchiveMisconfigured until IT fixes it
         sync = built[0]
-        sync.sync_once()
-        sync.prune_local()
+        sync.sync_once(hold_partial=True)  # a partial batch waits until it is an hour old
+        if sync.prune_local():
+            reclaim_space(services.installation.db)  # the file shrinks, not only its tables
         waiting = sync.status().backlog
         return f"{waiting} waiting" if waiting else "up to date"
 
     return Job(ARCHIVE, "Archive", run, every=60.0, backoff=Backoff(60.0, 3600.0), first_after=2.0)
+
+
+def archive_verify_job(services: Services) -> Job:
+    """Check the objects the archive received since the last check; the whole archive weekly."""
+    built: list[ArchiveBackend] = []
+
+    def run() -> str:
+        from app.archive_setup import archive_backend, archive_keys
+        from services.archive.checkpoint import scheduled_verification
+        from services.archive.setup import full_verify_every
+        from storage.archive_repo import ArchiveRepository
+
+        if not built:
+            built.append(archive_backend(services))
+        return scheduled_verification(
+            built[0],
+            services.trail,
+            ArchiveRepository(services.installation.db),
+            archive_keys(services),
+            services.clock.now(),
+            full_verify_every(services.installation),
+        )
+
+    return Job(
+        ARCHIVE_VERIFY,
+        "Archive check",
+        run,
+        every=3600.0,
+        backoff=Backoff(3600.0, 86400.0),
+        first_after=600.0,
+    )
+
+
+def housekeeping_job(services: Services) -> Job:
+    """Drop old cached PMS answers and give the freed pages back to the disk."""
+
+    def run() -> str:
+        from storage.desk_repo import DeskRepository
+
+        db = services.installation.db
+        evicted = DeskRepository(db).cache_evict(services.clock.now() - PMS_CACHE_WINDOW)
+        compacted = reclaim_space(db)
+        return f"{evicted} old cached answers dropped" + (", file compacted" if compacted else "")
+
+    return Job(HOUSEKEEPING, "Housekeeping", run, every=6 * 3600.0, first_after=300.0)
 
 
 def backup_job(services: Services) -> Job:
@@ -82,7 +135,9 @@ def build_jobs(services: Services, compliance: Compliance, desk: Callable[[], De
     queue = JobQueue(services.clock, job_record(services))
     for job in (
         archive_job(services),
+        archive_verify_job(services),
         backup_job(services),
+        housekeeping_job(services),
         compliance_job(services, compliance),
         worklist_job(services, desk),
     ):

@@ -1,10 +1,25 @@
-"""SQL for archive sync: confirmed batches (the durable cursor) and the last outcome."""
+"""SQL for archive sync: confirmed batches (the durable cursor), the last outcome, and how far
+the archive has been verified."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import datetime
 
 from storage.database import Database
+
+
+@dataclass(frozen=True)
+class VerifiedUpTo:
+    """The last batch a verification found sound, and when the whole archive last was."""
+
+    name: str
+    last_seq: int
+    batch_hash: str
+    last_entry_hash: str
+    verified_at: datetime
+    full_verified_at: datetime | None
 
 
 class ArchiveRepository:
@@ -42,6 +57,70 @@ class ArchiveRepository:
             "SELECT name, first_seq, last_seq, batch_hash, last_entry_hash FROM archive_batches ORDER BY first_seq"
         )
         return [(str(n), int(f), int(lt), str(b), str(h)) for n, f, lt, b, h in rows]
+
+    def batches_after(self, seq: int) -> Iterator[tuple[str, int, int, str, str]]:
+        """Confirmed batches ending after `seq`, in order, streamed."""
+        rows = self._db.connection().execute(
+            "SELECT name, first_seq, last_seq, batch_hash, last_entry_hash FROM archive_batches "
+            "WHERE last_seq > ? ORDER BY first_seq",
+            (seq,),
+        )
+        for n, f, lt, b, h in rows:
+            yield str(n), int(f), int(lt), str(b), str(h)
+
+    def verified(self) -> VerifiedUpTo | None:
+        row = (
+            self._db.connection()
+            .execute(
+                "SELECT name, last_seq, batch_hash, last_entry_hash, verified_at, "
+                "full_verified_at FROM archive_verified WHERE id = 1"
+            )
+            .fetchone()
+        )
+        if row is None:
+            return None
+        return VerifiedUpTo(
+            str(row[0]),
+            int(row[1]),
+            str(row[2]),
+            str(row[3]),
+            datetime.fromisoformat(row[4]),
+            datetime.fromisoformat(row[5]) if row[5] else None,
+        )
+
+    def note_verified(
+        self,
+        name: str,
+        last_seq: int,
+        batch_hash: str,
+        last_entry_hash: str,
+        at: datetime,
+        *,
+        full: bool,
+    ) -> None:
+        """A verification up to batch `name` found nothing wrong (`full`: from the start)."""
+        with self._db.transaction() as conn:
+            conn.execute(
+                "INSERT INTO archive_verified(id, name, last_seq, batch_hash, last_entry_hash, "
+                "verified_at, full_verified_at) VALUES (1, ?, ?, ?, ?, ?, ?) "
+                "ON CONFLICT(id) DO UPDATE SET name = excluded.name, "
+                "last_seq = excluded.last_seq, batch_hash = excluded.batch_hash, "
+                "last_entry_hash = excluded.last_entry_hash, verified_at = excluded.verified_at, "
+                "full_verified_at = coalesce(excluded.full_verified_at, full_verified_at)",
+                (
+                    name,
+                    last_seq,
+                    batch_hash,
+                    last_entry_hash,
+                    at.isoformat(),
+                    at.isoformat() if full else None,
+                ),
+            )
+
+    def forget_verified(self) -> None:
+        """After a failed verification: the next one starts from the first batch again."""
+        with self._db.transaction() as conn:
+            conn.execute("DELETE FROM archive_verified")
 
     def note_success(self, at: datetime) -> None:
         """The archive holds everything up to the cursor as of `at`; clears the last error."""

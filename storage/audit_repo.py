@@ -43,6 +43,14 @@ class AuditRepository:
         )
         return (int(row[0]), str(row[1])) if row else GENESIS
 
+    def last_seq(self, at_most: int) -> int:
+        """The newest seq still here at or below `at_most`, else the prune anchor's (0 if none)."""
+        conn = self._db.connection()
+        row = conn.execute("SELECT max(seq) FROM audit_log WHERE seq <= ?", (at_most,)).fetchone()
+        if row is not None and row[0] is not None:
+            return int(row[0])
+        return self.anchor()[0]
+
     def rows(self, from_seq: int = 0, to_seq: int | None = None) -> Iterator[Row]:
         """Entries in seq order. The cursor streams rows, so memory stays flat on long trails."""
         last = to_seq if to_seq is not None else 2**62

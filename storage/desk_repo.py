@@ -34,6 +34,14 @@ class DeskRepository:
         )
         return None if row is None else (str(row[0]), datetime.fromisoformat(str(row[1])))
 
+    def cache_evict(self, fetched_before: datetime) -> int:
+        """Drop cached answers fetched before `fetched_before` (nobody shows a stale day)."""
+        with self._db.transaction() as conn:
+            cursor = conn.execute(
+                "DELETE FROM pms_cache WHERE fetched_at < ?", (fetched_before.isoformat(),)
+            )
+            return int(cursor.rowcount)
+
     # -- insurance worklist ------------------------------------------------------------
 
     def insurance_status(self) -> dict[int, tuple[str, str]]:

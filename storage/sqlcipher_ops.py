@@ -158,6 +158,29 @@ def quick_check(db: Database) -> list[str]:
         return ["unreadable pages"]
 
 
+def reclaim_space(db: Database, min_free_fraction: float = 0.2) -> bool:
+    """VACUUM an open database when at least `min_free_fraction` of its pages are free.
+
+    Deleting rows (pruning the audit trail, evicting the PMS cache) only frees pages inside
+    the file; six years of pruning would otherwise leave it at its largest size forever.
+    VACUUM rewrites the whole file, so it runs only when enough is free, then folds the
+    write-ahead log so the file on disk shrinks. True if it ran.
+    """
+    conn = db.connection()
+    pages = int(conn.execute("PRAGMA page_count").fetchone()[0])
+    free = int(conn.execute("PRAGMA freelist_count").fetchone()[0])
+    if pages == 0 or free < 16 or free < pages * min_free_fraction:
+        return False
+    try:
+        conn.execute("VACUUM")
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    except sqlcipher3.DatabaseError as exc:
+        raise StorageWriteFailed(
+            f"The database could not be compacted ({type(exc).__name__}). Check the disk space."
+        ) from None
+    return True
+
+
 @dataclass(frozen=True)
 class Versions:
     schema: int  # the migrations applied (PRAGMA user_version)

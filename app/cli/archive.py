@@ -8,6 +8,7 @@ from typing import Any
 
 from app.archive_setup import archive_backend, archive_keys, archive_sync
 from app.cli.context import CliContext
+from services.archive.checkpoint import verify_and_remember
 from services.archive.settings import ArchiveSettings, write_s3_keys
 from services.archive.sync import (
     BATCH_SIZE_SETTING,
@@ -16,7 +17,6 @@ from services.archive.sync import (
     LOCAL_WINDOW_SETTING,
     MAX_BATCH_SIZE,
 )
-from services.archive.verify import verify_archive
 from services.audit import AuditEvent
 from services.installation import UsageError
 from storage.archive_repo import ArchiveRepository
@@ -52,6 +52,12 @@ def register(sub: Any) -> None:
     ):
         q = actions.add_parser(name, help=helptext)
         q.set_defaults(handler=fn)
+        if name == "verify":
+            q.add_argument(
+                "--full",
+                action="store_true",
+                help="check every batch again (by default only those after the last check)",
+            )
 
 
 def _tuning(parser: Any) -> None:
@@ -138,19 +144,19 @@ def cmd_status(args: argparse.Namespace, ctx: CliContext) -> int:
 
 def cmd_verify(args: argparse.Namespace, ctx: CliContext) -> int:
     services = ctx.services()
-    backend = archive_backend(services)
-    report = verify_archive(
-        backend,
-        services.installation.practice_id,
-        services.installation.workstation_id,
+    report = verify_and_remember(
+        archive_backend(services),
+        services.trail,
+        ArchiveRepository(services.installation.db),
         archive_keys(services),
-        services.trail.repository,
-        ArchiveRepository(services.installation.db).batches(),
+        ctx.clock.now(),
+        full=getattr(args, "full", False),  # `audit verify --archive` has no --full
     )
     if report.ok:
+        scope = "" if report.full else " new since the last check (--full: all of them)"
         print(
-            f"Archive OK: {report.batches} batches, {report.entries} entries, chain unbroken, "
-            "and the local trail matches."
+            f"Archive OK: {report.batches} batches{scope}, {report.entries} entries, chain "
+            f"unbroken up to seq {report.last_seq}, and the local trail matches."
         )
         return 0
     print(

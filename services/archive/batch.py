@@ -150,8 +150,12 @@ def seal(
 @dataclass(frozen=True)
 class OpenedBatch:
     header: dict[str, Any]
-    entries: list[dict[str, Any]]
+    lines: list[str]  # each entry as stored: `AuditEntry.as_json_line`, hash included
     batch_hash: str
+
+    @property
+    def entries(self) -> list[dict[str, Any]]:
+        return [json.loads(line) for line in self.lines]
 
 
 def peek_header(data: bytes) -> dict[str, Any]:
@@ -194,5 +198,8 @@ def open_batch(data: bytes, archive_keys: Mapping[str, bytes], public_key: bytes
         raise BatchInvalid(
             "undecryptable", "the batch does not decrypt under the archive key"
         ) from None
-    entries = [json.loads(line) for line in plain.decode().splitlines() if line]
-    return OpenedBatch(header, entries, hashlib.sha256(data).hexdigest())
+    try:
+        lines = [line for line in plain.decode().split("\n") if line]
+    except UnicodeDecodeError:
+        raise BatchInvalid("unreadable", "the batch's entries are not text") from None
+    return OpenedBatch(header, lines, hashlib.sha256(data).hexdigest())

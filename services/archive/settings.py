@@ -15,6 +15,14 @@ S3_BUCKET = "archive.s3.bucket"
 S3_REGION = "archive.s3.region"
 S3_CA_FILE = "archive.s3.ca_file"
 BATCH_SIZE = "archive.batch_size"
+# A batch is sealed when it holds `batch_size` entries or its oldest entry is this old,
+# whichever comes first: about one object an hour, not one a minute, over six years.
+SEAL_AFTER_MINUTES = "archive.seal_after_minutes"
+DEFAULT_SEAL_AFTER_MINUTES = 60
+MAX_SEAL_AFTER_MINUTES = 24 * 60
+# The whole archive is verified again (not only the new objects) this often.
+FULL_VERIFY_DAYS = "archive.full_verify_days"
+DEFAULT_FULL_VERIFY_DAYS = 7
 LOCAL_WINDOW_DAYS = "archive.local_window_days"
 S3_ACCESS_KEY = "archive.s3.access_key_id"  # secrets
 S3_SECRET_KEY = "archive.s3.secret_access_key"  # noqa: S105 - a setting name, not a secret

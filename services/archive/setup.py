@@ -3,18 +3,31 @@
 Settings (plain, in the settings table): `archive.backend` = folder | s3,
 `archive.folder.path` (default: the installation's archive folder), `archive.s3.endpoint`,
 `archive.s3.bucket`, `archive.s3.region`, `archive.s3.ca_file`, `archive.batch_size`
-(default 5,000), `archive.local_window_days` (default 400). Secrets (encrypted):
+(default 5,000), `archive.seal_after_minutes` (default 60: a partial batch waits at most
+this long), `archive.local_window_days` (default 400), `archive.full_verify_days` (default 7). Secrets (encrypted):
 `archive.s3.access_key_id`, `archive.s3.secret_access_key`, the archive key `key.archive`
 (retired ones as `key.archive.*`) and the workstation's signing key `key.signing`.
 """
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 from services.archive.backends import ArchiveBackend, ArchiveMisconfigured, FolderBackend, S3Backend
 from services.archive.batch import key_id
-from services.archive.settings import FOLDER, S3, S3_ACCESS_KEY, S3_SECRET_KEY, ArchiveSettings
+from services.archive.settings import (
+    DEFAULT_FULL_VERIFY_DAYS,
+    DEFAULT_SEAL_AFTER_MINUTES,
+    FOLDER,
+    FULL_VERIFY_DAYS,
+    MAX_SEAL_AFTER_MINUTES,
+    S3,
+    S3_ACCESS_KEY,
+    S3_SECRET_KEY,
+    SEAL_AFTER_MINUTES,
+    ArchiveSettings,
+)
 from services.archive.sync import (
     BATCH_SIZE_SETTING,
     DEFAULT_BATCH_SIZE,
@@ -72,6 +85,11 @@ def _int_setting(inst: Installation, name: str, default: int, low: int, high: in
     return value
 
 
+def full_verify_every(inst: Installation) -> timedelta:
+    """How often the whole archive is verified again (setting `archive.full_verify_days`)."""
+    return timedelta(days=_int_setting(inst, FULL_VERIFY_DAYS, DEFAULT_FULL_VERIFY_DAYS, 1, 366))
+
+
 def build_sync(
     inst: Installation,
     trail: AuditTrail,
@@ -90,5 +108,10 @@ def build_sync(
         or _int_setting(inst, BATCH_SIZE_SETTING, DEFAULT_BATCH_SIZE, 1, MAX_BATCH_SIZE),
         local_window_days=_int_setting(
             inst, LOCAL_WINDOW_SETTING, DEFAULT_LOCAL_WINDOW_DAYS, 1, 36500
+        ),
+        seal_after=timedelta(
+            minutes=_int_setting(
+                inst, SEAL_AFTER_MINUTES, DEFAULT_SEAL_AFTER_MINUTES, 0, MAX_SEAL_AFTER_MINUTES
+            )
         ),
     )

@@ -17,6 +17,11 @@ How it stays exactly-once across crashes, restarts and days offline:
 
 `ArchiveSync.sync_once()` is the unit of work (CLI, tests, benchmark); in the app it is the
 "archive" job of the one job queue (`services.jobs`), which retries it on the shared back-off.
+
+When to seal: the job's rounds (`hold_partial=True`) send only full batches (`batch_size`
+entries) and a last, partial one only once its oldest entry is `seal_after` old (an hour by
+default), so a workstation writes about one object an hour rather than one a minute (a
+million objects in six years). `enamel-admin archive sync` sends everything at once.
 `ArchiveSync.status()` is cheap and thread-safe.
 """
 
@@ -34,9 +39,9 @@ from errors import EnamelError
 from services.access import Actor
 from services.archive.backends import ArchiveBackend, PutResult
 from services.archive.batch import SealedBatch, public_key_name, seal
-from services.archive.settings import BATCH_SIZE, LOCAL_WINDOW_DAYS
+from services.archive.settings import BATCH_SIZE, DEFAULT_SEAL_AFTER_MINUTES, LOCAL_WINDOW_DAYS
 from services.audit import AuditEvent, AuditTrail, Outcome
-from services.audit.entry import iso_millis
+from services.audit.entry import AuditEntry, iso_millis
 from services.clock import Clock
 from storage.archive_repo import ArchiveRepository
 
@@ -85,6 +90,7 @@ class ArchiveSync:
         signing_key: bytes,
         batch_size: int = DEFAULT_BATCH_SIZE,
         local_window_days: int = DEFAULT_LOCAL_WINDOW_DAYS,
+        seal_after: timedelta = timedelta(minutes=DEFAULT_SEAL_AFTER_MINUTES),
     ) -> None:
         if not 1 <= batch_size <= MAX_BATCH_SIZE:
             raise ValueError("batch size out of range")
@@ -96,6 +102,7 @@ class ArchiveSync:
         self._signing_key = signing_key
         self.batch_size = batch_size
         self.local_window_days = local_window_days
+        self.seal_after = seal_after
         self._lock = threading.Lock()
         self._checked = False
         self._published = False
@@ -114,15 +121,17 @@ class ArchiveSync:
 
     # -- one round -----------------------------------------------------------------------
 
-    def sync_once(self) -> SyncResult:
+    def sync_once(self, *, hold_partial: bool = False) -> SyncResult:
         """Send every unsent entry; returns what was sent. Safe to call from several threads.
 
+        `hold_partial`: keep back a last batch of fewer than `batch_size` entries until its
+        oldest entry is `seal_after` old (the job's rounds); without it everything goes now.
         Raises ArchiveUnavailable (try later), ArchiveMisconfigured (IT must act) or
         TamperAlarm; each failure is recorded (time and error class) before it propagates.
         """
         with self._lock:
             try:
-                result = self._sync()
+                result = self._sync(hold_partial)
             except Exception as exc:
                 self._failures += 1
                 self._repo.note_failure(type(exc).__name__, self._clock.now())
@@ -131,20 +140,21 @@ class ArchiveSync:
             self._repo.note_success(self._clock.now())
             return result
 
-    def _sync(self) -> SyncResult:
-        if not self._checked:
-            self.backend.check()  # no Object Lock, no batch
-            self._checked = True
-        self._publish_key()
+    def _sync(self, hold_partial: bool) -> SyncResult:
         batches = entries = 0
-        adopted = self._adopt_landed_batch()
-        if adopted is not None:
-            batches, entries = 1, adopted.last_seq - adopted.first_seq + 1
+        prepared = False
         while True:
             last_seq, last_batch_hash = self._repo.cursor()
             rows = list(self._trail.repository.rows(last_seq + 1, last_seq + self.batch_size))
-            if not rows:
+            if not rows or (hold_partial and not self._due(rows)):
                 return SyncResult(batches, entries)
+            if not prepared:
+                # Only a round that has something to send talks to the archive at all.
+                prepared = True
+                adopted = self._prepare()
+                if adopted is not None:
+                    batches, entries = 1, adopted.last_seq - adopted.first_seq + 1
+                    continue
             if rows[0][0] != last_seq + 1:
                 # Entries after the cursor are gone (pruned or deleted): never skip silently.
                 raise TamperAlarm(
@@ -158,6 +168,22 @@ class ArchiveSync:
             self._confirm(sealed)
             batches += 1
             entries += len(rows)
+
+    def _due(self, rows: list[tuple[int, str, str]]) -> bool:
+        """A full batch is due at once; a partial one when its oldest entry is old enough."""
+        if len(rows) >= self.batch_size:
+            return True
+        oldest = AuditEntry.from_row(*rows[0]).timestamp
+        return oldest <= iso_millis(self._clock.now() - self.seal_after)
+
+    def _prepare(self) -> SealedBatch | None:
+        """Before the first batch of a round: Object Lock checked, key published, a batch
+        that landed unconfirmed adopted (returned)."""
+        if not self._checked:
+            self.backend.check()  # no Object Lock, no batch
+            self._checked = True
+        self._publish_key()
+        return self._adopt_landed_batch()
 
     def _seal(self, rows: list[tuple[int, str, str]], prev_batch_hash: str) -> SealedBatch:
         return seal(

@@ -11,21 +11,49 @@ What counts as a problem, each reported with the object name or seq it concerns:
 - a batch this computer confirmed that is missing from the archive or has other bytes;
 - a local entry that differs from its archived copy, or a local trail that does not
   continue from the last archived entry (the local chain was rewritten).
+
+Incremental: given `start` (the last batch an earlier verification found sound), only the
+names after it are listed and read, the chains continue from its hashes, and the local
+trail is compared from its last entry on. Versions and objects before it are not looked at
+again: `archive verify --full` and the weekly job do that. Memory stays flat: objects are
+fetched a few at a time, and the local trail is read alongside the archive, seq by seq,
+never held whole.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Mapping, Sequence
+import json
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from services.archive.backends import ArchiveBackend
-from services.archive.batch import GENESIS, BatchInvalid, open_batch, peek_header, public_key_name
+from services.archive.batch import (
+    GENESIS,
+    BatchInvalid,
+    OpenedBatch,
+    open_batch,
+    peek_header,
+    public_key_name,
+)
 from services.audit.entry import canonical
 from storage.audit_repo import AuditRepository
 
 # (name, first_seq, last_seq, batch_hash, last_entry_hash) as ArchiveRepository.batches() gives.
 ConfirmedBatch = tuple[str, int, int, str, str]
+FETCH_WORKERS = 8
+
+
+@dataclass(frozen=True)
+class SoundBatch:
+    """A batch verification reached and found sound: where the next one may start."""
+
+    name: str
+    last_seq: int
+    batch_hash: str
+    last_entry_hash: str
 
 
 @dataclass
@@ -34,6 +62,8 @@ class ArchiveReport:
     entries: int = 0
     last_seq: int = 0
     problems: list[str] = field(default_factory=list)
+    last_batch: SoundBatch | None = None  # the last batch read, if everything was sound
+    full: bool = True
 
     @property
     def ok(self) -> bool:
@@ -46,13 +76,18 @@ def verify_archive(
     workstation: str,
     archive_keys: Mapping[str, bytes],
     local: AuditRepository | None = None,
-    confirmed: Sequence[ConfirmedBatch] = (),
+    confirmed: Iterable[ConfirmedBatch] = (),
+    *,
+    start: SoundBatch | None = None,
+    workers: int = FETCH_WORKERS,
 ) -> ArchiveReport:
-    report = ArchiveReport()
+    """Check the archive (all of it, or only what follows `start`). `confirmed` may be every
+    batch this workstation confirmed; those ending at or before `start` are skipped."""
+    report = ArchiveReport(full=start is None)
     problem = report.problems.append
     prefix = f"{practice}/{workstation}/"
     seen: dict[str, int] = {}
-    for v in backend.versions(prefix):
+    for v in backend.versions(prefix, after=start.name if start else ""):
         if v.is_delete_marker:
             problem(f"{v.name}: a delete marker (someone tried to delete it)")
         else:
@@ -61,33 +96,28 @@ def verify_archive(
         if count > 1:
             problem(f"{name}: {count} versions (it was overwritten)")
     key_name = public_key_name(practice, workstation)
-    public_key = backend.get(key_name)
+    names = sorted(n for n in seen if n != key_name)
+    if start is None:
+        prev_batch, prev_entry, expected_seq = GENESIS, GENESIS, 1
+    else:
+        prev_batch, prev_entry = start.batch_hash, start.last_entry_hash
+        expected_seq = start.last_seq + 1
+    compare = _LocalComparison(local, start, problem) if local is not None else None
+    last: SoundBatch | None = start
+    batch_hashes: dict[str, str] = {}  # one short hash per batch read, for the cursor check
+    public_key = backend.get(key_name) if names or start is None else b""
     if public_key is None:
         problem(f"{key_name}: the workstation's public key is missing")
         return report
-    names = sorted(n for n in seen if n != key_name)
-    prev_batch, prev_entry, expected_seq = GENESIS, GENESIS, 1
-    archived: dict[int, str] = {}
-    batch_hashes: dict[str, str] = {}
-    for name in names:
-        data = backend.get(name)
-        if data is None:
-            problem(f"{name}: listed but cannot be read")
+    owner = (practice, workstation)
+    for name, fetched in _fetch_all(backend, names, owner, archive_keys, public_key, workers):
+        if isinstance(fetched, str):
+            problem(f"{name}: {fetched}")
             continue
-        try:
-            claimed = peek_header(data)
-            owner = (claimed.get("practice_id"), claimed.get("workstation_id"))
-            if owner != (practice, workstation):
-                problem(f"{name}: belongs to {owner[0]}/{owner[1]} (swapped in)")
-                continue
-            batch = open_batch(data, archive_keys, public_key)
-        except BatchInvalid as exc:
-            problem(f"{name}: {exc.message}")
-            continue
-        h = batch.header
-        batch_hashes[name] = batch.batch_hash
-        first, last = int(h["first_seq"]), int(h["last_seq"])
-        if not name.endswith(f"/{first:012d}-{last:012d}"):
+        h = fetched.header
+        batch_hashes[name] = fetched.batch_hash
+        first, last_seq = int(h["first_seq"]), int(h["last_seq"])
+        if not name.endswith(f"/{first:012d}-{last_seq:012d}"):
             problem(f"{name}: its name and its header disagree")
         if first != expected_seq:
             kind = "gap" if first > expected_seq else "overlap"
@@ -99,86 +129,263 @@ def verify_archive(
             problem(f"{name}: does not link to the previous batch")
         link = prev_entry if first == expected_seq else str(h.get("first_prev_hash", ""))
         seq = first
-        for entry in batch.entries:
-            stated = entry.pop("hash", "")
-            if hashlib.sha256(canonical(entry).encode()).hexdigest() != stated:
-                problem(f"{name}: entry {entry.get('seq')} does not match its hash")
-            if entry.get("seq") != seq:
-                problem(f"{name}: entry {entry.get('seq')} is out of order (expected {seq})")
-            if (entry.get("practice_id"), entry.get("workstation_id")) != (practice, workstation):
-                problem(f"{name}: entry {entry.get('seq')} belongs to another workstation")
-            if entry.get("prev_hash") != link:
-                problem(f"{name}: entry {entry.get('seq')} breaks the chain")
-            link = stated
-            archived[seq] = stated
+        for line in fetched.lines:
+            facts = _facts(line)
+            if not facts.hash_ok:
+                problem(f"{name}: entry {facts.seq} does not match its hash")
+            if facts.seq != seq:
+                problem(f"{name}: entry {facts.seq} is out of order (expected {seq})")
+            if facts.owner != (practice, workstation):
+                problem(f"{name}: entry {facts.seq} belongs to another workstation")
+            if facts.prev_hash != link:
+                problem(f"{name}: entry {facts.seq} breaks the chain")
+            link = facts.hash
+            if compare is not None:
+                compare.archived(seq, facts.hash)
             seq += 1
-        if len(batch.entries) != h["count"] or seq - 1 != last or link != h["last_entry_hash"]:
+        if len(fetched.lines) != h["count"] or seq - 1 != last_seq or link != h["last_entry_hash"]:
             problem(f"{name}: the header does not describe its entries")
-        prev_batch, prev_entry, expected_seq = batch.batch_hash, link, last + 1
+        prev_batch, prev_entry, expected_seq = fetched.batch_hash, link, last_seq + 1
+        last = SoundBatch(name, last_seq, fetched.batch_hash, link)
         report.batches += 1
-        report.entries += len(batch.entries)
+        report.entries += len(fetched.lines)
     report.last_seq = expected_seq - 1
-    for name, first, last, batch_hash, _ in confirmed:
+    after_seq = start.last_seq if start else 0
+    for name, first, last_confirmed, batch_hash, _ in confirmed:
+        if last_confirmed <= after_seq:
+            continue
         if name not in seen:
             problem(
-                f"{name}: missing from the archive (seqs {first}-{last}, confirmed by this "
-                "workstation)"
+                f"{name}: missing from the archive (seqs {first}-{last_confirmed}, confirmed by "
+                "this workstation)"
             )
         elif name in batch_hashes and batch_hashes[name] != batch_hash:
             problem(f"{name}: is not the batch this workstation sent")
-    if local is not None and archived:
-        _check_local(local, archived, problem)
+    if compare is not None:
+        compare.finish()
+    report.last_batch = last if report.ok else None
     return report
 
 
-def _check_local(
-    local: AuditRepository, archived: Mapping[int, str], problem: Callable[[str], None]
-) -> None:
+# -- fetching -----------------------------------------------------------------------------
+
+
+def _fetch_all(
+    backend: ArchiveBackend,
+    names: Sequence[str],
+    owner: tuple[str, str],
+    archive_keys: Mapping[str, bytes],
+    public_key: bytes,
+    workers: int = FETCH_WORKERS,
+) -> Iterator[tuple[str, OpenedBatch | str]]:
+    """Each name's opened batch (or what is wrong with it), in order.
+
+    The objects are fetched and opened by a small pool: a bounded fan-out inside the one
+    verification (the job queue's, or the command's), not background work of its own; it
+    ends with the generator. At most `4 * workers` objects are in memory at once.
+    """
+
+    def fetch(name: str) -> OpenedBatch | str:
+        data = backend.get(name)
+        if data is None:
+            return "listed but cannot be read"
+        try:
+            claimed = peek_header(data)
+            theirs = (claimed.get("practice_id"), claimed.get("workstation_id"))
+            if theirs != owner:
+                return f"belongs to {theirs[0]}/{theirs[1]} (swapped in)"
+            return open_batch(data, archive_keys, public_key)
+        except BatchInvalid as exc:
+            return exc.message
+
+    if not names:
+        return
+    with ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="verify") as pool:
+        window: deque[tuple[str, Future[OpenedBatch | str]]] = deque()
+        pending = iter(names)
+        try:
+            for name in pending:
+                window.append((name, pool.submit(fetch, name)))
+                if len(window) >= 4 * workers:
+                    first, future = window.popleft()
+                    yield first, future.result()
+            while window:
+                first, future = window.popleft()
+                yield first, future.result()
+        finally:
+            for _, future in window:
+                future.cancel()
+
+
+# -- one entry line -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Facts:
+    seq: object
+    hash: str
+    hash_ok: bool
+    prev_hash: object
+    owner: tuple[object, object]
+
+
+_HASH_KEY = ',"hash":"'
+
+
+def _facts(line: str) -> _Facts:
+    """What the verifier needs from one stored line, hashing the line with its hash spliced
+    out (the stored body, byte for byte) rather than parsing and re-serialising it.
+
+    A line is canonical JSON of flat values; a key followed by `":` can occur only as a key
+    (a quote inside a string is escaped), so a key found exactly once is the entry's own.
+    Any other shape takes the parsing path, which gives the same answers.
+    """
+    at = line.find(_HASH_KEY)
+    end = at + len(_HASH_KEY) + 64
+    if at > 0 and line[end : end + 1] == '"' and line.count('"hash":') == 1:
+        stated = line[at + len(_HASH_KEY) : end]
+        body = line[:at] + line[end + 1 :]
+        seq = _int_value(body, "seq")
+        prev = _str_value(body, "prev_hash")
+        practice = _str_value(body, "practice_id")
+        workstation = _str_value(body, "workstation_id")
+        if None not in (seq, prev, practice, workstation):
+            ok = hashlib.sha256(body.encode()).hexdigest() == stated
+            return _Facts(seq, stated, ok, prev, (practice, workstation))
+    return _parsed_facts(line)
+
+
+def _parsed_facts(line: str) -> _Facts:
+    try:
+        entry = json.loads(line)
+    except ValueError:
+        entry = {}
+    if not isinstance(entry, dict):
+        entry = {}
+    stated = str(entry.pop("hash", ""))
+    ok = hashlib.sha256(canonical(entry).encode()).hexdigest() == stated
+    owner = (entry.get("practice_id"), entry.get("workstation_id"))
+    return _Facts(entry.get("seq"), stated, ok, entry.get("prev_hash"), owner)
+
+
+def _only(body: str, marker: str) -> int:
+    i = body.find(marker)
+    return i + len(marker) if i >= 0 and body.find(marker, i + 1) < 0 else -1
+
+
+def _str_value(body: str, key: str) -> str | None:
+    i = _only(body, f'"{key}":"')
+    if i < 0:
+        return None
+    j = body.find('"', i)
+    value = body[i:j]
+    return None if j < 0 or "\\" in value else value
+
+
+def _int_value(body: str, key: str) -> int | None:
+    i = _only(body, f'"{key}":')
+    j = i
+    while 0 <= j < len(body) and body[j].isdigit() and body[j].isascii():
+        j += 1
+    if i < 0 or j == i or body[j : j + 1] not in (",", "}") or (body[i] == "0" and j > i + 1):
+        return None
+    return int(body[i:j])
+
+
+# -- the local trail, alongside ----------------------------------------------------------
+
+
+class _LocalComparison:
     """The local trail must hold the archived entries unchanged and continue from the last.
 
     Pruning only ever removes archived entries and leaves an anchor equal to the last one
     removed, so: the anchor is an archived entry, every seq from the anchor to the last
-    archived one is still here, and the local head is never behind the archive.
+    archived one is still here, and the local head is never behind the archive. Archived
+    entries arrive in seq order and are checked against the local rows as they come; only
+    the first local problem is reported.
     """
-    last = max(archived)
-    anchor_seq, anchor_hash = local.anchor()
-    if anchor_seq > last:
-        problem(
-            f"local entries {_span(last + 1, anchor_seq)} are missing: the local trail starts "
-            f"after seq {anchor_seq} but the archive ends at seq {last}"
-        )
-        return
-    if anchor_seq > 0 and anchor_seq in archived and archived[anchor_seq] != anchor_hash:
-        problem(
-            f"the local anchor at seq {anchor_seq} differs from archived entry {anchor_seq} "
-            "(the local trail was rewritten)"
-        )
-        return
-    expected = anchor_seq + 1
-    for seq, body, hash_ in local.rows(0, last + 1):
-        if seq > expected:
-            problem(
-                f"local entries {_span(expected, seq - 1)} are missing "
+
+    def __init__(
+        self, local: AuditRepository, start: SoundBatch | None, problem: Callable[[str], None]
+    ) -> None:
+        self._problem = problem
+        self._anchor_seq, self._anchor_hash = local.anchor()
+        self._last: tuple[int, str] | None = None  # the newest archived (seq, hash) seen
+        self._done = False
+        begin = start.last_seq if start else 0
+        # From where the last verification ended; if the local trail no longer reaches it, from
+        # the newest local entry before it, so a cut is reported as the span really missing.
+        self._expected = max(self._anchor_seq + 1, min(begin, local.last_seq(begin) + 1))
+        self._rows = local.rows(self._expected)
+        self._row = next(self._rows, None)
+        if start is not None:  # the last entry verified before must still be here unchanged
+            self.archived(start.last_seq, start.last_entry_hash)
+
+    def _report(self, message: str) -> None:
+        self._problem(message)
+        self._done = True
+
+    def _step(self, upto: int) -> None:
+        """Walk the local rows before `upto` (not archived there): only continuity to check."""
+        while not self._done and self._row is not None and self._row[0] < upto:
+            self._continuous(self._row[0])
+            self._row = next(self._rows, None)
+
+    def _continuous(self, seq: int) -> None:
+        if seq > self._expected:
+            self._report(
+                f"local entries {_span(self._expected, seq - 1)} are missing "
                 "(the archive holds them; the local trail was cut)"
             )
+        self._expected = max(self._expected, seq + 1)
+
+    def archived(self, seq: int, hash_: str) -> None:
+        if self._last is None or seq > self._last[0]:
+            self._last = (seq, hash_)
+        if self._done:
             return
-        if seq in archived and archived[seq] != hash_:
-            problem(
+        if seq <= self._anchor_seq:
+            if seq == self._anchor_seq and seq > 0 and hash_ != self._anchor_hash:
+                self._report(
+                    f"the local anchor at seq {seq} differs from archived entry {seq} "
+                    "(the local trail was rewritten)"
+                )
+            return
+        self._step(seq)
+        if self._done or self._row is None or self._row[0] != seq:
+            return  # a missing local entry shows at the next row, or at the end
+        self._continuous(seq)
+        if not self._done and self._row[2] != hash_:
+            self._report(
                 f"local entry {seq} differs from the archived copy (the local trail was rewritten)"
             )
+        self._row = next(self._rows, None)
+
+    def finish(self) -> None:
+        if self._done or self._last is None:
             return
-        if seq == last + 1 and f'"prev_hash":"{archived[last]}"' not in body:
-            problem(
-                f"local entry {seq} does not continue from archived entry {last} "
-                "(the local trail was rewritten)"
+        last, last_hash = self._last
+        if self._anchor_seq > last:
+            self._report(
+                f"local entries {_span(last + 1, self._anchor_seq)} are missing: the local trail "
+                f"starts after seq {self._anchor_seq} but the archive ends at seq {last}"
             )
             return
-        expected = max(expected, seq + 1)
-    if expected <= last:
-        problem(
-            f"local entries {_span(expected, last)} are missing: the local trail ends at seq "
-            f"{expected - 1} but the archive holds up to seq {last} (the local trail was cut)"
-        )
+        self._step(last + 1)
+        row = self._row
+        if not self._done and row is not None and row[0] == last + 1:
+            self._continuous(row[0])
+            if not self._done and f'"prev_hash":"{last_hash}"' not in row[1]:
+                self._report(
+                    f"local entry {row[0]} does not continue from archived entry {last} "
+                    "(the local trail was rewritten)"
+                )
+        if not self._done and self._expected <= last:
+            self._report(
+                f"local entries {_span(self._expected, last)} are missing: the local trail ends "
+                f"at seq {self._expected - 1} but the archive holds up to seq {last} (the local "
+                "trail was cut)"
+            )
 
 
 def _span(first: int, last: int) -> str:

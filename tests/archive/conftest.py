@@ -148,5 +148,5 @@ class FailingAfter:
     def get(self, name: str) -> bytes | None:
         return self.inner.get(name)
 
-    def versions(self, prefix: str) -> list[ObjectVersion]:
-        return self.inner.versions(prefix)
+    def versions(self, prefix: str, after: str = "") -> list[ObjectVersion]:
+        return self.inner.versions(prefix, after)

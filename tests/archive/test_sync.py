@@ -289,7 +289,7 @@ def test_the_folder_backend_is_write_once(tmp_path: Path, services: Services) ->
     backend = FolderBackend(tmp_path / "nas")
     now = services.clock.now()
     assert backend.put_new("p/w/000000000001-000000000002", b"batch", now) is PutResult.CREATED
-    path = tmp_path / "nas" / "p" / "w" / "000000000001-000000000002"
+    path = tmp_path / "nas" / "p" / "w" / "000000000000" / "000000000001-000000000002"
     assert stat.S_IMODE(path.stat().st_mode) == 0o444
     assert backend.put_new("p/w/000000000001-000000000002", b"batch", now) is PutResult.EXISTS_SAME
     assert (

@@ -54,6 +54,7 @@ class ArchiveBackend(Protocol):
         """The current bytes of `name`, or None if there is no such object."""
         ...
 
-    def versions(self, prefix: str) -> list[ObjectVersion]:
-        """Every version and delete marker whose name starts with `prefix` (any string)."""
+    def versions(self, prefix: str, after: str = "") -> list[ObjectVersion]:
+        """Every version and delete marker whose name starts with `prefix` (any string) and,
+        if `after` is given, sorts after it (an incremental verification's starting point)."""
         ...
