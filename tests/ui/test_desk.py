@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QApplication, QDialog
 from app.gui import Running
 from services.access import FIELD_SETS, Purpose
 from services.audit import AuditEntry
+from services.clock import ManualClock
 from tests.ui.desk_support import sign_in, start_demo
 
 pytestmark = pytest.mark.ui
@@ -171,6 +172,9 @@ def test_the_app_syncs_the_trail_to_the_archive_in_the_background(
 ) -> None:
     window = sign_in(qtbot, running, "frontdesk")
     archive_dir = running.services.installation.layout.archive_dir
+    clock = running.services.clock
+    assert isinstance(clock, ManualClock)
+    clock.advance(3600)  # a partial batch is sealed once its oldest entry is an hour old
     running.jobs.run_now("archive")
     qtbot.waitUntil(lambda: any(archive_dir.rglob("000000000001-*")), timeout=30000)
     qtbot.waitUntil(lambda: "synced" in window.status.archive.text(), timeout=30000)
