@@ -5,23 +5,33 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from app.bootstrap import Services, build_services
+from errors import EnamelError
 from services.access import Actor, ActorType, Role
 from services.archive.backends import FolderBackend, S3Backend
+from services.archive.placement import same_disk_problem
 from services.archive.settings import ArchiveSettings, write_s3_keys
 from services.audit import AuditEvent
 from services.auth import totp
 from services.auth.signin import SignInFailed
 from services.clock import Clock, SystemClock
-from services.installation import initialise
-from services.pms.opendental import Mode, OpenDentalClient
+from services.installation import UsageError, initialise
+from services.pms.http import RetryPolicy
+from services.pms.opendental import Mode, OpenDentalClient, base_url_for, reject_unknown_mode
 from services.pms.settings import PmsSettings, write_keys
 from storage.keystore import KeyStore
 from storage.layout import DataLayout
-from ui.firstrun import FirstRunActions
+from ui.firstrun import ArchiveChoice, FirstRunActions, PmsChoice
 
 SETUP = Actor("system_first_run", ActorType.SYSTEM, Role.IT_ADMIN)
+
+
+class ArchiveOnDataDisk(EnamelError):
+    """An archive folder on the disk that holds the data it is meant to outlive."""
+
+    exit_code = 2
 
 
 @dataclass
@@ -47,31 +57,63 @@ class FirstRun:
             AuditEvent(action=action, actor=SETUP, resource_type="configuration")
         )
 
-    def test_pms(self, url: str, developer: str, customer: str) -> str:
-        client = OpenDentalClient(url, developer, customer, timeout=5.0)
+    def test_pms(self, choice: PmsChoice, developer: str, customer: str) -> str:
+        """Connect with what IT typed; only a passing test saves the settings and the keys."""
+        mode = reject_unknown_mode(choice.mode)
+        address = choice.address.strip()
+        if mode is Mode.SERVICE and not address:
+            raise UsageError("Type the name or IP address of the server the API Service runs on.")
+        if mode is Mode.URL and not address:
+            raise UsageError("Type the API's full address, https://…/api/v1.")
+        if not developer or not customer:
+            raise UsageError("Type both keys: the developer key and the customer key.")
+        base = address if mode is Mode.URL else base_url_for(mode, address)
+        host = urlsplit(base).hostname or ""
+        allowed = frozenset({host}) if choice.allow_http and host else frozenset()
+        config = PmsSettings(mode, base, address if mode is Mode.SERVICE else "", allowed)
+        client = OpenDentalClient(
+            base,
+            developer,
+            customer,
+            page_size=config.effective_page_size(),
+            timeout=5.0,
+            retry=RetryPolicy(attempts=2, base_delay=0.5),
+            allow_http_hosts=allowed,
+        )
         try:
             providers = client.providers()
         finally:
             client.close()
         inst, now = self._svc().installation, self.clock.now()
-        PmsSettings(Mode.URL, url).write(inst.settings, now)
+        config.write(inst.settings, now)
         write_keys(inst.secrets, developer, customer, now)
         self._audit("configuration_change")
-        return f"Connected; {len(providers)} providers visible. Saved."
+        return f"Connected to {base}; {len(providers)} providers visible. Saved."
 
-    def test_archive(self, kind: str, options: dict[str, str]) -> str:
+    def test_archive(self, choice: ArchiveChoice) -> str:
         inst, now = self._svc().installation, self.clock.now()
-        if kind == "folder":
-            summary = FolderBackend(Path(options["path"])).check()
-            ArchiveSettings.folder(options["path"]).write(inst.settings, now)
+        if choice.kind == "folder":
+            if not choice.folder:
+                raise UsageError("Type the archive folder: a network share or a removable drive.")
+            folder = Path(choice.folder).expanduser()
+            shared = same_disk_problem(folder, self.layout.root)
+            if shared is not None and not choice.removable:
+                raise ArchiveOnDataDisk(
+                    f"{shared} If it really is a removable or network drive, tick the box "
+                    "that says so."
+                )
+            summary = FolderBackend(folder).check()
+            ArchiveSettings.folder(folder).write(inst.settings, now)
         else:
-            config = ArchiveSettings.s3(options["endpoint"], options["bucket"])
+            if not (choice.endpoint and choice.bucket and choice.access and choice.secret):
+                raise UsageError("Type the S3 endpoint, the bucket and both access keys.")
+            config = ArchiveSettings.s3(choice.endpoint, choice.bucket)
             backend = S3Backend(
-                config.endpoint, config.bucket, config.region, options["access"], options["secret"]
+                config.endpoint, config.bucket, config.region, choice.access, choice.secret
             )
             summary = backend.check()
             config.write(inst.settings, now)
-            write_s3_keys(inst.secrets, options["access"], options["secret"], now)
+            write_s3_keys(inst.secrets, choice.access, choice.secret, now)
         self._audit("configuration_change")
         return f"{summary[0].upper()}{summary[1:]}. Saved."
 

@@ -11,7 +11,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult, urlsplit
 
 import httpx
 
@@ -53,6 +53,35 @@ DEADLINE_SECONDS = 60.0
 
 class _TooLarge(Exception):
     pass
+
+
+_NAME_NOT_FOUND = (
+    "name or service not known",
+    "getaddrinfo",
+    "nodename nor servname",
+    "name resolution",
+)
+
+
+def _connect_message(error: str, where: SplitResult) -> str:
+    """Why no connection was made, for the person who set the address (no request was sent)."""
+    host = where.hostname or "the server"
+    port = where.port or (443 if where.scheme == "https" else 80)
+    if "refused" in error:
+        return (
+            f"The connection to the practice-management system at {host}, port {port}, was "
+            "refused: nothing answers there. Check that the Open Dental API (or API Service) "
+            "is running on that computer and that the address and port are right."
+        )
+    if any(text in error for text in _NAME_NOT_FOUND):
+        return (
+            f"The practice-management system's address {host} cannot be found on the network. "
+            "Check the spelling of the server's name, or use its IP address."
+        )
+    return (
+        f"Enamel could not connect to the practice-management system at {host}, port {port}. "
+        "Check that it is running and reachable from this computer (network, firewall)."
+    )
 
 
 class InsecureEndpoint(EnamelError):
@@ -208,7 +237,9 @@ class PmsHttp:
                         "pms.request_failed",
                         extra={"error_class": type(exc).__name__, "path_template": template},
                     )
-                    raise PmsUnavailable(self._transport_message(exc, idempotent)) from None
+                    raise PmsUnavailable(
+                        self._transport_message(exc, idempotent, self.base_url)
+                    ) from None
                 if not self._wait(attempt, None, template, type(exc).__name__, deadline_at):
                     raise PmsUnavailable(self._deadline_message(idempotent)) from None
                 continue
@@ -234,8 +265,9 @@ class PmsHttp:
                 )
             if status == 401:
                 raise PmsRejected(
-                    "The practice-management system refused Enamel's keys (401). Ask IT to check "
-                    "the developer and customer keys ('enamel-admin pms check')."
+                    "The practice-management system refused Enamel's keys (401): the developer "
+                    "or customer key is wrong, or was turned off in Open Dental. Enter both again "
+                    "('enamel-admin pms set … --keys-stdin'), then run 'enamel-admin pms check'."
                 )
             if status in (404, 410):
                 raise PmsRejected(
@@ -298,7 +330,9 @@ class PmsHttp:
         )
 
     @staticmethod
-    def _transport_message(exc: Exception, idempotent: bool) -> str:
+    def _transport_message(exc: Exception, idempotent: bool, base_url: str = "") -> str:
+        if isinstance(exc, httpx.ConnectError):  # never sent: nothing can have changed
+            return _connect_message(str(exc).lower(), urlsplit(base_url))
         if not idempotent:
             return (
                 "The practice-management system stopped answering while saving. Check in Open "

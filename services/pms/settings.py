@@ -50,6 +50,7 @@ class PmsSettings:
         return {
             MODE: self.mode.value,
             BASE_URL: self.base_url,
+            HOST: self.host,
             ALLOW_HTTP_HOSTS: ",".join(sorted(self.allow_http_hosts)),
             PAGE_SIZE: str(self.effective_page_size()),
         }
