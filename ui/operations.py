@@ -13,6 +13,7 @@ for the life of the application, so N operations never hold more than `workers` 
 from __future__ import annotations
 
 import logging
+import queue
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -45,13 +46,36 @@ class ShowsFailures(Protocol):
 
 
 class _Relay(QObject):
-    """Lives on the UI thread; a callable emitted from a worker runs there."""
+    """Lives on the UI thread; a callable posted from any thread runs there.
 
-    deliver = Signal(object)
+    The callables wait in a thread-safe queue and only an argument-less signal crosses
+    threads, so no Python object is handed through Qt's queued-event machinery.
+    """
+
+    wake = Signal()
 
     def __init__(self) -> None:
         super().__init__()
-        self.deliver.connect(lambda call: call())
+        self._calls: queue.SimpleQueue[Callable[[], None]] = queue.SimpleQueue()
+        self.wake.connect(self._drain)
+
+    def post(self, call: Callable[[], None]) -> None:
+        self._calls.put(call)
+        self.wake.emit()
+
+    def _drain(self) -> None:
+        first: Exception | None = None
+        while True:
+            try:
+                call = self._calls.get_nowait()
+            except queue.Empty:
+                break
+            try:
+                call()
+            except Exception as exc:  # the others still land; the first is raised after
+                first = first or exc
+        if first is not None:
+            raise first
 
 
 def user_message(error: BaseException) -> str:
@@ -118,9 +142,9 @@ class Operations:
                 value = work()
             except Exception as exc:  # handed to the UI thread, which shows it
                 error = exc
-                self._relay.deliver.emit(lambda: land_failure(error))
+                self._relay.post(lambda: land_failure(error))
                 return
-            self._relay.deliver.emit(lambda: land_success(value))
+            self._relay.post(lambda: land_success(value))
 
         with self._lock:
             self._in_flight += 1
@@ -131,7 +155,7 @@ class Operations:
 
     def on_ui_thread(self, call: Callable[[], None]) -> None:
         """Run `call` on the UI thread soon (from any thread): how jobs report to the screens."""
-        self._relay.deliver.emit(call)
+        self._relay.post(call)
 
     def _forget(self, future: Future[Any]) -> None:
         with self._lock:

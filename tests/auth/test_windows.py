@@ -34,7 +34,7 @@ pytestmark = pytest.mark.ui
 def runner() -> Iterator[Operations]:
     tasks = Operations()
     yield tasks
-    tasks.wait(10_000)
+    tasks.shutdown()
 
 
 @pytest.fixture
