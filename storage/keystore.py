@@ -18,6 +18,15 @@ KEYRING_FIX = (
 )
 
 
+def _named_backend_missing(error: str) -> str:
+    named = os.environ.get("PYTHON_KEYRING_BACKEND", "")
+    return (
+        f"PYTHON_KEYRING_BACKEND names the credential store '{named}', which is not installed "
+        f"on this computer ({error}). Unset it to use the system's own store, or set it to "
+        "one that 'python -m keyring --list-backends' lists."
+    )
+
+
 class KeyStore(Protocol):
     """Holds one secret per name; the database key is stored as 64 hex characters."""
 
@@ -37,7 +46,11 @@ class KeyringKeyStore:
         import keyring
         import keyring.backends.fail
 
-        backend = keyring.get_keyring()
+        try:
+            backend = keyring.get_keyring()
+        except (ImportError, AttributeError, ValueError) as exc:
+            # PYTHON_KEYRING_BACKEND names a module or class that is not installed here.
+            raise KeyringUnavailable(_named_backend_missing(type(exc).__name__)) from None
         usable = not isinstance(backend, keyring.backends.fail.Keyring)
         children = getattr(backend, "backends", None)
         if children is not None and not children:

@@ -75,6 +75,19 @@ def page_damage(installation: inst.Installation) -> str | None:
     )
 
 
+def _pms_state(installation: inst.Installation) -> str | None:
+    """Where the PMS is, or None while its keys were never entered."""
+    from services.pms.records import PmsError
+    from services.pms.settings import PmsSettings, read_keys
+
+    if read_keys(installation.secrets) is None:
+        return None
+    try:
+        return f"{PmsSettings.read(installation.settings).url()} (keys set)"
+    except (PmsError, ValueError):
+        return "the pms.mode setting is not valid ('enamel-admin pms set')"
+
+
 def cmd_status(args: argparse.Namespace, ctx: CliContext) -> int:
     layout = ctx.layout
     print(f"Data directory:   {layout.root}")
@@ -100,7 +113,11 @@ def cmd_status(args: argparse.Namespace, ctx: CliContext) -> int:
     found = versions(installation.db)
     print(f"Schema version:   {found.schema}  (SQLCipher {found.sqlcipher})")
     settings = installation.settings.all()
+    pms = _pms_state(installation)
+    print(f"PMS:              {pms or 'not configured yet (enamel-admin pms set)'}")
     for name, value in settings.items():
+        if pms is None and name.startswith("pms."):
+            continue  # defaults, not a connection: "pms.mode: service" would mislead
         print(f"Setting {name + ':':<26}{value}")
     for info in installation.secrets.info():
         age = (ctx.clock.now() - info.created_at).days
