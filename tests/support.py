@@ -1,4 +1,4 @@
-"""Helpers shared by the tests: fake PHI, a PHI scanner, and running enamel-admin."""
+"""Helpers shared by the tests: fake PHI, a PHI scanner, and running enamel-admin (signed in too)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from services.clock import Clock
+    from app.bootstrap import Services
+    from services.clock import Clock, ManualClock
 
 # Recognisable and unlikely anywhere else: a scan that finds one found a leak.
 FAKE_PHI = {
@@ -92,3 +93,103 @@ def passphrase_from(init_output: str) -> str:
     lines = [line.strip() for line in init_output.splitlines()]
     index = lines.index("RECOVERY PASSPHRASE (shown once; write it down and keep it locked away):")
     return lines[index + 2]
+
+
+# -- protected enamel-admin commands -------------------------------------------------------------
+
+PERSON_PASSWORD = "correct horse battery staple"
+
+
+def admin_recovery(
+    *args: str, passphrase: str, stdin: str = "", clock: Clock | None = None
+) -> AdminResult:
+    """A protected command proven by the recovery passphrase (IT's first set-up, emergencies)."""
+    return admin(*args, "--recovery-passphrase-stdin", stdin=f"{passphrase}\n{stdin}", clock=clock)
+
+
+TEST_PASSPHRASE = "TESTS-0NLY0-RECVR-PASS0-PHRAS-E0001"
+
+
+def known_passphrase(services: Services) -> str:
+    """Rewrap the recovery file of the `services` fixture's installation under a passphrase
+    the test knows (the fixture's own was shown once and dropped); no audit entry."""
+    from services.installation import rewrap_recovery
+
+    rewrap_recovery(services.installation, TEST_PASSPHRASE)
+    return TEST_PASSPHRASE
+
+
+@dataclass
+class Person:
+    """An enrolled account the tests sign in as; each sign-in takes the next TOTP step."""
+
+    login: str
+    password: str
+    secret: str
+    clock: ManualClock
+    user_id: str = ""
+
+    def credentials(self) -> str:
+        """The three --auth-stdin lines, at a step no code was accepted at yet."""
+        from services.auth import totp
+
+        self.clock.advance(30)
+        return f"{self.login}\n{self.password}\n{totp.code_at(self.secret, self.clock.now())}\n"
+
+
+def admin_as(person: Person, *args: str, stdin: str = "") -> AdminResult:
+    """A protected command run by `person`, in this process, on the person's clock."""
+    return admin(*args, "--auth-stdin", stdin=person.credentials() + stdin, clock=person.clock)
+
+
+def admin_process_as(person: Person, *args: str, stdin: str = "") -> AdminResult:
+    """The same through a separate enamel-admin process, started at the person's clock."""
+    credentials = person.credentials()
+    when = person.clock.now().isoformat()
+    return admin_process("--clock-start", when, *args, "--auth-stdin", stdin=credentials + stdin)
+
+
+def enrol(services: Services, login: str, password: str) -> str:
+    """The first sign-in's enrollment, through AuthService as the app's window does it."""
+    from services.auth import totp
+
+    step = services.auth.check_password(login, password)
+    enrollment = services.auth.begin_enrollment(step)
+    services.auth.confirm_enrollment(step, totp.code_at(enrollment.secret, services.clock.now()))
+    return enrollment.secret
+
+
+def person_in(services: Services, login: str, role: str = "it_admin") -> Person:
+    """An enrolled account made with the test's own services (an installation it opened)."""
+    from services.access import Actor, ActorType, Role
+    from services.clock import ManualClock
+
+    clock = services.clock
+    assert isinstance(clock, ManualClock)
+    setup = Actor("system_test_setup", ActorType.SYSTEM, Role.IT_ADMIN)
+    user_id = services.users.add(setup, login, Role(role), PERSON_PASSWORD).user_id
+    return Person(login, PERSON_PASSWORD, enrol(services, login, PERSON_PASSWORD), clock, user_id)
+
+
+def person_via_cli(
+    root: str | Path, passphrase: str, login: str, role: str, clock: ManualClock
+) -> Person:
+    """An account added by the real enamel-admin (recovery passphrase), then enrolled."""
+    from app.bootstrap import build_services
+    from services.installation import open_installation
+    from storage.keystore import KeyringKeyStore
+    from storage.layout import DataLayout
+
+    added = admin_recovery(
+        "--data-dir", str(root), "user", "add", login, "--role", role, "--password-stdin",
+        passphrase=passphrase, stdin=PERSON_PASSWORD + "\n", clock=clock,
+    )  # fmt: skip
+    assert added.code == 0, added.err
+    services = build_services(open_installation(DataLayout(Path(root)), KeyringKeyStore()), clock)
+    try:
+        secret = enrol(services, login, PERSON_PASSWORD)
+        record = services.accounts.by_login(login)
+        assert record is not None
+        return Person(login, PERSON_PASSWORD, secret, clock, record.user_id)
+    finally:
+        services.close()

@@ -7,7 +7,9 @@ import sys
 from typing import Any
 
 from app.archive_setup import archive_backend, archive_keys, archive_sync
+from app.cli.admin_auth import protect
 from app.cli.context import CliContext
+from services.access import Permission
 from services.archive.checkpoint import verify_and_remember
 from services.archive.settings import ArchiveSettings, write_s3_keys
 from services.archive.sync import (
@@ -30,7 +32,7 @@ def register(sub: Any) -> None:
     f = kinds.add_parser("folder", help="a local or network folder")
     f.add_argument("path")
     _tuning(f)
-    f.set_defaults(handler=cmd_set)
+    protect(f, cmd_set, Permission.MANAGE_SETTINGS)
     s = kinds.add_parser("s3", help="S3-compatible storage with Object Lock")
     s.add_argument("--endpoint", required=True, help="https://… (http only to this computer)")
     s.add_argument("--bucket", required=True)
@@ -40,10 +42,11 @@ def register(sub: Any) -> None:
         "--keys-stdin",
         action="store_true",
         required=True,
-        help="read the access key id and the secret key, one per line, from standard input",
+        help="read the access key id and the secret key, one per line, from standard input "
+        "(after any --auth-stdin lines)",
     )
     _tuning(s)
-    s.set_defaults(handler=cmd_set)
+    protect(s, cmd_set, Permission.MANAGE_SETTINGS)
     for name, fn, helptext in (
         ("check", cmd_check, "is the archive reachable and write-once?"),
         ("sync", cmd_sync, "send every unsent audit entry now"),
@@ -100,7 +103,7 @@ def cmd_set(args: argparse.Namespace, ctx: CliContext) -> int:
         config.write(inst.settings, now)
         write_s3_keys(inst.secrets, access, secret, now)
     services.trail.append(
-        AuditEvent(action="configuration_change", actor=ctx.cli_actor(), resource_type="archive")
+        AuditEvent(action="configuration_change", actor=ctx.admin_actor(), resource_type="archive")
     )
     print(
         f"Archive set to {archive_backend(services).describe()}. Run 'enamel-admin archive check'."

@@ -7,8 +7,10 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from app.cli.admin_auth import protect
 from app.cli.context import CliContext
 from app.cli.foundation import page_damage
+from services.access import Permission
 from services.audit import verify_local
 from services.audit.export import export_jsonl
 from services.installation import UsageError
@@ -31,7 +33,7 @@ def register(sub: Any) -> None:
     p.add_argument("--from", dest="start", required=True, help="first day, YYYY-MM-DD (UTC)")
     p.add_argument("--to", dest="end", required=True, help="last day, YYYY-MM-DD (UTC)")
     p.add_argument("--out", required=True, help="file to write")
-    p.set_defaults(handler=cmd_export)
+    protect(p, cmd_export, Permission.VIEW_AUDIT)
 
 
 def cmd_verify(args: argparse.Namespace, ctx: CliContext) -> int:
@@ -78,6 +80,6 @@ def cmd_export(args: argparse.Namespace, ctx: CliContext) -> int:
     if not out.parent.exists():
         raise UsageError(f"The folder {out.parent} does not exist.")
     services = ctx.services()
-    count = export_jsonl(services.trail, ctx.cli_actor(), start, end, out)
+    count = export_jsonl(services.trail, ctx.admin_actor(), start, end, out)
     print(f"Exported {count} entries from {start} to {end} into {out}.")
     return 0

@@ -6,10 +6,11 @@ import argparse
 from pathlib import Path
 from typing import Any
 
+from app.cli.admin_auth import protect_with_passphrase
 from app.cli.context import CliContext
 from app.cli.foundation import read_passphrase
 from services.backup.create import create_backup
-from services.backup.file_format import Wrapping, check_passphrase
+from services.backup.file_format import Wrapping
 from services.backup.restore import record_restore, restore_backup
 from services.backup.schedule import enable_scheduled_backups, run_scheduled_backup
 from services.backup.verify import verify_backup
@@ -29,27 +30,25 @@ def register(sub: Any) -> None:
         )
         return p
 
-    p = with_passphrase(backup_sub.add_parser("create", help="write an encrypted backup file"))
+    p = backup_sub.add_parser("create", help="write an encrypted backup file")
     p.add_argument("file", help="the backup file to write (must not exist)")
-    p.set_defaults(handler=cmd_create)
+    protect_with_passphrase(p, cmd_create)
 
     p = with_passphrase(backup_sub.add_parser("verify", help="open a backup and check it"))
     p.add_argument("file")
     p.set_defaults(handler=cmd_verify)
 
-    p = with_passphrase(
-        backup_sub.add_parser("restore", help="replace this workstation's database by a backup")
-    )
+    p = backup_sub.add_parser("restore", help="replace this workstation's database by a backup")
     p.add_argument("file")
     p.add_argument(
         "--force", action="store_true", help="replace even a database newer than the backup"
     )
-    p.set_defaults(handler=cmd_restore)
+    protect_with_passphrase(p, cmd_restore)
 
-    p = with_passphrase(backup_sub.add_parser("schedule", help="daily backups from the app"))
+    p = backup_sub.add_parser("schedule", help="daily backups from the app")
     p.add_argument("--folder", required=True, help="where the daily backups go (a NAS share)")
     p.add_argument("--keep", type=int, default=14, help="how many to keep (default 14)")
-    p.set_defaults(handler=cmd_schedule)
+    protect_with_passphrase(p, cmd_schedule)
 
     p = backup_sub.add_parser("run", help="make the scheduled backup now, if one is due")
     p.set_defaults(handler=cmd_run)
@@ -64,13 +63,11 @@ def _passphrase(args: argparse.Namespace) -> str:
 
 def cmd_create(args: argparse.Namespace, ctx: CliContext) -> int:
     out = Path(args.file)
-    passphrase = _passphrase(args)
+    passphrase = ctx.verified_passphrase()
     services = ctx.services()
     inst = services.installation
-    check_passphrase(inst.layout, passphrase)
-    info = create_backup(
-        inst, out, Wrapping.from_passphrase(passphrase), ctx.clock, services.trail, ctx.cli_actor()
-    )
+    wrapping = Wrapping.from_passphrase(passphrase)
+    info = create_backup(inst, out, wrapping, ctx.clock, services.trail, ctx.admin_actor())
     report = verify_backup(out, passphrase, record=ComplianceRepository(inst.db), clock=ctx.clock)
     print(
         f"Backup {info.backup_id} written to {out} ({info.size // 1024} KiB, audit entries up to "
@@ -106,13 +103,13 @@ def cmd_verify(args: argparse.Namespace, ctx: CliContext) -> int:
 
 def cmd_restore(args: argparse.Namespace, ctx: CliContext) -> int:
     path = Path(args.file)
-    passphrase = _passphrase(args)
+    passphrase = ctx.verified_passphrase()  # this installation's, so the backup's too
     ctx.start_logging()
     result = restore_backup(
         ctx.layout, ctx.keystore(), path, passphrase, ctx.clock, force=args.force
     )
     services = ctx.services()
-    record_restore(services.trail, ctx.cli_actor(), result, forced=args.force)
+    record_restore(services.trail, ctx.admin_actor(), result, forced=args.force)
     print(
         f"Restored backup {result.backup_id} (audit entries up to {result.last_seq}); the "
         "restore is recorded in the audit trail."
@@ -123,11 +120,11 @@ def cmd_restore(args: argparse.Namespace, ctx: CliContext) -> int:
 
 
 def cmd_schedule(args: argparse.Namespace, ctx: CliContext) -> int:
-    passphrase = _passphrase(args)
+    passphrase = ctx.verified_passphrase()
     services = ctx.services()
     folder = Path(args.folder)
     enable_scheduled_backups(
-        services.installation, passphrase, folder, args.keep, ctx.clock, ctx.cli_actor()
+        services.installation, passphrase, folder, args.keep, ctx.clock, ctx.admin_actor()
     )
     print(f"Daily backups go to {folder}, keeping the last {max(1, args.keep)}.")
     return 0

@@ -6,12 +6,11 @@ import argparse
 from datetime import datetime, timedelta
 from typing import Any
 
+from app.cli.admin_auth import protect_with_passphrase
 from app.cli.context import CliContext
-from app.cli.foundation import read_passphrase
 from app.compliance_setup import Compliance
 from services.audit import verify_local
 from services.compliance.checklist import checklist
-from services.installation import UsageError
 from services.keyrotation.archive_key import rotate_archive_key
 from services.keyrotation.database_key import complete_rotation, rotate_database_key
 from services.keyrotation.reminders import credential_reminders
@@ -35,12 +34,9 @@ def register(sub: Any) -> None:
         ("archive-key", cmd_archive_key, "a new archive key; old batches stay readable"),
     ):
         p = rot_sub.add_parser(name, help=text)
-        p.add_argument(
-            "--passphrase-stdin", action="store_true", help="read the passphrase from stdin"
-        )
         if name == "db-key":
             p.add_argument("--resume", action="store_true", help="finish an interrupted rotation")
-        p.set_defaults(handler=handler)
+        protect_with_passphrase(p, handler)
 
 
 def compliance_for(ctx: CliContext) -> Compliance:
@@ -89,13 +85,6 @@ def cmd_status(args: argparse.Namespace, ctx: CliContext) -> int:
     return 1 if any(r.due for r in reminders) else 0
 
 
-def _passphrase(args: argparse.Namespace) -> str:
-    passphrase = read_passphrase(args.passphrase_stdin)
-    if not passphrase:
-        raise UsageError("No passphrase was given. Nothing was changed.")
-    return passphrase
-
-
 def cmd_db_key(args: argparse.Namespace, ctx: CliContext) -> int:
     ctx.start_logging()
     if complete_rotation(ctx.layout, ctx.keystore()):
@@ -105,14 +94,14 @@ def cmd_db_key(args: argparse.Namespace, ctx: CliContext) -> int:
     elif args.resume:
         print("No rotation was under way.")
         return 0
-    passphrase = _passphrase(args)
+    passphrase = ctx.verified_passphrase()
     services = ctx.services()
     rotate_database_key(
         services.installation,
         ctx.keystore(),
         passphrase,
         ctx.clock,
-        ctx.cli_actor(),
+        ctx.admin_actor(),
         services.trail,
     )
     result = verify_local(services.trail.repository)
@@ -125,10 +114,10 @@ def cmd_db_key(args: argparse.Namespace, ctx: CliContext) -> int:
 
 
 def cmd_archive_key(args: argparse.Namespace, ctx: CliContext) -> int:
-    passphrase = _passphrase(args)
+    passphrase = ctx.verified_passphrase()
     services = ctx.services()
     new_id = rotate_archive_key(
-        services.installation, passphrase, ctx.clock, ctx.cli_actor(), services.trail
+        services.installation, passphrase, ctx.clock, ctx.admin_actor(), services.trail
     )
     print(f"New archive key {new_id}; older keys are kept so earlier batches stay readable.")
     print("Restart Enamel on this workstation so the archive sync uses the new key.")

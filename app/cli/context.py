@@ -1,17 +1,25 @@
-"""What every enamel-admin command gets: paths, the credential store, a clock, an open installation."""
+"""What every enamel-admin command gets: paths, keys, a clock, the installation, the proven admin."""
 
 from __future__ import annotations
 
 import argparse
 import getpass
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from app.bootstrap import Services, build_services
+from app.cli.admin_auth import (
+    PersonCredentials,
+    SignInRequest,
+    Source,
+    read_credentials,
+    read_recovery_passphrase,
+)
 from app.logging_setup import configure_logging
 from app.paths import layout_for
-from services.access import Actor, ActorType, Role
+from services.access import Actor, ActorType, Permission, Role, may
+from services.auth.admin_signin import AdminSignIn, check_recovery_passphrase
 from services.clock import Clock, clock_from_option
 from services.installation import Installation, open_installation
 from storage.keystore import DemoKeyStore, KeyringKeyStore, KeyStore
@@ -27,9 +35,12 @@ class CliContext:
     layout: DataLayout
     demo: bool
     clock: Clock
+    sign_in: SignInRequest = field(default_factory=SignInRequest)
     _installation: Installation | None = None
     _keystore: KeyStore | None = None
     _services: Services | None = None
+    _admin: Actor | None = None
+    _passphrase: str | None = None
 
     @staticmethod
     def from_args(args: argparse.Namespace, clock: Clock | None = None) -> CliContext:
@@ -38,6 +49,7 @@ class CliContext:
             layout=layout_for(args.data_dir, demo=args.demo),
             demo=args.demo,
             clock=clock or clock_from_option(args.clock_start),
+            sign_in=SignInRequest.from_args(args),
         )
 
     def keystore(self) -> KeyStore:
@@ -65,10 +77,58 @@ class CliContext:
         return self._services
 
     def cli_actor(self) -> Actor:
-        """The person at the admin command line, identified by their OS account."""
+        """Whoever runs an open command (status, checks, lists), named by their OS account.
+
+        Never for a command that changes accounts, roles, keys or connections or exports
+        data: those use `admin_actor`, after `authenticated`.
+        """
         return Actor(
             actor_id=f"cli_{getpass.getuser()}", actor_type=ActorType.HUMAN, role=Role.IT_ADMIN
         )
+
+    def authenticated(self, permission: Permission) -> Actor:
+        """The person running this command, proven once and allowed `permission`.
+
+        The credentials come as the command's options say (app/cli/admin_auth.py); a person
+        signs in through AuthService, so throttling, lock-out and TOTP replay protection
+        apply, and a refusal is recorded. Raises (exit 1 or 2) with nothing changed.
+        """
+        services = self.services()
+        access = AdminSignIn(services.auth, services.trail, self.layout.recovery_file)
+        if self._admin is None:
+            nobody_may = self.sign_in.source is Source.TERMINAL and not any(
+                may(services.auth.actor_for(record), permission)
+                for record in services.accounts.all()
+                if record.totp_enrolled and not record.disabled
+            )
+            credentials = read_credentials(self.sign_in, offer_passphrase_first=nobody_may)
+            if isinstance(credentials, PersonCredentials):
+                self._admin = access.person(
+                    credentials.login, credentials.password, credentials.code
+                )
+            else:
+                self._admin = access.recovery(credentials)
+        access.authorise(self._admin, permission, self.sign_in.command)
+        return self._admin
+
+    def verified_passphrase(self) -> str:
+        """The recovery passphrase, checked against this installation's recovery file.
+
+        For commands that need the passphrase itself (backups, key rotation), which may run
+        while the database cannot be opened: the passphrase is the proof, and their own audit
+        entries name the recovery actor (`admin_actor`).
+        """
+        if self._passphrase is None:
+            passphrase = read_recovery_passphrase(self.sign_in)
+            self._admin = check_recovery_passphrase(self.layout.recovery_file, passphrase)
+            self._passphrase = passphrase
+        return self._passphrase
+
+    def admin_actor(self) -> Actor:
+        """The actor proven by `authenticated` or `verified_passphrase` for this command."""
+        if self._admin is None:
+            raise RuntimeError("a protected command's handler ran without authentication")
+        return self._admin
 
     def close(self) -> None:
         self._services = None

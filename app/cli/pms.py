@@ -6,8 +6,10 @@ import argparse
 import sys
 from typing import Any
 
+from app.cli.admin_auth import protect
 from app.cli.context import CliContext
 from app.pms_setup import pms_client
+from services.access import Permission
 from services.audit import AuditEvent
 from services.installation import UsageError
 from services.pms.http import check_endpoint
@@ -43,9 +45,10 @@ def register(sub: Any) -> None:
     p.add_argument(
         "--keys-stdin",
         action="store_true",
-        help="read the developer key and the customer key, one per line, from standard input",
+        help="read the developer key and the customer key, one per line, from standard input "
+        "(after any --auth-stdin lines)",
     )
-    p.set_defaults(handler=cmd_set)
+    protect(p, cmd_set, Permission.MANAGE_SETTINGS)
     q = actions.add_parser("check", help="connectivity, keys, version and clock difference")
     q.set_defaults(handler=cmd_check)
 
@@ -70,7 +73,7 @@ def cmd_set(args: argparse.Namespace, ctx: CliContext) -> int:
             )
         write_keys(inst.secrets, developer, customer, now)
     services.trail.append(
-        AuditEvent(action="configuration_change", actor=ctx.cli_actor(), resource_type="pms")
+        AuditEvent(action="configuration_change", actor=ctx.admin_actor(), resource_type="pms")
     )
     print(f"PMS set to {base}. Run 'enamel-admin pms check'.")
     return 0

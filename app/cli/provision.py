@@ -7,9 +7,11 @@ import os
 from pathlib import Path
 from typing import Any
 
+from app.cli.admin_auth import add_sign_in_options
 from app.cli.context import CliContext
 from services import installation as inst
 from services import provisioning as prov
+from services.access import Actor, Permission
 from storage.errors import DatabaseMissing
 
 
@@ -30,7 +32,9 @@ def register(sub: Any) -> None:
         action="store_true",
         help="delete the provisioning file once its secrets are stored",
     )
-    p.set_defaults(handler=cmd_provision)
+    # Creating an installation is open (there is nothing to protect yet); changing one is not.
+    add_sign_in_options(p)
+    p.set_defaults(handler=cmd_provision, protected_by="manage_settings, if it exists")
 
 
 def write_passphrase(path: Path, passphrase: str) -> None:
@@ -49,13 +53,17 @@ def cmd_provision(args: argparse.Namespace, ctx: CliContext) -> int:
     out: Path | None = args.passphrase_out
     if out is not None and (out.exists() or out.is_symlink()):
         raise inst.UsageError(f"{out} already exists; --passphrase-out makes a new file.")
-    created = False
     try:
         ctx.installation()
+        created = False
     except DatabaseMissing:
+        created = True
+    actor: Actor
+    if not created:
+        actor = ctx.authenticated(Permission.MANAGE_SETTINGS)
+    else:
         result = inst.initialise(ctx.layout, ctx.keystore(), wanted.practice_id, ctx.clock)
         result.installation.close()
-        created = True
         print(
             f"Created the Enamel installation for practice '{wanted.practice_id}' in "
             f"{ctx.layout.root}"
@@ -75,6 +83,7 @@ def cmd_provision(args: argparse.Namespace, ctx: CliContext) -> int:
             print()
             print(f"    {result.passphrase}")
             print()
+        actor = ctx.cli_actor()
     services = ctx.services()
     installation = services.installation
     applied = prov.apply(
@@ -82,7 +91,7 @@ def cmd_provision(args: argparse.Namespace, ctx: CliContext) -> int:
         installation.settings,
         installation.secrets,
         services.trail,
-        ctx.cli_actor(),
+        actor,
         ctx.clock.now(),
     )
     if not created:

@@ -6,8 +6,12 @@ import argparse
 import sys
 from typing import Any
 
+from app.cli.admin_auth import protect
 from app.cli.context import CliContext
+from services.access import Permission
 from services.auth.users import UserError, parse_role
+
+MANAGE = Permission.MANAGE_USERS
 
 
 def register(sub: Any) -> None:
@@ -28,9 +32,9 @@ def register(sub: Any) -> None:
         "--password-stdin",
         action="store_true",
         required=True,
-        help="read the first password from standard input",
+        help="read the first password from standard input (after any --auth-stdin lines)",
     )
-    p.set_defaults(handler=cmd_add)
+    protect(p, cmd_add, MANAGE)
 
     p = actions.add_parser("list", help="users, roles and sign-in state")
     p.set_defaults(handler=cmd_list)
@@ -43,19 +47,20 @@ def register(sub: Any) -> None:
     ):
         p = actions.add_parser(name, help=helptext)
         p.add_argument("name")
-        p.set_defaults(handler=cmd_simple, action=name)
+        p.set_defaults(action=name)
+        protect(p, cmd_simple, MANAGE)
 
     p = actions.add_parser("set-role", help="change an account's role")
     p.add_argument("name")
     p.add_argument("role")
-    p.set_defaults(handler=cmd_set_role)
+    protect(p, cmd_set_role, MANAGE)
 
     p = actions.add_parser(
         "reset-password", help="temporary password from stdin; must be changed at sign-in"
     )
     p.add_argument("name")
     p.add_argument("--password-stdin", action="store_true", required=True)
-    p.set_defaults(handler=cmd_reset_password)
+    protect(p, cmd_reset_password, MANAGE)
 
 
 def _read_password() -> str:
@@ -69,7 +74,7 @@ def cmd_add(args: argparse.Namespace, ctx: CliContext) -> int:
     role = parse_role(args.role)
     password = _read_password()
     created = ctx.services().users.add(
-        ctx.cli_actor(), args.name, role, password, args.display_name
+        ctx.admin_actor(), args.name, role, password, args.display_name
     )
     print(f"Created {args.name.lower()} ({role.label}).")
     print("Add this to the person's authenticator app now (shown once):")
@@ -82,7 +87,9 @@ def cmd_list(args: argparse.Namespace, ctx: CliContext) -> int:
     users = ctx.services().users.list(ctx.cli_actor())
     if not users:
         print(
-            "No users yet. Add one with 'enamel-admin user add NAME --role office_manager --password-stdin'."
+            "No users yet. Add IT's account first: 'enamel-admin user add NAME --role it_admin "
+            "--password-stdin --recovery-passphrase-stdin' (the recovery passphrase on the "
+            "first line of standard input, the password on the second)."
         )
         return 0
     print(f"{'USER':<20}{'ROLE':<22}{'STATE':<12}{'MFA':<6}{'LAST SIGN-IN':<18}PASSWORD AGE")
@@ -97,7 +104,7 @@ def cmd_list(args: argparse.Namespace, ctx: CliContext) -> int:
 
 def cmd_simple(args: argparse.Namespace, ctx: CliContext) -> int:
     users = ctx.services().users
-    actor = ctx.cli_actor()
+    actor = ctx.admin_actor()
     if args.action == "disable":
         users.disable(actor, args.name)
         print(f"{args.name} can no longer sign in.")
@@ -116,12 +123,12 @@ def cmd_simple(args: argparse.Namespace, ctx: CliContext) -> int:
 
 def cmd_set_role(args: argparse.Namespace, ctx: CliContext) -> int:
     role = parse_role(args.role)
-    ctx.services().users.set_role(ctx.cli_actor(), args.name, role)
+    ctx.services().users.set_role(ctx.admin_actor(), args.name, role)
     print(f"{args.name} is now {role.label}.")
     return 0
 
 
 def cmd_reset_password(args: argparse.Namespace, ctx: CliContext) -> int:
-    ctx.services().users.reset_password(ctx.cli_actor(), args.name, _read_password())
+    ctx.services().users.reset_password(ctx.admin_actor(), args.name, _read_password())
     print(f"{args.name} must choose a new password at the next sign-in.")
     return 0

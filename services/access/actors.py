@@ -20,7 +20,10 @@ class Actor:
     """The subject of every access decision and audit entry.
 
     `actor_id` is the account's stable id (`user_…`, `agent_…`), never a person's name.
-    Break-glass adds purposes until `break_glass_until`.
+    Break-glass adds purposes until `break_glass_until`. `auth_flags` say how the actor
+    proved who they are when that is not the app's own sign-in (enamel-admin:
+    `enamel_admin` with `password_totp` or `recovery_passphrase`); every audit entry the
+    actor causes carries them among its flags.
     """
 
     actor_id: str
@@ -30,6 +33,7 @@ class Actor:
     break_glass_purposes: frozenset[Purpose] = field(default_factory=frozenset)
     break_glass_until: datetime | None = None
     break_glass_id: str = ""
+    auth_flags: tuple[str, ...] = ()
 
     def under_break_glass(self, now: datetime) -> bool:
         return self.break_glass_until is not None and now < self.break_glass_until

@@ -125,7 +125,8 @@ def build_batch(
         seq += 1
         correlation = e(ev.correlation_id) if ev.correlation_id else default_correlation
         fields = ",".join(map(e, sorted(ev.fields)))
-        flags = ",".join(map(e, sorted(ev.flags)))
+        tags = (*ev.flags, *ev.actor.auth_flags) if ev.actor.auth_flags else ev.flags
+        flags = ",".join(map(e, sorted(tags)))
         body = (
             f'{{"action":{e(ev.action)},"actor_id":{e(ev.actor.actor_id)},'
             f'"actor_type":"{ev.actor.actor_type.value}","correlation_id":{correlation},'

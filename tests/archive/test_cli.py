@@ -6,17 +6,21 @@ from pathlib import Path
 
 from app.bootstrap import Services
 from tests.archive.conftest import add_entries
-from tests.support import admin
+from tests.support import admin, admin_recovery, known_passphrase
 
 
 def test_set_sync_status_verify_with_a_folder(services: Services, tmp_path: Path) -> None:
     add_entries(services, 25)
     root = str(services.installation.layout.root)
+    passphrase = known_passphrase(services)
     services.close()
     folder = tmp_path / "nas"
-    bad = admin("--data-dir", root, "archive", "set", "folder", str(folder), "--batch-size", "0")
+    bad = admin_recovery(
+        "--data-dir", root, "archive", "set", "folder", str(folder), "--batch-size", "0",
+        passphrase=passphrase,
+    )  # fmt: skip
     assert bad.code != 0
-    set_ = admin(
+    set_ = admin_recovery(
         "--data-dir",
         root,
         "archive",
@@ -27,6 +31,7 @@ def test_set_sync_status_verify_with_a_folder(services: Services, tmp_path: Path
         "10",
         "--local-window-days",
         "30",
+        passphrase=passphrase,
     )
     assert set_.code == 0, set_.err
     before = admin("--data-dir", root, "archive", "status")
@@ -52,8 +57,12 @@ def test_audit_verify_with_archive_catches_a_rewritten_local_trail(
     add_entries(services, 12)
     root = str(services.installation.layout.root)
     inst = services.installation
+    passphrase = known_passphrase(services)
     services.close()
-    assert admin("--data-dir", root, "archive", "set", "folder", str(tmp_path / "nas")).code == 0
+    set_ = admin_recovery(
+        "--data-dir", root, "archive", "set", "folder", str(tmp_path / "nas"), passphrase=passphrase
+    )
+    assert set_.code == 0, set_.err
     assert admin("--data-dir", root, "archive", "sync").code == 0
     assert admin("--data-dir", root, "audit", "verify", "--archive").code == 0
     # Someone with the key rewrites entry 5 and re-chains everything after it: the local

@@ -13,15 +13,20 @@ from app.bootstrap import Services
 from storage.archive_repo import ArchiveRepository
 from storage.database import raw_connect
 from tests.archive.conftest import add_entries
-from tests.support import admin
+from tests.support import admin, admin_recovery, known_passphrase
 
 
 def archived_then_grown(services: Services, tmp_path: Path) -> str:
     """Entries 1-61 archived to a folder (60 added, one for `archive set`). Returns the data dir."""
     add_entries(services, 60)
     root = str(services.installation.layout.root)
+    passphrase = known_passphrase(services)
     services.close()
-    assert admin("--data-dir", root, "archive", "set", "folder", str(tmp_path / "nas")).code == 0
+    nas = str(tmp_path / "nas")
+    set_ = admin_recovery(
+        "--data-dir", root, "archive", "set", "folder", nas, passphrase=passphrase
+    )
+    assert set_.code == 0, set_.err
     assert admin("--data-dir", root, "archive", "sync").code == 0
     confirmed = ArchiveRepository(services.installation.db).cursor()[0]
     assert confirmed == 61

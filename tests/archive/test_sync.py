@@ -30,7 +30,7 @@ from services.retry import Backoff
 from storage.archive_repo import ArchiveRepository
 from storage.keystore import KeyringKeyStore
 from tests.archive.conftest import FailingAfter, S3Server, add_entries, batch_names, verify
-from tests.support import admin
+from tests.support import admin, admin_recovery, known_passphrase
 
 
 def test_sync_sends_every_entry_once_in_order(services: Services, s3: S3Server) -> None:
@@ -222,8 +222,9 @@ def test_archive_check_refuses_a_bucket_without_object_lock(
         plain.check()
     assert "Object Lock enabled" in s3.bucket("locked").check()
     root = str(services.installation.layout.root)
+    passphrase = known_passphrase(services)
     services.close()
-    set_ = admin(
+    set_ = admin_recovery(
         "--data-dir",
         root,
         "archive",
@@ -235,6 +236,7 @@ def test_archive_check_refuses_a_bucket_without_object_lock(
         "plain",
         "--keys-stdin",
         stdin="testing-access\ntesting-secret\n",
+        passphrase=passphrase,
     )
     assert set_.code == 0, set_.err
     check = admin("--data-dir", root, "archive", "check")

@@ -24,7 +24,7 @@ from tests.archive.conftest import (
     unlocked_copy,
     verify,
 )
-from tests.support import admin
+from tests.support import admin, admin_recovery, known_passphrase
 
 
 def synced_copy(
@@ -161,8 +161,9 @@ def test_archive_verify_command_exits_1_naming_the_gap(services: Services, s3: S
     backend = synced_copy(services, s3, 300, versioned=False)
     delete_every_version(s3, batch_names(backend, services)[1])
     root = str(services.installation.layout.root)
+    passphrase = known_passphrase(services)
     services.close()
-    set_ = admin(
+    set_ = admin_recovery(
         "--data-dir",
         root,
         "archive",
@@ -174,6 +175,7 @@ def test_archive_verify_command_exits_1_naming_the_gap(services: Services, s3: S
         "nolock",
         "--keys-stdin",
         stdin=f"{ACCESS}\n{SECRET}\n",
+        passphrase=passphrase,
     )
     assert set_.code == 0, set_.err
     result = admin("--data-dir", root, "archive", "verify")

@@ -11,7 +11,7 @@ from app.bootstrap import Services
 from services.access import Actor, ActorType, Role
 from services.audit import AuditEvent, BreakKind, Outcome, verify_local
 from storage.database import raw_connect
-from tests.support import admin
+from tests.support import admin, admin_recovery, known_passphrase
 
 NURSE = Actor("user_7", ActorType.HUMAN, Role.FRONT_DESK)
 
@@ -200,7 +200,8 @@ def test_prune_leaves_an_anchor_that_verification_starts_from(services: Services
 def test_export_writes_json_lines_and_is_audited(services: Services, tmp_path: Path) -> None:
     fill(services, 5)
     out = tmp_path / "export.jsonl"
-    result = admin(
+    passphrase = known_passphrase(services)
+    result = admin_recovery(
         "--data-dir",
         str(services.installation.layout.root),
         "audit",
@@ -211,6 +212,7 @@ def test_export_writes_json_lines_and_is_audited(services: Services, tmp_path: P
         "2026-11-23",
         "--out",
         str(out),
+        passphrase=passphrase,
         clock=services.clock,
     )
     assert result.code == 0, result.err
@@ -218,9 +220,11 @@ def test_export_writes_json_lines_and_is_audited(services: Services, tmp_path: P
 
     lines = [json.loads(line) for line in out.read_text().splitlines()]
     assert len(lines) == 6  # five entries and the export itself, recorded first
-    assert lines[-1]["action"] == "audit_export" and lines[-1]["actor_id"].startswith("cli_")
+    assert lines[-1]["action"] == "audit_export"
+    assert lines[-1]["actor_id"] == "recovery_passphrase"  # who proved it, not the OS account
+    assert "recovery_passphrase" in lines[-1]["flags"]
     assert all(len(line["hash"]) == 64 for line in lines)
-    bad = admin(
+    bad = admin_recovery(
         "--data-dir",
         str(services.installation.layout.root),
         "audit",
@@ -231,6 +235,7 @@ def test_export_writes_json_lines_and_is_audited(services: Services, tmp_path: P
         "2026-11-23",
         "--out",
         str(out),
+        passphrase=passphrase,
     )
     assert bad.code == 2 and "YYYY-MM-DD" in bad.err
 

@@ -17,7 +17,7 @@ from services.audit.lookup import resolve
 from services.installation import initialise
 from storage.keystore import KeyringKeyStore
 from storage.layout import DataLayout
-from tests.support import admin, all_files, phi_hits
+from tests.support import admin_recovery, all_files, known_passphrase, phi_hits
 
 FRONT = Actor("user_front", ActorType.HUMAN, Role.FRONT_DESK)
 IT = Actor("user_it", ActorType.HUMAN, Role.IT_ADMIN)
@@ -196,8 +196,9 @@ def test_no_phi_or_record_number_in_entries_exports_or_logs(
             resource_type="patient",
         )
     out = tmp_path / "export.jsonl"
+    passphrase = known_passphrase(services)
     assert (
-        admin(
+        admin_recovery(
             "--data-dir",
             str(root),
             "audit",
@@ -208,6 +209,7 @@ def test_no_phi_or_record_number_in_entries_exports_or_logs(
             "2026-11-30",
             "--out",
             str(out),
+            passphrase=passphrase,
         ).code
         == 0
     )

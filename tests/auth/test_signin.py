@@ -13,7 +13,7 @@ from services.audit import AuditEntry
 from services.auth import passwords, totp
 from services.auth.signin import GENERIC, CodeAlreadyUsed, SignInFailed, SignInThrottled
 from services.auth.users import UserError
-from tests.support import admin
+from tests.support import admin, admin_as, person_in
 
 ADMIN = Actor("cli_it", ActorType.HUMAN, Role.IT_ADMIN)
 PASSWORD = "correct horse battery staple"
@@ -212,60 +212,23 @@ def test_break_glass_is_time_boxed_flagged_and_keeps_the_reason_out_of_the_trail
 
 def test_user_admin_commands(cheap_services: Services, monkeypatch: pytest.MonkeyPatch) -> None:
     root = str(cheap_services.installation.layout.root)
+    it = person_in(cheap_services, "it-anna")  # each command signs in as IT (issue 15.1)
     cheap_services.close()
     from services.auth import passwords as pw
 
     monkeypatch.setattr(pw, "PRODUCTION", pw.HashParams(1, 8192, 1))
-    added = admin(
-        "--data-dir",
-        root,
-        "user",
-        "add",
-        "maria",
-        "--role",
-        "office_manager",
-        "--password-stdin",
-        stdin=PASSWORD + "\n",
-    )
+    add = ("--data-dir", root, "user", "add")
+    added = admin_as(it, *add, "maria", "--role", "office_manager", "--password-stdin",
+                     stdin=PASSWORD + "\n")  # fmt: skip
     assert added.code == 0, added.err
     assert "otpauth://totp/Enamel:maria%40test-practice" in added.out
-    assert (
-        admin(
-            "--data-dir",
-            root,
-            "user",
-            "add",
-            "maria",
-            "--role",
-            "office_manager",
-            "--password-stdin",
-            stdin=PASSWORD + "\n",
-        ).code
-        == 2
-    )
-    bad_role = admin(
-        "--data-dir",
-        root,
-        "user",
-        "add",
-        "x",
-        "--role",
-        "wizard",
-        "--password-stdin",
-        stdin=PASSWORD,
-    )
+    taken = admin_as(it, *add, "maria", "--role", "office_manager", "--password-stdin",
+                     stdin=PASSWORD + "\n")  # fmt: skip
+    assert taken.code == 2
+    bad_role = admin_as(it, *add, "x", "--role", "wizard", "--password-stdin", stdin=PASSWORD)
     assert bad_role.code == 2 and "not a role" in bad_role.err
-    weak = admin(
-        "--data-dir",
-        root,
-        "user",
-        "add",
-        "y",
-        "--role",
-        "billing",
-        "--password-stdin",
-        stdin="password123\n",
-    )
+    weak = admin_as(it, *add, "y", "--role", "billing", "--password-stdin",
+                    stdin="password123\n")  # fmt: skip
     assert weak.code == 2 and "at least 12" in weak.err
     for args in (
         ("disable", "maria"),
@@ -273,13 +236,15 @@ def test_user_admin_commands(cheap_services: Services, monkeypatch: pytest.Monke
         ("unlock", "maria"),
         ("set-role", "maria", "billing"),
     ):
-        result = admin("--data-dir", root, "user", *args)
+        result = admin_as(it, "--data-dir", root, "user", *args)
         assert result.code == 0, result.err
-    reset = admin("--data-dir", root, "user", "reset-mfa", "maria")
+    reset = admin_as(it, "--data-dir", root, "user", "reset-mfa", "maria")
     assert reset.code == 0 and "otpauth://" in reset.out
-    listing = admin("--data-dir", root, "user", "list")
+    listing = admin("--data-dir", root, "user", "list")  # reading stays open
     assert "maria" in listing.out and "Billing" in listing.out
-    assert admin("--data-dir", root, "user", "disable", "ghost").code == 2
+    assert admin_as(it, "--data-dir", root, "user", "disable", "ghost").code == 2
+    own = admin_as(it, "--data-dir", root, "user", "disable", "it-anna")
+    assert own.code == 2 and "your own account" in own.err  # the actor is IT's account now
 
 
 def test_user_errors_are_enamel_errors() -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.support import admin, passphrase_from
+from tests.support import admin, admin_recovery, passphrase_from
 
 
 def setup(data_dir: Path, tmp_path: Path) -> tuple[str, str]:
@@ -13,8 +13,12 @@ def setup(data_dir: Path, tmp_path: Path) -> tuple[str, str]:
     root = str(data_dir)
     archive = tmp_path / "archive"
     archive.mkdir()
-    assert admin("--data-dir", root, "archive", "set", "folder", str(archive)).code == 0
-    return root, passphrase_from(result.out)
+    passphrase = passphrase_from(result.out)
+    set_ = admin_recovery(
+        "--data-dir", root, "archive", "set", "folder", str(archive), passphrase=passphrase
+    )
+    assert set_.code == 0, set_.err
+    return root, passphrase
 
 
 def test_backup_create_verify_delete_restore(data_dir: Path, tmp_path: Path) -> None:
@@ -83,7 +87,9 @@ def test_key_rotations_then_audit_and_archive_verify(data_dir: Path, tmp_path: P
     assert archive.code == 0, archive.out + archive.err
     status = admin("--data-dir", root, "rotate", "status")
     assert "Archive encryption key" in status.out and "Database key" in status.out
-    resume = admin("--data-dir", root, "rotate", "db-key", "--resume")
+    resume = admin(
+        "--data-dir", root, "rotate", "db-key", "--resume", "--passphrase-stdin", stdin=passphrase
+    )
     assert resume.code == 0 and "No rotation" in resume.out
 
 

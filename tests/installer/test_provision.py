@@ -11,7 +11,7 @@ import pytest
 
 from services import provisioning as prov
 from services.compliance.breach.office_hours import parse_office_hours
-from tests.support import admin
+from tests.support import admin, admin_recovery, passphrase_from
 
 SECRETS = {
     "developer_key": "DEV-KEY-aa11bb22",
@@ -169,7 +169,10 @@ def test_toml_keeps_layout_and_comments(tmp_path: Path, data_dir: Path) -> None:
     finally:
         inst.close()
     # Running it again changes nothing and stores nothing (the markers are not secrets).
-    rerun = admin("--data-dir", str(data_dir), "provision", str(file))
+    rerun = admin_recovery(
+        "--data-dir", str(data_dir), "provision", str(file),
+        passphrase=passphrase_from(result.out),
+    )  # fmt: skip
     assert rerun.code == 0, rerun.err
     assert "  stored " not in rerun.out
     assert "  same     pms.base_url" in rerun.out
@@ -184,11 +187,17 @@ def test_delete_after(tmp_path: Path, data_dir: Path) -> None:
 
 
 def test_applies_to_existing_installation(tmp_path: Path, data_dir: Path) -> None:
-    assert admin("--data-dir", str(data_dir), "init", "--practice-id", "smile-dental-01").code == 0
+    init = admin("--data-dir", str(data_dir), "init", "--practice-id", "smile-dental-01")
+    assert init.code == 0
+    passphrase = passphrase_from(init.out)
     file = write_json(
         tmp_path / "p.json", {"practice_id": "smile-dental-01", "idle_lock_minutes": 7}
     )
-    result = admin("--data-dir", str(data_dir), "provision", str(file))
+    unproven = admin("--data-dir", str(data_dir), "provision", str(file))
+    assert unproven.code == 2 and "needs an Enamel sign-in" in unproven.err
+    result = admin_recovery(
+        "--data-dir", str(data_dir), "provision", str(file), passphrase=passphrase
+    )
     assert result.code == 0, result.err
     assert "RECOVERY PASSPHRASE" not in result.out
     assert "Applied to the installation" in result.out
@@ -198,7 +207,9 @@ def test_applies_to_existing_installation(tmp_path: Path, data_dir: Path) -> Non
     finally:
         inst.close()
     other = write_json(tmp_path / "o.json", {"practice_id": "another-practice"})
-    refused = admin("--data-dir", str(data_dir), "provision", str(other))
+    refused = admin_recovery(
+        "--data-dir", str(data_dir), "provision", str(other), passphrase=passphrase
+    )
     assert refused.code == 2
     assert "'practice_id'" in refused.err and "smile-dental-01" in refused.err
 

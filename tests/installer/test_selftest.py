@@ -15,7 +15,7 @@ import pytest
 
 from app import selftest
 from services.pms.simulator import SimulatorServer, SyntheticPractice
-from tests.support import admin
+from tests.support import admin, admin_recovery, passphrase_from
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -29,9 +29,21 @@ def no_qt_here(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture
-def installed(data_dir: Path) -> Path:
-    assert admin("--data-dir", str(data_dir), "init", "--practice-id", "self-test-01").code == 0
-    return data_dir
+def initialised(data_dir: Path) -> tuple[Path, str]:
+    result = admin("--data-dir", str(data_dir), "init", "--practice-id", "self-test-01")
+    assert result.code == 0
+    return data_dir, passphrase_from(result.out)
+
+
+@pytest.fixture
+def installed(initialised: tuple[Path, str]) -> Path:
+    return initialised[0]
+
+
+@pytest.fixture
+def passphrase(initialised: tuple[Path, str]) -> str:
+    """The recovery passphrase: what sets the PMS and the archive in these tests."""
+    return initialised[1]
 
 
 @pytest.fixture
@@ -109,8 +121,10 @@ def test_corrupt_database_fails(installed: Path) -> None:
     assert code == 1 and statuses(text)["database"] == "FAIL"
 
 
-def test_pms_reachable_and_unreachable(installed: Path, sim: SimulatorServer) -> None:
-    set_pms = admin(
+def test_pms_reachable_and_unreachable(
+    installed: Path, passphrase: str, sim: SimulatorServer
+) -> None:
+    set_pms = admin_recovery(
         "--data-dir",
         str(installed),
         "pms",
@@ -121,6 +135,7 @@ def test_pms_reachable_and_unreachable(installed: Path, sim: SimulatorServer) ->
         sim.url,
         "--keys-stdin",
         stdin=f"{sim.developer_key}\n{sim.customer_key}\n",
+        passphrase=passphrase,
     )
     assert set_pms.code == 0, set_pms.err
     code, text = report(installed)
@@ -131,7 +146,7 @@ def test_pms_reachable_and_unreachable(installed: Path, sim: SimulatorServer) ->
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     dead = f"http://127.0.0.1:{port}/api/v1"
-    admin(
+    admin_recovery(
         "--data-dir",
         str(installed),
         "pms",
@@ -142,14 +157,19 @@ def test_pms_reachable_and_unreachable(installed: Path, sim: SimulatorServer) ->
         dead,
         "--keys-stdin",
         stdin="a\nb\n",
+        passphrase=passphrase,
     )
     code, text = report(installed)
     assert code == 1 and statuses(text)["pms"] == "FAIL" and "not reachable" in text
 
 
-def test_archive_folder_and_s3(installed: Path, tmp_path: Path) -> None:
+def test_archive_folder_and_s3(installed: Path, passphrase: str, tmp_path: Path) -> None:
     missing = tmp_path / "nas" / "archive"
-    assert admin("--data-dir", str(installed), "archive", "set", "folder", str(missing)).code == 0
+    root = str(installed)
+    set_ = admin_recovery(
+        "--data-dir", root, "archive", "set", "folder", str(missing), passphrase=passphrase
+    )
+    assert set_.code == 0, set_.err
     code, text = report(installed)
     assert code == 1 and statuses(text)["archive"] == "FAIL" and "does not exist" in text
     missing.mkdir(parents=True)
@@ -161,7 +181,8 @@ def test_archive_folder_and_s3(installed: Path, tmp_path: Path) -> None:
         '{"practice_id": "self-test-01", "archive": {"backend": "s3", '
         '"endpoint": "https://s3.example.org", "bucket": "audit"}}'
     )
-    assert admin("--data-dir", str(installed), "provision", str(provision)).code == 0
+    applied = admin_recovery("--data-dir", root, "provision", str(provision), passphrase=passphrase)
+    assert applied.code == 0, applied.err
     code, text = report(installed)
     assert code == 0 and statuses(text)["archive"] == "warn"
     assert "enamel-admin archive check" in text
@@ -213,16 +234,18 @@ def other_disk_than(path: Path) -> Path | None:
     return None
 
 
-def test_an_archive_folder_on_another_disk_is_ok(installed: Path) -> None:
+def test_an_archive_folder_on_another_disk_is_ok(installed: Path, passphrase: str) -> None:
     other = other_disk_than(installed)
     if other is None:
         pytest.skip("no second writable disk here")
     folder = other / f"enamel-archive-{os.getpid()}"
     folder.mkdir()
     try:
-        assert (
-            admin("--data-dir", str(installed), "archive", "set", "folder", str(folder)).code == 0
-        )
+        set_ = admin_recovery(
+            "--data-dir", str(installed), "archive", "set", "folder", str(folder),
+            passphrase=passphrase,
+        )  # fmt: skip
+        assert set_.code == 0, set_.err
         code, text = report(installed)
         assert code == 0 and statuses(text)["archive"] == "ok", text
         assert "exists and is writable" in text and "same disk" not in text
