@@ -7,6 +7,7 @@ terminal-less standard input matters) against a real SQLCipher installation.
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 import pytest
@@ -360,3 +361,83 @@ def test_every_protected_command_without_credentials_changes_nothing(
     assert entries(root) == before
     assert logins(root) == {"it-anna", "pat"}
     assert failures_of(root, desk.login) == 0
+
+
+# -- at a terminal ----------------------------------------------------------------------------------
+
+
+def run_at_a_terminal(argv: list[str], answers: list[tuple[str, str]]) -> tuple[int, str]:
+    """Run enamel-admin with a pseudo-terminal as its controlling terminal; answer prompts."""
+    import fcntl
+    import os
+    import pty
+    import select
+    import subprocess
+    import termios
+    import time
+
+    master, slave = pty.openpty()
+
+    def take_terminal() -> None:
+        fcntl.ioctl(0, termios.TIOCSCTTY, 0)
+
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "app.cli", *argv],
+        stdin=slave,
+        stdout=slave,
+        stderr=slave,
+        start_new_session=True,
+        preexec_fn=take_terminal,
+    )
+    os.close(slave)
+    seen = b""
+    pending = list(answers)
+    deadline = time.monotonic() + 60  # a bound for a hung child, not a measured time
+    try:
+        while time.monotonic() < deadline:
+            ready, _, _ = select.select([master], [], [], 0.5)
+            if ready:
+                try:
+                    chunk = os.read(master, 4096)
+                except OSError:  # the child closed the terminal
+                    break
+                if not chunk:
+                    break
+                seen += chunk
+            if pending and pending[0][0].encode() in seen:
+                os.write(master, pending.pop(0)[1].encode() + b"\n")
+            if not ready and proc.poll() is not None:
+                break
+        return proc.wait(timeout=60), seen.decode(errors="replace")
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        os.close(master)
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="pseudo-terminals are POSIX")
+def test_at_a_terminal_it_is_asked_who_it_is_without_echo(
+    installed: tuple[str, str], it: Person
+) -> None:
+    from services.auth import totp
+
+    root, _ = installed
+    it.clock.advance(30)
+    code = totp.code_at(it.secret, it.clock.now())
+    status, screen = run_at_a_terminal(
+        ["--clock-start", it.clock.now().isoformat(), "--data-dir", root, *ADD_EVE],
+        [
+            ("Enamel user name", it.login),
+            ("Password:", it.password),
+            ("Authenticator code:", code),
+            # getpass ends its line once it has put the terminal back (which drops any input
+            # typed before); then the command reads its own line, eve's first password
+            ("Authenticator code: \r\n", EVE_PASSWORD),
+        ],
+    )
+    assert status == 0, screen
+    assert "needs an Enamel sign-in by a person whose role may do it" in screen
+    assert "Created eve (Compliance officer)" in screen
+    assert it.password not in screen and code not in screen  # getpass: nothing echoed
+    added = [e for e in entries(root) if e["action"] == "user_added"][-1]
+    assert added["actor_id"] == it.user_id
