@@ -15,6 +15,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from tests.support import passphrase_from
+
 BARE = """
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication, QMainWindow
@@ -52,11 +54,12 @@ def run() -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as tmp:
         env = _env(tmp)
         data = str(Path(tmp) / "enamel")
-        subprocess.run(
+        init = subprocess.run(
             [sys.executable, "-m", "app.cli", "--data-dir", data, "init", "--practice-id", "bench"],
             env=env,
             check=True,
             capture_output=True,
+            text=True,
         )
         subprocess.run(
             [
@@ -71,8 +74,9 @@ def run() -> dict[str, Any]:
                 "--role",
                 "office_manager",
                 "--password-stdin",
+                "--recovery-passphrase-stdin",  # the first account: IT's set-up
             ],
-            input="a long bench password\n",
+            input=f"{passphrase_from(init.stdout)}\na long bench password\n",
             env=env,
             check=True,
             capture_output=True,

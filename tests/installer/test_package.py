@@ -17,6 +17,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.support import passphrase_from
+
 pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -147,7 +149,20 @@ def test_installed_copy_initialises_provisions_and_passes_self_test(
             }
         )
     )
-    applied = run([admin, "--data-dir", str(data), "provision", str(provision)], installed_env)
+    # The installation exists: changing it takes IT, here the recovery passphrase (issue 15.1).
+    passphrase = passphrase_from(init.stdout)
+    applied = run(
+        [
+            admin,
+            "--data-dir",
+            str(data),
+            "provision",
+            str(provision),
+            "--recovery-passphrase-stdin",
+        ],
+        installed_env,
+        stdin=passphrase + "\n",
+    )
     assert applied.returncode == 0, applied.stdout + applied.stderr
     assert "dev-secret-1" not in provision.read_text()
     (tmp_path / "archive").mkdir()
