@@ -2,17 +2,24 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from pathlib import Path
 
 from app.bootstrap import Services
 from services.auth.demo import DEMO_PASSWORD, DEMO_USERS, demo_hint, ensure_demo_users
+from services.compliance.breach.office_hours import OFFICE_HOURS_SETTING
 from services.pms.opendental import Mode
 from services.pms.settings import PmsSettings, write_keys
 from services.pms.simulator import SimulatorServer, SyntheticPractice, snapshot
 from storage.desk_repo import DeskRepository
 
 log = logging.getLogger("app.demo")
+# The demo practice's opening hours (practice time): work in them is normal, out of them not.
+DEMO_OFFICE_HOURS = json.dumps(
+    {day: ["07:00", "19:00"] for day in ("mon", "tue", "wed", "thu", "fri")}
+    | {"sat": ["08:00", "13:00"]}
+)
 SNAPSHOT = "demo-pms.json"  # in the demo folder: the simulator's practice as the demo left it
 
 
@@ -51,6 +58,8 @@ def prepare(services: Services, sim: SimulatorServer) -> None:
     inst, now = services.installation, services.clock.now()
     PmsSettings(Mode.URL, sim.url).write(inst.settings, now)  # loopback HTTP needs no allowance
     write_keys(inst.secrets, sim.developer_key, sim.customer_key, now)
+    if not inst.settings.get(OFFICE_HOURS_SETTING):  # the breach rules judge hours by these
+        inst.settings.set(OFFICE_HOURS_SETTING, DEMO_OFFICE_HOURS, now)
     ensure_demo_users(services.accounts, services.users)
 
 

@@ -78,6 +78,14 @@ class BackupRecord:
     verified_ok: bool | None
 
 
+# Entries of records opened: a patient entry without the `listed` flag (a list render, see
+# services.audit.gateway.LISTED). The breach rules' volume counts these only.
+_OPENED = (
+    "AND patient_id != '' AND NOT EXISTS "
+    "(SELECT 1 FROM json_each(body, '$.flags') WHERE value = 'listed')"
+)
+
+
 class ComplianceRepository:
     def __init__(self, db: Database) -> None:
         self._db = db
@@ -85,18 +93,25 @@ class ComplianceRepository:
     # -- alerts ---------------------------------------------------------------------
 
     def insert_alert_unless_recent(
-        self, alert: AlertRecord, quiet_from: datetime, quiet_to: datetime
+        self,
+        alert: AlertRecord,
+        quiet_from: datetime,
+        quiet_to: datetime,
+        also: tuple[str, ...] = (),
     ) -> bool:
-        """Insert `alert` unless the same rule and subject has one with quiet_from <= event_at < quiet_to.
+        """Insert `alert` unless the same rule (or one of `also`) and subject has one with
+        quiet_from <= event_at < quiet_to.
 
         Check and insert share one write transaction, so a live evaluation and a scan
         running at once cannot both raise the same alert.
         """
+        rules = (alert.rule, *also)
+        marks = ", ".join("?" for _ in rules)
         with self._db.transaction() as conn:
             found = conn.execute(
-                "SELECT 1 FROM compliance_alerts WHERE rule = ? AND subject = ? "
+                f"SELECT 1 FROM compliance_alerts WHERE rule IN ({marks}) AND subject = ? "
                 "AND event_at >= ? AND event_at < ? LIMIT 1",
-                (alert.rule, alert.subject, quiet_from.isoformat(), quiet_to.isoformat()),
+                (*rules, alert.subject, quiet_from.isoformat(), quiet_to.isoformat()),
             ).fetchone()
             if found is not None:
                 return False
@@ -165,12 +180,12 @@ class ComplianceRepository:
     # -- queries over the audit trail --------------------------------------------------
 
     def distinct_patients(self, actor_id: str, ts_from: str, ts_to: str) -> int:
-        """Distinct patient pseudonyms an actor touched with ts_from < ts <= ts_to."""
+        """Distinct patients whose records an actor opened with ts_from < ts <= ts_to."""
         row = (
             self._db.connection()
             .execute(
                 "SELECT count(DISTINCT patient_id) FROM audit_log WHERE ts > ? AND ts <= ? "
-                "AND actor_id = ? AND patient_id != ''",
+                f"AND actor_id = ? {_OPENED}",
                 (ts_from, ts_to, actor_id),
             )
             .fetchone()
@@ -178,22 +193,30 @@ class ComplianceRepository:
         return int(row[0])
 
     def recent_patients(self, actor_id: str, ts_from: str, ts_to: str) -> list[tuple[str, str]]:
-        """(patient pseudonym, last ts) an actor touched with ts_from < ts <= ts_to."""
+        """(patient pseudonym, last ts) of records an actor opened with ts_from < ts <= ts_to."""
         rows = self._db.connection().execute(
             "SELECT patient_id, max(ts) FROM audit_log WHERE ts > ? AND ts <= ? "
-            "AND actor_id = ? AND patient_id != '' GROUP BY patient_id",
+            f"AND actor_id = ? {_OPENED} GROUP BY patient_id",
             (ts_from, ts_to, actor_id),
         )
         return [(str(r[0]), str(r[1])) for r in rows]
 
-    def hourly_distinct_patients(self, actor_id: str, ts_from: str, ts_to: str) -> list[int]:
-        """Per active UTC hour in [ts_from, ts_to): the distinct patients the actor touched."""
+    def hourly_distinct_patients(
+        self, actor_ids: str | tuple[str, ...], ts_from: str, ts_to: str
+    ) -> list[int]:
+        """Per active UTC hour of each actor in [ts_from, ts_to): the distinct patients whose
+        records that actor opened (one actor: their usual; a role's actors: the role's)."""
+        ids = (actor_ids,) if isinstance(actor_ids, str) else actor_ids
+        if not ids:
+            return []
+        marks = ", ".join("?" for _ in ids)
         rows = self._db.connection().execute(
-            "SELECT substr(ts, 1, 13) AS hour, count(DISTINCT patient_id) FROM audit_log "
-            "WHERE ts >= ? AND ts < ? AND actor_id = ? AND patient_id != '' GROUP BY hour",
-            (ts_from, ts_to, actor_id),
+            "SELECT actor_id, substr(ts, 1, 13) AS hour, count(DISTINCT patient_id) "
+            f"FROM audit_log WHERE ts >= ? AND ts < ? AND actor_id IN ({marks}) {_OPENED} "
+            "GROUP BY actor_id, hour",
+            (ts_from, ts_to, *ids),
         )
-        return [int(r[1]) for r in rows]
+        return [int(r[2]) for r in rows]
 
     def entries_between(self, ts_from: str, ts_to: str, outcome: str | None = None) -> list[str]:
         """Bodies of entries with ts_from < ts <= ts_to (optionally of one outcome)."""

@@ -17,6 +17,11 @@ from services.clock import Clock
 T = TypeVar("T")
 log = logging.getLogger("services.audit.gateway")
 
+# The flag on the entries of a list render: a patient appeared on a schedule or a worklist
+# the role needs. Without it a patient entry is a record opened (a look-up, a card, an
+# export, a change), which is what the breach rules' volume counts.
+LISTED = "listed"
+
 
 @dataclass(frozen=True)
 class Touched:
@@ -50,9 +55,11 @@ class PhiGateway:
         touched: Callable[[T], Iterable[Touched]],
         *,
         resource_type: str,
+        listed: bool = False,
     ) -> T:
+        """`listed`: the read renders a schedule or worklist (its entries carry LISTED)."""
         now = self._clock.now()
-        flags = ("break_glass",) if via_break_glass(actor, purpose, now) else ()
+        flags: tuple[str, ...] = ("break_glass",) if via_break_glass(actor, purpose, now) else ()
         if not may_read(actor, purpose, now):
             self._record_failure(actor, purpose, action, resource_type, "denied")
             require_read(actor, purpose, now)
@@ -62,6 +69,8 @@ class PhiGateway:
             self._record_failure(actor, purpose, action, resource_type, "fetch_failed", flags)
             raise
         allowed = sorted(fields_for(purpose))
+        if listed:
+            flags = (*flags, LISTED)
         events: list[AuditEvent] = []
         refs: list[tuple[str, RecordKind, int | str]] = []
         for item in touched(data):

@@ -17,6 +17,8 @@ from storage.settings_repo import SecretsRepository, SettingsRepository
 SQLITE_PLAIN_HEADER = b"SQLite format 3\x00"
 MAX_IDLE_MINUTES = 15
 REVIEW_MAX_DAYS = 90
+REVIEW_PERIOD_SETTING = "alerts.review_days"
+REVIEW_PERIOD_DAYS = 7
 
 
 class Status(StrEnum):
@@ -136,12 +138,44 @@ def _credentials(src: ChecklistSources, now: datetime) -> tuple[Status, str]:
     return Status.MET, f"Every credential is younger than {CREDENTIAL_MAX_DAYS} days."
 
 
+def review_period_days(settings: SettingsRepository) -> int:
+    """How many days the practice gives itself to acknowledge an alert (setting, default 7)."""
+    try:
+        return max(1, int(settings.get(REVIEW_PERIOD_SETTING) or REVIEW_PERIOD_DAYS))
+    except ValueError:
+        return REVIEW_PERIOD_DAYS
+
+
 def _alerts_reviewed(src: ChecklistSources, now: datetime) -> tuple[Status, str]:
+    """Met only when every alert of the last quarter was acknowledged within the period."""
+    days = review_period_days(src.settings)
+    period = timedelta(days=days)
     oldest = src.repo.oldest_unacknowledged()
-    if oldest is not None and _days(now, oldest) > 7:
-        return Status.NOT_MET, "Alerts have waited more than 7 days for acknowledgement."
-    open_count = src.repo.unacknowledged_count()
-    return Status.MET, f"Alerts are reviewed ({open_count} open, none older than 7 days)."
+    if oldest is not None and now - oldest > period:
+        return Status.NOT_MET, (
+            f"Alerts have waited more than {days} days for acknowledgement (review period)."
+        )
+    recent = [a for a in src.repo.alerts() if now - a.raised_at <= timedelta(days=REVIEW_MAX_DAYS)]
+    late = [
+        a
+        for a in recent
+        if a.acknowledged_at is not None and a.acknowledged_at - a.raised_at > period
+    ]
+    if late:
+        return Status.NOT_MET, (
+            f"{len(late)} alerts of the last {REVIEW_MAX_DAYS} days were acknowledged after "
+            f"more than {days} days (review period)."
+        )
+    open_count = sum(1 for a in recent if a.acknowledged_at is None)
+    if not recent:
+        return (
+            Status.MET,
+            f"No alerts in the last {REVIEW_MAX_DAYS} days; review period {days} days.",
+        )
+    return Status.MET, (
+        f"Every alert of the last {REVIEW_MAX_DAYS} days acknowledged within {days} days "
+        f"({open_count} open, within the period)."
+    )
 
 
 Check = Callable[[ChecklistSources, datetime], tuple[Status, str]]

@@ -151,6 +151,7 @@ class ConflictService:
             lambda: self._ctx.pms.appointments(Purpose.APPOINTMENT_CONFLICTS, start, end),
             touched_appointments,
             resource_type="appointment",
+            listed=True,
         )
         bookings = [
             Booking(a.apt_num, a.start, a.minutes, a.prov_num, a.op_num, a.appointment_type or "")

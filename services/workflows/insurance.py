@@ -46,7 +46,13 @@ class InsuranceService:
             return [Touched(RecordKind.INSURANCE, a.apt_num, a.pat_num) for a, _ in rows]
 
         rows = self._ctx.gateway.read(
-            actor, PURPOSE, "insurance_worklist", fetch, touched, resource_type="insurance"
+            actor,
+            PURPOSE,
+            "insurance_worklist",
+            fetch,
+            touched,
+            resource_type="insurance",
+            listed=True,
         )
         states = self._ctx.repo.insurance_status()
         return [

@@ -36,6 +36,7 @@ class NoShowService:
             ),
             touched_appointments,
             resource_type="appointment",
+            listed=True,
         )
         outcomes = self._ctx.repo.noshow_outcomes()
         return [

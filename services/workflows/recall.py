@@ -37,6 +37,7 @@ class RecallService:
             lambda: self._ctx.pms.recalls_due(PURPOSE, today),
             lambda rs: [Touched(RecordKind.RECALL, r.recall_num, r.pat_num) for r in rs],
             resource_type="recall",
+            listed=True,
         )
         outcomes = self._ctx.repo.last_recall_outcomes()
         items = [

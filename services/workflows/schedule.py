@@ -83,6 +83,7 @@ class ScheduleService:
             fetch,
             touched_appointments,
             resource_type="appointment",
+            listed=True,
         )
         fetched = holder.get("fetched_at")
         shown = [

@@ -88,6 +88,7 @@ class WaitlistService:
             fetch,
             lambda es: [Touched(RecordKind.WAITLIST, e.wish.key, e.wish.pat_num) for e in es],
             resource_type="waitlist",
+            listed=True,
         )
 
     def add(

@@ -27,7 +27,14 @@ class Rig:
     clock: ManualClock
     users: StaticUserFacts
 
-    def read(self, actor: Actor, patients: range | list[int], purpose: str = "schedule") -> None:
+    def read(
+        self,
+        actor: Actor,
+        patients: range | list[int],
+        purpose: str = "schedule",
+        flags: tuple[str, ...] = (),
+    ) -> None:
+        """Records opened (no `listed` flag), or with flags=(LISTED,) a list shown."""
         self.trail.append_batch(
             [
                 AuditEvent(
@@ -37,6 +44,7 @@ class Rig:
                     patient_id=self.trail.ref(RecordKind.PATIENT, n),
                     purpose=purpose,
                     fields=("patient_name",),
+                    flags=flags,
                 )
                 for n in patients
             ]

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from services.access import Role
+from services.access import Actor, Role
 from services.access.policy import AccessDenied
 from services.audit import Outcome, verify_local
 from services.compliance.alerts import AlertService
@@ -78,6 +78,80 @@ def test_no_baseline_without_history_or_below_the_minimum(rig: Rig) -> None:
     rig.clock.set(start + timedelta(hours=2))
     rig.read(ALICE, range(1, 10))  # 9 > 3 x 1 but under the minimum of 10
     assert rig.rules() == []
+
+
+def test_lists_shown_are_not_records_opened(rig: Rig) -> None:
+    from services.audit.gateway import LISTED
+
+    rig.read(ALICE, range(1, 300), flags=(LISTED,))  # a week's schedule on screen
+    rig.read(ALICE, range(300, 340))  # 40 look-ups: under the limit
+    assert rig.rules() == []
+    rig.read(ALICE, range(1, 12))  # 11 records opened of patients she saw listed: 51 opened
+    assert rig.rules() == ["patient_volume"]
+    (alert,) = rig.repo.alerts()
+    assert alert.entry_count == 51 and "51 distinct patients" in alert.summary
+
+
+def _history(rig: Rig, actor: Actor, per_hour: int, hours: int = 6) -> None:
+    start = rig.clock.now()
+    rig.clock.set(start - timedelta(days=10))
+    for hour in range(hours):
+        rig.read(actor, range(hour * 100, hour * 100 + per_hour))
+        rig.clock.advance(86400)
+    rig.clock.set(start)
+
+
+def test_volume_is_compared_with_the_person_and_the_role(rig: Rig) -> None:
+    carol, dave, erin = person("carol"), person("dave"), person("erin")
+    rig.engine._users = StaticUserFacts(
+        [
+            UserFact(a.actor_id, a.actor_id, a.actor_id, "front_desk", False, None, True, None)
+            for a in (ALICE, carol, dave, erin)
+        ]
+        + [UserFact(BOB.actor_id, "bob", "Bob", "billing", False, None, True, None)]
+    )
+    _history(rig, ALICE, 3)
+    _history(rig, carol, 3)  # the front desk opens 3 records an active hour
+    _history(rig, erin, 20)  # erin's own job is bigger (she does the recall calls)
+    # The role's usual: (3 + 3 + 20) / 3 = 8.7 an active hour, so 26 is the most before it
+    # counts as unusual. Dave is new: no usual of his own, the role's holds.
+    rig.read(dave, range(1000, 1012))
+    assert rig.rules() == []
+    rig.read(dave, range(1012, 1030))  # 30 > 26
+    assert rig.rules() == ["patient_volume_baseline"]
+    (alert,) = rig.repo.alerts()
+    assert "the front desk role's usual" in alert.summary
+    rig.read(erin, range(2000, 2045))  # 45: under erin's own 3 x 20, under the limit
+    rig.read(BOB, range(3000, 3020))  # billing: no history, no baseline, under the limit
+    assert rig.rules() == ["patient_volume_baseline"]
+
+
+def test_one_volume_alert_an_hour_whichever_rule_raised_it(rig: Rig) -> None:
+    _history(rig, ALICE, 2)
+    rig.read(ALICE, range(1, 12))  # 11 > 3 x 2
+    assert rig.rules() == ["patient_volume_baseline"]
+    rig.clock.advance(600)
+    rig.read(ALICE, range(12, 80))  # over the limit in the same hour: the same alert
+    assert rig.rules() == ["patient_volume_baseline"]
+
+
+def test_an_export_in_office_hours_is_work_and_at_23_00_one_alert(rig: Rig) -> None:
+    from services.audit.gateway import LISTED
+
+    office_rig(rig)
+    rig.clock.set(datetime(2026, 11, 23, 16, 0, tzinfo=UTC))  # Monday 10:00 in Chicago
+    rig.event("call_list_export", ALICE)
+    assert rig.rules() == []
+    rig.clock.set(datetime(2026, 11, 24, 5, 0, tzinfo=UTC))  # Monday 23:00 in Chicago
+    rig.event("sign_in", ALICE, resource_type="session")
+    rig.read(ALICE, range(1, 40), purpose="recall_reminders", flags=(LISTED,))
+    assert rig.rules() == []  # signing in and seeing a list out of hours: recorded only
+    rig.event("call_list_export", ALICE)
+    rig.clock.advance(60)
+    rig.event("call_list_export", ALICE)
+    assert rig.rules() == ["export"]
+    (alert,) = rig.repo.alerts()
+    assert "Mon 23:00" in alert.summary and "outside office hours" in alert.summary
 
 
 def office_rig(rig: Rig) -> Rig:
@@ -264,3 +338,37 @@ def test_rules_read_their_limits_office_hours_and_zone_from_settings(rig: Rig, s
     settings.set("office_hours", "not json", now)
     rig.clock.advance(61)
     assert rig.engine.config().office_hours is None  # a broken setting turns the rule off
+
+
+def test_audit_log_review_is_met_only_when_alerts_are_acknowledged_in_the_period(
+    rig: Rig,
+    services,  # type: ignore[no-untyped-def]
+) -> None:
+    from services.compliance.checklist import ChecklistSources, checklist
+
+    settings = services.installation.settings
+    src = ChecklistSources(
+        services.installation.layout.database,
+        settings,
+        services.installation.secrets,
+        rig.repo,
+    )
+
+    def review() -> tuple[str, str]:
+        item = next(i for i in checklist(src, rig.clock.now()) if "Audit log review" in i.text)
+        return item.status.value, item.detail
+
+    assert review()[0] == "met"  # no alerts yet
+    rig.event("audit_export", ALICE)
+    (alert,) = rig.repo.alerts()
+    rig.clock.advance(6 * 86400)
+    assert review()[0] == "met"  # open, within the 7 days
+    rig.clock.advance(2 * 86400)
+    status, detail = review()
+    assert status == "not met" and "7 days" in detail
+    officer = person("carol", Role.COMPLIANCE_OFFICER)
+    AlertService(rig.repo, services.trail, rig.clock).acknowledge(officer, alert.alert_id, "ok")
+    status, detail = review()  # acknowledged, but after 8 days: late
+    assert status == "not met" and "acknowledged after more than 7 days" in detail
+    settings.set("alerts.review_days", "10", rig.clock.now())  # the practice's own period
+    assert review()[0] == "met"

@@ -9,7 +9,11 @@ from typing import Any
 
 from services.calendar import TIMEZONE_SETTING, zone_named
 from services.clock import Clock
-from services.compliance.breach.office_hours import OfficeHours, parse_office_hours
+from services.compliance.breach.office_hours import (
+    OFFICE_HOURS_SETTING,
+    OfficeHours,
+    parse_office_hours,
+)
 
 
 @dataclass(frozen=True)
@@ -47,7 +51,7 @@ class RuleConfig:
             baseline_multiplier=number("alerts.baseline_multiplier", 3.0),
             baseline_minimum=int(number("alerts.baseline_minimum", 10)),
             failed_sign_in_limit=int(number("alerts.failed_sign_ins", 5)),
-            office_hours=parse_office_hours(get("office_hours")),
+            office_hours=parse_office_hours(get(OFFICE_HOURS_SETTING)),
             timezone=zone_named(get(TIMEZONE_SETTING)),
         )
 

@@ -13,6 +13,7 @@ from typing import Any
 from services.access import Actor
 from services.audit import AuditEntry, AuditEvent, AuditTrail
 from services.audit.entry import iso_millis
+from services.audit.gateway import LISTED
 from services.clock import Clock
 from services.compliance.breach.config import RuleConfig
 from services.compliance.breach.office_hours import practice_day, within_office_hours
@@ -66,7 +67,7 @@ class AlertEngine:
         self._config = config if config is not None else RuleConfig()
         self._users = users
         self._lock = threading.RLock()
-        self._baselines: dict[tuple[str, str], float | None] = {}
+        self._baselines: dict[tuple[str, str], float | None] = {}  # (whose, UTC day)
         self._disabled_cache: tuple[float, dict[str, UserFact]] | None = None
         # Live path: per actor, patient pseudonym -> last time touched within the hour, so
         # an append costs a dictionary update rather than a scan of the hour's entries.
@@ -123,12 +124,12 @@ class AlertEngine:
 
         for actor_id, items in by_actor.items():
             data = items[0].data
-            with_patient = [e for e in items if e.data.get("patient_id")]
-            if with_patient and str(data.get("actor_type")) in cfg.volume_actor_types:
-                raised.extend(self._volume(cfg, actor_id, when, with_patient, live))
-            raised.extend(self._after_hours(cfg, actor_id, when, items))
+            opened = [e for e in items if is_opened(e)]
+            if opened and str(data.get("actor_type")) in cfg.volume_actor_types:
+                raised.extend(self._volume(cfg, actor_id, when, opened, live))
             exports = [e for e in items if cfg.is_export(e.data)]
-            if exports:
+            raised.extend(self._after_hours(cfg, actor_id, when, opened, exports))
+            if exports and cfg.office_hours is None:  # no hours to judge by: every export
                 raised.extend(
                     self._raise(
                         Rule.EXPORT,
@@ -160,6 +161,7 @@ class AlertEngine:
     # -- the rules -----------------------------------------------------------------------
 
     def _distinct_live(self, actor_id: str, when: datetime, items: list[AuditEntry]) -> int:
+        """Distinct patients whose records `actor_id` opened in the hour up to `when`."""
         hour = timedelta(hours=1)
         seen = self._recent.get(actor_id)
         if seen is None:  # first sight since start: prime from the trail (other processes too)
@@ -185,6 +187,12 @@ class AlertEngine:
         items: list[AuditEntry],
         live: bool = False,
     ) -> list[AlertRecord]:
+        """Records opened in the hour against the fixed limit and against the usual.
+
+        The usual is that person's average per active hour and their role's (everyone with
+        the role); only a count above both, when known, is unusual. One alert an hour at
+        most, whichever of the two volume rules raised it.
+        """
         hour = timedelta(hours=1)
         if live:
             count = self._distinct_live(actor_id, when, items)
@@ -192,73 +200,127 @@ class AlertEngine:
             count = self._repo.distinct_patients(
                 actor_id, iso_millis(when - hour), iso_millis(when)
             )
-        raised: list[AlertRecord] = []
+        both = (Rule.PATIENT_VOLUME.value, Rule.PATIENT_VOLUME_BASELINE.value)
         if count > cfg.patients_per_hour:
-            raised += self._raise(
+            return self._raise(
                 Rule.PATIENT_VOLUME,
                 actor_id,
                 when,
                 hour,
-                f"Touched {count} distinct patients within an hour "
+                f"Opened the records of {count} distinct patients within an hour "
                 f"(limit {cfg.patients_per_hour}).",
                 items,
                 count=count,
+                also=both,
             )
-        if count > cfg.baseline_minimum:
-            average = self._baseline(cfg, actor_id, when)
-            if average is not None and count > cfg.baseline_multiplier * average:
-                raised += self._raise(
-                    Rule.PATIENT_VOLUME_BASELINE,
-                    actor_id,
-                    when,
-                    hour,
-                    f"Touched {count} distinct patients within an hour; their "
-                    f"usual is {average:.1f} an active hour over {cfg.baseline_days} days.",
-                    items,
-                    count=count,
-                )
-        return raised
+        if count <= cfg.baseline_minimum:
+            return []
+        usual = self._usual(cfg, actor_id, when)
+        if usual is None or count <= cfg.baseline_multiplier * usual[0]:
+            return []
+        return self._raise(
+            Rule.PATIENT_VOLUME_BASELINE,
+            actor_id,
+            when,
+            hour,
+            f"Opened the records of {count} distinct patients within an hour; {usual[1]}.",
+            items,
+            count=count,
+            also=both,
+        )
 
-    def _baseline(self, cfg: RuleConfig, actor_id: str, when: datetime) -> float | None:
-        """Average distinct patients per active hour over the past days; cached per day."""
-        key = (actor_id, when.date().isoformat())
-        if key not in self._baselines:
+    def _usual(self, cfg: RuleConfig, actor_id: str, when: datetime) -> tuple[float, str] | None:
+        """The larger of the person's and the role's usual hour, and how to say it."""
+        known: list[tuple[float, str]] = []
+        mine = self._baseline(cfg, actor_id, when)
+        if mine is not None:
+            known.append((mine, f"their usual is {mine:.1f} an active hour"))
+        role, others = self._role_of(actor_id)
+        if role:
+            theirs = self._baseline(cfg, others, when, key=f"role:{role}")
+            if theirs is not None:
+                label = role.replace("_", " ")
+                known.append((theirs, f"the {label} role's usual is {theirs:.1f}"))
+        if not known:
+            return None
+        top = max(known, key=lambda k: k[0])
+        return top[0], " and ".join(k[1] for k in known) + f" over {cfg.baseline_days} days"
+
+    def _role_of(self, actor_id: str) -> tuple[str, tuple[str, ...]]:
+        """The actor's role and every account that has it (from the account directory)."""
+        if self._users is None:
+            return "", ()
+        users = self._users.users()
+        role = next((u.role for u in users if u.user_id == actor_id), "")
+        return role, tuple(sorted(u.user_id for u in users if u.role == role)) if role else ()
+
+    def _baseline(
+        self,
+        cfg: RuleConfig,
+        actor_ids: str | tuple[str, ...],
+        when: datetime,
+        *,
+        key: str | None = None,
+    ) -> float | None:
+        """Average distinct patients opened per active hour over the past days; cached per day."""
+        cache_key = (key or str(actor_ids), when.date().isoformat())
+        if cache_key not in self._baselines:
             day_start = datetime.combine(when.date(), time(0), UTC)
             hours = self._repo.hourly_distinct_patients(
-                actor_id,
+                actor_ids,
                 iso_millis(day_start - timedelta(days=cfg.baseline_days)),
                 iso_millis(day_start),
             )
-            self._baselines[key] = (
+            self._baselines[cache_key] = (
                 sum(hours) / len(hours) if len(hours) >= cfg.baseline_min_hours else None
             )
-        return self._baselines[key]
+        return self._baselines[cache_key]
 
     def _after_hours(
-        self, cfg: RuleConfig, actor_id: str, when: datetime, items: list[AuditEntry]
+        self,
+        cfg: RuleConfig,
+        actor_id: str,
+        when: datetime,
+        opened: list[AuditEntry],
+        exports: list[AuditEntry],
     ) -> list[AlertRecord]:
+        """Records opened or data exported outside office hours, once a person a practice day.
+
+        A sign-in or a schedule shown out of hours is recorded but is no alert by itself:
+        someone checking tomorrow's list is normal work; opening records or exporting is not.
+        An export out of hours is its own alert (an export in hours is normal work).
+        """
         if cfg.office_hours is None:
             return []
-        accesses = [
+        human = [
             e
-            for e in items
-            if e.data.get("actor_type") == "human"
-            and e.data.get("outcome") == "success"
-            and (e.data.get("purpose") or e.data.get("action") in cfg.sign_in_actions)
+            for e in (*opened, *exports)
+            if e.data.get("actor_type") == "human" and e.data.get("outcome") == "success"
         ]
-        if not accesses:
-            return []
-        if within_office_hours(cfg.office_hours, when, cfg.timezone):
+        if not human or within_office_hours(cfg.office_hours, when, cfg.timezone):
             return []
         local = when.astimezone(cfg.timezone)
+        day = practice_day(when, cfg.timezone)  # once per actor per practice day
+        out = [e for e in human if cfg.is_export(e.data)]
+        if out:
+            return self._raise(
+                Rule.EXPORT,
+                actor_id,
+                when,
+                None,
+                f"Exported data ({_action(out[0])}) at {local:%a %H:%M} (practice time), "
+                "outside office hours.",
+                out,
+                quiet=day,
+            )
         return self._raise(
             Rule.AFTER_HOURS,
             actor_id,
             when,
             None,
-            f"Accessed patient data at {local:%a %H:%M} (practice time), outside office hours.",
-            accesses,
-            quiet=practice_day(when, cfg.timezone),  # once per actor per practice day
+            f"Opened patient records at {local:%a %H:%M} (practice time), outside office hours.",
+            human,
+            quiet=day,
         )
 
     def _failed_sign_ins(
@@ -345,6 +407,7 @@ class AlertEngine:
         *,
         count: int | None = None,
         quiet: tuple[datetime, datetime] | None = None,
+        also: tuple[str, ...] = (),
     ) -> list[AlertRecord]:
         if quiet is None:
             span = window or timedelta(hours=1)
@@ -361,7 +424,7 @@ class AlertEngine:
             first_seq=min(e.seq for e in items),
             last_seq=max(e.seq for e in items),
         )
-        if not self._repo.insert_alert_unless_recent(alert, *quiet):
+        if not self._repo.insert_alert_unless_recent(alert, *quiet, also=also):
             return []
         self._trail.append(
             AuditEvent(
@@ -374,6 +437,12 @@ class AlertEngine:
         )
         log.info("compliance.alert_raised", extra={"action": rule.value, "seq": alert.last_seq})
         return [alert]
+
+
+def is_opened(entry: AuditEntry) -> bool:
+    """A patient's record opened (a look-up, a card, an export, a change), not a list shown."""
+    data = entry.data
+    return bool(data.get("patient_id")) and LISTED not in (data.get("flags") or ())
 
 
 def _action(entry: AuditEntry) -> str:

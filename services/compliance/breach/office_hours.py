@@ -8,6 +8,7 @@ from datetime import UTC, datetime, time, timedelta, tzinfo
 
 log = logging.getLogger("services.compliance.rules")
 
+OFFICE_HOURS_SETTING = "office_hours"  # JSON, see parse_office_hours; set by provisioning
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 # Weekday (Monday 0) -> opening span, or None when the practice is closed that day.
