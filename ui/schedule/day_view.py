@@ -63,17 +63,39 @@ class DayView(QWidget):
         self._rects: list[tuple[QRectF, Block]] = []
         self._selected: int | None = None
         self._column_index: dict[int, int] = {}
+        self._message = "No schedule loaded"
+        self._loading = False
 
     # -- data ------------------------------------------------------------------
 
-    def set_model(self, model: DayModel | None) -> None:
+    def set_model(self, model: DayModel | None, message: str = "No schedule loaded") -> None:
+        """Show `model`, or, without one, an empty grid that says `message`."""
         self._model = model
+        self._message = message
+        self._loading = False
         self._selected = None
         self._column_index = {c.key: i for i, c in enumerate(model.columns)} if model else {}
+        # A day is as tall as its hours; an empty grid fills the space it is given.
+        vertical = QSizePolicy.Policy.Fixed if model else QSizePolicy.Policy.Expanding
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, vertical)
+        self.setMinimumHeight(self.sizeHint().height() if model else 0)
         self.updateGeometry()
-        self.setMinimumHeight(self.sizeHint().height())
         self._layout_blocks()
         self.update()
+
+    def show_loading(self, message: str) -> None:
+        """Empty the grid at once (nothing of the day before stays) and say what is coming."""
+        self.set_model(None, message)
+        self._loading = True
+        self.setAccessibleDescription(message)
+        self.update()
+
+    def is_loading(self) -> bool:
+        return self._loading
+
+    def message(self) -> str:
+        """What the grid says when it shows no day ("" while it shows one)."""
+        return "" if self._model is not None else self._message
 
     def model(self) -> DayModel | None:
         return self._model
@@ -136,12 +158,33 @@ class DayView(QWidget):
         painter = QPainter(self)
         painter.fillRect(event.rect(), QColor("#ffffff"))
         if self._model is None:
-            painter.setPen(QColor("#6b7280"))
-            painter.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, "No schedule loaded")
+            self._paint_placeholder(painter)
             return
         self._paint_grid(painter, event.rect())
         self._paint_blocks(painter, event.rect())
         self._paint_header(painter)
+
+    def _paint_placeholder(self, painter: QPainter) -> None:
+        """Loading or failed: grey bars where blocks would be, never another day's blocks."""
+        if self._loading:
+            painter.setPen(Qt.PenStyle.NoPen)
+            painter.setBrush(QColor("#f1f5f9"))
+            width = max(MIN_COLUMN_WIDTH, (self.width() - AXIS_WIDTH) // 6)
+            for row in range(8):
+                for col in range(6):
+                    if (row + col) % 3 == 0:
+                        continue
+                    x = AXIS_WIDTH + col * width + 4
+                    painter.drawRoundedRect(QRectF(x, 48 + row * 56, width - 8, 44), 4, 4)
+        font = QFont(self.font())
+        font.setPointSizeF(self.font().pointSizeF() + 2)
+        painter.setFont(font)
+        painter.setPen(QColor("#334155" if self._loading else "#6b7280"))
+        painter.drawText(
+            self.rect().adjusted(20, 0, -20, 0),
+            Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap,
+            self._message,
+        )
 
     def _paint_grid(self, painter: QPainter, clip: QRect) -> None:
         assert self._model is not None

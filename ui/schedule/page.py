@@ -71,6 +71,8 @@ class SchedulePage(QWidget):
         self._day = today
         self._loading = False
         self._request = 0
+        # What the grid shows (day, provider, week?): another key never keeps its blocks.
+        self._shown: tuple[date, int | None, bool] | None = None
 
         outer = QVBoxLayout(self)
         outer.setContentsMargins(20, 16, 20, 12)
@@ -188,13 +190,22 @@ class SchedulePage(QWidget):
         self.date_edit.blockSignals(False)
         requested = (day, self.provider())
         week = self.mode_box.currentData() == "week"
+        key = (day, requested[1], week)
         if week and requested[1] is None:
-            self.view.set_model(None)
+            self._shown = None
+            self.view.set_model(None, "Choose a provider to see their week.")
             self.banner.setObjectName("banner")
             self.banner.setText("Choose a provider to see their week.")
             self.banner.style().polish(self.banner)
             self.banner.show()
             return
+        if key != self._shown:
+            # Another day (or provider): its grid starts empty, so no patient of the day
+            # before is ever shown under this day's date, however slow the answer.
+            self._shown = None
+            what = f"the week of {day:%d %B}" if week else f"{day:%A %d %B}"
+            self.view.show_loading(f"Loading the schedule for {what}…")
+            self.banner.hide()
         self._set_busy(True)
         self._request += 1
         token = self._request
@@ -207,7 +218,7 @@ class SchedulePage(QWidget):
 
         self._run(
             fetch,
-            lambda result: self._loaded(token, result),
+            lambda result: self._loaded(token, key, result),
             lambda error: self._failed(token, error),
             owner=self,
         )
@@ -222,9 +233,10 @@ class SchedulePage(QWidget):
         count = len(model.blocks) if model else 0
         return f"{count} appointment{'s' if count != 1 else ''}"
 
-    def _loaded(self, token: int, result: DayResult) -> None:
+    def _loaded(self, token: int, key: tuple[date, int | None, bool], result: DayResult) -> None:
         if token != self._request:
             return  # the user has moved on; a newer request is on its way
+        self._shown = key
         self.view.set_model(result.model)
         if result.from_cache:
             when = result.fetched_at.strftime("%H:%M on %d %b") if result.fetched_at else "earlier"
@@ -242,7 +254,8 @@ class SchedulePage(QWidget):
     def _failed(self, token: int, error: Exception) -> None:
         if token != self._request:
             return
-        self.view.set_model(None)
+        self._shown = None
+        self.view.set_model(None, f"The schedule for {self._day:%A %d %B} could not be loaded.")
         message = getattr(error, "message", None) or "The schedule could not be loaded."
         self.banner.setObjectName("errorBanner")
         self.banner.setText(str(message))
