@@ -94,6 +94,7 @@ def compliance_pages(
         services.installation.practice_id,
         names=names,
         zone=services.calendar.zone,
+        pms=pms,
         runner=runner,
     )
     return pages(deps, actor)

@@ -8,6 +8,7 @@ import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import Protocol
 
 from errors import EnamelError
 from services.access import Actor, Permission, Purpose, may, may_read
@@ -17,12 +18,24 @@ from services.audit.entry import iso_millis
 from services.clock import Clock
 from services.compliance.facts import UserFacts
 from services.compliance.people import People
+from services.pms.records import PatientContact
+from services.workflows.lookup import parse_query  # one way to read a search box
 from storage.compliance_repo import ComplianceRepository, ReviewRecord
 
 NOTIFICATION_DAYS = 60  # HIPAA breach notification: without unreasonable delay, at most 60 days
 
 # A patient's name from the PMS, by record number (wired by the app; None when unavailable).
 PatientNames = Callable[[str], str | None]
+
+
+class PatientSearch(Protocol):
+    """What the access report's search asks of the PMS (services.pms.protocol.PmsClient)."""
+
+    def find_patients(
+        self, purpose: Purpose, *, name: str = "", phone: str = "", birthdate: date | None = None
+    ) -> list[PatientContact]: ...
+
+    def patient_contact(self, purpose: Purpose, pat_num: int) -> PatientContact: ...
 
 
 class ReportError(EnamelError):
@@ -448,3 +461,49 @@ def sign_access_review(
     )
     repo.add_review(record)
     return record
+
+
+# -- finding the patient for the access report ----------------------------------------------
+
+
+@dataclass(frozen=True)
+class PatientMatch:
+    record_number: int  # the PMS's patient number (the chart number in the practice's words)
+    name: str
+
+
+def find_patients(
+    gateway: PhiGateway, pms: PatientSearch, clock: Clock, actor: Actor, text: str
+) -> list[PatientMatch]:
+    """Patients by name ('Last, First'), chart number or birth date (YYYY-MM-DD), for the
+    access report: names only, asked of the PMS under Purpose.ACCESS_REPORT and audited."""
+    query = text.strip()
+    if not query:
+        return []
+    if not may_read(actor, Purpose.ACCESS_REPORT, clock.now()):
+        _denied(gateway, actor, "patient_search", Permission.RUN_REPORTS)
+
+    def fetch() -> list[PatientMatch]:
+        if query.isdigit():
+            found = [pms.patient_contact(Purpose.ACCESS_REPORT, int(query))]
+            found = [p for p in found if p.name]
+        else:
+            found = pms.find_patients(Purpose.ACCESS_REPORT, **parse_query(query))  # type: ignore[arg-type]
+        return [PatientMatch(p.pat_num, p.name or "") for p in found]
+
+    return gateway.read(
+        actor,
+        Purpose.ACCESS_REPORT,
+        "patient_search",
+        fetch,
+        lambda ms: [
+            Touched(
+                RecordKind.PATIENT,
+                m.record_number,
+                m.record_number,
+                fields=("patient_id", "patient_name"),
+            )
+            for m in ms
+        ],
+        resource_type="patient",
+    )

@@ -160,3 +160,35 @@ def test_normal_use_of_every_role_raises_nothing_and_each_misuse_one_alert(
         window.resize(1366, 768)
         settle(qtbot, running)
         window.grab().save(str(Path(SHOTS) / "compliance-alerts-in-use.png"))
+
+
+def test_the_access_report_starts_from_a_patient_found_by_name(
+    qtbot: Any, running: Running
+) -> None:
+    from services.audit import AuditEntry
+
+    (query,) = patient_queries(running, 1, skip=7)
+    last, first = (part.strip() for part in query.split(","))
+    window = sign_in(qtbot, running, "compliance")
+    page = window.open_page("compliance.reports")
+    settle(qtbot, running)
+    tab = page.patient_tab
+    tab.find_box.setText(query)
+    tab.find_button.click()
+    settle(qtbot, running)
+    shown = [tab.matches.item(i).text() for i in range(tab.matches.count())]
+    assert shown and all(f"{first} {last}" in s or last in s for s in shown)
+    assert all(" · chart " in s for s in shown)
+    tab.choose(tab.matches.item(0))
+    settle(qtbot, running)
+    report = tab.view.toPlainText()
+    assert "Patient access report" in report and last in report
+    entries = [AuditEntry.from_row(*r).data for r in running.services.trail.repository.rows()]
+    search = [e for e in entries if e["action"] == "patient_search"]
+    assert search and {e["purpose"] for e in search} == {"access_report"}
+    assert all(e["patient_id"].startswith("pt_") for e in search)  # audited, pseudonymous
+    assert set(search[0]["fields"]) == {"patient_id", "patient_name"}
+    if SHOTS:
+        window.resize(1366, 768)
+        settle(qtbot, running)
+        window.grab().save(str(Path(SHOTS) / "compliance-patient-report-found-by-name.png"))

@@ -15,6 +15,8 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QListWidget,
+    QListWidgetItem,
     QPushButton,
     QTabWidget,
     QTextBrowser,
@@ -23,11 +25,12 @@ from PySide6.QtWidgets import (
 )
 
 from services.compliance.people import People
-from services.compliance.reports import BreachAssessment, PatientAccessReport
+from services.compliance.reports import BreachAssessment, PatientAccessReport, PatientMatch
 from ui.compliance.common import Runner, call, error_banner, page_layout, save_pdf, show_error
 from ui.compliance.documents import breach_html, patient_report_html, write_pdf, zone_label
 
 PatientReport = Callable[[str], PatientAccessReport]
+PatientSearch = Callable[[str], list[PatientMatch]]  # name, chart number or birth date
 Breach = Callable[[datetime, datetime, str, str, date], BreachAssessment]
 # Where to save a PDF: the file dialog by default; tests pass a path.
 AskPath = Callable[[str], Path | None]
@@ -124,16 +127,60 @@ class PatientReportTab(_ReportTab):
         ask_path: AskPath | None,
         people: PeopleSource,
         zone: tzinfo,
+        search: PatientSearch | None = None,
     ) -> None:
         super().__init__(runner, practice, ask_path, people, zone)
         self._load = load
+        self._search = search
+        self.find_box = QLineEdit()
+        self.find_box.setPlaceholderText("Last name (or 'Last, First'), chart number or YYYY-MM-DD")
+        self.find_box.setAccessibleName("Find a patient")
+        self.find_button = QPushButton("&Find patient")
+        self.matches = QListWidget()
+        self.matches.setAccessibleName("Patients found")
+        self.matches.setMaximumHeight(110)
+        row = QHBoxLayout()
+        row.addWidget(self.find_box, 1)
+        row.addWidget(self.find_button)
+        if search is not None:
+            self.form.addRow("Fi&nd", row)
+            self.form.addRow("", self.matches)
+        self.matches.setVisible(False)
         self.patient = QLineEdit()
-        self.patient.setPlaceholderText("PMS record number, or a pseudonym such as pt_3f9c…")
+        self.patient.setPlaceholderText("Chart number, or a pseudonym such as pt_3f9c…")
         self.patient.setAccessibleName("Patient")
         self.patient.setMaximumWidth(420)
         self.form.addRow("&Patient", self.patient)
         self.show_button.clicked.connect(self.run)
         self.patient.returnPressed.connect(self.run)
+        self.find_button.clicked.connect(self.find_patient)
+        self.find_box.returnPressed.connect(self.find_patient)
+        self.matches.itemActivated.connect(self.choose)
+        self.matches.itemClicked.connect(self.choose)
+
+    def find_patient(self) -> None:
+        text, search = self.find_box.text().strip(), self._search
+        if not text or search is None:
+            return
+        call(self._runner, lambda: search(text), self._found, self.fail)
+
+    def _found(self, found: list[PatientMatch]) -> None:
+        self.error.hide()
+        self.matches.clear()
+        for m in found:
+            item = QListWidgetItem(f"{m.name} · chart {m.record_number}")
+            item.setData(256, m.record_number)
+            self.matches.addItem(item)
+        if not found:
+            self.matches.addItem("No patient found.")
+        self.matches.setVisible(True)
+
+    def choose(self, item: QListWidgetItem) -> None:
+        number = item.data(256)
+        if number is None:
+            return
+        self.patient.setText(str(number))
+        self.run()
 
     def title(self) -> str:
         return "Patient access report"
@@ -225,6 +272,7 @@ class ReportsPage(QWidget):
         ask_path: AskPath | None = None,
         people: PeopleSource = lambda: People(None),
         zone: tzinfo = UTC,
+        search: PatientSearch | None = None,
     ) -> None:
         super().__init__()
         outer = page_layout(
@@ -235,7 +283,7 @@ class ReportsPage(QWidget):
         )
         self.tabs = QTabWidget()
         self.patient_tab = PatientReportTab(
-            patient_report, runner, practice, ask_path, people, zone
+            patient_report, runner, practice, ask_path, people, zone, search
         )
         self.breach_tab = BreachTab(breach, runner, practice, today, ask_path, people, zone)
         self.tabs.addTab(self.patient_tab, "Patient access report")

@@ -17,8 +17,10 @@ from services.compliance.facts import UserFacts
 from services.compliance.people import People
 from services.compliance.reports import (
     PatientNames,
+    PatientSearch,
     access_review,
     breach_assessment,
+    find_patients,
     patient_access_report,
     sign_access_review,
 )
@@ -45,6 +47,7 @@ class ComplianceDeps:
     names: PatientNames | None = None  # patient name from the PMS, by record number
     ask_path: Callable[[str], Path | None] | None = None  # tests: where PDFs go
     zone: tzinfo = UTC  # the practice's (services.calendar): every time a person reads
+    pms: PatientSearch | None = None  # finds the patient of an access report by name
 
     def people(self) -> People:
         """Names and roles from the account directory, read now (call it off the UI thread)."""
@@ -75,6 +78,12 @@ def reports_page(d: ComplianceDeps, actor: Actor) -> ReportsPage:
             names=d.names,
         )
 
+    pms = d.pms
+    search = (
+        (lambda text: find_patients(d.gateway, pms, d.clock, actor, text))
+        if pms is not None
+        else None
+    )
     return ReportsPage(
         lambda patient: patient_access_report(
             d.gateway, d.clock, actor, patient, names=d.names, users=d.users
@@ -86,6 +95,7 @@ def reports_page(d: ComplianceDeps, actor: Actor) -> ReportsPage:
         ask_path=d.ask_path,
         people=d.people,
         zone=d.zone,
+        search=search,
     )
 
 
