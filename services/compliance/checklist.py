@@ -11,6 +11,7 @@ from pathlib import Path
 from services.compliance.facts import ArchiveFacts, UserFacts
 from services.compliance.people import People
 from services.keyrotation.reminders import CREDENTIAL_MAX_DAYS, credential_reminders
+from services.pms.settings import ALLOW_HTTP_HOSTS
 from storage.compliance_repo import ComplianceRepository
 from storage.settings_repo import SecretsRepository, SettingsRepository
 
@@ -66,6 +67,13 @@ def _encryption(src: ChecklistSources, now: datetime) -> tuple[Status, str]:
         return Status.NOT_MET, "The database file cannot be read."
     if head == SQLITE_PLAIN_HEADER:
         return Status.NOT_MET, "The database file is plaintext SQLite."
+    plain = sorted(h for h in (src.settings.get(ALLOW_HTTP_HOSTS, "") or "").split(",") if h)
+    if plain:
+        return Status.NOT_MET, (
+            f"Plain HTTP to the PMS is allowed for {', '.join(plain)} ({ALLOW_HTTP_HOSTS}): "
+            "patient data and the PMS keys would cross the network unencrypted. Use https:// "
+            "and remove the host ('enamel-admin pms set' without --allow-http-host)."
+        )
     return Status.MET, "The database is SQLCipher-encrypted (AES-256); archive batches AES-GCM."
 
 
