@@ -130,12 +130,15 @@ def make_window(
 
         zone = services.calendar.zone
         users = AccountDirectoryFacts(services.accounts)
+        from services.audit.export import export_jsonl
+
         return AuditViewer(
             lambda a, b, text: audit_page(services.trail, actor(), users, a, b, text, zone),
             lambda: verify_local(services.trail.repository),
             today(),
             run,
             zone=zone,
+            export=lambda a, b, out: export_jsonl(services.trail, actor(), a, b, out),
         )
 
     factories: dict[Screen, tuple[str, Callable[[], QWidget]]] = {

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, date, datetime, tzinfo
+from pathlib import Path
 
 from PySide6.QtCore import QAbstractTableModel, QDate, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtWidgets import (
     QDateEdit,
+    QDialog,
+    QFileDialog,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -114,9 +117,13 @@ class AuditViewer(QWidget):
         runner: Run,
         *,
         zone: tzinfo = UTC,
+        export: Callable[[date, date, Path], int] | None = None,
+        ask_path: Callable[[str], Path | None] | None = None,
     ) -> None:
         super().__init__()
         self.setObjectName("page")
+        self._export = export
+        self._ask_path = ask_path or self._dialog_path
         self._load = load
         self._verify = verify
         self._run = runner
@@ -148,6 +155,12 @@ class AuditViewer(QWidget):
         self.show_button = QPushButton("&Show")
         self.show_button.setObjectName("primary")
         self.verify_button = QPushButton("&Verify chain")
+        self.export_button = QPushButton("E&xport…")
+        self.export_button.setToolTip(
+            "JSON lines with UTC times and pseudonyms, as enamel-admin audit export writes; "
+            "the export is itself recorded in the trail."
+        )
+        self.export_button.setVisible(export is not None)
         from_label = QLabel("&From")
         from_label.setBuddy(self.from_edit)
         to_label = QLabel("&To")
@@ -157,6 +170,7 @@ class AuditViewer(QWidget):
         bar.addWidget(self.filter_edit, 1)
         bar.addWidget(self.show_button)
         bar.addWidget(self.verify_button)
+        bar.addWidget(self.export_button)
         outer.addLayout(bar)
 
         self.result_label = QLabel()
@@ -177,6 +191,7 @@ class AuditViewer(QWidget):
         self.show_button.clicked.connect(self.refresh)
         self.filter_edit.returnPressed.connect(self.refresh)
         self.verify_button.clicked.connect(self.run_verify)
+        self.export_button.clicked.connect(self.run_export)
         self.refresh()
 
     def refresh(self) -> None:
@@ -226,3 +241,35 @@ class AuditViewer(QWidget):
         else:
             self.result_label.setText(f"✘ The chain is broken at {result.broken.describe()}")
             self.result_label.setStyleSheet("color: #b91c1c; font-weight: 600;")
+
+    def _dialog_path(self, suggested: str) -> Path | None:
+        # Qt's own dialog, so the idle lock can close it like any other window.
+        dialog = QFileDialog(self, "Export the audit trail", suggested, "JSON lines (*.jsonl)")
+        dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
+        dialog.setOption(QFileDialog.Option.DontUseNativeDialog, True)
+        dialog.selectFile(suggested)
+        try:
+            if dialog.exec() != QDialog.DialogCode.Accepted or not dialog.selectedFiles():
+                return None
+            return Path(dialog.selectedFiles()[0])
+        finally:
+            dialog.deleteLater()
+
+    def run_export(self) -> None:
+        export = self._export
+        if export is None:
+            return
+        start, end = _day(self.from_edit.date()), _day(self.to_edit.date())
+        target = self._ask_path(f"audit-{start.isoformat()}-{end.isoformat()}.jsonl")
+        if target is None:
+            return
+        self._busy("Exporting…")
+        self._run(
+            lambda: export(start, end, target), lambda n: self._exported(n, target), owner=self
+        )
+
+    def _exported(self, count: int, target: Path) -> None:
+        self._idle()
+        self.result_label.setText(
+            f"Exported {count} entries to {target.name} (UTC times). The export is in the trail."
+        )

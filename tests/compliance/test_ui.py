@@ -337,12 +337,17 @@ def test_audit_viewer_names_people_and_finds_them_by_name(qtbot: Any, practice: 
 
     services, d = practice
     today = d.clock.now().astimezone(ZONE).date()
+    from services.audit.export import export_jsonl
+
+    out = Path(str(d.ask_path("audit.jsonl")))
     viewer = AuditViewer(
         lambda a, b, text: audit_page(services.trail, OFFICER, d.users, a, b, text, ZONE),
         lambda: verify_local(services.trail.repository),
         today,
         d.runner.run,
         zone=ZONE,
+        export=lambda a, b, target: export_jsonl(services.trail, OFFICER, a, b, target),
+        ask_path=lambda suggested: out,
     )
     qtbot.addWidget(styled(viewer))
     qtbot.waitUntil(lambda: not viewer.busy, timeout=15000)
@@ -373,6 +378,14 @@ def test_audit_viewer_names_people_and_finds_them_by_name(qtbot: Any, practice: 
     )
     stamp = datetime.fromisoformat(entries[0].timestamp).astimezone(ZONE)
     assert column("timestamp")[0] == f"{stamp:%Y-%m-%d %H:%M:%S}"  # practice time, not UTC
+
+    viewer.export_button.click()  # the export from the viewer: UTC, audited like the CLI's
+    qtbot.waitUntil(lambda: not viewer.busy, timeout=15000)
+    lines = out.read_text().splitlines()
+    assert lines and all('"timestamp":"' in line and 'Z"' in line for line in lines)
+    assert "Exported" in viewer.result_label.text()
+    exports = [b for _, b, _ in services.trail.repository.rows() if '"action":"audit_export"' in b]
+    assert exports and OFFICER.actor_id in exports[-1]
 
 
 def test_no_actor_is_used_that_the_pages_do_not_know(practice: Any) -> None:
