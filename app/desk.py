@@ -15,6 +15,7 @@ from services.auth.signin import Session
 from services.clock import Clock
 from services.pms.protocol import PmsClient
 from services.pms.records import PmsError, PmsRejected
+from services.workflows.appointment import AppointmentService
 from services.workflows.conflicts import ConflictService
 from services.workflows.context import DeskContext
 from services.workflows.insurance import InsuranceService
@@ -26,6 +27,7 @@ from services.workflows.waitlist import WaitlistService
 from storage.desk_repo import DeskRepository
 from ui.main_window import MainWindow, PageSpec
 from ui.operations import Operations
+from ui.schedule.actions import ScheduleActions
 from ui.schedule.mapping import day_model, week_model
 from ui.schedule.page import DayResult, ProviderChoice, ProviderList, SchedulePage
 
@@ -39,20 +41,23 @@ class Desk:
     conflicts: ConflictService
     waitlist: WaitlistService
     lookup: LookupService
+    appointment: AppointmentService
 
 
 def build_desk(services: Services, pms: PmsClient) -> Desk:
     ctx = DeskContext(
         services.gateway, pms, DeskRepository(services.installation.db), services.calendar
     )
+    schedule = ScheduleService(ctx)
     return Desk(
-        ScheduleService(ctx),
+        schedule,
         NoShowService(ctx),
         InsuranceService(ctx),
         RecallService(ctx),
         ConflictService(ctx),
         WaitlistService(ctx),
         LookupService(ctx),
+        AppointmentService(ctx, schedule),
     )
 
 
@@ -121,7 +126,10 @@ def make_window(
             )
 
         title = "My schedule" if purpose is Purpose.CLINICAL_SCHEDULE else "Schedule"
-        return SchedulePage(load, run, providers, today=today(), title=title, load_week=load_week)
+        actions = ScheduleActions(open_card=lambda key: desk.appointment.open(actor(), key))
+        return SchedulePage(
+            load, run, providers, today=today(), title=title, load_week=load_week, actions=actions
+        )
 
     def audit() -> AuditViewer:
         from services.audit import verify_local

@@ -28,6 +28,14 @@ def save(widget: QWidget, name: str) -> None:
     widget.grab().save(str(OUT / f"schedule-{name}.png"))
 
 
+def save_screen(window: QWidget, name: str) -> None:
+    """The window with its dialogs over it, as the screen shows them."""
+    screen = QApplication.primaryScreen()
+    top = window.frameGeometry().topLeft()
+    shot = screen.grabWindow(0, top.x(), top.y(), window.width(), window.height())
+    shot.save(str(OUT / f"schedule-{name}.png"))
+
+
 def main() -> None:
     OUT.mkdir(parents=True, exist_ok=True)
     bot = Bot()
@@ -46,9 +54,13 @@ def main() -> None:
         page.prev_button.click()
         settle(bot, page)
         save(window, "day-1366")
-        extra = getattr(sys.modules[__name__], "more", None)
-        if callable(extra):
-            extra(bot, running, window, page)
+        model = page.view.model()
+        key = next(b.key for b in model.blocks if b.status == "Scheduled" and b.start.hour >= 9)
+        card = page.open_appointment(key)
+        bot.waitUntil(lambda: not card.loading)
+        bot.wait(300)
+        save_screen(window, "appointment-1366")
+        card.close()
         running.shell.switch_user()
         bot.wait(200)
         running.close()

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QRect, QRectF, QSize, Qt, Signal
+from PySide6.QtCore import QPoint, QPointF, QRect, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import (
     QColor,
+    QContextMenuEvent,
     QFont,
     QFontMetrics,
     QKeyEvent,
@@ -52,6 +53,9 @@ class DayView(QWidget):
 
     blockActivated = Signal(int)  # the block's key (Enter or double-click)
     selectionChanged = Signal(int)
+    slotActivated = Signal(int, int)  # column key, minute of day: double-click on free time
+    # block key (0 on free time), column key, minute of day, where (global)
+    contextRequested = Signal(int, int, int, QPoint)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -99,6 +103,12 @@ class DayView(QWidget):
 
     def model(self) -> DayModel | None:
         return self._model
+
+    def selected(self) -> int | None:
+        return self._selected
+
+    def select(self, key: int | None) -> None:
+        self._select(key)
 
     def sizeHint(self) -> QSize:
         if self._model is None:
@@ -280,15 +290,52 @@ class DayView(QWidget):
             if key is not None:
                 self.selectionChanged.emit(key)
 
+    def block_at(self, pos: QPointF) -> int | None:
+        return next((b.key for r, b in self._rects if r.contains(pos)), None)
+
+    def block_rect(self, key: int) -> QRectF | None:
+        return next((r for r, b in self._rects if b.key == key), None)
+
+    def slot_at(self, pos: QPointF) -> tuple[int, int] | None:
+        """(column key, minute of day rounded down to 5) under `pos`, or None off the grid."""
+        if self._model is None or pos.x() < AXIS_WIDTH or pos.y() < HEADER_HEIGHT:
+            return None
+        index = int((pos.x() - AXIS_WIDTH) // self._column_width())
+        if index >= len(self._model.columns):
+            return None
+        minute = self._model.open_minute + (pos.y() - HEADER_HEIGHT) / PX_PER_MINUTE
+        if minute >= self._model.close_minute:
+            return None
+        return self._model.columns[index].key, int(minute) - int(minute) % 5
+
+    def slot_point(self, column_key: int, minute: int) -> QPointF:
+        """The middle of a column at `minute` (for tests and keyboard use)."""
+        width = self._column_width()
+        return QPointF(
+            AXIS_WIDTH + self._column_index[column_key] * width + width / 2, self._y(minute) + 2
+        )
+
     def mousePressEvent(self, event: QMouseEvent) -> None:
-        pos = event.position()
-        hit = next((b.key for r, b in self._rects if r.contains(pos)), None)
-        self._select(hit)
+        self._select(self.block_at(event.position()))
 
     def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:
         self.mousePressEvent(event)
         if self._selected is not None:
             self.blockActivated.emit(self._selected)
+            return
+        slot = self.slot_at(event.position())
+        if slot is not None:
+            self.slotActivated.emit(*slot)
+
+    def contextMenuEvent(self, event: QContextMenuEvent) -> None:
+        pos = QPointF(event.pos())
+        key = self.block_at(pos)
+        self._select(key)
+        slot = self.slot_at(pos)
+        if key is None and slot is None:
+            return
+        column, minute = slot if slot is not None else (0, 0)
+        self.contextRequested.emit(key or 0, column, minute, event.globalPos())
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         order = sorted(self._rects, key=lambda rb: (rb[0].left(), rb[0].top()))

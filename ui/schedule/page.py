@@ -6,13 +6,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from PySide6.QtCore import QDate, Qt
+from PySide6.QtCore import QDate, QPoint, Qt
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QComboBox,
     QDateEdit,
     QHBoxLayout,
     QLabel,
+    QMenu,
     QPushButton,
     QScrollArea,
     QVBoxLayout,
@@ -20,6 +21,8 @@ from PySide6.QtWidgets import (
 )
 
 from ui.operations import Run
+from ui.schedule.actions import ScheduleActions
+from ui.schedule.appointment_window import AppointmentWindow
 from ui.schedule.day_view import DayView
 from ui.schedule.model import DayModel
 
@@ -61,9 +64,13 @@ class SchedulePage(QWidget):
         today: date,
         title: str = "Schedule",
         load_week: Callable[[date, int], DayResult] | None = None,
+        actions: ScheduleActions | None = None,
     ) -> None:
         super().__init__()
         self.setObjectName("page")
+        self._actions = actions
+        self.appointment_window: AppointmentWindow | None = None
+        self.menu: QMenu | None = None
         self._load = load
         self._load_week = load_week
         self._run = runner
@@ -140,10 +147,42 @@ class SchedulePage(QWidget):
         self.date_edit.dateChanged.connect(self._date_picked)
         self.provider_box.currentIndexChanged.connect(lambda _: self.show_day(self._day))
         self.mode_box.currentIndexChanged.connect(lambda _: self.show_day(self._day))
+        self.view.blockActivated.connect(self.open_appointment)
+        self.view.contextRequested.connect(self._context_menu)
         QShortcut(QKeySequence("Alt+Left"), self, lambda: self.prev_button.click())
         QShortcut(QKeySequence("Alt+Right"), self, lambda: self.next_button.click())
         self._set_busy(True)
         self._run(providers, self._providers_loaded, self._providers_failed, owner=self)
+
+    # -- the appointment window and the context menu -------------------------------
+
+    def open_appointment(self, key: int) -> AppointmentWindow | None:
+        """Double-click, Enter or the context menu on a block: the appointment window."""
+        actions = self._actions
+        if actions is None or self.mode_box.currentData() == "week":
+            return None
+        if self.appointment_window is not None:
+            self.appointment_window.close()
+        window = AppointmentWindow(lambda: actions.open_card(key), self._run, self.window())
+        window.actionChosen.connect(lambda value: self._action_chosen(window, value))
+        self.appointment_window = window
+        window.open()
+        return window
+
+    def _action_chosen(self, window: AppointmentWindow, value: str) -> None:
+        """Filled in by the booking actions (move, break, confirm)."""
+
+    def _context_menu(self, key: int, column: int, minute: int, where: QPoint) -> None:
+        menu = QMenu(self.window())
+        self.menu = menu
+        if key:
+            menu.addAction("Open appointment…", lambda: self.open_appointment(key))
+        self._more_menu(menu, key, column, minute)
+        if not menu.isEmpty():
+            menu.popup(where)
+
+    def _more_menu(self, menu: QMenu, key: int, column: int, minute: int) -> None:
+        """Filled in by the booking actions."""
 
     def _providers_loaded(self, providers: ProviderList) -> None:
         self.provider_box.blockSignals(True)
