@@ -36,10 +36,11 @@ class StartedClock:
         if start.tzinfo is None:
             raise ValueError("the start time needs a time zone")
         self._start = start.astimezone(UTC)
-        self._origin = time.monotonic()
+        self._origin = time.time()
 
     def now(self) -> datetime:
-        return self._start + timedelta(seconds=time.monotonic() - self._origin)
+        # The wall clock's progress, not the monotonic one's: time asleep counts (idle lock).
+        return self._start + timedelta(seconds=time.time() - self._origin)
 
     def monotonic(self) -> float:
         return time.monotonic()
@@ -66,11 +67,36 @@ class ManualClock:
             self._now += timedelta(seconds=seconds)
             self._mono += seconds
 
+    def suspend(self, seconds: float) -> None:
+        """The computer sleeps: the wall clock moves on, the monotonic clock does not (Linux)."""
+        with self._lock:
+            self._now += timedelta(seconds=seconds)
+
     def set(self, when: datetime) -> None:
         with self._lock:
             delta = (when - self._now).total_seconds()
             self._now = when
             self._mono += max(delta, 0.0)
+
+
+class Stopwatch:
+    """Seconds since a moment, sleep included: the larger of the monotonic and the wall-clock
+    time passed. The monotonic clock stops while the computer is suspended; the wall clock
+    does not, and a wall clock set backwards never counts less than the monotonic one."""
+
+    def __init__(self, clock: Clock) -> None:
+        self._clock = clock
+        self._mono = clock.monotonic()
+        self._wall = clock.now()
+
+    def restart(self) -> None:
+        self._mono = self._clock.monotonic()
+        self._wall = self._clock.now()
+
+    def elapsed(self) -> float:
+        mono = self._clock.monotonic() - self._mono
+        wall = (self._clock.now() - self._wall).total_seconds()
+        return max(mono, wall)
 
 
 def clock_from_option(value: str | None) -> Clock:

@@ -169,6 +169,11 @@ class MainWindow(QMainWindow):
         self.failure.setWordWrap(True)
         self.failure.hide()
         main_column.addWidget(self.failure)
+        self.notice = QLabel()
+        self.notice.setObjectName("banner")
+        self.notice.setWordWrap(True)
+        self.notice.hide()
+        main_column.addWidget(self.notice)
         main_column.addWidget(self.stack, 1)
         layout.addLayout(main_column, 1)
         # The desk and the lock screen share one stack: locking swaps the whole desk out.
@@ -207,6 +212,11 @@ class MainWindow(QMainWindow):
         """Where background work reports a failure that no page shows itself."""
         self.failure.setText(message)
         self.failure.show()
+
+    def show_notice(self, message: str) -> None:
+        """Something the person should know that is not a failure (emergency access ended)."""
+        self.notice.setText(message)
+        self.notice.show()
 
     def lock(self, who: str) -> None:
         """Hide every PHI view at once and show the lock screen."""

@@ -4,14 +4,21 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QCoreApplication, QObject, QTimer, Signal
 
+from services.auth.breakglass import grant_over, without_break_glass
 from services.auth.signin import AuthService, Session
 from services.clock import Clock
-from ui.auth.lock import ClipboardGuard, IdleLock
+from ui.auth.clipboard import ClipboardGuard
+from ui.auth.lock import IdleLock, dismiss_windows_except
 from ui.auth.signin.window import SignInWindow
 from ui.main_window import MainWindow
 from ui.operations import Operations, user_message
+
+GRANT_ENDED = (
+    "Emergency access has ended: the extra screens are closed. If you still need them, "
+    "ask for emergency access again."
+)
 
 
 class Shell(QObject):
@@ -39,12 +46,16 @@ class Shell(QObject):
         self._make_window = make_window
         self._idle_minutes = idle_minutes
         self._tick_ms = idle_tick_ms
-        self.clipboard = ClipboardGuard()
+        self.clipboard = ClipboardGuard(clock)
+        app = QCoreApplication.instance()
+        if app is not None:
+            app.aboutToQuit.connect(self.clipboard.clear_ours)
         self.sign_in = SignInWindow(auth, runner, practice_id=practice_id, demo_hint=demo_hint)
         self.sign_in.signedIn.connect(self._start)
         self.window: MainWindow | None = None
         self.idle: IdleLock | None = None
         self.session: Session | None = None
+        self._ending_grant = False
 
     def show(self) -> None:
         self.sign_in.show()
@@ -56,6 +67,8 @@ class Shell(QObject):
         self.idle = IdleLock(
             self._clock, self._idle_minutes(), self._lock, self.clipboard, tick_ms=self._tick_ms
         )
+        self.idle.keep(window)
+        self.idle.ticked.connect(self._check_grant)
         window.lock_screen.unlockRequested.connect(self._unlock)
         window.lock_screen.switchUser.connect(self.switch_user)
         window.lockRequested.connect(self.lock_now)
@@ -85,8 +98,11 @@ class Shell(QObject):
 
         def done(ok: bool) -> None:
             if ok and self.idle is not None:
-                window.unlock()
                 self.idle.unlocked()
+                if self._grant_over():
+                    self._end_grant()  # ran out while locked: the new desk shows, not the old
+                else:
+                    window.unlock()
             else:
                 window.lock_screen.refused("That password is not correct.")
 
@@ -115,12 +131,39 @@ class Shell(QObject):
             return
 
         def granted(session: Session) -> None:
+            if self.idle is None or self.idle.is_locked:
+                return  # the lock cancelled the request: the desk keeps the role's own screens
             self._replace_window(session)
 
         dialog = BreakGlassDialog(self._auth, self._run, self.session, granted, self.window)
         if self.idle is not None:
             self.idle.register(dialog)
         dialog.exec()
+
+    def _grant_over(self) -> bool:
+        return self.session is not None and grant_over(self.session, self._clock.now())
+
+    def _check_grant(self) -> None:
+        """On each idle tick: a break-glass grant whose time is up takes its screens with it.
+        Locked, it waits for the unlock, which ends it before the desk shows."""
+        if self._ending_grant or not self._grant_over():
+            return
+        if self.idle is None or self.idle.is_locked:
+            return
+        self._ending_grant = True
+        # Not from inside the tick: the rebuild replaces the idle lock that is ticking.
+        QTimer.singleShot(0, self._end_grant)
+
+    def _end_grant(self) -> None:
+        self._ending_grant = False
+        session = self.session
+        if session is None or not self._grant_over():
+            return
+        # Dialogs over the old desk are cancelled before it goes, like at a lock.
+        dismiss_windows_except(self.window)
+        self._replace_window(without_break_glass(session))
+        if self.window is not None:
+            self.window.show_notice(GRANT_ENDED)
 
     def _replace_window(self, session: Session) -> None:
         old = self.window
@@ -151,6 +194,12 @@ class Shell(QObject):
         self.sign_in.restart()
         self.sign_in.show()
         self.sessionEnded.emit()
+
+    def close(self) -> None:
+        """On quit: no idle timer left running, and nothing Enamel copied left on the clipboard."""
+        if self.idle is not None:
+            self.idle.stop()
+        self.clipboard.clear_ours()
 
 
 def _recorded(_: object) -> None:

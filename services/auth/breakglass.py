@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from services.access import Permission, Purpose, require
 from services.access.policy import BREAK_GLASS_PURPOSES
@@ -69,3 +69,21 @@ class BreakGlass:
             )
         )
         return session.with_actor(actor)
+
+
+def grant_over(session: Session, now: datetime) -> bool:
+    """The session holds a break-glass grant whose time is up."""
+    until = session.actor.break_glass_until
+    return until is not None and now >= until
+
+
+def without_break_glass(session: Session) -> Session:
+    """The same person and session, back to what their role alone allows."""
+    return session.with_actor(
+        replace(
+            session.actor,
+            break_glass_purposes=frozenset(),
+            break_glass_until=None,
+            break_glass_id="",
+        )
+    )

@@ -1,14 +1,14 @@
-"""The idle lock: no input for N minutes hides every PHI view and asks for the password."""
+"""The idle lock: no input for N minutes (time asleep included) closes every other window,
+hides every PHI view and asks for the password."""
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
-from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
     QApplication,
+    QDialog,
     QFrame,
     QHBoxLayout,
     QLabel,
@@ -18,8 +18,10 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+from shiboken6 import isValid
 
-from services.clock import Clock
+from services.clock import Clock, Stopwatch
+from ui.auth.clipboard import ClipboardGuard
 
 INPUT_EVENTS = {
     QEvent.Type.KeyPress,
@@ -30,30 +32,48 @@ INPUT_EVENTS = {
 }
 
 
-class ClipboardGuard:
-    """Copies text for Enamel and remembers a hash of it, so locking clears only our text."""
+def dismiss(widget: QWidget) -> None:
+    """Cancel a window: a dialog is rejected (its `exec()` or static call returns "cancelled",
+    so what it was about to do is not done), any other window is closed."""
+    if isinstance(widget, QDialog):
+        widget.reject()
+    else:
+        widget.close()
+    if isValid(widget) and widget.isVisible():
+        widget.hide()
 
-    def __init__(self) -> None:
-        self._ours: set[str] = set()
 
-    def copy(self, text: str) -> None:
-        QGuiApplication.clipboard().setText(text)
-        self._ours.add(hashlib.sha256(text.encode()).hexdigest())
-
-    def clear_ours(self) -> bool:
-        board = QGuiApplication.clipboard()
-        current = board.text()
-        if current and hashlib.sha256(current.encode()).hexdigest() in self._ours:
-            board.clear()
-            self._ours.clear()
-            return True
-        return False
+def dismiss_windows_except(
+    keep: QWidget | None, spare: Callable[[QWidget], bool] = lambda _: False
+) -> None:
+    """Every visible top-level window but `keep` (and what `spare` keeps): dialogs, message
+    boxes, file dialogs, menus. The list is read again after each one, because closing a
+    dialog deletes or hides the windows it owned (a completer's popup, a nested message box)."""
+    done: set[int] = set()
+    while True:
+        found = next(
+            (
+                w
+                for w in QApplication.topLevelWidgets()
+                if w is not keep and id(w) not in done and w.isVisible() and not spare(w)
+            ),
+            None,
+        )
+        if found is None:
+            return
+        done.add(id(found))
+        dismiss(found)
 
 
 class IdleLock(QObject):
-    """Watches input application-wide; `tick()` (a 1 s timer) locks after `minutes` of none."""
+    """Watches input application-wide; `tick()` (a 1 s timer) locks after `minutes` of none.
+
+    Idle time is measured on both clocks (`Stopwatch`), so a computer that slept past the limit
+    locks on its first tick or at the first input after waking, and that input is swallowed.
+    Each tick also lets the clipboard guard expire what was copied and emits `ticked`."""
 
     locked = Signal()
+    ticked = Signal()
 
     def __init__(
         self,
@@ -68,11 +88,11 @@ class IdleLock(QObject):
         self._clock = clock
         self._seconds = max(1, min(minutes, 15)) * 60
         self._on_lock = on_lock
-        self._clipboard = clipboard or ClipboardGuard()
-        self._last = clock.monotonic()
+        self._clipboard = clipboard or ClipboardGuard(clock)
+        self._idle = Stopwatch(clock)
         self._is_locked = False
         self._extra: list[QWidget] = []
-        self._window: QMainWindow | None = None
+        self._window: QWidget | None = None
         self._who = ""
         self.overlay: LockScreen | None = None
         self._hidden: list[QWidget] = []
@@ -96,6 +116,10 @@ class IdleLock(QObject):
         """A PHI widget outside the main window (a dialog) that must hide on lock too."""
         self._extra.append(widget)
 
+    def keep(self, window: QWidget) -> None:
+        """The window that covers itself on lock; every other top-level window is dismissed."""
+        self._window = window
+
     def attach(self, window: QMainWindow, who: str) -> LockScreen:
         """Guard any main window: on lock every direct child (central widget, menu, tool and
         status bars, docks) is hidden and a lock screen covers the window. Connect the returned
@@ -110,21 +134,49 @@ class IdleLock(QObject):
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         kind = event.type()
         if kind in INPUT_EVENTS and not self._is_locked:
-            self._last = self._clock.monotonic()
+            if self._idle.elapsed() >= self._seconds:
+                self.lock_now()  # the first touch after a long sleep locks, and does nothing else
+                return True
+            self._idle.restart()
+        elif kind == QEvent.Type.Show and self._is_locked and self._stray(watched):
+            # Something opened a window while locked (work that finished, a message box): it
+            # is cancelled from inside its own event loop, which a reject during show would hang.
+            QTimer.singleShot(0, self._dismiss_strays)
         elif kind == QEvent.Type.Resize and watched is self._window and self.overlay is not None:
             self.overlay.setGeometry(self._window.rect())
         return False
 
+    def _dismiss_strays(self) -> None:
+        if self._is_locked:
+            dismiss_windows_except(self._window, lambda w: not self._stray(w))
+
+    def _stray(self, watched: QObject) -> bool:
+        """A top-level window other than the locked one and the lock screen's own popups."""
+        if not isinstance(watched, QWidget) or not watched.isWindow() or watched is self._window:
+            return False
+        if watched.windowType() == Qt.WindowType.ToolTip:
+            return False  # only the lock screen can be hovered while locked
+        parent = watched.parentWidget()
+        while parent is not None:
+            if isinstance(parent, LockScreen):
+                return False
+            parent = parent.parentWidget()
+        return True
+
     def tick(self) -> None:
-        if not self._is_locked and self._clock.monotonic() - self._last >= self._seconds:
+        self._clipboard.expire()
+        if not self._is_locked and self._idle.elapsed() >= self._seconds:
             self.lock_now()
+        self.ticked.emit()
 
     def lock_now(self) -> None:
         if self._is_locked:
             return
         self._is_locked = True
         for widget in self._extra:
-            widget.hide()
+            if isValid(widget):
+                widget.hide()
+        dismiss_windows_except(self._window)
         self._cover_window()
         self._clipboard.clear_ours()
         self._on_lock()
@@ -150,7 +202,7 @@ class IdleLock(QObject):
 
     def unlocked(self) -> None:
         self._is_locked = False
-        self._last = self._clock.monotonic()
+        self._idle.restart()
         if self.overlay is not None and self.overlay.isVisible():
             for child in self._hidden:
                 child.show()

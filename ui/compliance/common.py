@@ -9,7 +9,6 @@ from typing import Any
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
-    QFileDialog,
     QHeaderView,
     QLabel,
     QMessageBox,
@@ -21,6 +20,7 @@ from PySide6.QtWidgets import (
 
 from ui.compliance.documents import write_pdf
 from ui.operations import Operations, user_message
+from ui.save_path import ask_save_path
 
 Runner = Operations
 
@@ -103,9 +103,10 @@ def show_error(banner: QLabel, error: Exception) -> None:
 
 
 def save_pdf(parent: QWidget, html_text: str, title: str, suggested: str) -> Path | None:
-    name, _ = QFileDialog.getSaveFileName(parent, "Save as PDF", suggested, "PDF (*.pdf)")
-    if not name:
+    chosen = ask_save_path(parent, "Save as PDF", suggested, "PDF (*.pdf)")
+    if chosen is None:
         return None
+    name = str(chosen)
     path = Path(name if name.lower().endswith(".pdf") else name + ".pdf")
     try:
         write_pdf(html_text, path, title)
