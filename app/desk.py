@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 from PySide6.QtWidgets import QWidget
@@ -13,9 +13,11 @@ from services.access import Actor, Permission, Purpose, may
 from services.access.screens import Screen, schedule_purpose, screens_for
 from services.auth.signin import Session
 from services.clock import Clock
+from services.compliance.breach.office_hours import OFFICE_HOURS_SETTING, parse_office_hours
 from services.pms.protocol import PmsClient
 from services.pms.records import PmsError, PmsRejected
-from services.workflows.appointment import AppointmentService
+from services.workflows.appointment import SCHEDULING_PURPOSE, AppointmentService, may_schedule
+from services.workflows.booking import BookingService
 from services.workflows.conflicts import ConflictService
 from services.workflows.context import DeskContext
 from services.workflows.insurance import InsuranceService
@@ -42,6 +44,8 @@ class Desk:
     waitlist: WaitlistService
     lookup: LookupService
     appointment: AppointmentService
+    booking: BookingService
+    context: DeskContext
 
 
 def build_desk(services: Services, pms: PmsClient) -> Desk:
@@ -49,6 +53,10 @@ def build_desk(services: Services, pms: PmsClient) -> Desk:
         services.gateway, pms, DeskRepository(services.installation.db), services.calendar
     )
     schedule = ScheduleService(ctx)
+    settings = services.installation.settings
+    booking = BookingService(
+        ctx, schedule.reference, lambda: parse_office_hours(settings.get(OFFICE_HOURS_SETTING))
+    )
     return Desk(
         schedule,
         NoShowService(ctx),
@@ -58,6 +66,8 @@ def build_desk(services: Services, pms: PmsClient) -> Desk:
         WaitlistService(ctx),
         LookupService(ctx),
         AppointmentService(ctx, schedule),
+        booking,
+        ctx,
     )
 
 
@@ -126,7 +136,23 @@ def make_window(
             )
 
         title = "My schedule" if purpose is Purpose.CLINICAL_SCHEDULE else "Schedule"
-        actions = ScheduleActions(open_card=lambda key: desk.appointment.open(actor(), key))
+        actions = ScheduleActions(
+            open_card=lambda key: desk.appointment.open(actor(), key),
+            reference=desk.schedule.reference,
+        )
+        if may_schedule(session.actor, desk.context):
+            booking, purpose_ = desk.booking, SCHEDULING_PURPOSE
+            actions = replace(
+                actions,
+                check=lambda r: booking.check(actor(), r),
+                book=lambda pat_num, r: booking.book(actor(), purpose_, pat_num, r),
+                move=lambda a, r: booking.move(actor(), purpose_, a, r),
+                break_=lambda a, why, listed: booking.break_appointment(
+                    actor(), purpose_, a, why, to_unscheduled_list=listed
+                ),
+                confirm=lambda a, status: booking.confirm(actor(), purpose_, a, status),
+                find_patients=lambda text: desk.lookup.find(actor(), text),
+            )
         return SchedulePage(
             load, run, providers, today=today(), title=title, load_week=load_week, actions=actions
         )

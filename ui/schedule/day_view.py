@@ -69,6 +69,7 @@ class DayView(QWidget):
         self._column_index: dict[int, int] = {}
         self._message = "No schedule loaded"
         self._loading = False
+        self._slot: tuple[int, int] | None = None  # free time clicked: (column key, minute)
 
     # -- data ------------------------------------------------------------------
 
@@ -77,6 +78,7 @@ class DayView(QWidget):
         self._model = model
         self._message = message
         self._loading = False
+        self._slot = None
         self._selected = None
         self._column_index = {c.key: i for i, c in enumerate(model.columns)} if model else {}
         # A day is as tall as its hours; an empty grid fills the space it is given.
@@ -171,6 +173,12 @@ class DayView(QWidget):
             self._paint_placeholder(painter)
             return
         self._paint_grid(painter, event.rect())
+        if self._slot is not None and self._slot[0] in self._column_index:
+            width = self._column_width()
+            x = AXIS_WIDTH + self._column_index[self._slot[0]] * width
+            painter.setPen(QPen(QColor("#2563eb"), 1, Qt.PenStyle.DashLine))
+            painter.setBrush(QColor(37, 99, 235, 24))
+            painter.drawRect(QRectF(x + 2, self._y(self._slot[1]), width - 4, 30 * PX_PER_MINUTE))
         self._paint_blocks(painter, event.rect())
         self._paint_header(painter)
 
@@ -315,8 +323,14 @@ class DayView(QWidget):
             AXIS_WIDTH + self._column_index[column_key] * width + width / 2, self._y(minute) + 2
         )
 
+    def selected_slot(self) -> tuple[int, int] | None:
+        return self._slot
+
     def mousePressEvent(self, event: QMouseEvent) -> None:
-        self._select(self.block_at(event.position()))
+        key = self.block_at(event.position())
+        self._select(key)
+        self._slot = None if key is not None else self.slot_at(event.position())
+        self.update()
 
     def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:
         self.mousePressEvent(event)

@@ -14,7 +14,15 @@ def block(a: Appointment, column: int) -> Block:
     title = (a.patient_name or "Patient") if show_names else (a.appointment_type or "Appointment")
     detail = " · ".join(x for x in (a.appointment_type if show_names else "", a.phone or "") if x)
     return Block(
-        a.apt_num, column, a.start, a.minutes, title, detail, a.status.value, bool(a.confirmed)
+        a.apt_num,
+        column,
+        a.start,
+        a.minutes,
+        title,
+        detail,
+        a.status.value,
+        bool(a.confirmed),
+        prov_num=a.prov_num,
     )
 
 

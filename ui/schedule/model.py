@@ -25,6 +25,7 @@ class Block:
     status: str = "Scheduled"
     confirmed: bool = False
     provider: str = ""
+    prov_num: int = 0
 
 
 @dataclass

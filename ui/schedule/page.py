@@ -20,10 +20,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from services.workflows.appointment import AppointmentAction
 from ui.operations import Run
 from ui.schedule.actions import ScheduleActions
 from ui.schedule.appointment_window import AppointmentWindow
 from ui.schedule.day_view import DayView
+from ui.schedule.flows import ScheduleFlows
 from ui.schedule.model import DayModel
 
 
@@ -107,6 +109,11 @@ class SchedulePage(QWidget):
             self.mode_box.addItem("Week, one provider", "week")
         self.day_label = QLabel()
         self.day_label.setObjectName("pageSubtitle")
+        # What was just done, in the bar (a neutral colour, and the grid does not move).
+        self.notice = QLabel()
+        self.notice.setObjectName("scheduleNotice")
+        self.notice.setStyleSheet("color: #1e3a8a;")
+        self.notice.setMinimumWidth(80)
         provider_label = QLabel("Pro&vider:")
         provider_label.setBuddy(self.provider_box)
         for widget in (self.prev_button, self.today_button, self.next_button, self.date_edit):
@@ -115,7 +122,8 @@ class SchedulePage(QWidget):
         bar.addWidget(provider_label)
         bar.addWidget(self.provider_box)
         bar.addWidget(self.mode_box)
-        bar.addStretch(1)
+        bar.addSpacing(12)
+        bar.addWidget(self.notice, 1)
         bar.addWidget(self.day_label)
         outer.addLayout(bar)
 
@@ -149,6 +157,15 @@ class SchedulePage(QWidget):
         self.mode_box.currentIndexChanged.connect(lambda _: self.show_day(self._day))
         self.view.blockActivated.connect(self.open_appointment)
         self.view.contextRequested.connect(self._context_menu)
+        self.flows: ScheduleFlows | None = None
+        if actions is not None and actions.may_book:
+            self.flows = ScheduleFlows(
+                self.view, actions, runner, self.window, self.changed, self.show_failure
+            )
+            self.view.slotActivated.connect(self._book_at)
+            QShortcut(QKeySequence("Ctrl+X"), self, self._cut_selected)
+            QShortcut(QKeySequence("Ctrl+V"), self, self._paste_at_slot)
+            QShortcut(QKeySequence("Ctrl+B"), self, self._book_at_slot)
         QShortcut(QKeySequence("Alt+Left"), self, lambda: self.prev_button.click())
         QShortcut(QKeySequence("Alt+Right"), self, lambda: self.next_button.click())
         self._set_busy(True)
@@ -170,7 +187,37 @@ class SchedulePage(QWidget):
         return window
 
     def _action_chosen(self, window: AppointmentWindow, value: str) -> None:
-        """Filled in by the booking actions (move, break, confirm)."""
+        card = window.card
+        if self.flows is None or card is None:
+            return
+        window.close()
+        self.flows.act(card, AppointmentAction(value))
+
+    def changed(self, message: str) -> None:
+        """A write landed (or a block is cut): say so in the bar and read the day again."""
+        self.notice.setText(message)
+        self.notice.setToolTip(message)
+        if not message.endswith("to move it."):
+            self.show_day(self._day)
+
+    def _book_at(self, column: int, minute: int) -> None:
+        if self.flows is not None and self.mode_box.currentData() != "week":
+            self.flows.book_at(column, minute)
+
+    def _book_at_slot(self) -> None:
+        slot = self.view.selected_slot()
+        if slot is not None:
+            self._book_at(*slot)
+
+    def _cut_selected(self) -> None:
+        key = self.view.selected()
+        if self.flows is not None and key is not None:
+            self.flows.cut_block(key)
+
+    def _paste_at_slot(self) -> None:
+        slot = self.view.selected_slot()
+        if self.flows is not None and slot is not None and self.flows.cut is not None:
+            self.flows.paste_at(*slot)
 
     def _context_menu(self, key: int, column: int, minute: int, where: QPoint) -> None:
         menu = QMenu(self.window())
@@ -182,7 +229,8 @@ class SchedulePage(QWidget):
             menu.popup(where)
 
     def _more_menu(self, menu: QMenu, key: int, column: int, minute: int) -> None:
-        """Filled in by the booking actions."""
+        if self.flows is not None and self.mode_box.currentData() != "week":
+            self.flows.add_to_menu(menu, key, column, minute)
 
     def _providers_loaded(self, providers: ProviderList) -> None:
         self.provider_box.blockSignals(True)

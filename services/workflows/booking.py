@@ -1,0 +1,367 @@
+"""Booking, moving, breaking and confirming appointments, with the checks Open Dental lacks.
+
+Every booking path (the schedule, no-show rebooking, recall, the waitlist) asks `check` for a
+time first and books through `book` or `move`, which check again right before they write:
+the provider (ProvNum) and the hygienist (ProvHyg) must be free in every operatory, the
+operatory must be free and of the visit's kind, and the time inside office hours. `check`
+also offers a start inside the free range around the time asked for, so a person can be
+asked before anything is booked. The day is read without patient data (the conflicts
+purpose), so the check itself shows no PHI and what it refuses never grows the conflicts list.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, replace
+from datetime import datetime, time, timedelta
+from enum import StrEnum
+
+from errors import EnamelError
+from services.access import Actor, Purpose
+from services.audit import Outcome, RecordKind
+from services.compliance.breach.office_hours import OfficeHours
+from services.pms.records import Appointment, AptStatus, ConfirmStatus, Operatory, Provider
+from services.workflows.context import DeskContext, touched_appointments
+from services.workflows.guard import require_write
+
+CHECK_PURPOSE = Purpose.APPOINTMENT_CONFLICTS
+# What holds a chair and a provider's time (the conflicts list counts the same).
+HOLDS_TIME = frozenset({AptStatus.SCHEDULED, AptStatus.COMPLETE, AptStatus.ASAP})
+STEP = 5  # Open Dental's time pattern: one character per 5 minutes
+WRITE_FIELDS = ("appointment_date", "duration", "operatory_id", "provider_id", "status")
+
+
+class BookingRefused(EnamelError):
+    """A booking or move was not written: the message says why (no patient named)."""
+
+    exit_code = 1
+
+
+class BreakReason(StrEnum):
+    """Open Dental's breakType: a missed appointment or a cancelled one."""
+
+    MISSED = "Missed"
+    CANCELLED = "Cancelled"
+
+
+@dataclass(frozen=True)
+class BookingRequest:
+    """A time asked for, in the practice's wall time (as Open Dental keeps it)."""
+
+    start: datetime
+    minutes: int
+    op_num: int
+    prov_num: int
+    prov_hyg: int = 0
+    is_hygiene: bool = False
+    moving: int = 0  # the AptNum being moved (its own time does not count against it)
+
+    @property
+    def end(self) -> datetime:
+        return self.start + timedelta(minutes=self.minutes)
+
+    def people(self) -> set[int]:
+        return {n for n in (self.prov_num, self.prov_hyg) if n}
+
+
+@dataclass(frozen=True)
+class BookingCheck:
+    request: BookingRequest
+    problems: tuple[str, ...]
+    free_from: datetime | None = None  # the free range (chair and people) holding the offer
+    free_until: datetime | None = None
+    offered: datetime | None = None  # a start inside the free range with room for the length
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def _span(start: datetime, end: datetime) -> str:
+    return f"{start:%H:%M}–{end:%H:%M}"
+
+
+def _people(a: Appointment) -> set[int]:
+    return {n for n in (a.prov_num, a.prov_hyg or 0) if n}
+
+
+def problems_with(
+    request: BookingRequest,
+    day: Iterable[Appointment],
+    providers: dict[int, Provider],
+    operatories: dict[int, Operatory],
+    hours: OfficeHours | None,
+    now: datetime,
+) -> list[str]:
+    """Why `request` cannot be booked over `day`'s appointments, in words (empty: it can)."""
+    found: list[str] = []
+    if request.minutes <= 0 or request.minutes % STEP:
+        found.append(f"The length must be a positive multiple of {STEP} minutes.")
+    if request.start < now:
+        found.append("That time has already passed.")
+    op = operatories.get(request.op_num)
+    if op is None or op.is_hidden:
+        found.append("That operatory is not in use.")
+    elif op.is_hygiene != request.is_hygiene:
+        found.append(
+            f"{op.name} is a hygiene operatory; this is not a hygiene visit."
+            if op.is_hygiene
+            else f"{op.name} is not a hygiene operatory; a hygiene visit needs one."
+        )
+    for number in sorted(request.people()):
+        if number not in providers or providers[number].is_hidden:
+            found.append(f"Provider {number} is not in use.")
+    if hours is not None:
+        span = hours.get(request.start.weekday())
+        if span is None:
+            found.append(f"The office is closed on {request.start:%A}s.")
+        elif (
+            request.start.time() < span[0]
+            or request.end.time() > span[1]
+            or request.end.date() != request.start.date()
+        ):
+            found.append(
+                f"{_span(request.start, request.end)} is outside office hours "
+                f"({span[0]:%H:%M}–{span[1]:%H:%M})."
+            )
+    for a in sorted(day, key=lambda a: a.start):
+        if a.apt_num == request.moving or a.status not in HOLDS_TIME:
+            continue
+        if not (a.start < request.end and request.start < a.end):
+            continue
+        room = operatories.get(a.op_num)
+        where = room.name if room else f"operatory {a.op_num}"
+        if a.op_num == request.op_num:
+            found.append(f"{where} is booked {_span(a.start, a.end)}.")
+        for number in sorted(_people(a) & request.people()):
+            who = providers[number].abbr if number in providers else f"Provider {number}"
+            found.append(f"{who} is booked {_span(a.start, a.end)} in {where}.")
+    return found
+
+
+def free_range(
+    request: BookingRequest,
+    day: Iterable[Appointment],
+    hours: OfficeHours | None,
+    now: datetime,
+) -> tuple[datetime, datetime, datetime] | None:
+    """(free from, free until, offered start): the free time of the chair and the people
+    nearest the start asked for that holds the length, and a start inside it."""
+    date_ = request.start.date()
+    span = hours.get(date_.weekday()) if hours is not None else (time(0), time(23, 55))
+    if span is None:
+        return None
+    opens, closes = datetime.combine(date_, span[0]), datetime.combine(date_, span[1])
+    busy = sorted(
+        (a.start, a.end)
+        for a in day
+        if a.apt_num != request.moving
+        and a.status in HOLDS_TIME
+        and (a.op_num == request.op_num or _people(a) & request.people())
+    )
+    earliest = max(opens, now + timedelta(minutes=(-now.minute) % STEP, seconds=-now.second))
+    gaps: list[tuple[datetime, datetime]] = []
+    cursor = earliest
+    for start, end in [*busy, (closes, closes)]:
+        if start > cursor:
+            gaps.append((cursor, min(start, closes)))
+        cursor = max(cursor, end)
+    length = timedelta(minutes=max(request.minutes, STEP))
+    fitting = [(a, b) for a, b in gaps if b - a >= length]
+    if not fitting:
+        return None
+
+    def distance(gap: tuple[datetime, datetime]) -> tuple[timedelta, bool]:
+        """How far from the start asked for; at equal distance, later rather than earlier."""
+        a, b = gap
+        if a <= request.start < b:
+            return timedelta(0), False
+        if a > request.start:
+            return a - request.start, False
+        return request.start + length - b, True
+
+    best = min(fitting, key=distance)
+    offered = min(max(request.start, best[0]), best[1] - length)
+    offered -= timedelta(minutes=offered.minute % STEP, seconds=offered.second)
+    if offered < best[0]:
+        offered += timedelta(minutes=STEP)
+    return best[0], best[1], offered
+
+
+class BookingService:
+    """`office_hours` reads the practice's setting (None: hours are not checked)."""
+
+    def __init__(
+        self,
+        ctx: DeskContext,
+        reference: Callable[[], tuple[list[Provider], list[Operatory]]],
+        office_hours: Callable[[], OfficeHours | None],
+    ) -> None:
+        self._ctx = ctx
+        self._reference = reference
+        self._office_hours = office_hours
+
+    def _now(self) -> datetime:
+        return self._ctx.calendar.local(self._ctx.clock.now()).replace(tzinfo=None)
+
+    def check(self, actor: Actor, request: BookingRequest) -> BookingCheck:
+        day = request.start.date()
+        appointments = self._ctx.gateway.read(
+            actor,
+            CHECK_PURPOSE,
+            "booking_check",
+            lambda: self._ctx.pms.appointments(CHECK_PURPOSE, day, day),
+            touched_appointments,
+            resource_type="appointment",
+        )
+        providers, operatories = self._reference()
+        hours, now = self._office_hours(), self._now()
+        problems = problems_with(
+            request,
+            appointments,
+            {p.prov_num: p for p in providers},
+            {o.op_num: o for o in operatories},
+            hours,
+            now,
+        )
+        free = free_range(request, appointments, hours, now)
+        if free is None:
+            return BookingCheck(request, tuple(problems))
+        return BookingCheck(request, tuple(problems), *free)
+
+    def _checked(
+        self,
+        actor: Actor,
+        purpose: Purpose,
+        action: str,
+        request: BookingRequest,
+        pat_num: int | None,
+    ) -> None:
+        found = self.check(actor, request)
+        if found.ok:
+            return
+        self._ctx.gateway.record(
+            actor,
+            action,
+            purpose=purpose,
+            outcome=Outcome.FAILURE,
+            resource_type="appointment",
+            kind=RecordKind.APPOINTMENT if request.moving else None,
+            record_number=request.moving or None,
+            patient_number=pat_num or None,
+            flags=("refused",),
+        )
+        raise BookingRefused("Not booked: " + " ".join(found.problems))
+
+    def _write(
+        self,
+        actor: Actor,
+        purpose: Purpose,
+        action: str,
+        apt_num: int | None,
+        pat_num: int | None,
+        write: Callable[[], int | None],
+    ) -> int | None:
+        def record(outcome: Outcome, number: int | None) -> None:
+            self._ctx.gateway.record(
+                actor,
+                action,
+                purpose=purpose,
+                outcome=outcome,
+                resource_type="appointment",
+                kind=RecordKind.APPOINTMENT if number else None,
+                record_number=number or None,
+                patient_number=pat_num or None,
+                fields=WRITE_FIELDS,
+            )
+
+        try:
+            result = write()
+        except Exception:
+            record(Outcome.FAILURE, apt_num)
+            raise
+        record(Outcome.SUCCESS, result or apt_num)
+        return result
+
+    def book(self, actor: Actor, purpose: Purpose, pat_num: int, request: BookingRequest) -> int:
+        """A new appointment at exactly `request` (checked again first); its AptNum."""
+        require_write(self._ctx, actor, purpose, "appointment_book", resource_type="appointment")
+        request = replace(request, moving=0)
+        self._checked(actor, purpose, "appointment_book", request, pat_num)
+        created = self._write(
+            actor,
+            purpose,
+            "appointment_book",
+            None,
+            pat_num,
+            lambda: self._ctx.pms.create_appointment(
+                pat_num,
+                request.start,
+                request.op_num,
+                minutes=request.minutes,
+                prov_num=request.prov_num,
+                prov_hyg=request.prov_hyg or None,
+                is_hygiene=request.is_hygiene,
+            ),
+        )
+        assert created is not None
+        return created
+
+    def move(
+        self, actor: Actor, purpose: Purpose, appointment: Appointment, request: BookingRequest
+    ) -> None:
+        """`appointment` to the time, chair and provider of `request` (its length and
+        hygienist kept), checked again first."""
+        require_write(self._ctx, actor, purpose, "appointment_move", resource_type="appointment")
+        request = replace(
+            request,
+            moving=appointment.apt_num,
+            minutes=appointment.minutes,
+            prov_hyg=appointment.prov_hyg or 0,
+            is_hygiene=bool(appointment.is_hygiene),
+        )
+        self._checked(actor, purpose, "appointment_move", request, appointment.pat_num)
+        self._write(
+            actor,
+            purpose,
+            "appointment_move",
+            appointment.apt_num,
+            appointment.pat_num,
+            lambda: self._ctx.pms.reschedule(
+                appointment.apt_num, request.start, request.op_num, request.prov_num
+            ),
+        )
+
+    def break_appointment(
+        self,
+        actor: Actor,
+        purpose: Purpose,
+        appointment: Appointment,
+        reason: BreakReason,
+        *,
+        to_unscheduled_list: bool,
+    ) -> None:
+        require_write(self._ctx, actor, purpose, "appointment_break", resource_type="appointment")
+        self._write(
+            actor,
+            purpose,
+            "appointment_break",
+            appointment.apt_num,
+            appointment.pat_num,
+            lambda: self._ctx.pms.break_appointment_as(
+                appointment.apt_num, reason.value, to_unscheduled_list=to_unscheduled_list
+            ),
+        )
+
+    def confirm(
+        self, actor: Actor, purpose: Purpose, appointment: Appointment, status: ConfirmStatus
+    ) -> None:
+        require_write(self._ctx, actor, purpose, "appointment_confirm", resource_type="appointment")
+        self._write(
+            actor,
+            purpose,
+            "appointment_confirm",
+            appointment.apt_num,
+            appointment.pat_num,
+            lambda: self._ctx.pms.confirm(appointment.apt_num, status),
+        )
