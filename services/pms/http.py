@@ -35,6 +35,7 @@ RESPONSE_LIMITS: Mapping[str, int] = {
     "/appointments": 16 * MIB,
     "/appointments/ASAP": 16 * MIB,
     "/patients": 16 * MIB,
+    "/patients/Simple": 16 * MIB,
     "/recalls": 16 * MIB,
     "/appointments/Slots": 4 * MIB,
     "/recalltypes": 4 * MIB,

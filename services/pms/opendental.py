@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Any
+from typing import Any, TypeVar
 
 from services.access import Field, Purpose, fields_for
 from services.pms import parse
+from services.pms.directory import PatientDirectory
 from services.pms.http import DEADLINE_SECONDS, PmsHttp, RateLimiter, RetryPolicy
 from services.pms.protocol import PmsClient
 from services.pms.records import (
@@ -34,6 +36,9 @@ MAX_PAGES = 500  # a server that never sends a short page must not loop forever
 CONFIRMED_TEXTS = frozenset({"appointment confirmed", "confirmed", "confirmed by text"})
 TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
 SERVER_PAGE_CAPS = frozenset({100, 1000})  # Remote pages at 100, Local/Service at 1,000
+CONTACT_FIELDS = frozenset({Field.PATIENT_NAME, Field.PHONE, Field.EMAIL, Field.BIRTHDATE})
+T = TypeVar("T")
+R = TypeVar("R")
 
 
 class Mode(StrEnum):
@@ -73,8 +78,13 @@ class OpenDentalClient:
         sleep: Callable[[float], None] = time.sleep,
         allow_http_hosts: frozenset[str] = frozenset(),
         deadline: float = DEADLINE_SECONDS,
+        directory: PatientDirectory | None = None,
+        concurrency: int = 1,
     ) -> None:
         self.page_size = page_size
+        # Without a directory every contact is one Patients GET (single), as before.
+        self.directory = directory
+        self.concurrency = max(1, concurrency)
         self._http = PmsHttp(
             base_url,
             {
@@ -116,26 +126,63 @@ class OpenDentalClient:
                 return items
         raise PmsBadAnswer("The practice-management system kept sending pages without end.")
 
+    def _each(self, work: Callable[[T], R], items: Sequence[T]) -> list[R]:
+        """`work` over `items` in order; concurrently (HTTP only, no database) when allowed."""
+        if self.concurrency == 1 or len(items) < 2:
+            return [work(item) for item in items]
+        with ThreadPoolExecutor(
+            max_workers=min(self.concurrency, len(items)), thread_name_prefix="pms-read"
+        ) as pool:
+            return list(pool.map(work, items))
+
     def _contacts(
         self, pat_nums: set[int], wanted: frozenset[Field], *, always: bool = False
     ) -> dict[int, PatientContact]:
-        if not always and not wanted & {
-            Field.PATIENT_NAME,
-            Field.PHONE,
-            Field.EMAIL,
-            Field.BIRTHDATE,
-        }:
+        if not always and not wanted & CONTACT_FIELDS:
             return {}
-        found = {}
-        for pat_num in sorted(pat_nums):
+        if self.directory is not None:
+            full = self.directory.contacts(self, pat_nums)
+        else:
+            full = {c.pat_num: c for c in self.patient_records(sorted(pat_nums))}
+        return {n: self._narrowed(c, wanted) for n, c in full.items()}
+
+    @staticmethod
+    def _narrowed(contact: PatientContact, wanted: frozenset[Field]) -> PatientContact:
+        return PatientContact(
+            contact.pat_num,
+            name=contact.name if Field.PATIENT_NAME in wanted else None,
+            birthdate=contact.birthdate if Field.BIRTHDATE in wanted else None,
+            phone=contact.phone if Field.PHONE in wanted else None,
+            email=contact.email if Field.EMAIL in wanted else None,
+        )
+
+    # -- the patient feed (services.pms.directory) ---------------------------------------
+
+    def patient_records(self, pat_nums: list[int]) -> list[PatientContact]:
+        """Patients GET (single), one per patient, with every contact field read."""
+
+        def one(pat_num: int) -> PatientContact:
             record = parse.as_object(
                 self._get(f"/patients/{pat_num}", template="/patients/{PatNum}"), "patient"
             )
-            contact = self._contact(record, wanted)
+            contact = self._contact(record, CONTACT_FIELDS)
             if contact.pat_num != pat_num:
                 raise parse.bad("a patient record with another PatNum than asked for")
-            found[pat_num] = contact
-        return found
+            return contact
+
+        return self._each(one, pat_nums)
+
+    def changed_patients(self, since: str | None) -> tuple[list[tuple[PatientContact, str]], str]:
+        """Patients GET Simple, every page: all patients, or those changed at or after `since`.
+
+        Returns each contact with its DateTStamp, and the earliest serverDateTime of the
+        answer: a change made while the pages were read is asked for again next time.
+        """
+        params = {"DateTStamp": since} if since else {}
+        records = self._all_pages("/patients/Simple", params, "patients")
+        changed = [(self._contact(r, CONTACT_FIELDS), parse.text(r, "DateTStamp")) for r in records]
+        times = [parse.moment(r, "serverDateTime") for r in records]
+        return changed, min(times).strftime(TIME_FORMAT) if times else ""
 
     @staticmethod
     def _contact(record: dict[str, Any], wanted: frozenset[Field]) -> PatientContact:
@@ -311,28 +358,49 @@ class OpenDentalClient:
         ]
 
     def insurance_for(self, purpose: Purpose, pat_num: int) -> InsuranceFacts | None:
+        return self.insurance_of(purpose, [pat_num])[pat_num]
+
+    def insurance_of(
+        self, purpose: Purpose, pat_nums: Iterable[int]
+    ) -> dict[int, InsuranceFacts | None]:
+        """Each patient's first-ordinal plan (FamilyModules GET Insurance, one per patient,
+        concurrently where allowed), birth dates from the patient directory."""
         wanted = fields_for(purpose)
-        plans = parse.as_list(
-            self._get(
-                f"/familymodules/{pat_num}/Insurance", template="/familymodules/{PatNum}/Insurance"
-            ),
-            "insurance",
-        )
-        mine = [p for p in plans if parse.integer(p, "PatNum") == pat_num]
-        if not mine:
-            return None
-        plan = min(mine, key=lambda p: parse.integer(p, "Ordinal", optional=True))
-        birthdate = None
-        if Field.BIRTHDATE in wanted:
-            birthdate = self._contacts({pat_num}, frozenset({Field.BIRTHDATE}))[pat_num].birthdate
-        return InsuranceFacts(
-            pat_num=pat_num,
-            birthdate=birthdate,
-            carrier=parse.text(plan, "CarrierName") if Field.INSURER in wanted else "",
-            subscriber_id=parse.text(plan, "SubscriberID") if Field.SUBSCRIBER_ID in wanted else "",
-            group_number=parse.text(plan, "GroupNum") if Field.GROUP_NUMBER in wanted else "",
-            pat_plan_num=parse.integer(plan, "PatPlanNum", optional=True),
-        )
+        numbers = sorted(set(pat_nums))
+
+        def plans_of(pat_num: int) -> list[dict[str, Any]]:
+            return parse.as_list(
+                self._get(
+                    f"/familymodules/{pat_num}/Insurance",
+                    template="/familymodules/{PatNum}/Insurance",
+                ),
+                "insurance",
+            )
+
+        plans = dict(zip(numbers, self._each(plans_of, numbers), strict=True))
+        insured = {n for n in numbers if any(parse.integer(p, "PatNum") == n for p in plans[n])}
+        births: dict[int, PatientContact] = {}
+        if Field.BIRTHDATE in wanted and insured:
+            births = self._contacts(insured, frozenset({Field.BIRTHDATE}))
+        found: dict[int, InsuranceFacts | None] = {}
+        for pat_num in numbers:
+            mine = [p for p in plans[pat_num] if parse.integer(p, "PatNum") == pat_num]
+            if not mine:
+                found[pat_num] = None
+                continue
+            plan = min(mine, key=lambda p: parse.integer(p, "Ordinal", optional=True))
+            contact = births.get(pat_num)
+            found[pat_num] = InsuranceFacts(
+                pat_num=pat_num,
+                birthdate=contact.birthdate if contact else None,
+                carrier=parse.text(plan, "CarrierName") if Field.INSURER in wanted else "",
+                subscriber_id=(
+                    parse.text(plan, "SubscriberID") if Field.SUBSCRIBER_ID in wanted else ""
+                ),
+                group_number=parse.text(plan, "GroupNum") if Field.GROUP_NUMBER in wanted else "",
+                pat_plan_num=parse.integer(plan, "PatPlanNum", optional=True),
+            )
+        return found
 
     def find_patients(
         self, purpose: Purpose, *, name: str = "", phone: str = "", birthdate: date | None = None
@@ -359,7 +427,7 @@ class OpenDentalClient:
         return [self._contact(r, wanted) for r in records]
 
     def patients(self, purpose: Purpose, pat_nums: Iterable[int]) -> list[PatientContact]:
-        """Contact fields for known patients, one Patients GET (single) each, in PatNum order."""
+        """Contact fields for known patients (from the directory when there is one), by PatNum."""
         wanted = fields_for(purpose) | {Field.PATIENT_ID}
         found = self._contacts(set(pat_nums), wanted, always=True)
         return [found[n] for n in sorted(found)]
@@ -459,6 +527,23 @@ class OpenDentalClient:
             template="/appointments/{AptNum}/Break",
         )
 
+    def break_appointment_as(
+        self, apt_num: int, break_type: str, *, to_unscheduled_list: bool
+    ) -> None:
+        """PUT Break as the front desk chooses: missed or cancelled, to the Unscheduled List
+        (Open Dental's usual) or left on the book as Broken."""
+        if break_type not in ("Missed", "Cancelled"):
+            raise PmsRejected("A break is either missed or cancelled.")
+        self._http.request(
+            "PUT",
+            f"/appointments/{apt_num}/Break",
+            json_body={
+                "sendToUnscheduledList": "true" if to_unscheduled_list else "false",
+                "breakType": break_type,
+            },
+            template="/appointments/{AptNum}/Break",
+        )
+
     def confirm(self, apt_num: int, status: ConfirmStatus = ConfirmStatus.CONFIRMED) -> None:
         self._http.request(
             "PUT",
@@ -466,6 +551,34 @@ class OpenDentalClient:
             json_body={"confirmVal": ConfirmStatus(status).value},
             template="/appointments/{AptNum}/Confirm",
         )
+
+    def add_commlog(
+        self,
+        pat_num: int,
+        note: str,
+        *,
+        when: datetime,
+        comm_type: str = "ApptRelated",
+        mode: str = "Phone",
+    ) -> int:
+        """Commlogs POST: a note in the patient's communication log; returns its CommlogNum."""
+        created = parse.as_object(
+            self._http.request(
+                "POST",
+                "/commlogs",
+                json_body={
+                    "PatNum": pat_num,
+                    "Note": note,
+                    "commType": comm_type,
+                    "Mode_": mode,
+                    "SentOrReceived": "Sent",
+                    "CommDateTime": when.strftime(TIME_FORMAT),
+                },
+                template="/commlogs",
+            ),
+            "new commlog",
+        )
+        return parse.integer(created, "CommlogNum")
 
     def set_appointment_field(self, apt_num: int, name: str, value: str) -> None:
         """ApptFields PUT, e.g. the office's "Ins Verified" field."""

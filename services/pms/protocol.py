@@ -51,6 +51,12 @@ class PmsClient(Protocol):
 
     def insurance_for(self, purpose: Purpose, pat_num: int) -> InsuranceFacts | None: ...
 
+    def insurance_of(
+        self, purpose: Purpose, pat_nums: Iterable[int]
+    ) -> dict[int, InsuranceFacts | None]:
+        """`insurance_for` for many patients at once (the adapter may read them concurrently)."""
+        ...
+
     def find_patients(
         self, purpose: Purpose, *, name: str = "", phone: str = "", birthdate: date | None = None
     ) -> list[PatientContact]:
@@ -100,6 +106,18 @@ class PmsClient(Protocol):
     def break_appointment(self, apt_num: int) -> None: ...
 
     def confirm(self, apt_num: int, status: ConfirmStatus = ConfirmStatus.CONFIRMED) -> None: ...
+
+    def add_commlog(
+        self,
+        pat_num: int,
+        note: str,
+        *,
+        when: datetime,
+        comm_type: str = "ApptRelated",
+        mode: str = "Phone",
+    ) -> int:
+        """A note in the patient's communication log (Open Dental shows the follow-up there)."""
+        ...
 
     def set_appointment_field(self, apt_num: int, name: str, value: str) -> None:
         """An office-defined appointment field, e.g. "Ins Verified"."""

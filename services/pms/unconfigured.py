@@ -16,10 +16,11 @@ class UnconfiguredPms:
     def _refuse(self, *args: Any, **kwargs: Any) -> NoReturn:
         raise PmsRejected(self.message)
 
-    appointments = open_slots = asap_list = recalls_due = insurance_for = _refuse
+    appointments = open_slots = asap_list = recalls_due = insurance_for = insurance_of = _refuse
     find_patients = patient_contact = providers = operatories = _refuse
     appointment = patients = create_appointment = set_appt_field = _refuse
     reschedule = break_appointment = confirm = set_appointment_field = server_info = _refuse
+    add_commlog = _refuse
 
     def close(self) -> None:
         return None

@@ -36,10 +36,7 @@ class InsuranceService:
             appointments = self._ctx.pms.appointments(
                 PURPOSE, today, today + timedelta(days=days_ahead), status=AptStatus.SCHEDULED
             )
-            facts: dict[int, InsuranceFacts | None] = {}
-            for a in appointments:
-                if a.pat_num not in facts:
-                    facts[a.pat_num] = self._ctx.pms.insurance_for(PURPOSE, a.pat_num)
+            facts = self._ctx.pms.insurance_of(PURPOSE, {a.pat_num for a in appointments})
             return [(a, facts[a.pat_num]) for a in appointments]
 
         def touched(rows: list[tuple[Appointment, InsuranceFacts | None]]) -> list[Touched]:

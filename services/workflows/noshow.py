@@ -1,18 +1,30 @@
-"""No-show rescheduling: broken appointments of the last 7 days, open slots, reschedule."""
+"""No-show rescheduling: broken appointments of the last 7 days, open slots, reschedule.
+
+A break in Open Dental usually sends the appointment to the Unscheduled List (`UnschedList`)
+rather than leaving it `Broken`, so both are listed. Every call outcome is also written to
+the patient's commlog, where the rest of the office sees the follow-up.
+"""
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from services.access import Actor, Field, Purpose, fields_for, require_read
 from services.audit import Outcome, RecordKind
-from services.pms.records import Appointment, AptStatus, OpenSlot
+from services.pms.records import Appointment, AptStatus, OpenSlot, PmsError
 from services.workflows.context import DeskContext, touched_appointments
 from services.workflows.guard import require_write
 
+log = logging.getLogger("services.workflows.noshow")
 PURPOSE = Purpose.NO_SHOW_RESCHEDULING
-OUTCOMES = ("left_message", "declined")  # "rescheduled" is recorded by reschedule()
+OUTCOMES = ("reached", "left_message", "declined")  # "rescheduled": reschedule()
+COMMLOG_NOTES = {
+    "reached": "No-show follow-up: reached the patient.",
+    "left_message": "No-show follow-up: left a message.",
+    "declined": "No-show follow-up: the patient declined to rebook.",
+}
 
 
 @dataclass(frozen=True)
@@ -21,19 +33,37 @@ class NoShow:
     outcome: str  # "" until someone followed up
 
 
+def provider_of(appointment: Appointment) -> int:
+    """Whose time the visit needs: the hygienist (ProvHyg) for hygiene, else the ProvNum."""
+    if appointment.is_hygiene and appointment.prov_hyg:
+        return appointment.prov_hyg
+    return appointment.prov_num
+
+
 class NoShowService:
     def __init__(self, ctx: DeskContext) -> None:
         self._ctx = ctx
 
+    def _local_now(self) -> datetime:
+        """Open Dental keeps the practice's wall time."""
+        return self._ctx.calendar.local(self._ctx.clock.now()).replace(tzinfo=None)
+
     def recent(self, actor: Actor, days: int = 7) -> list[NoShow]:
         today = self._ctx.today()
+        start = today - timedelta(days=days)
+
+        def fetch() -> list[Appointment]:
+            return [
+                a
+                for status in (AptStatus.BROKEN, AptStatus.UNSCHED_LIST)
+                for a in self._ctx.pms.appointments(PURPOSE, start, today, status=status)
+            ]
+
         found = self._ctx.gateway.read(
             actor,
             PURPOSE,
             "noshow_list",
-            lambda: self._ctx.pms.appointments(
-                PURPOSE, today - timedelta(days=days), today, status=AptStatus.BROKEN
-            ),
+            fetch,
             touched_appointments,
             resource_type="appointment",
             listed=True,
@@ -44,11 +74,20 @@ class NoShowService:
             for a in sorted(found, key=lambda a: a.start, reverse=True)
         ]
 
-    def slots(self, actor: Actor, appointment: Appointment, days: int = 14) -> list[OpenSlot]:
-        """Open slots long enough for this appointment, from tomorrow on (no PHI in a slot)."""
+    def slots(self, actor: Actor, appointment: Appointment, days: int = 28) -> list[OpenSlot]:
+        """Open slots long enough for this appointment with its own provider (the hygienist
+        for a hygiene visit), from tomorrow on (no PHI in a slot).
+
+        Without a ProvNum Open Dental answers for the practice default provider only.
+        """
         require_read(actor, PURPOSE, self._ctx.clock.now())
         start = self._ctx.today() + timedelta(days=1)
-        return self._ctx.pms.open_slots(start, start + timedelta(days=days), appointment.minutes)
+        return self._ctx.pms.open_slots(
+            start,
+            start + timedelta(days=days),
+            appointment.minutes,
+            prov_num=provider_of(appointment),
+        )
 
     def reschedule(
         self,
@@ -96,20 +135,52 @@ class NoShowService:
             actor.actor_id,
             self._ctx.clock.now(),
         )
+        try:  # the move has landed; the note is the follow-up's record in Open Dental
+            self._ctx.pms.add_commlog(
+                appointment.pat_num,
+                f"No-show follow-up: rebooked for {slot_start:%Y-%m-%d %H:%M}.",
+                when=self._local_now(),
+            )
+        except PmsError as exc:
+            log.warning("noshow.commlog_failed", extra={"error_class": type(exc).__name__})
+            self._ctx.gateway.record(
+                actor,
+                "commlog_add",
+                purpose=PURPOSE,
+                outcome=Outcome.FAILURE,
+                resource_type="commlog",
+                patient_number=appointment.pat_num,
+            )
 
     def record_outcome(self, actor: Actor, appointment: Appointment, outcome: str) -> None:
+        """The call's outcome goes to the patient's commlog first; if the PMS refuses, the
+        failure is recorded and the worklist does not change."""
         require_write(self._ctx, actor, PURPOSE, f"noshow_{outcome}", resource_type="appointment")
         if outcome not in OUTCOMES:
             raise ValueError(outcome)
-        self._ctx.gateway.record(
-            actor,
-            f"noshow_{outcome}",
-            purpose=PURPOSE,
-            resource_type="appointment",
-            kind=RecordKind.APPOINTMENT,
-            record_number=appointment.apt_num,
-            patient_number=appointment.pat_num,
-        )
+
+        def record(result: Outcome) -> None:
+            self._ctx.gateway.record(
+                actor,
+                f"noshow_{outcome}",
+                purpose=PURPOSE,
+                outcome=result,
+                resource_type="appointment",
+                kind=RecordKind.APPOINTMENT,
+                record_number=appointment.apt_num,
+                patient_number=appointment.pat_num,
+            )
+
+        try:
+            self._ctx.pms.add_commlog(
+                appointment.pat_num,
+                COMMLOG_NOTES[outcome],
+                when=self._local_now(),
+            )
+        except Exception:
+            record(Outcome.FAILURE)
+            raise
+        record(Outcome.SUCCESS)
         self._ctx.repo.add_noshow_outcome(
             appointment.apt_num, outcome, None, actor.actor_id, self._ctx.clock.now()
         )

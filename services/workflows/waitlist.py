@@ -133,9 +133,15 @@ class WaitlistService:
         """Open slots in the coming days, each with the waiting patients it would suit."""
         require_read(actor, PURPOSE, self._ctx.clock.now())
         shortest = min((e.wish.length_minutes for e in entries), default=30)
-        slots: list[OpenSlot] = self._ctx.pms.open_slots(
-            start, start + timedelta(days=days), shortest
-        )
+        # Slots without a ProvNum answer for the practice default provider only: ask for each.
+        providers = [p.prov_num for p in self._ctx.pms.providers() if not p.is_hidden]
+        slots: list[OpenSlot] = [
+            slot
+            for prov in providers
+            for slot in self._ctx.pms.open_slots(
+                start, start + timedelta(days=days), shortest, prov_num=prov
+            )
+        ]
         return match(
             [e.wish for e in entries], [Slot(s.start, s.end, s.prov_num, s.op_num) for s in slots]
         )

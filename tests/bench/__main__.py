@@ -59,6 +59,7 @@ MODULES = [
     "bench_audit",
     "bench_archive",
     "bench_pms",
+    "bench_workflows",
     "bench_schedule",
     "bench_memory",
 ]

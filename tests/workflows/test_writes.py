@@ -114,8 +114,13 @@ def first_noshow(ctx: DeskContext, sim: SimulatorServer) -> NoShow:
     found = NoShowService(ctx).recent(FRONT)
     assert found, "the synthetic practice has broken appointments in the last 7 days"
     for row in found:
-        assert sim.practice.appointments[row.appointment.apt_num]["AptStatus"] == "Broken"
+        stored = sim.practice.appointments[row.appointment.apt_num]["AptStatus"]
+        assert stored in ("Broken", "UnschedList")
     return found[0]
+
+
+def commlogs_of(sim: SimulatorServer, pat_num: int) -> list[dict[str, Any]]:
+    return [c for c in sim.practice.commlogs.values() if c["PatNum"] == pat_num]
 
 
 # -- no-show rescheduling ------------------------------------------------------------
@@ -139,7 +144,13 @@ def test_reschedule_moves_the_appointment_in_the_pms_and_is_audited(
     assert stored["AptDateTime"] == slot.start.strftime("%Y-%m-%d %H:%M:%S")
     assert (stored["Op"], stored["ProvNum"]) == (slot.op_num, slot.prov_num)
     assert stored["AptStatus"] == "Scheduled"
-    assert writes_sent(sim) == [("PUT", f"/api/v1/appointments/{apt.apt_num}")]
+    assert writes_sent(sim) == [
+        ("PUT", f"/api/v1/appointments/{apt.apt_num}"),
+        ("POST", "/api/v1/commlogs"),
+    ]
+    (note,) = commlogs_of(sim, apt.pat_num)
+    assert note["commType"] == "ApptRelated" and note["Mode_"] == "Phone"
+    assert slot.start.strftime("%Y-%m-%d %H:%M") in note["Note"]
 
     (entry,) = entries_after(cheap_services, before)
     assert entry["action"] == "appointment_reschedule"
@@ -186,6 +197,7 @@ def test_reschedule_the_pms_refuses_is_recorded_as_failure_and_changes_nothing(
         service.reschedule(FRONT, apt, slot.start, slot.op_num, slot.prov_num)
 
     assert sim.practice.appointments == pms_before
+    assert sim.practice.commlogs == {}  # no follow-up note for a move that did not happen
     (entry,) = entries_after(cheap_services, before)
     assert entry["action"] == "appointment_reschedule"
     assert entry["purpose"] == "no_show_rescheduling"
@@ -225,24 +237,78 @@ def test_reschedule_by_a_role_without_the_purpose_is_refused_before_the_pms(
         assert entry["patient_id"] == ""
 
 
-def test_noshow_follow_up_is_stored_locally_audited_and_never_sent_to_the_pms(
-    cheap_services: Services, ctx: DeskContext, sim: SimulatorServer
+@pytest.mark.parametrize("outcome", ["reached", "left_message", "declined"])
+def test_each_noshow_call_outcome_is_a_commlog_in_the_pms_audited_and_stored(
+    cheap_services: Services, ctx: DeskContext, sim: SimulatorServer, outcome: str
 ) -> None:
     service = NoShowService(ctx)
     apt = first_noshow(ctx, sim).appointment
     before = trail_head(cheap_services)
 
-    service.record_outcome(FRONT, apt, "left_message")
+    service.record_outcome(FRONT, apt, outcome)
 
-    assert writes_sent(sim) == []
-    assert ctx.repo.noshow_outcomes()[apt.apt_num] == "left_message"
+    assert writes_sent(sim) == [("POST", "/api/v1/commlogs")]
+    (note,) = commlogs_of(sim, apt.pat_num)
+    assert note["Note"].startswith("No-show follow-up:")
+    assert (note["commType"], note["Mode_"], note["SentOrReceived"]) == (
+        "ApptRelated",
+        "Phone",
+        "Sent",
+    )
+    assert note["CommDateTime"] == cheap_services.clock.now().strftime("%Y-%m-%d %H:%M:%S")
+    assert ctx.repo.noshow_outcomes()[apt.apt_num] == outcome
     shown = {r.appointment.apt_num: r.outcome for r in service.recent(FRONT)}
-    assert shown[apt.apt_num] == "left_message"
+    assert shown[apt.apt_num] == outcome
     entry = entries_after(cheap_services, before)[0]
-    assert entry["action"] == "noshow_left_message"
+    assert entry["action"] == f"noshow_{outcome}"
     assert entry["purpose"] == "no_show_rescheduling"
     assert entry["outcome"] == "success"
     assert_pseudonymised(cheap_services, entry, RecordKind.APPOINTMENT, apt.apt_num, apt.pat_num)
+
+
+def test_a_commlog_the_pms_refuses_is_a_recorded_failure_and_no_local_outcome(
+    cheap_services: Services, ctx: DeskContext, sim: SimulatorServer
+) -> None:
+    apt = first_noshow(ctx, sim).appointment
+    sim.inject(Fault(r"^/api/v1/commlogs$", "body", method="POST", status=400, body=b"no"))
+    before = trail_head(cheap_services)
+    with pytest.raises(PmsRejected):
+        NoShowService(ctx).record_outcome(FRONT, apt, "declined")
+    (entry,) = entries_after(cheap_services, before)
+    assert (entry["action"], entry["outcome"]) == ("noshow_declined", "failure")
+    assert ctx.repo.noshow_outcomes() == {}
+    assert sim.practice.commlogs == {}
+
+
+def test_the_noshow_list_has_both_kinds_of_break(
+    ctx: DeskContext, sim: SimulatorServer, cheap_services: Services
+) -> None:
+    today = cheap_services.clock.now().date()
+    with sim.practice.lock:  # break one the way Open Dental usually does: to the Unscheduled List
+        apt = next(
+            a
+            for a in sim.practice.appointments.values()
+            if a["AptStatus"] == "Complete"
+            and str(today - timedelta(days=6)) <= a["AptDateTime"][:10] < str(today)
+        )
+        apt["AptStatus"] = "UnschedList"
+    listed = {r.appointment.apt_num: r.appointment.status for r in NoShowService(ctx).recent(FRONT)}
+    assert listed[apt["AptNum"]] is AptStatus.UNSCHED_LIST
+    assert AptStatus.BROKEN in set(listed.values())
+
+
+def test_slots_are_asked_for_the_appointments_own_provider(
+    ctx: DeskContext, sim: SimulatorServer, cheap_services: Services
+) -> None:
+    service = NoShowService(ctx)
+    for row in service.recent(FRONT):
+        apt = row.appointment
+        sim.requests.clear()
+        slots = service.slots(FRONT, apt)
+        (asked,) = [p for m, p in sim.requests if "/appointments/Slots" in p]
+        expected = apt.prov_hyg if apt.is_hygiene and apt.prov_hyg else apt.prov_num
+        assert f"ProvNum={expected}" in asked
+        assert slots and {s.prov_num for s in slots} == {expected}
 
 
 def test_noshow_follow_up_refuses_an_outcome_it_does_not_know(

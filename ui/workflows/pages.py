@@ -10,7 +10,6 @@ from pathlib import Path
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
-    QFileDialog,
     QInputDialog,
     QLabel,
     QLineEdit,
@@ -31,6 +30,7 @@ from services.workflows.recall import RecallItem, RecallService
 from services.workflows.waitlist import WaitlistService
 from services.workflows.waitlist_match import Offer
 from ui.operations import Run, user_message
+from ui.save_path import ask_save_path
 from ui.workflows.worklist import Action, Column, WorklistPage
 
 NameMaps = tuple[dict[int, str], dict[int, str]]  # provider and operatory names by number
@@ -125,14 +125,15 @@ def noshow_page(
     def outcome(kind: str) -> Callable[[NoShow], None]:
         return lambda row: runner(
             lambda: service.record_outcome(actor(), row.appointment, kind),
-            lambda _: page.reload(),
+            lambda _: page.reload("Noted in the patient's commlog in Open Dental."),
             lambda e: page.show_message(user_message(e), error=True),
             owner=page,
         )
 
     page = WorklistPage(
         "No-shows",
-        "Appointments broken in the last 7 days. Call the patient, then find a new time.",
+        "Appointments broken or sent to the Unscheduled List in the last 7 days. Call the "
+        "patient, then find a new time; each call is noted in the patient's commlog.",
         [
             Column("Was booked", lambda r: _when(r.appointment.start)),
             Column("Patient", lambda r: r.appointment.patient_name),
@@ -146,6 +147,7 @@ def noshow_page(
         runner,
         [
             Action("&Find a new time…", find_time, primary=True),
+            Action("&Reached", outcome("reached")),
             Action("&Left message", outcome("left_message")),
             Action("&Declined", outcome("declined")),
         ],
@@ -222,10 +224,7 @@ def recall_page(
         )
 
     def ask_path(parent: QWidget) -> Path | None:
-        name, _ = QFileDialog.getSaveFileName(
-            parent, "Save the call list", "recall-calls.csv", "CSV (*.csv)"
-        )
-        return Path(name) if name else None
+        return ask_save_path(parent, "Save the call list", "recall-calls.csv", "CSV (*.csv)")
 
     def do_export() -> None:
         path = (save_path or ask_path)(page)

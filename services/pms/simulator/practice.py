@@ -106,6 +106,9 @@ class SyntheticPractice:
     insurance: dict[int, dict[str, Any]] = field(default_factory=dict)
     appt_fields: dict[tuple[int, str], str] = field(default_factory=dict)
     recall_types: list[dict[str, Any]] = field(default_factory=list)
+    # The office's follow-up records (services.pms.simulator.office): by their numbers.
+    commlogs: dict[int, dict[str, Any]] = field(default_factory=dict)
+    insverifies: dict[int, dict[str, Any]] = field(default_factory=dict)
     lock: threading.RLock = field(default_factory=threading.RLock)
     clock: Clock = field(default_factory=SystemClock)  # the server's clock (serverDateTime)
 
