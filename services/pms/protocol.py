@@ -105,6 +105,13 @@ class PmsClient(Protocol):
 
     def break_appointment(self, apt_num: int) -> None: ...
 
+    def break_appointment_as(
+        self, apt_num: int, break_type: str, *, to_unscheduled_list: bool
+    ) -> None:
+        """PUT Break with Open Dental's breakType ("Missed" or "Cancelled") and the
+        Unscheduled List choice."""
+        ...
+
     def confirm(self, apt_num: int, status: ConfirmStatus = ConfirmStatus.CONFIRMED) -> None: ...
 
     def add_commlog(

@@ -20,7 +20,7 @@ class UnconfiguredPms:
     find_patients = patient_contact = providers = operatories = _refuse
     appointment = patients = create_appointment = set_appt_field = _refuse
     reschedule = break_appointment = confirm = set_appointment_field = server_info = _refuse
-    add_commlog = _refuse
+    add_commlog = break_appointment_as = _refuse
 
     def close(self) -> None:
         return None
