@@ -153,8 +153,16 @@ def make_window(
                 confirm=lambda a, status: booking.confirm(actor(), purpose_, a, status),
                 find_patients=lambda text: desk.lookup.find(actor(), text),
             )
+        calendar, clock = services.calendar, services.clock
         return SchedulePage(
-            load, run, providers, today=today(), title=title, load_week=load_week, actions=actions
+            load,
+            run,
+            providers,
+            today=today(),
+            title=title,
+            load_week=load_week,
+            actions=actions,
+            now=lambda: calendar.local(clock.now()).replace(tzinfo=None),
         )
 
     def audit() -> AuditViewer:

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
+    QDialog,
     QHBoxLayout,
     QLabel,
     QListWidget,
@@ -103,6 +104,7 @@ class MainWindow(QMainWindow):
     switchUserRequested = Signal()
     changePasswordRequested = Signal()
     emergencyAccessRequested = Signal()
+    quitRequested = Signal()  # Ctrl+Q
 
     def __init__(
         self,
@@ -157,6 +159,9 @@ class MainWindow(QMainWindow):
         self.emergency_button.clicked.connect(self.emergencyAccessRequested.emit)
         self.switch_button.clicked.connect(self.switchUserRequested.emit)
         QShortcut(QKeySequence("Ctrl+L"), self, self.lockRequested.emit)
+        QShortcut(QKeySequence("Ctrl+Q"), self, self.quitRequested.emit)
+        QShortcut(QKeySequence("F1"), self, self.show_help)
+        self.help: QDialog | None = None
         layout.addWidget(side)
         main_column = QVBoxLayout()
         main_column.setContentsMargins(0, 0, 0, 0)
@@ -207,6 +212,17 @@ class MainWindow(QMainWindow):
             self.stack.addWidget(empty)
             self.stack.setCurrentWidget(empty)
         self.resize(1366, 768)
+
+    def show_help(self) -> QDialog:
+        """F1: the shortcuts, in a dialog this window owns (the idle lock closes it)."""
+        from ui.help_overlay import HelpOverlay
+
+        if self.help is not None:
+            self.help.close()
+        overlay = HelpOverlay(self)
+        self.help = overlay
+        overlay.open()
+        return overlay
 
     def show_failure(self, message: str) -> None:
         """Where background work reports a failure that no page shows itself."""

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QPoint, QPointF, QRect, QRectF, QSize, Qt, Signal
+from datetime import datetime
+
+from PySide6.QtCore import QEvent, QPoint, QPointF, QRect, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import (
     QColor,
     QContextMenuEvent,
     QFont,
     QFontMetrics,
+    QHelpEvent,
     QKeyEvent,
     QMouseEvent,
     QPainter,
@@ -15,7 +18,7 @@ from PySide6.QtGui import (
     QPen,
     QResizeEvent,
 )
-from PySide6.QtWidgets import QSizePolicy, QWidget
+from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
 
 from ui.schedule.model import Block, DayModel
 
@@ -70,6 +73,7 @@ class DayView(QWidget):
         self._message = "No schedule loaded"
         self._loading = False
         self._slot: tuple[int, int] | None = None  # free time clicked: (column key, minute)
+        self._now: datetime | None = None  # the practice's wall time, for the "now" line
 
     # -- data ------------------------------------------------------------------
 
@@ -105,6 +109,34 @@ class DayView(QWidget):
 
     def model(self) -> DayModel | None:
         return self._model
+
+    def set_now(self, now: datetime | None) -> None:
+        self._now = now
+        self.update()
+
+    def now_minute(self) -> int | None:
+        """Where the "now" line is drawn (minute of day), or None when the day is not today."""
+        if self._now is None or self._model is None or self._model.day != self._now.date():
+            return None
+        return self._now.hour * 60 + self._now.minute
+
+    def tooltip_at(self, pos: QPointF) -> str:
+        """The whole of a block's text (a block cuts it short) with its time."""
+        block = next((b for r, b in self._rects if r.contains(pos)), None)
+        if block is None:
+            return ""
+        lines = [block.title, block.detail, f"{block.start:%H:%M}, {block.minutes} minutes"]
+        return "\n".join(x for x in lines if x)
+
+    def event(self, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.ToolTip and isinstance(event, QHelpEvent):
+            text = self.tooltip_at(QPointF(event.pos()))
+            if text:
+                QToolTip.showText(event.globalPos(), text, self)
+            else:
+                QToolTip.hideText()
+            return True
+        return super().event(event)
 
     def selected(self) -> int | None:
         return self._selected
@@ -180,6 +212,13 @@ class DayView(QWidget):
             painter.setBrush(QColor(37, 99, 235, 24))
             painter.drawRect(QRectF(x + 2, self._y(self._slot[1]), width - 4, 30 * PX_PER_MINUTE))
         self._paint_blocks(painter, event.rect())
+        minute = self.now_minute()
+        if minute is not None and self._model.open_minute <= minute <= self._model.close_minute:
+            y = self._y(minute)
+            painter.setPen(QPen(QColor("#dc2626"), 2))
+            painter.drawLine(QPointF(AXIS_WIDTH - 6, y), QPointF(self.width(), y))
+            painter.setBrush(QColor("#dc2626"))
+            painter.drawEllipse(QPointF(AXIS_WIDTH - 6, y), 4, 4)
         self._paint_header(painter)
 
     def _paint_placeholder(self, painter: QPainter) -> None:

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from PySide6.QtCore import QDate, QPoint, Qt
+from PySide6.QtCore import QDate, QPoint, Qt, QTimer
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QComboBox,
@@ -67,9 +67,15 @@ class SchedulePage(QWidget):
         title: str = "Schedule",
         load_week: Callable[[date, int], DayResult] | None = None,
         actions: ScheduleActions | None = None,
+        now: Callable[[], datetime] | None = None,
     ) -> None:
         super().__init__()
         self.setObjectName("page")
+        self._now = now
+        if now is not None:  # the "now" line moves with the practice's clock (a repaint only)
+            self._now_timer = QTimer(self)
+            self._now_timer.timeout.connect(self._tick_now)
+            self._now_timer.start(60_000)
         self._actions = actions
         self.appointment_window: AppointmentWindow | None = None
         self.menu: QMenu | None = None
@@ -232,6 +238,10 @@ class SchedulePage(QWidget):
         if self.flows is not None and self.mode_box.currentData() != "week":
             self.flows.add_to_menu(menu, key, column, minute)
 
+    def _tick_now(self) -> None:
+        if self._now is not None:
+            self.view.set_now(self._now())
+
     def _providers_loaded(self, providers: ProviderList) -> None:
         self.provider_box.blockSignals(True)
         for choice in providers.choices:
@@ -325,6 +335,8 @@ class SchedulePage(QWidget):
             return  # the user has moved on; a newer request is on its way
         self._shown = key
         self.view.set_model(result.model)
+        if self._now is not None:
+            self.view.set_now(self._now())
         if result.from_cache:
             when = result.fetched_at.strftime("%H:%M on %d %b") if result.fetched_at else "earlier"
             self.banner.setObjectName("banner")
