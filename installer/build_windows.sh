@@ -8,6 +8,7 @@
 # gives dist\enamel\ with enamel.exe, enamel-admin.exe and _internal\). PyInstaller does not
 # cross-compile; any folder with those names checks the script (the package test does that).
 # OUTFILE defaults to dist/enamel-setup-VERSION.exe. Installs Debian's nsis when missing.
+# ENAMEL_NSIS_COMPRESSOR=zlib: faster, larger (default: solid LZMA).
 source "$(dirname "${BASH_SOURCE[0]}")/../scripts/_env.sh"   # cd to the repository root
 
 PAYLOAD=${1:?usage: build_windows.sh PAYLOAD_DIR [OUTFILE]}
@@ -23,5 +24,6 @@ mkdir -p "$(dirname "$OUT")"
 abs() { (cd "$(dirname "$1")" && printf '%s/%s' "$(pwd)" "$(basename "$1")"); }
 makensis -V2 -WX -INPUTCHARSET UTF8 \
   -DPAYLOAD="$(abs "$PAYLOAD")" -DVERSION="$VERSION" -DOUTFILE="$(abs "$OUT")" \
+  -DCOMPRESSOR="${ENAMEL_NSIS_COMPRESSOR:-/SOLID lzma}" \
   -DICON="$(abs resources/enamel.ico)" installer/windows/enamel.nsi
 echo "installer: $OUT ($(du -h "$OUT" | cut -f1))"

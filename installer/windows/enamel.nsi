@@ -7,17 +7,24 @@
 ;
 ; Command line (all optional):
 ;   /S                       silent
-;   /D=C:\path               installation folder (NSIS built-in; must be last)
+;   /D=C:\path               installation folder (NSIS built-in; must be last; spaces allowed,
+;                            unquoted as NSIS wants, or quoted as tools such as Wine write it)
 ;   /PROVISION=file          run 'enamel-admin provision file' after installing
 ;   /PASSPHRASE-OUT=file     where provision writes a new installation's recovery passphrase
 ;                            (required with /S, where nobody sees the console)
 ;   /DATADIR=folder          the data folder for every user of this PC (sets ENAMEL_DATA_DIR)
 ;   /DELETE-PROVISION        delete the provisioning file once its secrets are stored
+; A value with spaces is quoted, either way: "/DATADIR=C:\Enamel Data" or /DATADIR="C:\Enamel Data".
+; An unknown or empty option stops the installer (exit 2) rather than being guessed at.
 ; Uninstaller: /S silent; /REMOVEDATA also deletes the data folder (otherwise kept).
 ; Exit code: 0 done; 2 provisioning refused or failed (the program itself is installed).
 
 Unicode true
-SetCompressor /SOLID lzma
+Target amd64-unicode  ; a 64-bit installer: a 32-bit one under 64-bit Windows sees the 32-bit registry and folders
+!ifndef COMPRESSOR
+  !define COMPRESSOR "/SOLID lzma"
+!endif
+SetCompressor ${COMPRESSOR}
 ManifestDPIAware true
 
 !ifndef PAYLOAD
@@ -82,6 +89,72 @@ Var Provision
 Var PassphraseOut
 Var DataDir
 Var DeleteProvision
+Var Args   ; the parameters not yet read, left to right
+Var Token  ; the argument NextToken read, its quotes removed
+
+; Read the next argument of $Args into $Token, as Windows programs split a command line:
+; blanks separate arguments, a double quote starts or ends a quoted stretch and is dropped,
+; so "/DATADIR=C:\Enamel Data" and /DATADIR="C:\Enamel Data" are the same argument.
+; /D= takes the rest of the line, as NSIS itself does (it must be last; spaces allowed), also
+; when a tool quoted it ("/D=C:\Program Files\Enamel"), which NSIS does not recognise.
+; Sets the error flag when no argument is left.
+Function NextToken
+  StrCpy $Token ""
+  StrCpy $R5 0  ; inside quotes
+  ${Do}
+    StrCpy $R7 $Args 1
+    ${If} $R7 != " "
+    ${AndIf} $R7 != "$\t"
+      ${ExitDo}
+    ${EndIf}
+    StrCpy $Args $Args "" 1
+  ${Loop}
+  ${If} $Args == ""
+    SetErrors
+    Return
+  ${EndIf}
+  ${Do}
+    StrCpy $R7 $Args 1
+    ${IfThen} $R7 == "" ${|} ${ExitDo} ${|}
+    StrCpy $Args $Args "" 1
+    ${If} $R7 == '"'
+      IntOp $R5 1 - $R5
+      ${Continue}
+    ${EndIf}
+    ${If} $R5 == 0
+      ${IfThen} $R7 == " " ${|} ${ExitDo} ${|}
+      ${IfThen} $R7 == "$\t" ${|} ${ExitDo} ${|}
+    ${EndIf}
+    StrCpy $Token "$Token$R7"
+    ${If} $Token == "/D="
+      ; The rest of the line, without its quotes.
+      ${Do}
+        StrCpy $R7 $Args 1
+        ${IfThen} $R7 == "" ${|} ${ExitDo} ${|}
+        StrCpy $Args $Args "" 1
+        ${IfThen} $R7 != '"' ${|} StrCpy $Token "$Token$R7" ${|}
+      ${Loop}
+    ${EndIf}
+  ${Loop}
+FunctionEnd
+
+; A folder without its trailing backslashes: "C:\Enamel Data\" would end a quoted argument
+; with \", which Windows reads as a literal quote that swallows the rest of the command line.
+Function TrimFolder
+  Exch $R0
+  ${Do}
+    StrCpy $R1 $R0 1 -1
+    ${IfThen} $R1 != "\" ${|} ${ExitDo} ${|}
+    StrCpy $R0 $R0 -1
+  ${Loop}
+  Exch $R0
+FunctionEnd
+
+Function BadOption
+  MessageBox MB_ICONSTOP|MB_OK "Unknown or empty option: $Token$\r$\nOptions: /S /PROVISION=file /PASSPHRASE-OUT=file /DATADIR=folder /DELETE-PROVISION /D=folder (last)." /SD IDOK
+  SetErrorLevel 2
+  Quit
+FunctionEnd
 
 Function .onInit
   ${IfNot} ${RunningX64}
@@ -91,29 +164,46 @@ Function .onInit
   ${EndIf}
   SetRegView 64
   SetShellVarContext all
-  ${GetParameters} $R0
-  ClearErrors
-  ${GetOptions} $R0 "/PROVISION=" $Provision
-  ${If} ${Errors}
-    StrCpy $Provision ""
-  ${EndIf}
-  ClearErrors
-  ${GetOptions} $R0 "/PASSPHRASE-OUT=" $PassphraseOut
-  ${If} ${Errors}
-    StrCpy $PassphraseOut ""
-  ${EndIf}
-  ClearErrors
-  ${GetOptions} $R0 "/DATADIR=" $DataDir
-  ${If} ${Errors}
-    StrCpy $DataDir ""
-  ${EndIf}
-  ClearErrors
-  ${GetOptions} $R0 "/DELETE-PROVISION" $R1
-  ${If} ${Errors}
-    StrCpy $DeleteProvision ""
-  ${Else}
-    StrCpy $DeleteProvision "--delete-after"
-  ${EndIf}
+  StrCpy $Provision ""
+  StrCpy $PassphraseOut ""
+  StrCpy $DataDir ""
+  StrCpy $DeleteProvision ""
+  ${GetParameters} $Args
+  ${Do}
+    ClearErrors
+    Call NextToken
+    ${IfThen} ${Errors} ${|} ${ExitDo} ${|}
+    StrCpy $R0 $Token 11
+    StrCpy $R1 $Token 16
+    StrCpy $R2 $Token 9
+    StrCpy $R3 $Token 3
+    ${If} $R0 == "/PROVISION="
+      StrCpy $Provision $Token "" 11
+      ${IfThen} $Provision == "" ${|} Call BadOption ${|}
+    ${ElseIf} $R1 == "/PASSPHRASE-OUT="
+      StrCpy $PassphraseOut $Token "" 16
+      ${IfThen} $PassphraseOut == "" ${|} Call BadOption ${|}
+    ${ElseIf} $R2 == "/DATADIR="
+      Push $Token
+      Call TrimFolder
+      Pop $DataDir
+      StrCpy $DataDir $DataDir "" 9
+      ${IfThen} $DataDir == "" ${|} Call BadOption ${|}
+    ${ElseIf} $Token == "/DELETE-PROVISION"
+      StrCpy $DeleteProvision "--delete-after"
+    ${ElseIf} $R3 == "/D="
+      ; Only reached when the option was quoted: NSIS took an unquoted one already.
+      Push $Token
+      Call TrimFolder
+      Pop $R4
+      StrCpy $INSTDIR $R4 "" 3  ; through $R4: NSIS cleans up what is assigned to $INSTDIR
+    ${ElseIf} $Token == "/S"
+    ${OrIf} $Token == "/NCRC"
+      ; NSIS's own
+    ${Else}
+      Call BadOption
+    ${EndIf}
+  ${Loop}
   ${If} $Provision != ""
   ${AndIfNot} ${FileExists} "$Provision"
     MessageBox MB_ICONSTOP|MB_OK "The provisioning file $Provision does not exist." /SD IDOK
