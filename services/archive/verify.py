@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -180,13 +181,14 @@ def _fetch_all(
 ) -> Iterator[tuple[str, OpenedBatch | str]]:
     """Each name's opened batch (or what is wrong with it), in order.
 
-    The objects are fetched and opened by a small pool: a bounded fan-out inside the one
-    verification (the job queue's, or the command's), not background work of its own; it
-    ends with the generator. At most `4 * workers` objects are in memory at once.
+    The objects are fetched by a small pool: a bounded fan-out inside the one verification
+    (the job queue's, or the command's), not background work of its own; it ends with the
+    generator. The pool only waits on the archive (I/O); checking stays on the caller's
+    thread, so the threads do not fight over the interpreter. At most `4 * workers` objects
+    are in memory at once.
     """
 
-    def fetch(name: str) -> OpenedBatch | str:
-        data = backend.get(name)
+    def opened(data: bytes | None) -> OpenedBatch | str:
         if data is None:
             return "listed but cannot be read"
         try:
@@ -201,17 +203,17 @@ def _fetch_all(
     if not names:
         return
     with ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="verify") as pool:
-        window: deque[tuple[str, Future[OpenedBatch | str]]] = deque()
+        window: deque[tuple[str, Future[bytes | None]]] = deque()
         pending = iter(names)
         try:
             for name in pending:
-                window.append((name, pool.submit(fetch, name)))
+                window.append((name, pool.submit(backend.get, name)))
                 if len(window) >= 4 * workers:
                     first, future = window.popleft()
-                    yield first, future.result()
+                    yield first, opened(future.result())
             while window:
                 first, future = window.popleft()
-                yield first, future.result()
+                yield first, opened(future.result())
         finally:
             for _, future in window:
                 future.cancel()
@@ -245,13 +247,13 @@ def _facts(line: str) -> _Facts:
     if at > 0 and line[end : end + 1] == '"' and line.count('"hash":') == 1:
         stated = line[at + len(_HASH_KEY) : end]
         body = line[:at] + line[end + 1 :]
-        seq = _int_value(body, "seq")
-        prev = _str_value(body, "prev_hash")
-        practice = _str_value(body, "practice_id")
-        workstation = _str_value(body, "workstation_id")
-        if None not in (seq, prev, practice, workstation):
+        seq = _once(body, '"seq":', _SEQ)
+        prev = _once(body, '"prev_hash":', _PREV)
+        practice = _once(body, '"practice_id":', _PRACTICE)
+        workstation = _once(body, '"workstation_id":', _WORKSTATION)
+        if seq is not None and prev is not None and practice is not None and workstation:
             ok = hashlib.sha256(body.encode()).hexdigest() == stated
-            return _Facts(seq, stated, ok, prev, (practice, workstation))
+            return _Facts(int(seq), stated, ok, prev, (practice, workstation))
     return _parsed_facts(line)
 
 
@@ -268,28 +270,18 @@ def _parsed_facts(line: str) -> _Facts:
     return _Facts(entry.get("seq"), stated, ok, entry.get("prev_hash"), owner)
 
 
-def _only(body: str, marker: str) -> int:
-    i = body.find(marker)
-    return i + len(marker) if i >= 0 and body.find(marker, i + 1) < 0 else -1
+_SEQ = re.compile(r'"seq":(0|[1-9][0-9]*)[,}]')
+_PREV = re.compile(r'"prev_hash":"([^"\\]*)"')
+_PRACTICE = re.compile(r'"practice_id":"([^"\\]*)"')
+_WORKSTATION = re.compile(r'"workstation_id":"([^"\\]*)"')
 
 
-def _str_value(body: str, key: str) -> str | None:
-    i = _only(body, f'"{key}":"')
-    if i < 0:
+def _once(body: str, key: str, pattern: re.Pattern[str]) -> str | None:
+    """The value of `key` if the key occurs exactly once and its value is plain."""
+    if body.count(key) != 1:
         return None
-    j = body.find('"', i)
-    value = body[i:j]
-    return None if j < 0 or "\\" in value else value
-
-
-def _int_value(body: str, key: str) -> int | None:
-    i = _only(body, f'"{key}":')
-    j = i
-    while 0 <= j < len(body) and body[j].isdigit() and body[j].isascii():
-        j += 1
-    if i < 0 or j == i or body[j : j + 1] not in (",", "}") or (body[i] == "0" and j > i + 1):
-        return None
-    return int(body[i:j])
+    found = pattern.search(body)
+    return None if found is None else found.group(1)
 
 
 # -- the local trail, alongside ----------------------------------------------------------
