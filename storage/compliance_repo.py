@@ -1,9 +1,10 @@
-"""SQL for the compliance tools: alerts, access-review sign-offs, backup records, trail queries."""
+"""SQL for the compliance tools: alerts, access-review sign-offs, backup records, trail queries,
+breach risk assessments and checklist evidence."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from storage.database import Database
@@ -76,6 +77,44 @@ class BackupRecord:
     last_seq: int
     verified_at: datetime | None
     verified_ok: bool | None
+
+
+@dataclass(frozen=True)
+class RiskAssessmentRecord:
+    """The four factors of 45 CFR 164.402(2) as the compliance officer wrote them."""
+
+    assessment_id: str
+    scope: str
+    window_start: datetime
+    window_end: datetime
+    actor_id: str
+    workstation_id: str
+    discovered: date
+    affected: int
+    nature: str  # nature and extent of the PHI involved
+    recipient: str  # the unauthorised person who used it or to whom it was disclosed
+    acquired: str  # whether the PHI was actually acquired or viewed
+    mitigation: str  # the extent to which the risk has been mitigated
+    conclusion: str
+    saved_at: datetime
+    saved_by: str
+
+
+_RISK_COLUMNS = (
+    "assessment_id, scope, window_start, window_end, actor_id, workstation_id, discovered, "
+    "affected, nature, recipient, acquired, mitigation, conclusion, saved_at, saved_by"
+)
+
+
+@dataclass(frozen=True)
+class EvidenceRecord:
+    evidence_id: str
+    item_key: str
+    done_on: date
+    note: str
+    attachment: str
+    recorded_at: datetime
+    recorded_by: str
 
 
 # Entries of records opened: a patient entry without the `listed` flag (a list render, see
@@ -315,3 +354,101 @@ class ComplianceRepository:
             if record.verified_ok:
                 return record
         return None
+
+    # -- breach risk assessments -------------------------------------------------------
+
+    def save_risk_assessment(self, record: RiskAssessmentRecord) -> None:
+        """Insert, or update the assessment already saved for the same scope."""
+        r = record
+        with self._db.transaction() as conn:
+            conn.execute(
+                f"INSERT INTO breach_risk_assessments({_RISK_COLUMNS}) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(scope) DO UPDATE "
+                "SET discovered = excluded.discovered, affected = excluded.affected, "
+                "nature = excluded.nature, recipient = excluded.recipient, "
+                "acquired = excluded.acquired, mitigation = excluded.mitigation, "
+                "conclusion = excluded.conclusion, saved_at = excluded.saved_at, "
+                "saved_by = excluded.saved_by",
+                (
+                    r.assessment_id,
+                    r.scope,
+                    r.window_start.isoformat(),
+                    r.window_end.isoformat(),
+                    r.actor_id,
+                    r.workstation_id,
+                    r.discovered.isoformat(),
+                    r.affected,
+                    r.nature,
+                    r.recipient,
+                    r.acquired,
+                    r.mitigation,
+                    r.conclusion,
+                    r.saved_at.isoformat(),
+                    r.saved_by,
+                ),
+            )
+
+    def risk_assessment(self, scope: str) -> RiskAssessmentRecord | None:
+        row = (
+            self._db.connection()
+            .execute(
+                f"SELECT {_RISK_COLUMNS} FROM breach_risk_assessments WHERE scope = ?", (scope,)
+            )
+            .fetchone()
+        )
+        if row is None:
+            return None
+        return RiskAssessmentRecord(
+            str(row[0]),
+            str(row[1]),
+            datetime.fromisoformat(str(row[2])),
+            datetime.fromisoformat(str(row[3])),
+            str(row[4]),
+            str(row[5]),
+            date.fromisoformat(str(row[6])),
+            int(row[7]),
+            str(row[8]),
+            str(row[9]),
+            str(row[10]),
+            str(row[11]),
+            str(row[12]),
+            datetime.fromisoformat(str(row[13])),
+            str(row[14]),
+        )
+
+    # -- checklist evidence ------------------------------------------------------------
+
+    def add_evidence(self, record: EvidenceRecord) -> None:
+        with self._db.transaction() as conn:
+            conn.execute(
+                "INSERT INTO checklist_evidence(evidence_id, item_key, done_on, note, "
+                "attachment, recorded_at, recorded_by) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (
+                    record.evidence_id,
+                    record.item_key,
+                    record.done_on.isoformat(),
+                    record.note,
+                    record.attachment,
+                    record.recorded_at.isoformat(),
+                    record.recorded_by,
+                ),
+            )
+
+    def latest_evidence(self) -> dict[str, EvidenceRecord]:
+        """The latest evidence recorded for each item, by item key."""
+        rows = self._db.connection().execute(
+            "SELECT evidence_id, item_key, done_on, note, attachment, recorded_at, recorded_by "
+            "FROM checklist_evidence ORDER BY recorded_at, rowid"
+        )
+        latest: dict[str, EvidenceRecord] = {}
+        for r in rows:
+            latest[str(r[1])] = EvidenceRecord(
+                str(r[0]),
+                str(r[1]),
+                date.fromisoformat(str(r[2])),
+                str(r[3]),
+                str(r[4]),
+                datetime.fromisoformat(str(r[5])),
+                str(r[6]),
+            )
+        return latest
