@@ -6,6 +6,8 @@ by a person (someone has to say whom they are calling), the name is added and th
 addition is listed here, so a reviewer can see each one:
 
 - no-show rescheduling, insurance verification and waitlist add `patient_name`.
+- the breach assessment adds `mailing_address`: the notice letters HIPAA requires are
+  mailed (45 CFR 164.404(d)); it is read only when the officer generates the letter list.
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ class Field(StrEnum):
     DUE_DATE = "due_date"
     PREFERRED_TIMES = "preferred_times"
     PROCEDURE_TYPE = "procedure_type"
+    MAILING_ADDRESS = "mailing_address"  # street, city, state, ZIP: breach notice letters only
 
 
 F = Field
@@ -106,7 +109,7 @@ FIELD_SETS: dict[Purpose, frozenset[Field]] = {
         {F.PATIENT_ID, F.PATIENT_NAME, F.PREFERRED_TIMES, F.PROCEDURE_TYPE, F.APPOINTMENT_ID}
     ),
     Purpose.ACCESS_REPORT: frozenset({F.PATIENT_ID, F.PATIENT_NAME}),
-    Purpose.BREACH_ASSESSMENT: frozenset({F.PATIENT_ID, F.PATIENT_NAME}),
+    Purpose.BREACH_ASSESSMENT: frozenset({F.PATIENT_ID, F.PATIENT_NAME, F.MAILING_ADDRESS}),
 }
 
 assert set(FIELD_SETS) == set(Purpose), "every purpose needs a field set"

@@ -222,6 +222,7 @@ class AffectedPatient:
     first_access: datetime
     last_access: datetime
     purposes: tuple[str, ...]
+    chart_number: str = ""  # the PMS record number, for roles that may resolve pseudonyms
 
 
 @dataclass(frozen=True)
@@ -333,6 +334,7 @@ def breach_assessment(
                 min(times),
                 max(times),
                 tuple(sorted({str(e.data.get("purpose") or "") for e in items} - {""})),
+                numbers.get(ref, "") if named else "",
             )
         )
     patients.sort(key=lambda p: (p.first_access, p.patient_ref))

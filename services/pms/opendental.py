@@ -15,6 +15,7 @@ from services.access import Field, Purpose, fields_for
 from services.pms import parse
 from services.pms.directory import PatientDirectory
 from services.pms.http import DEADLINE_SECONDS, PmsHttp, RateLimiter, RetryPolicy
+from services.pms.mailing import MailingAddressCalls
 from services.pms.protocol import PmsClient
 from services.pms.records import (
     Appointment,
@@ -64,7 +65,7 @@ def page_size_for(mode: Mode) -> int:
     return 100 if mode is Mode.REMOTE else 1000
 
 
-class OpenDentalClient:
+class OpenDentalClient(MailingAddressCalls):
     def __init__(
         self,
         base_url: str,
