@@ -136,12 +136,30 @@ def start(
             from services.pms.unconfigured import UnconfiguredPms
 
             try:
-                running.pms = pms_client(installation)
+                running.pms = pms_client(installation, services.clock)  # contacts from the cache
             except PmsError as exc:
                 # Not set up yet: every screen says so (and how to fix it); no blocking dialog.
                 running.pms = UnconfiguredPms(exc.message)
-            running.desk = build_desk(services, running.pms)
+            from app.pms_watch import watch
+
+            running.desk = build_desk(services, watch(running.pms, pms_changed))
         return running.desk
+
+    def quit_app() -> None:
+        """Ctrl+Q: the session ends as at switch user (recorded), then the application."""
+        from PySide6.QtWidgets import QApplication
+
+        running.shell.switch_user()
+        QApplication.quit()
+
+    def pms_changed(state: str, ok: bool, detail: str) -> None:  # on the calling thread
+        def show() -> None:
+            window = running.shell.window
+            if window is not None:
+                window.status.set_pms(state, ok)
+                window.status.pms.setToolTip(detail)
+
+        ops.on_ui_thread(show)
 
     jobs = build_jobs(services, compliance, desk)
 
@@ -154,6 +172,7 @@ def start(
         assert client is not None
         extra = compliance_pages(services, compliance, client, ops, session.actor)
         window = make_window(services, the_desk, session, ops, demo=args.demo, extra_pages=extra)
+        window.quitRequested.connect(quit_app)
         for status in jobs.statuses():
             window.status.show_job(status)
         ops.run(
@@ -221,6 +240,9 @@ def make_qapp() -> QApplication:
     app.setStyleSheet(
         resources.files("resources").joinpath("style.qss").read_text(encoding="utf-8")
     )
+    from ui.collector import collect_on_the_ui_thread
+
+    collect_on_the_ui_thread()  # Qt objects in reference cycles are freed on this thread
     return app
 
 

@@ -18,6 +18,21 @@ import pytest  # noqa: E402
 from tests.support import FAKE_PHI  # noqa: E402
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _collect_on_the_ui_thread(qapp):  # type: ignore[no-untyped-def]
+    """As in the app: Python's cycle collector runs on the UI thread only (see ui/collector.py)."""
+    from ui.collector import collect_on_the_ui_thread
+
+    collect_on_the_ui_thread()
+    yield
+
+
+def pytest_runtest_teardown(item: pytest.Item) -> None:
+    import gc
+
+    gc.collect()  # on the main thread, between tests: nothing of one test is freed in another's
+
+
 @pytest.fixture
 def data_dir(tmp_path: Path) -> Path:
     return tmp_path / "enamel-data"
