@@ -118,7 +118,9 @@ class FirstRun:
         return f"{summary[0].upper()}{summary[1:]}. Saved."
 
     def create_manager(self, login: str, name: str, password: str) -> tuple[str, str]:
-        created = self._svc().users.add(SETUP, login, Role.OFFICE_MANAGER, password, name)
+        created = self._svc().users.add(  # the manager typed their own password here
+            SETUP, login, Role.OFFICE_MANAGER, password, name, temporary=False
+        )
         self.secrets[login.strip().lower()] = created.secret
         return created.otpauth_uri, created.secret
 

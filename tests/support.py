@@ -98,6 +98,7 @@ def passphrase_from(init_output: str) -> str:
 # -- protected enamel-admin commands -------------------------------------------------------------
 
 PERSON_PASSWORD = "correct horse battery staple"
+TEMPORARY_PASSWORD = "a temporary password from IT"  # what an administrator gives
 
 
 def admin_recovery(
@@ -149,13 +150,19 @@ def admin_process_as(person: Person, *args: str, stdin: str = "") -> AdminResult
     return admin_process("--clock-start", when, *args, "--auth-stdin", stdin=credentials + stdin)
 
 
-def enrol(services: Services, login: str, password: str) -> str:
-    """The first sign-in's enrollment, through AuthService as the app's window does it."""
+def enrol(services: Services, login: str, password: str, own: str = "") -> str:
+    """The first sign-in's enrollment, through AuthService as the app's window does it; an
+    account whose password an administrator chose then takes `own` as its holder's own."""
     from services.auth import totp
 
     step = services.auth.check_password(login, password)
     enrollment = services.auth.begin_enrollment(step)
-    services.auth.confirm_enrollment(step, totp.code_at(enrollment.secret, services.clock.now()))
+    session = services.auth.confirm_enrollment(
+        step, totp.code_at(enrollment.secret, services.clock.now())
+    )
+    if session.must_change_password:
+        assert own, "an administrator's password must be replaced at the first sign-in"
+        services.auth.set_required_password(session, own)
     return enrollment.secret
 
 
@@ -167,7 +174,7 @@ def person_in(services: Services, login: str, role: str = "it_admin") -> Person:
     clock = services.clock
     assert isinstance(clock, ManualClock)
     setup = Actor("system_test_setup", ActorType.SYSTEM, Role.IT_ADMIN)
-    user_id = services.users.add(setup, login, Role(role), PERSON_PASSWORD).user_id
+    user_id = services.users.add(setup, login, Role(role), PERSON_PASSWORD, temporary=False).user_id
     return Person(login, PERSON_PASSWORD, enrol(services, login, PERSON_PASSWORD), clock, user_id)
 
 
@@ -182,12 +189,12 @@ def person_via_cli(
 
     added = admin_recovery(
         "--data-dir", str(root), "user", "add", login, "--role", role, "--password-stdin",
-        passphrase=passphrase, stdin=PERSON_PASSWORD + "\n", clock=clock,
+        passphrase=passphrase, stdin=TEMPORARY_PASSWORD + "\n", clock=clock,
     )  # fmt: skip
     assert added.code == 0, added.err
     services = build_services(open_installation(DataLayout(Path(root)), KeyringKeyStore()), clock)
     try:
-        secret = enrol(services, login, PERSON_PASSWORD)
+        secret = enrol(services, login, TEMPORARY_PASSWORD, own=PERSON_PASSWORD)
         record = services.accounts.by_login(login)
         assert record is not None
         return Person(login, PERSON_PASSWORD, secret, clock, record.user_id)

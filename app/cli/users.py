@@ -79,7 +79,10 @@ def cmd_add(args: argparse.Namespace, ctx: CliContext) -> int:
     print(f"Created {args.name.lower()} ({role.label}).")
     print("Add this to the person's authenticator app now (shown once):")
     print(f"    {created.otpauth_uri}")
-    print("They confirm it with a code at their first sign-in.")
+    print(
+        "They confirm it with a code at their first sign-in, then replace the password you "
+        "gave them with one of their own."
+    )
     return 0
 
 

@@ -28,7 +28,7 @@ def ensure_demo_users(directory: AccountDirectory, users: UserAdmin) -> None:
         return
     secret = totp.new_secret()
     for login, name, role in DEMO_USERS:
-        created = users.add(_SETUP_ACTOR, login, role, DEMO_PASSWORD, name)
+        created = users.add(_SETUP_ACTOR, login, role, DEMO_PASSWORD, name, temporary=False)
         directory.set_totp_secret(created.user_id, secret)
         directory.update(created.user_id, totp_enrolled=1)
 

@@ -97,8 +97,18 @@ class UserAdmin:
         return record
 
     def add(
-        self, actor: Actor, login: str, role: Role, password: str, display_name: str = ""
+        self,
+        actor: Actor,
+        login: str,
+        role: Role,
+        password: str,
+        display_name: str = "",
+        *,
+        temporary: bool = True,
     ) -> NewUser:
+        """A new account. The administrator chose `password`, so by default it is temporary:
+        the person replaces it at the first sign-in. Only the first-run wizard's own manager
+        (who typed their own) and the synthetic demo accounts pass `temporary=False`."""
         require(actor, Permission.MANAGE_USERS)
         login = login.strip().lower()
         if (
@@ -127,7 +137,7 @@ class UserAdmin:
                 last_failure_at=None,
                 locked_until=None,
                 disabled=False,
-                must_change_password=False,
+                must_change_password=temporary,
                 created_at=now,
                 password_changed_at=now,
                 last_sign_in_at=None,

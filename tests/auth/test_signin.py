@@ -20,7 +20,8 @@ PASSWORD = "correct horse battery staple"
 
 
 def add_user(services: Services, login: str = "pat", role: Role = Role.FRONT_DESK) -> str:
-    return services.users.add(ADMIN, login, role, PASSWORD).secret
+    """An account whose password is its holder's own (an administrator's is temporary)."""
+    return services.users.add(ADMIN, login, role, PASSWORD, temporary=False).secret
 
 
 def enrolled(services: Services, login: str = "pat", role: Role = Role.FRONT_DESK) -> str:

@@ -233,7 +233,9 @@ def test_without_a_pms_the_desk_opens_and_says_what_to_do(qtbot: Any, tmp_path: 
     app = start(argparse.Namespace(demo=False), installation, clock)
     try:
         it = Actor("cli_it", ActorType.HUMAN, Role.IT_ADMIN)
-        created = app.services.users.add(it, "robin", Role.FRONT_DESK, "a long front desk password")
+        created = app.services.users.add(
+            it, "robin", Role.FRONT_DESK, "a long front desk password", temporary=False
+        )
         app.services.accounts.update(created.user_id, totp_enrolled=1)
         window = app.shell.sign_in
         window.password.user_edit.setText("robin")

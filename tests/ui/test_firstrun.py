@@ -167,7 +167,9 @@ def test_the_wizard_sets_up_a_practice_and_its_manager_signs_in_right_after(
         with pytest.raises(CodeAlreadyUsed, match=r"Wait for .* next code"):
             services.auth.check_code(step, code)
         clock.advance(30)
-        assert services.auth.check_code(step, totp.code_at(secret, clock.now())).login == "maria"
+        session = services.auth.check_code(step, totp.code_at(secret, clock.now()))
+        assert session.login == "maria"
+        assert not session.must_change_password  # the manager typed their own password
     finally:
         installation.close()
     assert (

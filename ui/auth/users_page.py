@@ -38,9 +38,10 @@ class AddUserDialog(QDialog):
         form.addRow("&User name", self.login)
         form.addRow("&Full name", self.display)
         form.addRow("&Role", self.role)
-        form.addRow("First &password", self.password)
+        form.addRow("Temporary &password", self.password)
         note = QLabel(
-            "At least 12 characters. The person sets up their authenticator at first sign-in."
+            "At least 12 characters. At first sign-in the person sets up their authenticator "
+            "and replaces this password with one of their own."
         )
         note.setWordWrap(True)
         note.setObjectName("pageSubtitle")
@@ -97,7 +98,8 @@ def users_page(admin: UserAdmin, actor: Callable[[], Actor], runner: Run) -> Wor
         runner(
             lambda: admin.add(actor(), login, role, password, display),
             done(
-                f"Added {login.strip().lower()}. They set up their authenticator at first sign-in."
+                f"Added {login.strip().lower()}. At their first sign-in they set up their "
+                "authenticator and replace this password with one of their own."
             ),
             failed,
         )

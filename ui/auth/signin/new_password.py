@@ -1,12 +1,13 @@
-"""After an administrator's reset: the person chooses their own password before going on."""
+"""The first password a person chooses, after an administrator set one for them (new or reset)."""
 
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFormLayout, QLabel, QLineEdit, QPushButton, QWidget
 
-from services.auth.passwords import MIN_LENGTH
 from ui.auth.signin.card import card_layout
+
+MIN_LENGTH = 12  # services.auth.passwords.MIN_LENGTH; a test holds them equal
 
 
 class NewPasswordPage(QWidget):
@@ -15,8 +16,9 @@ class NewPasswordPage(QWidget):
         layout = card_layout(
             self,
             "Choose a new password",
-            "Your password was reset by an administrator. Choose your own before you continue: "
-            f"at least {MIN_LENGTH} characters. A short sentence you will remember works well.",
+            "The password you signed in with was set by an administrator. Choose your own "
+            f"before you continue: at least {MIN_LENGTH} characters. A short sentence you will "
+            "remember works well.",
         )
         form = QFormLayout()
         form.setSpacing(10)
