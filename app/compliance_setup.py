@@ -75,6 +75,7 @@ def build_compliance(services: Services) -> Compliance:
 def compliance_pages(
     services: Services, compliance: Compliance, pms: PmsClient, runner: Operations, actor: Actor
 ) -> list[PageSpec]:
+    from services.pms.mailing import MailingAddressCalls
     from ui.compliance.wiring import ComplianceDeps
     from ui.compliance.wiring import compliance_pages as pages
 
@@ -95,6 +96,7 @@ def compliance_pages(
         names=names,
         zone=services.calendar.zone,
         pms=pms,
+        addresses=pms if isinstance(pms, MailingAddressCalls) else None,
         runner=runner,
     )
     return pages(deps, actor)

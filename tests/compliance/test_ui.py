@@ -390,3 +390,94 @@ def test_audit_viewer_names_people_and_finds_them_by_name(qtbot: Any, practice: 
 
 def test_no_actor_is_used_that_the_pages_do_not_know(practice: Any) -> None:
     assert isinstance(OFFICER, Actor)
+
+
+def test_breach_tab_four_factors_letters_and_paged_pdf(
+    qtbot: Any, practice: Any, tmp_path: Path, fake_phi: dict[str, str]
+) -> None:
+    """The officer fills the four factors (saved, audited, shown again on the next look),
+    generates the notice letters (addresses read over HTTP only then), and the PDF has
+    page numbers and whole words."""
+    from PySide6.QtCore import QDateTime
+
+    from services.clock import TEST_EPOCH, ManualClock
+    from services.pms.opendental import OpenDentalClient
+    from services.pms.simulator import SimulatorServer, SyntheticPractice
+    from ui.compliance.wiring import reports_page
+
+    services, d = practice
+    server = SimulatorServer(
+        SyntheticPractice(today=TEST_EPOCH.date(), clock=ManualClock()), page_size=100
+    ).start()
+    client = OpenDentalClient(server.url, server.developer_key, server.customer_key, timeout=5.0)
+    try:
+        template = server.practice.patients[1001]
+        for n in [world.PATIENT, 11, 12, 13, *range(100, 160)]:
+            server.practice.patients[n] = {**template, "PatNum": n, "LName": f"Letter{n}"}
+        d.addresses = client
+
+        def breach_tab() -> Any:
+            page = styled(reports_page(d, OFFICER))
+            qtbot.addWidget(page)
+            page.tabs.setCurrentIndex(1)
+            settle(qtbot, d)
+            tab = page.breach_tab
+            tab.start.setDateTime(QDateTime(tab.start.date().addDays(-3), tab.start.time()))
+            tab.choose_person(world.FRONT.actor_id)
+            tab.show_button.click()
+            settle(qtbot, d)
+            return page, tab
+
+        page, tab = breach_tab()
+        shown = tab.view.toPlainText()
+        assert f"{fake_phi['name']}\t{world.PATIENT}" in shown.replace("\n", "\t")  # chart
+        assert "annual HHS log" in shown and "no media notice" in shown
+        assert "Not assessed yet." in shown and not tab.letters_button.isHidden()
+        assert not any(
+            b'"breach_notice_list"' in b.encode() for _, b, _ in services.trail.repository.rows()
+        )
+        tab.factors["nature"].setPlainText("Names and phone numbers of 64 patients.")
+        tab.factors["recipient"].setPlainText("Our own front desk, trained and bound by policy.")
+        tab.factors["acquired"].setPlainText("Cards opened on screen; nothing printed.")
+        tab.factors["mitigation"].setPlainText("Spoke to Robin the same day; access reviewed.")
+        tab.conclusion.setCurrentIndex(tab.conclusion.findData("low_probability"))
+        tab.save_risk_button.click()
+        settle(qtbot, d)
+        assert "Saved" in tab.risk_state.text() and "Casey Compliance" in tab.risk_state.text()
+        assert "Cards opened on screen" in tab.view.toPlainText()
+        saves = [
+            b for _, b, _ in services.trail.repository.rows() if "breach_risk_assessment_saved" in b
+        ]
+        assert len(saves) == 1 and "Cards opened" not in saves[0]
+
+        tab.letters_button.click()
+        settle(qtbot, d)
+        assert tab.error.isHidden(), tab.error.text()
+        text = tab.view.toPlainText()
+        assert "Notice letters (64)" in text and template["Address"] in text
+        assert "Letter4217" in text and "Portland, OR 97201" in text
+        letters_read = [
+            b for _, b, _ in services.trail.repository.rows() if '"breach_notice_list"' in b
+        ]
+        assert len(letters_read) == 64
+        shot(page, "breach-assessment")
+        path = tab.save()
+        assert path is not None
+        if shutil.which("pdftotext"):
+            raw = subprocess.run(
+                ["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True
+            ).stdout
+            pages = raw.count("\f") or 1
+            assert pages >= 2 and f"page {pages} of {pages}" in raw and "page 1 of" in raw
+            words = " ".join(unicodedata.normalize("NFKC", raw).split())
+            assert "Casey Compliance, Compliance officer (user_compliance)" in words
+            assert "Robin Front, Front desk (user_frontdesk1)" in words  # not split at a line
+        if SHOTS:
+            shutil.copy(path, Path(SHOTS) / "compliance-breach-assessment-letters.pdf")
+
+        _again, tab2 = breach_tab()  # the saved factors come back with the same window
+        assert tab2.factors["acquired"].toPlainText() == "Cards opened on screen; nothing printed."
+        assert tab2.conclusion.currentData() == "low_probability"
+    finally:
+        client.close()
+        server.stop()

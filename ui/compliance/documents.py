@@ -7,12 +7,22 @@ import os
 from datetime import UTC, datetime, tzinfo
 from pathlib import Path
 
-from PySide6.QtCore import QMarginsF, QSizeF
-from PySide6.QtGui import QPageLayout, QPageSize, QPdfWriter, QTextDocument
+from PySide6.QtCore import QMarginsF, QRectF, QSizeF, Qt
+from PySide6.QtGui import (
+    QFont,
+    QPageLayout,
+    QPageSize,
+    QPainter,
+    QPdfWriter,
+    QTextDocument,
+    QTextOption,
+)
 
+from services.compliance.breach_response import NoticeList, ReportingDuties
 from services.compliance.checklist import ChecklistItem
 from services.compliance.people import People, role_label
 from services.compliance.reports import AccessReview, BreachAssessment, PatientAccessReport
+from storage.compliance_repo import RiskAssessmentRecord
 
 CSS = """
 body { font-family: 'DejaVu Sans', 'Segoe UI', sans-serif; font-size: 9pt; color: #111827; }
@@ -106,23 +116,61 @@ def _meta(at: datetime, by: str, people: People, zone: tzinfo) -> str:
     return f"generated {_e(_when(at, zone))} ({_e(zone_label(zone))}) by {_e(people.label(by))}"
 
 
+def _risk_html(risk: RiskAssessmentRecord | None, people: People, zone: tzinfo) -> str:
+    from services.compliance.breach_response import factors_of
+
+    if risk is None:
+        return "<h2>Risk assessment (four factors)</h2><p>Not assessed yet.</p>"
+    f = factors_of(risk)
+    rows = [
+        ["1. Nature and extent of the PHI", f.nature or "—"],
+        ["2. The unauthorised person", f.recipient or "—"],
+        ["3. Acquired or viewed", f.acquired or "—"],
+        ["4. Extent of mitigation", f.mitigation or "—"],
+        ["Conclusion", f.conclusion.label],
+    ]
+    saved = f"saved {_when(risk.saved_at, zone)} by {people.label(risk.saved_by)}"
+    return f"<h2>Risk assessment (four factors)</h2><p class='meta'>{_e(saved)}</p>" + _table(
+        ["Factor", "Assessment"], rows
+    )
+
+
+def _duties_html(duties: ReportingDuties) -> str:
+    items = "".join(f"<li>{_e(line)}</li>" for line in duties.lines)
+    return f"<h2>Who must be told</h2><ul>{items}</ul>"
+
+
 def breach_html(
-    a: BreachAssessment, practice: str, *, people: People = _NOBODY, zone: tzinfo = UTC
+    a: BreachAssessment,
+    practice: str,
+    *,
+    people: People = _NOBODY,
+    zone: tzinfo = UTC,
+    risk: RiskAssessmentRecord | None = None,
+    duties: ReportingDuties | None = None,
+    letters: NoticeList | None = None,
 ) -> str:
     scope = []
     if a.actor_id:
         scope.append(people.label(a.actor_id))
     if a.workstation_id:
         scope.append(f"workstation {a.workstation_id}")
+    shown = letters.duties if letters else duties
     rows = [
-        [
-            p.label,
+        ([p.label, p.chart_number or "—"] if a.named else [p.label])
+        + [
             str(p.accesses),
             _when(p.first_access, zone),
             _when(p.last_access, zone),
-            ", ".join(p.purposes),
+            ", ".join(x.replace("_", " ") for x in p.purposes),
         ]
         for p in a.patients
+    ]
+    headers = (["Patient", "Chart"] if a.named else ["Patient (pseudonym)"]) + [
+        "Accesses",
+        "First",
+        "Last",
+        "Purposes",
     ]
     body = (
         f"<p><b>Window:</b> {_e(_when(a.start, zone))} to {_e(_when(a.end, zone))}<br/>"
@@ -134,20 +182,29 @@ def breach_html(
         f"<p><b>Discovered:</b> {a.discovered.isoformat()}<br/>"
         f"<span class='deadline'>Notify individuals by {a.notify_by.isoformat()}</span> "
         "(60 days after discovery at the latest; without unreasonable delay).</p>"
-        "<h2>Affected patients</h2>"
-        + _table(
-            [
-                "Patient" if a.named else "Patient (pseudonym)",
-                "Accesses",
-                "First",
-                "Last",
-                "Purposes",
-            ],
-            rows,
-        )
+        + (_duties_html(shown) if shown else "")
+        + (_risk_html(risk, people, zone) if a.named else "")
+        + "<h2>Affected patients</h2>"
+        + _table(headers, rows)
+        + (_letters_html(letters, people, zone) if letters else "")
     )
     meta = _meta(a.generated_at, a.generated_by, people, zone)
     return _page("Breach assessment", meta, body, practice)
+
+
+def _letters_html(letters: NoticeList, people: People, zone: tzinfo) -> str:
+    rows = []
+    for letter in letters.letters:
+        a = letter.address
+        if a is None or not letter.usable:
+            rows.append([letter.chart_number, a.name if a else "—", "No usable address on file"])
+        else:
+            rows.append([letter.chart_number, a.name, ", ".join(a.lines()[1:])])
+    read = f"read from the PMS {_when(letters.generated_at, zone)} by {people.label(letters.generated_by)}"
+    return (
+        f"<a name='letters'></a><h2>Notice letters ({len(letters.letters)})</h2><p class='meta'>{_e(read)}</p>"
+        + _table(["Chart", "Name", "Mailing address"], rows)
+    )
 
 
 def review_html(
@@ -211,7 +268,8 @@ def checklist_html(
 
 
 def write_pdf(document_html: str, path: Path, title: str) -> Path:
-    """Lay the HTML out on A4/Letter-neutral pages and write a PDF (atomically, mode 0600)."""
+    """Lay the HTML out on A4 pages, each with "Page n of N" at its foot, and write a PDF
+    (atomically, mode 0600). Words wrap whole: a name or an id is never split in two."""
     part = path.with_name(path.name + ".part")
     writer = QPdfWriter(str(part))
     writer.setTitle(title)
@@ -221,19 +279,44 @@ def write_pdf(document_html: str, path: Path, title: str) -> Path:
         QPageLayout(
             QPageSize(QPageSize.PageSizeId.A4),
             QPageLayout.Orientation.Portrait,
-            QMarginsF(15, 15, 15, 15),
+            QMarginsF(15, 15, 15, 12),
             QPageLayout.Unit.Millimeter,
         )
     )
     doc = QTextDocument()
-    # Lay out at the writer's resolution, one page = the printable area: fonts keep their
-    # point sizes and tables use the full width.
+    # Lay out at the writer's resolution, one page = the printable area less the footer:
+    # fonts keep their point sizes and tables use the full width.
     doc.documentLayout().setPaintDevice(writer)
     doc.setDefaultStyleSheet(CSS)
+    option = QTextOption()
+    option.setWrapMode(QTextOption.WrapMode.WordWrap)
+    doc.setDefaultTextOption(option)
     doc.setHtml(document_html)
     rect = writer.pageLayout().paintRectPixels(writer.resolution())
-    doc.setPageSize(QSizeF(rect.width(), rect.height()))
-    doc.print_(writer)
+    footer = writer.resolution() * 0.35  # about 9 mm
+    width, height = float(rect.width()), float(rect.height()) - footer
+    doc.setPageSize(QSizeF(width, height))
+    pages = doc.pageCount()
+    painter = QPainter(writer)
+    font = QFont("DejaVu Sans")
+    font.setPointSizeF(8)
+    try:
+        for page in range(pages):
+            if page:
+                writer.newPage()
+            painter.save()
+            painter.translate(0, -page * height)
+            doc.drawContents(painter, QRectF(0, page * height, width, height))
+            painter.restore()
+            painter.setFont(font)
+            painter.setPen(Qt.GlobalColor.darkGray)
+            painter.drawText(
+                QRectF(0, height, width, footer),
+                int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignBottom),
+                f"{title} · page {page + 1} of {pages}",
+            )
+    finally:
+        painter.end()
     del writer  # flushes and closes the file
     os.chmod(part, 0o600)
     os.replace(part, path)

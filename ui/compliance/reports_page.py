@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, tzinfo
 from pathlib import Path
 
@@ -17,6 +18,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QListWidget,
     QListWidgetItem,
+    QPlainTextEdit,
     QPushButton,
     QTabWidget,
     QTextBrowser,
@@ -24,8 +26,16 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from services.compliance.breach_response import (
+    Conclusion,
+    NoticeList,
+    RiskFactors,
+    duties_for,
+    factors_of,
+)
 from services.compliance.people import People
 from services.compliance.reports import BreachAssessment, PatientAccessReport, PatientMatch
+from storage.compliance_repo import RiskAssessmentRecord
 from ui.compliance.common import Runner, call, error_banner, page_layout, save_pdf, show_error
 from ui.compliance.documents import breach_html, patient_report_html, write_pdf, zone_label
 
@@ -36,6 +46,40 @@ Breach = Callable[[datetime, datetime, str, str, date], BreachAssessment]
 AskPath = Callable[[str], Path | None]
 # The account directory's names, read off the UI thread with each report.
 PeopleSource = Callable[[], People]
+
+
+@dataclass(frozen=True)
+class BreachActions:
+    """What the compliance officer does with an assessment (services.compliance.breach_response)."""
+
+    saved: Callable[[BreachAssessment], RiskAssessmentRecord | None]
+    save: Callable[[BreachAssessment, RiskFactors], RiskAssessmentRecord]
+    letters: Callable[[BreachAssessment], NoticeList] | None = None
+
+
+_FACTORS = (
+    (
+        "nature",
+        "1. &Nature and extent of the PHI",
+        "Which fields (names, phones, clinical "
+        "notes, insurance numbers), how many patients, how easily they could be identified.",
+    ),
+    (
+        "recipient",
+        "2. The &unauthorised person",
+        "Who used or received it: staff bound by HIPAA, another practice, a stranger?",
+    ),
+    (
+        "acquired",
+        "3. Ac&quired or viewed?",
+        "Was the PHI actually opened, printed, copied or sent, or only exposed?",
+    ),
+    (
+        "mitigation",
+        "4. &Mitigation",
+        "What was done: access removed, assurance obtained, records returned or destroyed.",
+    ),
+)
 
 
 def _qdate(d: date) -> QDate:
@@ -209,9 +253,15 @@ class BreachTab(_ReportTab):
         ask_path: AskPath | None,
         people: PeopleSource,
         zone: tzinfo,
+        actions: BreachActions | None = None,
     ) -> None:
         super().__init__(runner, practice, ask_path, people, zone)
         self._load = load
+        self._actions = actions
+        self.assessment: BreachAssessment | None = None
+        self.risk: RiskAssessmentRecord | None = None
+        self.letters: NoticeList | None = None
+        self._people_now = People(None)
         start = QDateTime(_qdate(today).addDays(-1), QTime(0, 0))
         end = QDateTime(_qdate(today).addDays(1), QTime(0, 0))
         self.start = QDateTimeEdit(start)
@@ -235,7 +285,138 @@ class BreachTab(_ReportTab):
         for w in (self.start, self.end, self.actor, self.workstation, self.discovered):
             w.setMaximumWidth(360)
         self.show_button.clicked.connect(self.run)
+        self.factors: dict[str, QPlainTextEdit] = {}
+        self.conclusion = QComboBox()
+        self.conclusion.setAccessibleName("Conclusion")
+        for c in (Conclusion.UNDECIDED, Conclusion.NOTIFY, Conclusion.LOW_PROBABILITY):
+            self.conclusion.addItem(c.label, c.value)
+        self.save_risk_button = QPushButton("Save risk &assessment")
+        self.letters_button = QPushButton("Notice &letters…")
+        self.letters_button.setToolTip(
+            "Reads each affected patient's name and mailing address from the PMS now; "
+            "recorded in the audit trail."
+        )
+        self.risk_state = QLabel()
+        self.risk_state.setObjectName("pageSubtitle")
+        self.risk_state.setWordWrap(True)
+        if actions is not None:
+            self._risk_panel()
+        self._enable_actions()
         call(self._runner, self._people, self._fill_people, self.fail)
+
+    def _risk_panel(self) -> None:
+        # The report on the left, the officer's four factors on the right.
+        self.layout_.removeWidget(self.view)
+        row = QHBoxLayout()
+        row.addWidget(self.view, 3)
+        panel = QVBoxLayout()
+        heading = QLabel("Risk assessment (HIPAA four factors)")
+        heading.setStyleSheet("font-weight: 600;")
+        panel.addWidget(heading)
+        for key, label, hint in _FACTORS:
+            caption = QLabel(label)
+            edit = QPlainTextEdit()
+            edit.setPlaceholderText(hint)
+            edit.setAccessibleName(label.replace("&", ""))
+            edit.setTabChangesFocus(True)
+            edit.setMaximumHeight(62)
+            caption.setBuddy(edit)
+            panel.addWidget(caption)
+            panel.addWidget(edit)
+            self.factors[key] = edit
+        panel.addWidget(QLabel("Conclusion"))
+        panel.addWidget(self.conclusion)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.save_risk_button)
+        buttons.addWidget(self.letters_button)
+        panel.addLayout(buttons)
+        panel.addWidget(self.risk_state)
+        panel.addStretch(1)
+        holder = QWidget()
+        holder.setLayout(panel)
+        holder.setMaximumWidth(430)
+        row.addWidget(holder, 2)
+        self.layout_.insertLayout(self.layout_.indexOf(self.saved), row, 1)
+        self.save_risk_button.clicked.connect(self.save_risk)
+        self.letters_button.clicked.connect(self.make_letters)
+        self.letters_button.setVisible(
+            self._actions is not None and self._actions.letters is not None
+        )
+
+    def _enable_actions(self) -> None:
+        ready = self.assessment is not None and self.assessment.named
+        self.save_risk_button.setEnabled(ready)
+        self.letters_button.setEnabled(ready and bool(self.assessment and self.assessment.patients))
+        for edit in self.factors.values():
+            edit.setEnabled(ready)
+        self.conclusion.setEnabled(ready)
+
+    def _render(self) -> None:
+        a = self.assessment
+        if a is None:
+            return
+        self.present(
+            breach_html(
+                a,
+                self._practice,
+                people=self._people_now,
+                zone=self._zone,
+                risk=self.risk,
+                duties=duties_for(a),
+                letters=self.letters,
+            )
+        )
+
+    def _shown(self, result: tuple[BreachAssessment, People, RiskAssessmentRecord | None]) -> None:
+        self.assessment, self._people_now, self.risk = result
+        self.letters = None
+        f = factors_of(self.risk)
+        for key, edit in self.factors.items():
+            edit.setPlainText(str(getattr(f, key)))
+        self.conclusion.setCurrentIndex(max(0, self.conclusion.findData(f.conclusion.value)))
+        self.risk_state.setText(
+            "Not assessed yet." if self.risk is None else self._saved_text(self.risk)
+        )
+        self._enable_actions()
+        self._render()
+
+    def _saved_text(self, risk: RiskAssessmentRecord) -> str:
+        when = risk.saved_at.astimezone(self._zone).strftime("%Y-%m-%d %H:%M")
+        return f"Saved {when} by {self._people_now.label(risk.saved_by)}."
+
+    def factors_entered(self) -> RiskFactors:
+        text = {k: e.toPlainText() for k, e in self.factors.items()}
+        return RiskFactors(
+            text.get("nature", ""),
+            text.get("recipient", ""),
+            text.get("acquired", ""),
+            text.get("mitigation", ""),
+            Conclusion(str(self.conclusion.currentData() or "")),
+        )
+
+    def save_risk(self) -> None:
+        a, actions = self.assessment, self._actions
+        if a is None or actions is None:
+            return
+        factors = self.factors_entered()
+        call(self._runner, lambda: actions.save(a, factors), self._risk_saved, self.fail)
+
+    def _risk_saved(self, record: RiskAssessmentRecord) -> None:
+        self.risk = record
+        self.risk_state.setText(self._saved_text(record))
+        self._render()
+
+    def make_letters(self) -> None:
+        a, actions = self.assessment, self._actions
+        if a is None or actions is None or actions.letters is None:
+            return
+        letters = actions.letters
+        call(self._runner, lambda: letters(a), self._letters_made, self.fail)
+
+    def _letters_made(self, letters: NoticeList) -> None:
+        self.letters = letters
+        self._render()
+        self.view.scrollToAnchor("letters")
 
     def _fill_people(self, people: People) -> None:
         for person in people.everyone():
@@ -252,12 +433,14 @@ class BreachTab(_ReportTab):
         d = self.discovered.date()
         found = date(d.year(), d.month(), d.day())
         actor, station = str(self.actor.currentData() or ""), self.workstation.text().strip()
-        call(
-            self._runner,
-            lambda: (self._load(start, end, actor, station, found), self._people()),
-            lambda r: self.present(breach_html(r[0], self._practice, people=r[1], zone=self._zone)),
-            self.fail,
-        )
+        actions = self._actions
+
+        def work() -> tuple[BreachAssessment, People, RiskAssessmentRecord | None]:
+            a = self._load(start, end, actor, station, found)
+            saved = actions.saved(a) if actions is not None and a.named else None
+            return a, self._people(), saved
+
+        call(self._runner, work, self._shown, self.fail)
 
 
 class ReportsPage(QWidget):
@@ -273,6 +456,7 @@ class ReportsPage(QWidget):
         people: PeopleSource = lambda: People(None),
         zone: tzinfo = UTC,
         search: PatientSearch | None = None,
+        breach_actions: BreachActions | None = None,
     ) -> None:
         super().__init__()
         outer = page_layout(
@@ -285,7 +469,9 @@ class ReportsPage(QWidget):
         self.patient_tab = PatientReportTab(
             patient_report, runner, practice, ask_path, people, zone, search
         )
-        self.breach_tab = BreachTab(breach, runner, practice, today, ask_path, people, zone)
+        self.breach_tab = BreachTab(
+            breach, runner, practice, today, ask_path, people, zone, breach_actions
+        )
         self.tabs.addTab(self.patient_tab, "Patient access report")
         self.tabs.addTab(self.breach_tab, "Breach assessment")
         outer.addWidget(self.tabs, 1)

@@ -12,6 +12,12 @@ from services.access.screens import Screen, screens_for
 from services.audit import PhiGateway
 from services.clock import Clock
 from services.compliance.alerts import AlertService
+from services.compliance.breach_response import (
+    AddressBook,
+    notice_letters,
+    save_risk_assessment,
+    saved_risk,
+)
 from services.compliance.checklist import ChecklistSources, checklist
 from services.compliance.facts import UserFacts
 from services.compliance.people import People
@@ -29,7 +35,7 @@ from storage.compliance_repo import ComplianceRepository
 from ui.compliance.alerts_page import AlertsPage
 from ui.compliance.checklist_page import ChecklistPage
 from ui.compliance.common import Runner
-from ui.compliance.reports_page import ReportsPage
+from ui.compliance.reports_page import BreachActions, ReportsPage
 from ui.compliance.review_page import AccessReviewPage
 from ui.main_window import PageSpec
 
@@ -48,6 +54,7 @@ class ComplianceDeps:
     ask_path: Callable[[str], Path | None] | None = None  # tests: where PDFs go
     zone: tzinfo = UTC  # the practice's (services.calendar): every time a person reads
     pms: PatientSearch | None = None  # finds the patient of an access report by name
+    addresses: AddressBook | None = None  # the notice letters' mailing addresses (the PMS)
 
     def people(self) -> People:
         """Names and roles from the account directory, read now (call it off the UI thread)."""
@@ -84,6 +91,16 @@ def reports_page(d: ComplianceDeps, actor: Actor) -> ReportsPage:
         if pms is not None
         else None
     )
+    book = d.addresses
+    actions = BreachActions(
+        saved=lambda a: saved_risk(d.repo, a),
+        save=lambda a, factors: save_risk_assessment(d.repo, d.gateway, d.clock, actor, a, factors),
+        letters=(
+            (lambda a: notice_letters(d.gateway, book, d.clock, actor, a))
+            if book is not None
+            else None
+        ),
+    )
     return ReportsPage(
         lambda patient: patient_access_report(
             d.gateway, d.clock, actor, patient, names=d.names, users=d.users
@@ -96,6 +113,7 @@ def reports_page(d: ComplianceDeps, actor: Actor) -> ReportsPage:
         people=d.people,
         zone=d.zone,
         search=search,
+        breach_actions=actions,
     )
 
 
