@@ -16,6 +16,7 @@ from services.pms import parse
 from services.pms.directory import PatientDirectory
 from services.pms.http import DEADLINE_SECONDS, PmsHttp, RateLimiter, RetryPolicy
 from services.pms.mailing import MailingAddressCalls
+from services.pms.opendental_followup import FollowUpCalls
 from services.pms.protocol import PmsClient
 from services.pms.records import (
     Appointment,
@@ -65,7 +66,7 @@ def page_size_for(mode: Mode) -> int:
     return 100 if mode is Mode.REMOTE else 1000
 
 
-class OpenDentalClient(MailingAddressCalls):
+class OpenDentalClient(FollowUpCalls, MailingAddressCalls):
     def __init__(
         self,
         base_url: str,
@@ -317,7 +318,10 @@ class OpenDentalClient(MailingAddressCalls):
         return self._with_contacts([self._appointment(r, wanted) for r in records], wanted)
 
     def recalls_due(self, purpose: Purpose, as_of: date) -> list[RecallDue]:
-        """Recalls GET (every recall, paged), kept when due on or before `as_of` and enabled.
+        """Recalls GET (every recall, paged), kept when due on or before `as_of`, not yet
+        scheduled (DateScheduled) and not disabled (IsDisabled, DisableUntilDate). A recall
+        disabled until the family balance falls (DisableUntilBalance) is left off too: the
+        balance is not read for this purpose, and Open Dental's own list may hide it.
 
         The Recall List call would be narrower but carries no RecallNum and no previous
         date, and both are needed (the worklist remembers outcomes per recall).
@@ -334,6 +338,11 @@ class OpenDentalClient(MailingAddressCalls):
         for r in records:
             due = parse.day(r, "DateDue")
             if due is None or due > as_of or parse.boolean(r, "IsDisabled"):
+                continue
+            if parse.day(r, "DateScheduled") is not None:
+                continue
+            until = parse.day(r, "DisableUntilDate")
+            if (until is not None and until > as_of) or _number(r, "DisableUntilBalance") > 0:
                 continue
             recalls.append(
                 RecallDue(
@@ -625,6 +634,14 @@ class OpenDentalClient(MailingAddressCalls):
 
     def server_time(self) -> datetime:
         return self.server_info()[1]
+
+
+def _number(record: dict[str, Any], key: str) -> float:
+    value = record.get(key, 0) or 0
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        raise parse.bad(f"{key} is not a number") from None
 
 
 def reject_unknown_mode(value: str) -> Mode:

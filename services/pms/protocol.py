@@ -16,6 +16,7 @@ from typing import Protocol
 from services.access import Purpose
 from services.pms.records import (
     Appointment,
+    ApptFieldDef,
     AptStatus,
     ConfirmStatus,
     InsuranceFacts,
@@ -128,6 +129,36 @@ class PmsClient(Protocol):
 
     def set_appointment_field(self, apt_num: int, name: str, value: str) -> None:
         """An office-defined appointment field, e.g. "Ins Verified"."""
+        ...
+
+    # -- the office's follow-up records ----------------------------------------------------
+
+    def eligibility_verified(self, pat_plan_nums: Iterable[int]) -> dict[int, date | None]:
+        """When each patient plan's eligibility was last verified (None: never)."""
+        ...
+
+    def verify_eligibility(
+        self, pat_plan_num: int, verified_on: date | None, note: str = ""
+    ) -> date | None:
+        """Record a verification (sets "Eligibility Last Verified"); returns the PMS's date."""
+        ...
+
+    def appointment_field_defs(self) -> list[ApptFieldDef]: ...
+
+    def recall_statuses(self) -> dict[str, int]:
+        """The office's recall status definitions, by name."""
+        ...
+
+    def set_recall_status(
+        self,
+        pat_num: int,
+        recall_type: str,
+        *,
+        status_num: int | None,
+        note: str,
+        mode: str = "Phone",
+    ) -> None:
+        """The recall's status (None keeps it) and a commlog with `note`."""
         ...
 
     # -- the connection -------------------------------------------------------------------

@@ -165,3 +165,12 @@ class InsuranceFacts:
 
     def record_ref(self) -> RecordRef:
         return RecordRef("ins", self.pat_plan_num or self.pat_num, self.pat_num)
+
+
+@dataclass(frozen=True)
+class ApptFieldDef:
+    """An appointment field the office defined (Setup, Appointments, Appointment Field Defs)."""
+
+    name: str
+    kind: str  # "Text" or "PickList"
+    pick_list: tuple[str, ...] = ()

@@ -73,7 +73,15 @@ def test_recalls_insurance_and_refs(sim: SimulatorServer, client: OpenDentalClie
         for r in sim.practice.recalls
         if r["DateDue"] <= TODAY.isoformat() and r["IsDisabled"] == "false"
     ]
-    assert len(recalls) == len(enabled_due) > 100  # several pages of /recalls
+    # Neither booked already nor put off until a later date (the simulator has both kinds).
+    to_call = [
+        r
+        for r in enabled_due
+        if r["DateScheduled"] == "0001-01-01" and r["DisableUntilDate"] <= TODAY.isoformat()
+    ]
+    assert len(to_call) < len(enabled_due)
+    assert {r.recall_num for r in recalls} == {r["RecallNum"] for r in to_call}
+    assert len(recalls) > 100  # several pages of /recalls
     assert {r.recall_type for r in recalls} <= {"Prophy", "Perio", "4BW", "Pano"}
     assert all(r.last_visit and r.patient_name and r.phone for r in recalls)
     assert recalls[0].record_ref() == RecordRef("rcl", recalls[0].recall_num, recalls[0].pat_num)
@@ -355,3 +363,23 @@ def test_logs_name_events_and_allowed_fields_only(
         flat = str({k: v for k, v in record.__dict__.items() if k not in standard})
         assert sim.developer_key not in flat and sim.customer_key not in flat
         assert not any(str(n) in flat for n in (1001, 1002, 1003))  # no patient numbers
+
+
+def test_recalls_put_off_by_balance_or_date_or_booked_are_not_due(
+    sim: SimulatorServer, client: OpenDentalClient
+) -> None:
+    due = [r for r in client.recalls_due(Purpose.RECALL_REMINDERS, TODAY)]
+    by_num = {r["RecallNum"]: r for r in sim.practice.recalls}
+    balance, later, booked, past = (by_num[r.recall_num] for r in due[:4])
+    balance["DisableUntilBalance"] = 50.0
+    later["DisableUntilDate"] = (TODAY + timedelta(days=1)).isoformat()
+    booked["DateScheduled"] = (TODAY + timedelta(days=3)).isoformat()
+    past["DisableUntilDate"] = (TODAY - timedelta(days=1)).isoformat()  # over: due again
+
+    again = {r.recall_num for r in client.recalls_due(Purpose.RECALL_REMINDERS, TODAY)}
+
+    assert again == {r.recall_num for r in due} - {
+        balance["RecallNum"],
+        later["RecallNum"],
+        booked["RecallNum"],
+    }

@@ -56,3 +56,82 @@ def test_patient_errors_are_the_documented_codes(sim: SimulatorServer) -> None:
     assert _send(sim, "GET", "/patients/Simple?PatStatus=Sleeping").status_code == 400
     assert _send(sim, "PUT", "/patients/1", {"FName": "X"}).status_code == 404
     assert _send(sim, "PUT", "/patients/1001", {"LName": ""}).status_code == 400
+
+
+# -- InsVerifies (apiinsverifies), ApptFieldDefs (apiapptfielddefs), Definitions ----------
+
+INSVERIFY_EXAMPLE = {
+    "InsVerifyNum": 1234,
+    "DateLastVerified": "2024-03-27",
+    "UserNum": 0,
+    "VerifyType": "PatientEnrollment",
+    "FKey": 325,
+    "DefNum": 0,
+    "Note": "",
+    "DateLastAssigned": "0001-01-01",
+    "SecDateTEdit": "2024-03-27 09:39:54",
+}
+
+
+def test_insverifies_put_and_get_as_documented(sim: SimulatorServer) -> None:
+    pat_plan = next(iter(sim.practice.insurance)) * 7  # a valid patplan.PatPlanNum here
+    # The documented body, with this practice's plan in FKey (325 is none of its plans).
+    documented = {"DateLastVerified": "2024-03-27", "VerifyType": "PatientEnrollment",
+                  "FKey": 325, "DefNum": 721, "Note": "Need additional pat info"}  # fmt: skip
+    assert _send(sim, "PUT", "/insverifies", documented).status_code == 400
+    body = {k: v for k, v in documented.items() if k != "DefNum"} | {"FKey": pat_plan}
+    answer = _send(sim, "PUT", "/insverifies", body)
+    assert answer.status_code == 200
+    assert_same_shape(answer.json(), INSVERIFY_EXAMPLE, "insverify put")
+    assert answer.json()["DateLastVerified"] == "2024-03-27"
+    # DateLastVerified is optional: a note alone keeps the date.
+    again = _send(sim, "PUT", "/insverifies", {"VerifyType": "PatientEnrollment", "FKey": pat_plan})
+    assert again.json()["DateLastVerified"] == "2024-03-27"
+    assert again.json()["InsVerifyNum"] == answer.json()["InsVerifyNum"]
+    found = _get(sim, "/insverifies", VerifyType="PatientEnrollment", FKey=pat_plan)
+    assert [v["InsVerifyNum"] for v in found] == [answer.json()["InsVerifyNum"]]
+    assert _get(sim, "/insverifies", VerifyType="InsuranceBenefit") == []
+    assert _send(sim, "GET", "/insverifies?FKey=10").status_code == 400
+    assert _send(sim, "PUT", "/insverifies", {"FKey": pat_plan}).status_code == 400
+
+
+def test_apptfielddefs_and_definitions_have_the_documented_shape(sim: SimulatorServer) -> None:
+    documented = {"ApptFieldDefNum": 8, "FieldName": "Patient a minor",
+                  "FieldType": "PickList", "PickList": "Yes\r\nNo\r\nUnknown"}  # fmt: skip
+    (ins,) = _get(sim, "/apptfielddefs")
+    assert_same_shape(ins, documented, "apptfielddef")
+    assert ins["FieldName"] == "Ins Verified"
+    definition = {"DefNum": 293, "ItemName": "Sales Tax", "ItemValue": "+", "Category": 1,
+                  "category": "AdjTypes", "isHidden": "false"}  # fmt: skip
+    statuses = _get(sim, "/definitions", Category=13)
+    assert statuses and all(d["Category"] == 13 for d in statuses)
+    assert_same_shape(statuses[0], definition, "definition")
+    assert "Left Msg" in {d["ItemName"] for d in statuses}
+
+
+def test_recalls_put_status_answers_the_documented_requests(sim: SimulatorServer) -> None:
+    recall = next(r for r in sim.practice.recalls if r["RecallTypeNum"] == 1)
+    pat = recall["PatNum"]
+    left_msg = next(d["DefNum"] for d in _get(sim, "/definitions", Category=13)
+                    if d["ItemName"] == "Left Msg")  # fmt: skip
+    body = {"PatNum": pat, "recallType": "Prophy", "RecallStatus": left_msg,
+            "commlogMode": "Phone", "commlogNote": "Patient out of town until 08/30/2021."}  # fmt: skip
+    answer = _send(sim, "PUT", "/recalls/Status", body)
+    assert answer.status_code == 200
+    (mine,) = [r for r in _get(sim, "/recalls", PatNum=pat) if r["RecallTypeNum"] == 1]
+    assert (mine["RecallStatus"], mine["recallStatus"]) == (left_msg, "Left Msg")
+    logs = _get(sim, "/commlogs", PatNum=pat)
+    assert logs[-1]["Note"] == "Patient out of town until 08/30/2021."
+    assert (logs[-1]["commType"], logs[-1]["Mode_"]) == ("Recall", "Phone")
+    # The second documented body: no status given, so the status is kept.
+    assert (
+        _send(sim, "PUT", "/recalls/Status", {"PatNum": pat, "recallType": "Prophy"}).status_code
+        == 200
+    )
+    (mine,) = [r for r in _get(sim, "/recalls", PatNum=pat) if r["RecallTypeNum"] == 1]
+    assert mine["RecallStatus"] == left_msg
+    assert _send(sim, "PUT", "/recalls/Status", {"PatNum": pat}).status_code == 400
+    assert (
+        _send(sim, "PUT", "/recalls/Status", {"PatNum": 1, "recallType": "Prophy"}).status_code
+        == 404
+    )

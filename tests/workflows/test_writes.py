@@ -12,6 +12,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
 from app.bootstrap import Services
@@ -346,7 +347,15 @@ def test_marking_verified_writes_the_pms_field_and_the_worklist(
 
     today = cheap_services.clock.now().date().isoformat()
     assert sim.practice.appt_fields[(apt.apt_num, "Ins Verified")] == f"problem {today}"
-    assert writes_sent(sim) == [("PUT", "/api/v1/apptfields")]
+    assert writes_sent(sim) == [("PUT", "/api/v1/insverifies"), ("PUT", "/api/v1/apptfields")]
+    # A problem is a note on the plan's verification; the eligibility date does not move.
+    assert item.insurance is not None
+    (verify,) = sim.practice.insverifies.values()
+    assert (verify["FKey"], verify["Note"], verify["DateLastVerified"]) == (
+        item.insurance.pat_plan_num,
+        "Card expired, ask for the new one",
+        "0001-01-01",
+    )
     assert ctx.repo.insurance_status()[apt.apt_num] == (
         "problem",
         "Card expired, ask for the new one",
@@ -361,7 +370,7 @@ def test_marking_verified_writes_the_pms_field_and_the_worklist(
     assert entry["action"] == "insurance_verify"
     assert entry["purpose"] == "insurance_verification"
     assert entry["resource_type"] == "insurance"
-    assert entry["fields"] == ["status"]
+    assert entry["fields"] == ["date_last_verified", "status"]
     assert entry["outcome"] == "success"
     assert entry["actor_id"] == actor.actor_id
     assert_pseudonymised(cheap_services, entry, RecordKind.APPOINTMENT, apt.apt_num, apt.pat_num)
@@ -396,10 +405,83 @@ def test_marking_when_the_pms_refuses_is_recorded_as_failure_and_changes_nothing
     assert entry["action"] == "insurance_verify"
     assert entry["purpose"] == "insurance_verification"
     assert entry["outcome"] == "failure"
-    assert entry["fields"] == ["status"]
+    assert entry["fields"] == ["date_last_verified", "status"]
     assert_pseudonymised(cheap_services, entry, RecordKind.APPOINTMENT, apt.apt_num, apt.pat_num)
     status = {i.appointment.apt_num: i.status for i in service.worklist(FRONT)}
     assert status[apt.apt_num] == "unverified"
+
+
+def insverify_dates(sim: SimulatorServer) -> dict[int, str]:
+    """The simulator's "Eligibility Last Verified" per PatPlanNum, read over its API."""
+    headers = {"Authorization": f"ODFHIR {sim.developer_key}/{sim.customer_key}"}
+    answer = httpx.get(
+        f"{sim.url}/insverifies", params={"VerifyType": "PatientEnrollment"}, headers=headers
+    )
+    assert answer.status_code == 200
+    return {v["FKey"]: v["DateLastVerified"] for v in answer.json()}
+
+
+def test_verified_moves_the_eligibility_date_and_the_worklist_shows_it(
+    cheap_services: Services, ctx: DeskContext, sim: SimulatorServer
+) -> None:
+    service = InsuranceService(ctx)
+    item = worklist_item(ctx)
+    assert item.insurance is not None and item.last_verified is None
+    plan = item.insurance.pat_plan_num
+    assert plan not in insverify_dates(sim)
+
+    done = service.set_status(FRONT, item, "verified")
+
+    today = cheap_services.clock.now().date()
+    assert insverify_dates(sim)[plan] == today.isoformat()
+    assert done.verified_on == today and done.field_value == f"verified {today.isoformat()}"
+    shown = {i.appointment.apt_num: i for i in service.worklist(FRONT)}
+    assert shown[item.appointment.apt_num].last_verified == today
+    # Every appointment of the same plan shows the plan's date, others none.
+    assert all(
+        (i.last_verified == today) == (i.insurance is not None and i.insurance.pat_plan_num == plan)
+        for i in shown.values()
+    )
+
+
+def test_a_pick_list_field_gets_its_own_item(
+    cheap_services: Services, ctx: DeskContext, sim: SimulatorServer
+) -> None:
+    sim.practice.appt_field_defs = [
+        {"ApptFieldDefNum": 8, "FieldName": "Ins Verified", "FieldType": "PickList",
+         "PickList": "Yes\r\nNo"},
+    ]  # fmt: skip
+    service = InsuranceService(ctx)
+    first, second = [i for i in service.worklist(FRONT) if i.insurance is not None][:2]
+
+    assert service.set_status(FRONT, first, "verified").field_value == "Yes"
+    assert service.set_status(FRONT, second, "problem", "Plan ended").field_value == "No"
+
+    assert sim.practice.appt_fields[(first.appointment.apt_num, "Ins Verified")] == "Yes"
+    assert sim.practice.appt_fields[(second.appointment.apt_num, "Ins Verified")] == "No"
+    # No item says "unverified": nothing is written rather than a value the list lacks.
+    sent = len(writes_sent(sim))
+    done = service.set_status(FRONT, first, "unverified")
+    assert (done.field_value, done.field_missing) == (None, True)
+    assert len(writes_sent(sim)) == sent
+    assert sim.practice.appt_fields[(first.appointment.apt_num, "Ins Verified")] == "Yes"
+
+
+def test_without_the_field_defined_only_the_verification_is_written(
+    cheap_services: Services, ctx: DeskContext, sim: SimulatorServer
+) -> None:
+    sim.practice.appt_field_defs = []
+    item = worklist_item(ctx)
+    assert item.insurance is not None
+
+    done = InsuranceService(ctx).set_status(FRONT, item, "verified")
+
+    assert done.field_missing and done.field_value is None
+    assert writes_sent(sim) == [("PUT", "/api/v1/insverifies")]
+    assert sim.practice.appt_fields == {}
+    today = cheap_services.clock.now().date().isoformat()
+    assert insverify_dates(sim)[item.insurance.pat_plan_num] == today
+    assert ctx.repo.insurance_status()[item.appointment.apt_num][0] == "verified"
 
 
 def test_marking_by_a_role_without_the_purpose_is_refused_and_recorded(

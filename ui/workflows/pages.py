@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 from services.access import Actor
 from services.pms.records import OpenSlot
 from services.workflows.conflicts import ConflictService
-from services.workflows.insurance import InsuranceService, VerificationItem
+from services.workflows.insurance import InsuranceService, Recorded, VerificationItem
 from services.workflows.lookup import LookupService
 from services.workflows.noshow import NoShow, NoShowService
 from services.workflows.recall import RecallItem, RecallService
@@ -156,6 +156,19 @@ def noshow_page(
     return page
 
 
+def _recorded_text(done: Recorded) -> str:
+    said = (
+        f"Open Dental has eligibility last verified {done.verified_on:%d %b %Y}."
+        if done.verified_on
+        else "Saved."
+    )
+    if done.field_value is not None:
+        return f"{said} The appointment's Ins Verified field says \u201c{done.field_value}\u201d."
+    if done.field_missing:
+        return f"{said} The office has no Ins Verified appointment field for this; none written."
+    return said
+
+
 def insurance_page(
     service: InsuranceService, actor: Callable[[], Actor], runner: Run
 ) -> WorklistPage:
@@ -172,7 +185,7 @@ def insurance_page(
                     return
             runner(
                 lambda: service.set_status(actor(), item, status, note),
-                lambda _: page.reload(),
+                lambda done: page.reload(_recorded_text(done)),
                 lambda e: page.show_message(user_message(e), error=True),
                 owner=page,
             )
@@ -191,6 +204,7 @@ def insurance_page(
             ),
             Column("Subscriber ID", lambda r: r.insurance.subscriber_id if r.insurance else ""),
             Column("Group", lambda r: r.insurance.group_number if r.insurance else ""),
+            Column("Last verified", lambda r: r.last_verified or ("never" if r.insurance else "")),
             Column("Status", lambda r: r.status),
             Column("Note", lambda r: r.note),
         ],

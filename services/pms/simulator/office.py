@@ -2,8 +2,9 @@
 
 Patients GET Simple (with the DateTStamp filter of the docs' sync pattern) and PUT
 (apipatients); Commlogs GET/POST (apicommlogs); InsVerifies GET/PUT (apiinsverifies);
-ApptFieldDefs GET (apiapptfielddefs); Recalls PUT Status (apirecalls). Kept apart from server.py so the
-routing there stays one table of the older endpoints.
+ApptFieldDefs GET (apiapptfielddefs); Definitions GET (apidefinitions); Recalls PUT Status
+(apirecalls). Kept apart from server.py so the routing there stays one table of the older
+endpoints.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import re
 from datetime import datetime
 from typing import Any
 
-from services.pms.simulator.practice import APPT_FIELD_DEFS, SyntheticPractice
+from services.pms.simulator.practice import CONFIRM_DEFS, SyntheticPractice
 from services.pms.simulator.server import (
     Answer,
     SimulatorServer,
@@ -42,10 +43,7 @@ COMMLOG_MODES = (
 # Recalls PUT Status writes its commlogMode without spaces.
 RECALL_COMMLOG_MODES = {m.replace(" ", ""): m for m in COMMLOG_MODES}
 VERIFY_TYPES = ("PatientEnrollment", "InsuranceBenefit")
-APPT_FIELD_DEF_ROWS = [
-    {"ApptFieldDefNum": 7 + i, "FieldName": name, "FieldType": "Text", "PickList": ""}
-    for i, name in enumerate(APPT_FIELD_DEFS)
-]
+DEFINITION_CATEGORIES = {2: "ApptConfirmed", 13: "RecallUnschedStatus", 27: "CommLogTypes"}
 
 
 def route(
@@ -69,7 +67,9 @@ def route(
             found = p.insverifies.get(int(m.group(1)))
             return (200, found, None) if found else _missing("insverify")
         if path == "/apptfielddefs":
-            return 200, _page(server, APPT_FIELD_DEF_ROWS, q), None
+            return 200, _page(server, p.appt_field_defs, q), None
+        if path == "/definitions":
+            return _definitions(server, q)
     if method == "PUT":
         m = re.fullmatch(r"/patients/(\d+)", path)
         if m:
@@ -130,6 +130,30 @@ def _patient_put(p: SyntheticPractice, pat_num: int, body: dict[str, Any]) -> An
     patient.update(changes)
     patient["DateTStamp"] = _now(p)
     return 200, patient, None
+
+
+def _definitions(server: SimulatorServer, q: dict[str, str]) -> Answer:
+    """Definitions GET: the office's definitions, optionally of one Category."""
+    by_category = {2: CONFIRM_DEFS, 13: RECALL_STATUSES, 27: COMMLOG_TYPES}
+    rows = [
+        {
+            "DefNum": num,
+            "ItemName": name,
+            "ItemValue": "",
+            "Category": category,
+            "category": DEFINITION_CATEGORIES[category],
+            "isHidden": "false",
+        }
+        for category, defs in by_category.items()
+        for num, name in defs.items()
+    ]
+    if "Category" in q:
+        try:
+            wanted = int(q["Category"])
+        except ValueError:
+            return _bad("Category is not valid")
+        rows = [r for r in rows if r["Category"] == wanted]
+    return 200, _page(server, sorted(rows, key=lambda r: int(str(r["DefNum"]))), q), None
 
 
 # -- commlogs ---------------------------------------------------------------------------

@@ -109,6 +109,13 @@ class SyntheticPractice:
     # The office's follow-up records (services.pms.simulator.office): by their numbers.
     commlogs: dict[int, dict[str, Any]] = field(default_factory=dict)
     insverifies: dict[int, dict[str, Any]] = field(default_factory=dict)
+    # ApptFieldDefs as the office set them up (FieldName, FieldType "Text" or "PickList").
+    appt_field_defs: list[dict[str, Any]] = field(
+        default_factory=lambda: [
+            {"ApptFieldDefNum": 7 + i, "FieldName": name, "FieldType": "Text", "PickList": ""}
+            for i, name in enumerate(APPT_FIELD_DEFS)
+        ]
+    )
     lock: threading.RLock = field(default_factory=threading.RLock)
     clock: Clock = field(default_factory=SystemClock)  # the server's clock (serverDateTime)
 
@@ -359,6 +366,13 @@ class SyntheticPractice:
                     "TimePatternOverride": "",
                 }
             )
+        # Some recalls already have their visit booked, some are put off for a while (no
+        # draw from rng, so the rest of the practice stays as it was).
+        for r in self.recalls:
+            if r["RecallNum"] % 17 == 0:
+                r["DateScheduled"] = (self.today + timedelta(days=10)).isoformat()
+            elif r["RecallNum"] % 23 == 0:
+                r["DisableUntilDate"] = (self.today + timedelta(days=30)).isoformat()
 
     def _appointment(
         self,
@@ -421,6 +435,9 @@ class SyntheticPractice:
         for r in sorted(self.recalls, key=lambda r: r["DateDue"]):
             due = date.fromisoformat(r["DateDue"])
             if r["IsDisabled"] == "true" or not low <= due <= high:
+                continue
+            # Booked already, or put off until a later date: not on the list.
+            if r["DateScheduled"] != "0001-01-01" or r["DisableUntilDate"] > self.today.isoformat():
                 continue
             pt = self.patients[r["PatNum"]]
             rows.append(

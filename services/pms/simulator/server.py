@@ -16,7 +16,6 @@ from urllib.parse import parse_qs, urlsplit
 
 from services.clock import Clock, SystemClock
 from services.pms.simulator.practice import (
-    APPT_FIELD_DEFS,
     CONFIRM_DEFS,
     CONFIRM_VALS,
     PROGRAM_VERSION,
@@ -460,7 +459,7 @@ def _put(p: SyntheticPractice, path: str, body: dict[str, Any]) -> Answer | None
         apt_num = int(body["AptNum"])
         if apt_num not in p.appointments:
             return _missing("appointment")
-        if body["FieldName"] not in APPT_FIELD_DEFS:
+        if body["FieldName"] not in {d["FieldName"] for d in p.appt_field_defs}:
             return _bad("FieldName is not an Appointment Field Def")
         p.appt_fields[(apt_num, str(body["FieldName"]))] = str(body["FieldValue"])
         return 200, b"", None
