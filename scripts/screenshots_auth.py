@@ -8,6 +8,7 @@ Synthetic data only; a throw-away installation in a temporary folder.
 
 from __future__ import annotations
 
+import os
 import sys
 import tempfile
 import time
@@ -35,7 +36,7 @@ from ui.auth.users_page import users_page  # noqa: E402
 from ui.main_window import MainWindow, PageSpec  # noqa: E402
 from ui.operations import Operations  # noqa: E402
 
-OUT = ROOT / "docs" / "screenshots"
+OUT = Path(os.environ.get("ENAMEL_SCREENSHOTS_OUT", ROOT / "docs" / "screenshots"))
 ADMIN = Actor("system_screens", ActorType.SYSTEM, Role.IT_ADMIN)
 
 
@@ -55,7 +56,7 @@ def save(widget: QWidget, name: str) -> None:
     settle()
     path = OUT / f"{name}.png"
     widget.grab().save(str(path))
-    print(path.relative_to(ROOT))
+    print(path)
 
 
 def services_in(folder: Path) -> Services:
@@ -110,9 +111,15 @@ def main() -> int:
         sign_in.enrollment.enroll_code_edit.setText(totp.code_at(secret, s.clock.now()))
         sign_in.enrollment.confirm_button.click()
         settle(lambda: sign_in.pages.currentIndex() == sign_in.RECOVERY_PAGE)
-        save(sign_in, "auth-recovery-codes")
+        save(sign_in, "auth-recovery-codes")  # Continue waits for the tick, and says so
+        sign_in.recovery.copy_button.click()
+        sign_in.recovery.saved_box.setChecked(True)
+        save(sign_in, "auth-recovery-codes-copied")
+        QApplication.clipboard().clear()
 
-        sign_in.pages.setCurrentIndex(sign_in.NEW_PASSWORD_PAGE)
+        # An administrator gave jlee the password: the first sign-in ends with their own.
+        sign_in.recovery.continue_button.click()
+        settle(lambda: sign_in.pages.currentIndex() == sign_in.NEW_PASSWORD_PAGE)
         save(sign_in, "auth-new-password")
         sign_in.pages.setCurrentIndex(sign_in.FIRST_RUN_PAGE)
         sign_in.password.hint.hide()

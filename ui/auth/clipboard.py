@@ -37,6 +37,11 @@ class ClipboardGuard(QObject):
             app.installEventFilter(self)
             QGuiApplication.clipboard().dataChanged.connect(self._changed)
 
+    @property
+    def holding(self) -> bool:
+        """Something Enamel copied is waiting for its lifetime to pass."""
+        return self._copied is not None
+
     def copy(self, text: str) -> None:
         self._remember(text)
         QGuiApplication.clipboard().setText(text)

@@ -1,11 +1,16 @@
-"""First sign-in: set up the authenticator from a QR code, then note the recovery codes."""
+"""First sign-in: set up the authenticator from a QR code, then keep the recovery codes."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QFont, QFontMetrics
+import html
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import QFont, QFontMetrics, QTextDocument
+from PySide6.QtPrintSupport import QPrintDialog, QPrinter
 from PySide6.QtWidgets import (
     QCheckBox,
+    QDialog,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -15,9 +20,16 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from services.auth.signin import Enrollment
-from ui.auth.qr import qr_pixmap
+from ui.auth.clipboard import COPY_LIFETIME_SECONDS, ClipboardGuard
 from ui.auth.signin.card import card_layout
+
+CONTINUE_NEEDS_TICK = (
+    "Continue opens once you tick “I have written these codes down”: the codes are not shown again."
+)
+
+
+if TYPE_CHECKING:
+    from services.auth.signin import Enrollment
 
 
 class EnrollmentPage(QWidget):
@@ -66,6 +78,8 @@ class EnrollmentPage(QWidget):
         layout.addLayout(confirm_row)
 
     def show_enrollment(self, enrollment: Enrollment) -> None:
+        from ui.auth.qr import qr_pixmap  # the QR library loads when a code is first shown
+
         self.qr_label.setPixmap(qr_pixmap(enrollment.uri))
         secret = enrollment.secret
         self.secret_label.setText(" ".join(secret[i : i + 4] for i in range(0, len(secret), 4)))
@@ -82,15 +96,28 @@ class EnrollmentPage(QWidget):
 
 
 class RecoveryCodesPage(QWidget):
-    """The ten recovery codes, shown once; Continue only after "I have written them down"."""
+    """The ten recovery codes, shown once; Continue only after "I have written them down".
 
-    def __init__(self) -> None:
+    Copy goes through the clipboard guard (cleared 30 s later); Print opens Qt's own print
+    dialog, owned by the sign-in window, so `cancel_print` (at a restart) can cancel it."""
+
+    def __init__(self, clipboard: ClipboardGuard | None = None) -> None:
         super().__init__()
+        self._clipboard = clipboard or ClipboardGuard()
+        self._codes: list[str] = []
+        self._heading = ""
+        self._print_dialog: QPrintDialog | None = None
+        # Before a session there is no idle lock to tick the guard: this page does, until
+        # what it copied is cleared (after sign-in the idle lock's tick clears it as well).
+        self._expiry = QTimer(self)
+        self._expiry.setInterval(1000)
+        self._expiry.timeout.connect(self._expire_copy)
         layout = card_layout(
             self,
             "Your recovery codes",
-            "Each code signs you in once if your phone is lost. Write them down and "
-            "keep them somewhere safe. They will not be shown again.",
+            "Each code signs you in once if your phone is lost. Write them down, print them "
+            "or copy them into your password manager, and keep them somewhere safe. They will "
+            "not be shown again.",
         )
         self.codes_view = QPlainTextEdit()
         self.codes_view.setReadOnly(True)
@@ -103,16 +130,49 @@ class RecoveryCodesPage(QWidget):
         lines = QFontMetrics(mono).lineSpacing()
         self.codes_view.setFixedHeight(lines * 5 + 40)
         layout.addWidget(self.codes_view)
+        tools = QHBoxLayout()
+        self.copy_button = QPushButton("&Copy codes")
+        self.copy_button.setToolTip(
+            "Copy the ten codes, for a password manager. The clipboard is cleared after "
+            f"{COPY_LIFETIME_SECONDS} seconds."
+        )
+        self.print_button = QPushButton("&Print…")
+        self.print_button.setToolTip("Print the ten codes on paper.")
+        self.copied = QLabel()
+        self.copied.setObjectName("pageSubtitle")
+        self.copied.setWordWrap(True)
+        self.copied.hide()
+        tools.addWidget(self.copy_button)
+        tools.addWidget(self.print_button)
+        tools.addStretch(1)
+        layout.addLayout(tools)
+        layout.addWidget(self.copied)
         self.saved_box = QCheckBox("I have &written these codes down")
         layout.addWidget(self.saved_box)
         self.continue_button = QPushButton("C&ontinue")
         self.continue_button.setObjectName("primary")
-        self.continue_button.setEnabled(False)
-        layout.addWidget(self.continue_button, 0, Qt.AlignmentFlag.AlignRight)
-        self.saved_box.toggled.connect(self.continue_button.setEnabled)
+        self.why_disabled = QLabel(CONTINUE_NEEDS_TICK)
+        self.why_disabled.setObjectName("pageSubtitle")
+        self.why_disabled.setWordWrap(True)
+        bottom = QHBoxLayout()
+        bottom.addWidget(self.why_disabled, 1)
+        bottom.addWidget(self.continue_button, 0, Qt.AlignmentFlag.AlignRight)
+        layout.addLayout(bottom)
+        self.saved_box.toggled.connect(self._saved_changed)
+        self.copy_button.clicked.connect(self.copy_codes)
+        self.print_button.clicked.connect(self.print_codes)
+        self._saved_changed(False)
 
-    def show_codes(self, codes: list[str]) -> None:
-        """Numbered, in two columns: five rows fit the card without scrolling."""
+    def _saved_changed(self, saved: bool) -> None:
+        self.continue_button.setEnabled(saved)
+        self.continue_button.setToolTip("" if saved else CONTINUE_NEEDS_TICK)
+        self.why_disabled.setVisible(not saved)
+
+    def show_codes(self, codes: list[str], heading: str = "") -> None:
+        """Numbered, in two columns: five rows fit the card without scrolling. `heading` (the
+        account and practice) goes on the printed page."""
+        self._codes = list(codes)
+        self._heading = heading
         numbered = [f"{i + 1:>2}.  {c}" for i, c in enumerate(codes)]
         half = (len(numbered) + 1) // 2
         rows = [
@@ -122,7 +182,64 @@ class RecoveryCodesPage(QWidget):
             )
         ]
         self.codes_view.setPlainText("\n".join(rows))
+        self.copied.hide()
         self.saved_box.setChecked(False)
 
+    def copy_codes(self) -> None:
+        if not self._codes:
+            return
+        self._clipboard.copy("\n".join(self._codes))
+        self._expiry.start()
+        self.copied.setText(
+            f"Copied. Enamel clears the clipboard in {COPY_LIFETIME_SECONDS} seconds."
+        )
+        self.copied.show()
+
+    def _expire_copy(self) -> None:
+        self._clipboard.expire()
+        if not self._clipboard.holding:
+            self._expiry.stop()
+            self.copied.hide()
+
+    def print_codes(self) -> None:
+        """Qt's own print dialog (a printer, or a PDF file), owned by the sign-in window."""
+        if not self._codes or self._print_dialog is not None:
+            return
+        printer = QPrinter(QPrinter.PrinterMode.HighResolution)
+        dialog = QPrintDialog(printer, self.window())
+        dialog.setWindowTitle("Print your recovery codes")
+        dialog.setOption(QPrintDialog.PrintDialogOption.PrintToFile, True)
+        self._print_dialog = dialog
+        try:
+            if dialog.exec() != QDialog.DialogCode.Accepted or not self._codes:
+                return  # cancelled, by the person or by a restart of the sign-in
+            printed_codes(self._heading, self._codes).print_(printer)
+            self.copied.setText("Sent to the printer.")
+            self.copied.show()
+        finally:
+            self._print_dialog = None
+            dialog.deleteLater()
+
+    def cancel_print(self) -> None:
+        if self._print_dialog is not None:
+            self._print_dialog.reject()
+
     def forget_codes(self) -> None:
+        self.cancel_print()
+        self._codes = []
         self.codes_view.clear()  # recovery codes leave the screen for good
+        self.copied.hide()
+
+
+def printed_codes(heading: str, codes: list[str]) -> QTextDocument:
+    """The page: what the codes are for, the codes in large monospace, how to use them."""
+    items = "".join(f"<li><tt>{html.escape(c)}</tt></li>" for c in codes)
+    document = QTextDocument()
+    document.setHtml(
+        "<h2>Enamel recovery codes</h2>"
+        f"<p>{html.escape(heading)}</p>"
+        "<p>If your phone is lost, type one of these at the code step of Enamel's sign-in. "
+        "Each code works once. Keep this page locked away.</p>"
+        f"<ol style='font-size:14pt'>{items}</ol>"
+    )
+    return document
