@@ -1,4 +1,9 @@
-"""Recall reminders: overdue recalls with name, phone, last visit, type; outcomes; call lists."""
+"""Recall reminders: overdue recalls with name, phone, last visit, type; outcomes; call lists.
+
+Each call is recorded in Open Dental with Recalls PUT Status: the recall's status where the
+office has a status for the outcome ("Contacted", "Left Msg"), and always the Recall commlog
+Open Dental writes with it, so the follow-up shows where the rest of the office looks.
+"""
 
 from __future__ import annotations
 
@@ -8,13 +13,27 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from services.access import Actor, Permission, Purpose
-from services.audit import RecordKind, Touched
+from services.audit import Outcome, RecordKind, Touched
 from services.pms.records import RecallDue
 from services.workflows.context import DeskContext
 from services.workflows.guard import require_write
 
 PURPOSE = Purpose.RECALL_REMINDERS
 OUTCOMES = ("contacted", "left_message", "scheduled", "no_answer")
+# The office's recall status names that say each outcome (definition category 13), tried in
+# order; an outcome with none found keeps the recall's status and is only a commlog.
+STATUS_NAMES = {
+    "contacted": ("contacted",),
+    "left_message": ("left msg", "left message"),
+    "scheduled": ("scheduled", "appointment scheduled"),
+    "no_answer": ("no answer",),
+}
+NOTES = {
+    "contacted": "Recall reminder call: patient reached.",
+    "left_message": "Recall reminder call: left a message.",
+    "scheduled": "Recall reminder call: appointment scheduled.",
+    "no_answer": "Recall reminder call: no answer.",
+}
 
 
 @dataclass(frozen=True)
@@ -27,6 +46,13 @@ class RecallItem:
 class RecallService:
     def __init__(self, ctx: DeskContext) -> None:
         self._ctx = ctx
+        self._statuses: dict[str, int] | None = None  # the office's, read at the first call
+
+    def _status_for(self, outcome: str) -> int | None:
+        if self._statuses is None:
+            self._statuses = {k.lower(): v for k, v in self._ctx.pms.recall_statuses().items()}
+        known = self._statuses
+        return next((known[n] for n in STATUS_NAMES[outcome] if n in known), None)
 
     def overdue(self, actor: Actor) -> list[RecallItem]:
         today = self._ctx.today()
@@ -46,24 +72,44 @@ class RecallService:
         return sorted(items, key=lambda i: -i.days_overdue)
 
     def mark(self, actor: Actor, item: RecallItem, outcome: str) -> None:
+        """The call goes to the PMS first (status and commlog); if it refuses, the failure is
+        recorded and the worklist keeps its last outcome."""
         require_write(self._ctx, actor, PURPOSE, f"recall_{outcome}", resource_type="recall")
         if outcome not in OUTCOMES:
             raise ValueError(outcome)
-        self._ctx.gateway.record(
-            actor,
-            f"recall_{outcome}",
-            purpose=PURPOSE,
-            resource_type="recall",
-            kind=RecordKind.RECALL,
-            record_number=item.recall.recall_num,
-            patient_number=item.recall.pat_num,
-        )
+        recall = item.recall
+
+        def record(result: Outcome) -> None:
+            self._ctx.gateway.record(
+                actor,
+                f"recall_{outcome}",
+                purpose=PURPOSE,
+                outcome=result,
+                resource_type="recall",
+                kind=RecordKind.RECALL,
+                record_number=recall.recall_num,
+                patient_number=recall.pat_num,
+            )
+
+        try:
+            if recall.recall_type:
+                self._ctx.pms.set_recall_status(
+                    recall.pat_num,
+                    recall.recall_type,
+                    status_num=self._status_for(outcome),
+                    note=NOTES[outcome],
+                )
+            else:  # the type is unknown here: the commlog alone records the call
+                when = self._ctx.calendar.local(self._ctx.clock.now()).replace(tzinfo=None)
+                self._ctx.pms.add_commlog(
+                    recall.pat_num, NOTES[outcome], when=when, comm_type="Recall"
+                )
+        except Exception:
+            record(Outcome.FAILURE)
+            raise
+        record(Outcome.SUCCESS)
         self._ctx.repo.add_recall_contact(
-            item.recall.pat_num,
-            item.recall.recall_num,
-            outcome,
-            actor.actor_id,
-            self._ctx.clock.now(),
+            recall.pat_num, recall.recall_num, outcome, actor.actor_id, self._ctx.clock.now()
         )
 
     def export_call_list(self, actor: Actor, items: list[RecallItem], out: Path) -> int:

@@ -525,7 +525,6 @@ def test_recall_outcome_is_stored_and_audited(
 ) -> None:
     service = RecallService(ctx)
     item = overdue(ctx)[0]
-    recalls_before = copy.deepcopy(sim.practice.recalls)
     before = trail_head(cheap_services)
 
     service.mark(FRONT, item, "left_message")
@@ -533,7 +532,13 @@ def test_recall_outcome_is_stored_and_audited(
     assert ctx.repo.last_recall_outcomes()[item.recall.recall_num] == "left_message"
     shown = {i.recall.recall_num: i.last_outcome for i in service.overdue(FRONT)}
     assert shown[item.recall.recall_num] == "left_message"
-    assert sim.practice.recalls == recalls_before
+    # Open Dental has the call: the recall's status and its Recall commlog.
+    stored = next(r for r in sim.practice.recalls if r["RecallNum"] == item.recall.recall_num)
+    assert stored["recallStatus"] == "Left Msg"
+    (log,) = commlogs_of(sim, item.recall.pat_num)
+    assert (log["commType"], log["Mode_"]) == ("Recall", "Phone")
+    assert log["Note"] == "Recall reminder call: left a message."
+    assert ("PUT", "/api/v1/recalls/Status") in writes_sent(sim)
     entry = entries_after(cheap_services, before)[0]
     assert entry["action"] == "recall_left_message"
     assert entry["purpose"] == "recall_reminders"
@@ -543,6 +548,38 @@ def test_recall_outcome_is_stored_and_audited(
         cheap_services, entry, RecordKind.RECALL, item.recall.recall_num, item.recall.pat_num
     )
     no_phi_in([entry], item.recall.patient_name, item.recall.phone)
+
+
+def test_a_recall_outcome_without_a_status_keeps_the_status_and_adds_the_commlog(
+    ctx: DeskContext, sim: SimulatorServer
+) -> None:
+    item = overdue(ctx)[0]
+    stored = next(r for r in sim.practice.recalls if r["RecallNum"] == item.recall.recall_num)
+    RecallService(ctx).mark(FRONT, item, "contacted")
+    assert stored["recallStatus"] == "Contacted"
+
+    RecallService(ctx).mark(FRONT, item, "no_answer")  # the office has no such status
+
+    assert stored["recallStatus"] == "Contacted"
+    notes = [c["Note"] for c in commlogs_of(sim, item.recall.pat_num)]
+    assert notes == ["Recall reminder call: patient reached.", "Recall reminder call: no answer."]
+    assert ctx.repo.last_recall_outcomes()[item.recall.recall_num] == "no_answer"
+
+
+def test_a_recall_outcome_the_pms_refuses_is_a_failure_and_no_local_outcome(
+    cheap_services: Services, ctx: DeskContext, sim: SimulatorServer
+) -> None:
+    item = overdue(ctx)[0]
+    before = trail_head(cheap_services)
+    sim.inject(Fault(r"^/api/v1/recalls/Status", "body", method="PUT", status=400, body=b"no"))
+
+    with pytest.raises(PmsRejected):
+        RecallService(ctx).mark(FRONT, item, "contacted")
+
+    assert ctx.repo.last_recall_outcomes() == {}
+    assert commlogs_of(sim, item.recall.pat_num) == []
+    (entry,) = entries_after(cheap_services, before)
+    assert (entry["action"], entry["outcome"]) == ("recall_contacted", "failure")
 
 
 def test_recall_outcome_by_a_role_without_the_purpose_is_refused_and_recorded(

@@ -3,32 +3,21 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 
 from PySide6.QtWidgets import (
-    QDialog,
-    QDialogButtonBox,
     QInputDialog,
-    QLabel,
     QLineEdit,
-    QListWidget,
-    QListWidgetItem,
     QPushButton,
-    QVBoxLayout,
     QWidget,
 )
 
 from services.access import Actor
-from services.pms.records import OpenSlot
 from services.workflows.conflicts import ConflictService
 from services.workflows.insurance import InsuranceService, Recorded, VerificationItem
 from services.workflows.lookup import LookupService
-from services.workflows.noshow import NoShow, NoShowService
 from services.workflows.recall import RecallItem, RecallService
-from services.workflows.waitlist import WaitlistService
-from services.workflows.waitlist_match import Offer
 from ui.operations import Run, user_message
 from ui.save_path import ask_save_path
 from ui.workflows.worklist import Action, Column, WorklistPage
@@ -39,121 +28,6 @@ Names = Callable[[], NameMaps]  # reads the PMS the first time: call it off the 
 
 def _when(value: object) -> str:
     return f"{value:%a %d %b %H:%M}" if value else ""
-
-
-class SlotPicker(QDialog):
-    """Choose one open slot; Enter books it."""
-
-    def __init__(
-        self, slots: list[OpenSlot], names: tuple[dict[int, str], dict[int, str]], parent: QWidget
-    ) -> None:
-        super().__init__(parent)
-        self.setWindowTitle("Choose a new time")
-        self.resize(520, 420)
-        layout = QVBoxLayout(self)
-        layout.addWidget(QLabel("Open times that fit this appointment:"))
-        self.list = QListWidget()
-        providers, operatories = names
-        for slot in slots[:200]:
-            item = QListWidgetItem(
-                f"{slot.start:%a %d %b  %H:%M}–{slot.end:%H:%M}   "
-                f"{providers.get(slot.prov_num, slot.prov_num)} · "
-                f"{operatories.get(slot.op_num, slot.op_num)}"
-            )
-            item.setData(256, slot)
-            self.list.addItem(item)
-        if slots:
-            self.list.setCurrentRow(0)
-        layout.addWidget(self.list, 1)
-        buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
-        )
-        ok = buttons.button(QDialogButtonBox.StandardButton.Ok)
-        ok.setText("&Book this time")
-        ok.setEnabled(bool(slots))
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
-        self.list.itemDoubleClicked.connect(lambda _: self.accept())
-        layout.addWidget(buttons)
-
-    def chosen(self) -> OpenSlot | None:
-        item = self.list.currentItem()
-        if item is None:
-            return None
-        slot: OpenSlot = item.data(256)
-        return slot
-
-
-def noshow_page(
-    service: NoShowService, actor: Callable[[], Actor], runner: Run, names: Names
-) -> WorklistPage:
-    page: WorklistPage
-
-    def find_time(row: NoShow) -> None:
-        page.status.setText("Finding open times…")
-
-        def chosen(found: tuple[list[OpenSlot], NameMaps]) -> None:
-            slots, known = found
-            dialog = SlotPicker(slots, known, page)
-            if dialog.exec() != QDialog.DialogCode.Accepted or dialog.chosen() is None:
-                page.status.setText("")
-                return
-            slot = dialog.chosen()
-            assert slot is not None
-
-            def done(_: object) -> None:
-                page.reload(
-                    f"Rescheduled to {slot.start:%a %d %b %H:%M}. The PMS has the new time."
-                )
-
-            runner(
-                lambda: service.reschedule(
-                    actor(), row.appointment, slot.start, slot.op_num, slot.prov_num
-                ),
-                done,
-                lambda e: page.show_message(user_message(e), error=True),
-                owner=page,
-            )
-
-        runner(
-            lambda: (service.slots(actor(), row.appointment), names()),
-            chosen,
-            lambda e: page.show_message(user_message(e), error=True),
-            owner=page,
-        )
-
-    def outcome(kind: str) -> Callable[[NoShow], None]:
-        return lambda row: runner(
-            lambda: service.record_outcome(actor(), row.appointment, kind),
-            lambda _: page.reload("Noted in the patient's commlog in Open Dental."),
-            lambda e: page.show_message(user_message(e), error=True),
-            owner=page,
-        )
-
-    page = WorklistPage(
-        "No-shows",
-        "Appointments broken or sent to the Unscheduled List in the last 7 days. Call the "
-        "patient, then find a new time; each call is noted in the patient's commlog.",
-        [
-            Column("Was booked", lambda r: _when(r.appointment.start)),
-            Column("Patient", lambda r: r.appointment.patient_name),
-            Column("Phone", lambda r: r.appointment.phone),
-            Column("Email", lambda r: r.appointment.email),
-            Column("Appointment", lambda r: r.appointment.appointment_type),
-            Column("Length", lambda r: f"{r.appointment.minutes} min"),
-            Column("Follow-up", lambda r: r.outcome.replace("_", " ") or "—"),
-        ],
-        lambda: service.recent(actor()),
-        runner,
-        [
-            Action("&Find a new time…", find_time, primary=True),
-            Action("&Reached", outcome("reached")),
-            Action("&Left message", outcome("left_message")),
-            Action("&Declined", outcome("declined")),
-        ],
-        empty_text="No no-shows in the last 7 days.",
-    )
-    return page
 
 
 def _recorded_text(done: Recorded) -> str:
@@ -232,7 +106,7 @@ def recall_page(
     def mark(outcome: str) -> Callable[[RecallItem], None]:
         return lambda item: runner(
             lambda: service.mark(actor(), item, outcome),
-            lambda _: page.reload(),
+            lambda _: page.reload("Noted in Open Dental: the recall's status and a commlog."),
             lambda e: page.show_message(user_message(e), error=True),
             owner=page,
         )
@@ -257,7 +131,8 @@ def recall_page(
     export.clicked.connect(do_export)
     page = WorklistPage(
         "Recall",
-        "Patients overdue for their recall visit, most overdue first.",
+        "Patients overdue for their recall visit and not yet booked, most overdue first. "
+        "Each call is noted on the recall and in the patient's commlog in Open Dental.",
         [
             Column("Patient", lambda r: r.recall.patient_name),
             Column("Phone", lambda r: r.recall.phone),
@@ -313,56 +188,6 @@ def conflicts_page(
         load,
         runner,
         empty_text="No conflicts in the next two weeks.",
-    )
-
-
-@dataclass(frozen=True)
-class OfferRow:
-    """A waitlist row, complete when it reaches the UI thread (names read in the background)."""
-
-    offer: Offer
-    patient_name: str
-    where: str
-
-
-def waitlist_page(
-    service: WaitlistService,
-    actor: Callable[[], Actor],
-    runner: Run,
-    names: Names,
-    today: Callable[[], date],
-) -> WorklistPage:
-    def load_with_names() -> list[OfferRow]:
-        entries = service.entries(actor())
-        patient_names = {e.wish.key: e.patient_name for e in entries}
-        providers, operatories = names()
-        return [
-            OfferRow(
-                o,
-                patient_names.get(o.wish.key, ""),
-                f"{providers.get(o.slot.prov_num, o.slot.prov_num)} · "
-                f"{operatories.get(o.slot.op_num, o.slot.op_num)}",
-            )
-            for o in service.offers(actor(), entries, today() + timedelta(days=1))
-        ]
-
-    return WorklistPage(
-        "Waitlist",
-        "Open times in the coming week and the waiting patients each would suit, longest waiting first.",
-        [
-            Column("Open time", lambda r: f"{r.offer.start:%a %d %b %H:%M}"),
-            Column("Where", lambda r: r.where),
-            Column("Patient", lambda r: r.patient_name),
-            Column("Procedure", lambda r: r.offer.wish.procedure_type),
-            Column("Length", lambda r: f"{r.offer.wish.length_minutes} min"),
-            Column(
-                "List",
-                lambda r: "ASAP (PMS)" if r.offer.wish.key.startswith("asap_") else "Enamel",
-            ),
-        ],
-        load_with_names,
-        runner,
-        empty_text="No open time suits anyone waiting.",
     )
 
 
