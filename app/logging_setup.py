@@ -109,6 +109,20 @@ class PhiSafeJsonFormatter(logging.Formatter):
         return json.dumps(entry, sort_keys=True)
 
 
+def keep_off_the_console() -> None:
+    """Log records go to the log file or nowhere, never to the terminal.
+
+    Without any handler, Python's last-resort handler prints warnings on stderr: a command
+    that fails before the installation (and so its log file) is open would show a stray
+    `cli.command_failed` line beside its own message. A null handler on the root takes that
+    place; `configure_logging` adds the file beside it."""
+    root = logging.getLogger()
+    if not any(getattr(h, "_enamel_quiet", False) for h in root.handlers):
+        quiet = logging.NullHandler()
+        quiet._enamel_quiet = True  # type: ignore[attr-defined]
+        root.addHandler(quiet)
+
+
 def configure_logging(log_dir: Path, level: int = logging.INFO) -> Path:
     """Route the root logger to a rotating JSON-lines file; install the exception hooks."""
     log_dir.mkdir(parents=True, exist_ok=True)

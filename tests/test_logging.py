@@ -76,3 +76,38 @@ def test_uncaught_exceptions_are_logged_without_their_message(
     assert entries[-1]["event"] == "app.uncaught_exception"
     assert entries[-1]["error_class"] == "RuntimeError"
     assert phi_hits([log_file], fake_phi.values()) == []
+
+
+def test_enamel_admin_prints_its_own_words_only_and_logs_to_the_file(tmp_path: Path) -> None:
+    """A command that fails before the installation is open (no log file yet), and one that
+    fails inside it: stderr holds the one sentence; the failure is in the log file only."""
+    from tests.support import admin_process
+
+    fresh = str(tmp_path / "fresh")
+    bad_id = admin_process("--data-dir", fresh, "init", "--practice-id", "Bad Id!")
+    assert bad_id.code == 2
+    assert bad_id.err.splitlines() == [bad_id.err.strip()]
+    assert (
+        bad_id.err.startswith("enamel-admin: A practice id is")
+        and "command_failed" not in bad_id.err
+    )
+    bad_file = tmp_path / "bad.toml"
+    bad_file.write_text("{not toml")
+    bad_toml = admin_process("--data-dir", fresh, "provision", str(bad_file))
+    assert bad_toml.code == 2 and bad_toml.err.startswith("enamel-admin: ")
+    assert len(bad_toml.err.splitlines()) == 1, bad_toml.err
+
+    root = tmp_path / "office"
+    made = admin_process("--data-dir", str(root), "init", "--practice-id", "test-practice")
+    assert made.code == 0, made.err
+    wrong = admin_process(
+        "--data-dir", str(root), "user", "unlock", "ghost", "--recovery-passphrase-stdin",
+        stdin="NOT00-THE00-RIGHT-PASS0-PHRAS-E0000\n",
+    )  # fmt: skip
+    assert wrong.code == 2 and wrong.err.splitlines() == [
+        "enamel-admin: That recovery passphrase is not correct. Nothing was changed."
+    ]
+    logged = [json.loads(line) for line in (root / "logs" / "enamel.log").read_text().splitlines()]
+    assert {"event": "cli.command_failed", "error_class": "WrongPassphrase"}.items() <= next(
+        e for e in logged if e["event"] == "cli.command_failed"
+    ).items()

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 
 from app.cli import archive, audit, backup, compliance, foundation, pms, provision, users
 from app.cli.context import CliContext, CommandModule
+from app.logging_setup import keep_off_the_console
 from errors import EnamelError
 from services.clock import Clock
 
@@ -44,6 +45,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None, clock: Clock | None = None) -> int:
     """Run one command; `clock` is the time it runs on (default: `--clock-start` or the system's)."""
+    keep_off_the_console()  # the terminal gets the command's own words only
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
