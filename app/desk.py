@@ -59,11 +59,11 @@ def build_desk(services: Services, pms: PmsClient) -> Desk:
     )
     return Desk(
         schedule,
-        NoShowService(ctx),
+        NoShowService(ctx, booking),
         InsuranceService(ctx),
         RecallService(ctx),
         ConflictService(ctx),
-        WaitlistService(ctx),
+        WaitlistService(ctx, booking),
         LookupService(ctx),
         AppointmentService(ctx, schedule),
         booking,
@@ -94,7 +94,7 @@ def make_window(
     """
     from ui.audit_viewer import AuditViewer
     from ui.auth.users_page import users_page
-    from ui.workflows import pages
+    from ui.workflows import pages, rebooking
 
     holder = {"session": session}
 
@@ -186,7 +186,10 @@ def make_window(
     factories: dict[Screen, tuple[str, Callable[[], QWidget]]] = {
         Screen.SCHEDULE: ("Schedule", schedule),
         Screen.PATIENTS: ("Patients", lambda: pages.lookup_page(desk.lookup, actor, run)),
-        Screen.NO_SHOWS: ("No-shows", lambda: pages.noshow_page(desk.noshow, actor, run, names)),
+        Screen.NO_SHOWS: (
+            "No-shows",
+            lambda: rebooking.noshow_page(desk.noshow, actor, run, desk.schedule.reference),
+        ),
         Screen.INSURANCE: ("Insurance", lambda: pages.insurance_page(desk.insurance, actor, run)),
         Screen.RECALL: ("Recall", lambda: pages.recall_page(desk.recall, actor, run)),
         Screen.CONFLICTS: (
@@ -195,7 +198,9 @@ def make_window(
         ),
         Screen.WAITLIST: (
             "Waitlist",
-            lambda: pages.waitlist_page(desk.waitlist, actor, run, names, today),
+            lambda: rebooking.waitlist_page(
+                desk.waitlist, actor, run, desk.schedule.reference, today
+            ),
         ),
         Screen.AUDIT: ("Audit trail", audit),
         Screen.USERS: ("Users", lambda: users_page(services.users, actor, run)),

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 
 from errors import EnamelError
@@ -204,30 +204,57 @@ class BookingService:
     def _now(self) -> datetime:
         return self._ctx.calendar.local(self._ctx.clock.now()).replace(tzinfo=None)
 
+    def request_in(
+        self, start: datetime, minutes: int, op_num: int, prov_num: int, moving: int = 0
+    ) -> BookingRequest:
+        """A visit of the chair's kind: in a hygiene operatory with a hygienist, the
+        hygienist is also its ProvHyg (as the schedule books it)."""
+        providers, operatories = self._reference()
+        op = next((o for o in operatories if o.op_num == op_num), None)
+        hygiene = bool(op and op.is_hygiene)
+        hygienist = any(p.prov_num == prov_num and p.is_hygienist for p in providers)
+        return BookingRequest(
+            start, minutes, op_num, prov_num, prov_num if hygiene and hygienist else 0,
+            hygiene, moving,
+        )  # fmt: skip
+
     def check(self, actor: Actor, request: BookingRequest) -> BookingCheck:
-        day = request.start.date()
+        (found,) = self.check_many(actor, [request])
+        return found
+
+    def check_many(self, actor: Actor, requests: list[BookingRequest]) -> list[BookingCheck]:
+        """Each request checked over one read of the days they span (a worklist of offers
+        is screened with one call, not one per offer)."""
+        if not requests:
+            return []
+        first = min(r.start.date() for r in requests)
+        last = max(r.start.date() for r in requests)
         appointments = self._ctx.gateway.read(
             actor,
             CHECK_PURPOSE,
             "booking_check",
-            lambda: self._ctx.pms.appointments(CHECK_PURPOSE, day, day),
+            lambda: self._ctx.pms.appointments(CHECK_PURPOSE, first, last),
             touched_appointments,
             resource_type="appointment",
         )
+        by_day: dict[date, list[Appointment]] = {}
+        for a in appointments:
+            by_day.setdefault(a.start.date(), []).append(a)
         providers, operatories = self._reference()
+        provs = {p.prov_num: p for p in providers}
+        ops = {o.op_num: o for o in operatories}
         hours, now = self._office_hours(), self._now()
-        problems = problems_with(
-            request,
-            appointments,
-            {p.prov_num: p for p in providers},
-            {o.op_num: o for o in operatories},
-            hours,
-            now,
-        )
-        free = free_range(request, appointments, hours, now)
-        if free is None:
-            return BookingCheck(request, tuple(problems))
-        return BookingCheck(request, tuple(problems), *free)
+        found: list[BookingCheck] = []
+        for request in requests:
+            day = by_day.get(request.start.date(), [])
+            problems = tuple(problems_with(request, day, provs, ops, hours, now))
+            free = free_range(request, day, hours, now)
+            found.append(
+                BookingCheck(request, problems)
+                if free is None
+                else BookingCheck(request, problems, *free)
+            )
+        return found
 
     def _checked(
         self,
@@ -308,11 +335,16 @@ class BookingService:
         return created
 
     def move(
-        self, actor: Actor, purpose: Purpose, appointment: Appointment, request: BookingRequest
+        self,
+        actor: Actor,
+        purpose: Purpose,
+        appointment: Appointment,
+        request: BookingRequest,
+        action: str = "appointment_move",
     ) -> None:
         """`appointment` to the time, chair and provider of `request` (its length and
-        hygienist kept), checked again first."""
-        require_write(self._ctx, actor, purpose, "appointment_move", resource_type="appointment")
+        hygienist kept), checked again first. A broken one is Scheduled again."""
+        require_write(self._ctx, actor, purpose, action, resource_type="appointment")
         request = replace(
             request,
             moving=appointment.apt_num,
@@ -320,11 +352,11 @@ class BookingService:
             prov_hyg=appointment.prov_hyg or 0,
             is_hygiene=bool(appointment.is_hygiene),
         )
-        self._checked(actor, purpose, "appointment_move", request, appointment.pat_num)
+        self._checked(actor, purpose, action, request, appointment.pat_num)
         self._write(
             actor,
             purpose,
-            "appointment_move",
+            action,
             appointment.apt_num,
             appointment.pat_num,
             lambda: self._ctx.pms.reschedule(

@@ -8,12 +8,13 @@ the patient's commlog, where the rest of the office sees the follow-up.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
-from services.access import Actor, Field, Purpose, fields_for, require_read
+from services.access import Actor, Purpose, require_read
 from services.audit import Outcome, RecordKind
 from services.pms.records import Appointment, AptStatus, OpenSlot, PmsError
+from services.workflows.booking import BookingCheck, BookingRequest, BookingService
 from services.workflows.context import DeskContext, touched_appointments
 from services.workflows.guard import require_write
 
@@ -41,8 +42,9 @@ def provider_of(appointment: Appointment) -> int:
 
 
 class NoShowService:
-    def __init__(self, ctx: DeskContext) -> None:
+    def __init__(self, ctx: DeskContext, booking: BookingService) -> None:
         self._ctx = ctx
+        self._booking = booking
 
     def _local_now(self) -> datetime:
         """Open Dental keeps the practice's wall time."""
@@ -75,59 +77,62 @@ class NoShowService:
         ]
 
     def slots(self, actor: Actor, appointment: Appointment, days: int = 28) -> list[OpenSlot]:
-        """Open slots long enough for this appointment with its own provider (the hygienist
-        for a hygiene visit), from tomorrow on (no PHI in a slot).
+        """Open slots for this appointment with its own provider (the hygienist for a
+        hygiene visit), from tomorrow on, each screened by the booking check: a slot where
+        the dentist or hygienist is busy in another chair, the chair is of the wrong kind or
+        the office is closed is dropped, and one whose first minute is taken starts at the
+        start offered inside it (no PHI in a slot).
 
         Without a ProvNum Open Dental answers for the practice default provider only.
         """
         require_read(actor, PURPOSE, self._ctx.clock.now())
         start = self._ctx.today() + timedelta(days=1)
-        return self._ctx.pms.open_slots(
+        offered = self._ctx.pms.open_slots(
             start,
             start + timedelta(days=days),
             appointment.minutes,
             prov_num=provider_of(appointment),
         )
+        requests = [self.request_for(appointment, s.start, s.op_num) for s in offered]
+        length = timedelta(minutes=appointment.minutes)
+        kept: dict[int, OpenSlot] = {}
+        shifted: list[tuple[int, BookingRequest]] = []
+        for i, (slot, found) in enumerate(
+            zip(offered, self._booking.check_many(actor, requests), strict=True)
+        ):
+            if found.ok:
+                kept[i] = slot
+            elif found.offered is not None and slot.start <= found.offered <= slot.end - length:
+                shifted.append((i, replace(found.request, start=found.offered)))
+        # The offered starts are checked again (all in one read): kind, hours, providers.
+        again = self._booking.check_many(actor, [r for _, r in shifted])
+        for (i, request), found in zip(shifted, again, strict=True):
+            if found.ok:
+                kept[i] = replace(offered[i], start=request.start)
+        return [kept[i] for i in sorted(kept)]
 
-    def reschedule(
-        self,
-        actor: Actor,
-        appointment: Appointment,
-        slot_start: datetime,
-        op_num: int,
-        prov_num: int,
-    ) -> None:
-        require_write(
-            self._ctx, actor, PURPOSE, "appointment_reschedule", resource_type="appointment"
+    def request_for(self, appointment: Appointment, start: datetime, op_num: int) -> BookingRequest:
+        """The booking check's question for moving this appointment there: its own dentist
+        (ProvNum) and hygienist (ProvHyg), length and kind."""
+        return BookingRequest(
+            start,
+            appointment.minutes,
+            op_num,
+            appointment.prov_num,
+            appointment.prov_hyg or 0,
+            bool(appointment.is_hygiene),
+            appointment.apt_num,
         )
-        names = tuple(
-            sorted(f.value for f in fields_for(PURPOSE) & {Field.APPOINTMENT_DATE, Field.STATUS})
-        )
-        try:
-            self._ctx.pms.reschedule(appointment.apt_num, slot_start, op_num, prov_num)
-        except Exception:
-            self._ctx.gateway.record(
-                actor,
-                "appointment_reschedule",
-                purpose=PURPOSE,
-                outcome=Outcome.FAILURE,
-                resource_type="appointment",
-                kind=RecordKind.APPOINTMENT,
-                record_number=appointment.apt_num,
-                patient_number=appointment.pat_num,
-                fields=names,
-            )
-            raise
-        self._ctx.gateway.record(
-            actor,
-            "appointment_reschedule",
-            purpose=PURPOSE,
-            resource_type="appointment",
-            kind=RecordKind.APPOINTMENT,
-            record_number=appointment.apt_num,
-            patient_number=appointment.pat_num,
-            fields=names,
-        )
+
+    def check(self, actor: Actor, request: BookingRequest) -> BookingCheck:
+        require_read(actor, PURPOSE, self._ctx.clock.now())
+        return self._booking.check(actor, request)
+
+    def reschedule(self, actor: Actor, appointment: Appointment, request: BookingRequest) -> None:
+        """Back on the book at `request`, through the booking checks (refused with the reason
+        if the time is no longer free), then noted locally and in the patient's commlog."""
+        self._booking.move(actor, PURPOSE, appointment, request, action="appointment_reschedule")
+        slot_start = request.start
         self._ctx.repo.add_noshow_outcome(
             appointment.apt_num,
             "rescheduled",

@@ -7,10 +7,11 @@ from datetime import date, datetime, time, timedelta
 
 from services.access import Actor, Purpose, require_read
 from services.audit import RecordKind, Touched
-from services.pms.records import OpenSlot
+from services.pms.records import Appointment, OpenSlot
+from services.workflows.booking import BookingCheck, BookingRequest, BookingService
 from services.workflows.context import DeskContext
 from services.workflows.guard import require_write
-from services.workflows.waitlist_match import Offer, Slot, Wish, match
+from services.workflows.waitlist_match import Offer, Slot, Wish, fits, match
 
 PURPOSE = Purpose.WAITLIST
 
@@ -20,6 +21,7 @@ class WaitlistEntry:
     wish: Wish
     patient_name: str
     source: str  # "ASAP list (PMS)" or "Enamel waitlist"
+    appointment: Appointment | None = None  # the ASAP list's own appointment, moved when booked
 
 
 def _t(text: str) -> time | None:
@@ -27,8 +29,9 @@ def _t(text: str) -> time | None:
 
 
 class WaitlistService:
-    def __init__(self, ctx: DeskContext) -> None:
+    def __init__(self, ctx: DeskContext, booking: BookingService) -> None:
         self._ctx = ctx
+        self._booking = booking
 
     def entries(self, actor: Actor) -> list[WaitlistEntry]:
         def fetch() -> list[WaitlistEntry]:
@@ -46,6 +49,7 @@ class WaitlistService:
                         ),
                         a.patient_name or "",
                         "ASAP list (PMS)",
+                        a,
                     )
                 )
             own = self._ctx.repo.open_wishes()
@@ -130,7 +134,9 @@ class WaitlistService:
     def offers(
         self, actor: Actor, entries: list[WaitlistEntry], start: date, days: int = 7
     ) -> list[Offer]:
-        """Open slots in the coming days, each with the waiting patients it would suit."""
+        """Open slots in the coming days, each with the waiting patients it would suit, and
+        only where the booking check passes (provider and hygienist free in every chair, the
+        chair's kind, office hours): Open Dental's slots know nothing of the other chairs."""
         require_read(actor, PURPOSE, self._ctx.clock.now())
         shortest = min((e.wish.length_minutes for e in entries), default=30)
         # Slots without a ProvNum answer for the practice default provider only: ask for each.
@@ -142,6 +148,61 @@ class WaitlistService:
                 start, start + timedelta(days=days), shortest, prov_num=prov
             )
         ]
-        return match(
+        found = match(
             [e.wish for e in entries], [Slot(s.start, s.end, s.prov_num, s.op_num) for s in slots]
         )
+        by_key = {e.wish.key: e for e in entries}
+        checks = self._booking.check_many(
+            actor, [self.request_for(by_key.get(o.wish.key), o) for o in found]
+        )
+        kept: dict[int, Offer] = {}
+        shifted: list[tuple[int, Offer]] = []
+        for i, (offer, check) in enumerate(zip(found, checks, strict=True)):
+            if check.ok:
+                kept[i] = offer
+            elif check.free_from is not None and check.free_until is not None:
+                # The free time of the chair and the people inside the slot, if the wish fits.
+                free = Slot(
+                    max(offer.slot.start, check.free_from),
+                    min(offer.slot.end, check.free_until),
+                    offer.slot.prov_num,
+                    offer.slot.op_num,
+                )
+                start_ = fits(offer.wish, free) if free.start < free.end else None
+                if start_ is not None:
+                    shifted.append((i, Offer(offer.wish, offer.slot, start_)))
+        again = self._booking.check_many(
+            actor, [self.request_for(by_key.get(o.wish.key), o) for _, o in shifted]
+        )
+        for (i, offer), check in zip(shifted, again, strict=True):
+            if check.ok:
+                kept[i] = offer
+        return [kept[i] for i in sorted(kept)]
+
+    def request_for(self, entry: WaitlistEntry | None, offer: Offer) -> BookingRequest:
+        """What booking `offer` asks: a new visit of the chair's kind, or the ASAP list's
+        own appointment moved there with its dentist, hygienist and kind."""
+        a = entry.appointment if entry else None
+        if a is not None:
+            return BookingRequest(
+                offer.start, a.minutes, offer.slot.op_num, a.prov_num, a.prov_hyg or 0,
+                bool(a.is_hygiene), a.apt_num,
+            )  # fmt: skip
+        return self._booking.request_in(
+            offer.start, offer.wish.length_minutes, offer.slot.op_num, offer.slot.prov_num
+        )
+
+    def check(self, actor: Actor, request: BookingRequest) -> BookingCheck:
+        require_read(actor, PURPOSE, self._ctx.clock.now())
+        return self._booking.check(actor, request)
+
+    def book(self, actor: Actor, entry: WaitlistEntry, request: BookingRequest) -> int:
+        """The waiting patient booked at `request` through the booking checks: the ASAP
+        list's appointment is moved there; an Enamel wish becomes a new appointment and
+        leaves the list. The AptNum booked."""
+        if entry.appointment is not None:
+            self._booking.move(actor, PURPOSE, entry.appointment, request, action="waitlist_book")
+            return entry.appointment.apt_num
+        apt_num = self._booking.book(actor, PURPOSE, entry.wish.pat_num, request)
+        self._ctx.repo.remove_wish(int(entry.wish.key.removeprefix("wl_")), self._ctx.clock.now())
+        return apt_num

@@ -45,7 +45,7 @@ class Offer:
         return self.start + timedelta(minutes=self.wish.length_minutes)
 
 
-def _fits(wish: Wish, slot: Slot) -> datetime | None:
+def fits(wish: Wish, slot: Slot) -> datetime | None:
     """The earliest start inside `slot` that meets the wish, or None."""
     if wish.prov_num is not None and wish.prov_num != slot.prov_num:
         return None
@@ -73,7 +73,7 @@ def match(wishes: Iterable[Wish], slots: Iterable[Slot], per_slot: int = 2) -> l
     for slot in sorted(slots, key=lambda s: (s.start, s.op_num)):
         found = 0
         for wish in pending:
-            start = _fits(wish, slot)
+            start = fits(wish, slot)
             if start is not None:
                 offers.append(Offer(wish, slot, start))
                 found += 1

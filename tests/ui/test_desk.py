@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import QApplication, QDialog
+from PySide6.QtWidgets import QApplication, QDialog, QMessageBox
 
 from app.gui import Running
 from services.access import FIELD_SETS, Purpose
@@ -84,6 +84,11 @@ def test_a_no_show_is_rescheduled_and_the_simulator_has_the_new_time(
 
     QTimer.singleShot(100, accept_picker)
     page.action_buttons["Find a new time…"].click()
+    # The booking dialog checks the time and asks before anything is written.
+    qtbot.waitUntil(lambda: page.dialog is not None and not page.dialog.checking, timeout=20000)
+    page.dialog.commit_button.click()
+    assert page.dialog.question is not None
+    page.dialog.question.button(QMessageBox.StandardButton.Yes).click()
     qtbot.waitUntil(lambda: "Rescheduled" in page.banner.text(), timeout=20000)
     stored = running.sim.practice.appointments[row.appointment.apt_num]
     assert stored["AptStatus"] == "Scheduled" and stored[

@@ -29,7 +29,7 @@ from services.audit import AuditEntry
 from services.clock import ManualClock
 from tests.ui.desk_support import PASSWORD, sign_in, start_demo
 from ui.auth.dialogs import BreakGlassDialog, ChangePasswordDialog
-from ui.workflows.pages import SlotPicker
+from ui.workflows.rebooking import SlotPicker
 
 pytestmark = pytest.mark.ui
 

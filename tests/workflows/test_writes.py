@@ -24,10 +24,12 @@ from services.pms.opendental import OpenDentalClient
 from services.pms.records import AptStatus, PmsRejected, PmsUnavailable
 from services.pms.simulator import SimulatorServer, SyntheticPractice
 from services.pms.simulator.server import Fault
+from services.workflows.booking import WRITE_FIELDS, BookingService
 from services.workflows.context import DeskContext
 from services.workflows.insurance import InsuranceService, VerificationItem
 from services.workflows.noshow import NoShow, NoShowService
 from services.workflows.recall import RecallItem, RecallService
+from services.workflows.schedule import ScheduleService
 from services.workflows.waitlist import WaitlistService
 from storage.desk_repo import DeskRepository
 
@@ -73,6 +75,15 @@ def ctx(cheap_services: Services, client: OpenDentalClient) -> DeskContext:
 # -- helpers ----------------------------------------------------------------------------
 
 
+def noshows(ctx: DeskContext) -> NoShowService:
+    """No-show rebooking through the booking checks (office hours not set: not checked)."""
+    return NoShowService(ctx, BookingService(ctx, ScheduleService(ctx).reference, lambda: None))
+
+
+def waitlist(ctx: DeskContext) -> WaitlistService:
+    return WaitlistService(ctx, BookingService(ctx, ScheduleService(ctx).reference, lambda: None))
+
+
 def trail_head(services: Services) -> int:
     return services.trail.repository.count()
 
@@ -112,7 +123,7 @@ def no_phi_in(entries: list[dict[str, Any]], *values: str | None) -> None:
 
 
 def first_noshow(ctx: DeskContext, sim: SimulatorServer) -> NoShow:
-    found = NoShowService(ctx).recent(FRONT)
+    found = noshows(ctx).recent(FRONT)
     assert found, "the synthetic practice has broken appointments in the last 7 days"
     for row in found:
         stored = sim.practice.appointments[row.appointment.apt_num]["AptStatus"]
@@ -130,7 +141,7 @@ def commlogs_of(sim: SimulatorServer, pat_num: int) -> list[dict[str, Any]]:
 def test_reschedule_moves_the_appointment_in_the_pms_and_is_audited(
     cheap_services: Services, ctx: DeskContext, sim: SimulatorServer
 ) -> None:
-    service = NoShowService(ctx)
+    service = noshows(ctx)
     row = first_noshow(ctx, sim)
     apt = row.appointment
     slots = service.slots(FRONT, apt)
@@ -139,11 +150,12 @@ def test_reschedule_moves_the_appointment_in_the_pms_and_is_audited(
     assert (slot.end - slot.start).total_seconds() >= apt.minutes * 60
     before = trail_head(cheap_services)
 
-    service.reschedule(FRONT, apt, slot.start, slot.op_num, slot.prov_num)
+    service.reschedule(FRONT, apt, service.request_for(apt, slot.start, slot.op_num))
 
     stored = sim.practice.appointments[apt.apt_num]
     assert stored["AptDateTime"] == slot.start.strftime("%Y-%m-%d %H:%M:%S")
-    assert (stored["Op"], stored["ProvNum"]) == (slot.op_num, slot.prov_num)
+    # Its own dentist stays in ProvNum (the slot's provider is the hygienist for hygiene).
+    assert (stored["Op"], stored["ProvNum"]) == (slot.op_num, apt.prov_num)
     assert stored["AptStatus"] == "Scheduled"
     assert writes_sent(sim) == [
         ("PUT", f"/api/v1/appointments/{apt.apt_num}"),
@@ -153,11 +165,13 @@ def test_reschedule_moves_the_appointment_in_the_pms_and_is_audited(
     assert note["commType"] == "ApptRelated" and note["Mode_"] == "Phone"
     assert slot.start.strftime("%Y-%m-%d %H:%M") in note["Note"]
 
-    (entry,) = entries_after(cheap_services, before)
+    check, entry = entries_after(cheap_services, before)
+    # Checked right before the write, without patient data.
+    assert (check["action"], check["purpose"]) == ("booking_check", "appointment_conflicts")
     assert entry["action"] == "appointment_reschedule"
     assert entry["purpose"] == "no_show_rescheduling"
     assert entry["resource_type"] == "appointment"
-    assert entry["fields"] == ["appointment_date", "status"]
+    assert entry["fields"] == list(WRITE_FIELDS)
     assert entry["outcome"] == "success"
     assert entry["flags"] == []
     assert (entry["actor_id"], entry["actor_type"]) == ("user_front", "human")
@@ -187,7 +201,7 @@ def test_reschedule_the_pms_refuses_is_recorded_as_failure_and_changes_nothing(
     fault: Fault,
     error: type[Exception],
 ) -> None:
-    service = NoShowService(ctx)
+    service = noshows(ctx)
     apt = first_noshow(ctx, sim).appointment
     slot = service.slots(FRONT, apt)[0]
     pms_before = copy.deepcopy(sim.practice.appointments)
@@ -195,15 +209,15 @@ def test_reschedule_the_pms_refuses_is_recorded_as_failure_and_changes_nothing(
     sim.inject(fault)
 
     with pytest.raises(error):
-        service.reschedule(FRONT, apt, slot.start, slot.op_num, slot.prov_num)
+        service.reschedule(FRONT, apt, service.request_for(apt, slot.start, slot.op_num))
 
     assert sim.practice.appointments == pms_before
     assert sim.practice.commlogs == {}  # no follow-up note for a move that did not happen
-    (entry,) = entries_after(cheap_services, before)
+    _check, entry = entries_after(cheap_services, before)
     assert entry["action"] == "appointment_reschedule"
     assert entry["purpose"] == "no_show_rescheduling"
     assert entry["outcome"] == "failure"
-    assert entry["fields"] == ["appointment_date", "status"]
+    assert entry["fields"] == list(WRITE_FIELDS)
     assert_pseudonymised(cheap_services, entry, RecordKind.APPOINTMENT, apt.apt_num, apt.pat_num)
     assert apt.apt_num not in ctx.repo.noshow_outcomes()
     assert apt.apt_num in {r.appointment.apt_num for r in service.recent(FRONT)}
@@ -213,14 +227,14 @@ def test_reschedule_the_pms_refuses_is_recorded_as_failure_and_changes_nothing(
 def test_reschedule_by_a_role_without_the_purpose_is_refused_before_the_pms(
     cheap_services: Services, ctx: DeskContext, sim: SimulatorServer, actor: Actor
 ) -> None:
-    service = NoShowService(ctx)
+    service = noshows(ctx)
     apt = first_noshow(ctx, sim).appointment
     slot = service.slots(FRONT, apt)[0]
     pms_before = copy.deepcopy(sim.practice.appointments)
     before = trail_head(cheap_services)
 
     with pytest.raises(AccessDenied):
-        service.reschedule(actor, apt, slot.start, slot.op_num, slot.prov_num)
+        service.reschedule(actor, apt, service.request_for(apt, slot.start, slot.op_num))
     with pytest.raises(AccessDenied):
         service.record_outcome(actor, apt, "left_message")
 
@@ -242,7 +256,7 @@ def test_reschedule_by_a_role_without_the_purpose_is_refused_before_the_pms(
 def test_each_noshow_call_outcome_is_a_commlog_in_the_pms_audited_and_stored(
     cheap_services: Services, ctx: DeskContext, sim: SimulatorServer, outcome: str
 ) -> None:
-    service = NoShowService(ctx)
+    service = noshows(ctx)
     apt = first_noshow(ctx, sim).appointment
     before = trail_head(cheap_services)
 
@@ -274,7 +288,7 @@ def test_a_commlog_the_pms_refuses_is_a_recorded_failure_and_no_local_outcome(
     sim.inject(Fault(r"^/api/v1/commlogs$", "body", method="POST", status=400, body=b"no"))
     before = trail_head(cheap_services)
     with pytest.raises(PmsRejected):
-        NoShowService(ctx).record_outcome(FRONT, apt, "declined")
+        noshows(ctx).record_outcome(FRONT, apt, "declined")
     (entry,) = entries_after(cheap_services, before)
     assert (entry["action"], entry["outcome"]) == ("noshow_declined", "failure")
     assert ctx.repo.noshow_outcomes() == {}
@@ -293,7 +307,7 @@ def test_the_noshow_list_has_both_kinds_of_break(
             and str(today - timedelta(days=6)) <= a["AptDateTime"][:10] < str(today)
         )
         apt["AptStatus"] = "UnschedList"
-    listed = {r.appointment.apt_num: r.appointment.status for r in NoShowService(ctx).recent(FRONT)}
+    listed = {r.appointment.apt_num: r.appointment.status for r in noshows(ctx).recent(FRONT)}
     assert listed[apt["AptNum"]] is AptStatus.UNSCHED_LIST
     assert AptStatus.BROKEN in set(listed.values())
 
@@ -301,7 +315,7 @@ def test_the_noshow_list_has_both_kinds_of_break(
 def test_slots_are_asked_for_the_appointments_own_provider(
     ctx: DeskContext, sim: SimulatorServer, cheap_services: Services
 ) -> None:
-    service = NoShowService(ctx)
+    service = noshows(ctx)
     for row in service.recent(FRONT):
         apt = row.appointment
         sim.requests.clear()
@@ -318,7 +332,7 @@ def test_noshow_follow_up_refuses_an_outcome_it_does_not_know(
     apt = first_noshow(ctx, sim).appointment
     before = trail_head(cheap_services)
     with pytest.raises(ValueError):
-        NoShowService(ctx).record_outcome(FRONT, apt, "deleted_patient")
+        noshows(ctx).record_outcome(FRONT, apt, "deleted_patient")
     assert entries_after(cheap_services, before) == []
     assert ctx.repo.noshow_outcomes() == {}
 
@@ -667,7 +681,7 @@ def test_call_list_export_needs_the_export_permission_and_writes_no_file(
 def test_waitlist_add_is_stored_audited_offered_and_books_nothing(
     cheap_services: Services, ctx: DeskContext, sim: SimulatorServer
 ) -> None:
-    service = WaitlistService(ctx)
+    service = waitlist(ctx)
     pat_num = 1042
     patient = sim.practice.patients[pat_num]
     added_at = cheap_services.clock.now()
@@ -680,8 +694,7 @@ def test_waitlist_add_is_stored_audited_offered_and_books_nothing(
         60,
         preferred_days=frozenset({1, 3}),  # Tuesday, Thursday
         preferred_from=time(9, 0),
-        preferred_to=time(12, 0),
-        prov_num=1,
+        preferred_to=time(17, 0),
     )
 
     (row,) = ctx.repo.open_wishes()
@@ -692,8 +705,8 @@ def test_waitlist_add_is_stored_audited_offered_and_books_nothing(
         "length_minutes": 60,
         "preferred_days": "1,3",
         "preferred_from": "09:00:00",
-        "preferred_to": "12:00:00",
-        "prov_num": 1,
+        "preferred_to": "17:00:00",
+        "prov_num": None,
         "added_at": added_at.isoformat(),
     }
     (entry,) = entries_after(cheap_services, before)
@@ -712,16 +725,19 @@ def test_waitlist_add_is_stored_audited_offered_and_books_nothing(
     tomorrow = cheap_services.clock.now().date() + timedelta(days=1)
     offers = service.offers(FRONT, entries, tomorrow)
     for_me = [o for o in offers if o.wish.key == f"wl_{wish_id}"]
-    assert for_me, "a 60-minute Tuesday/Thursday morning slot with provider 1 exists"
+    assert for_me, "a 60-minute Tuesday/Thursday slot between 09:00 and 17:00 exists"
     for offer in for_me:
         assert offer.start.weekday() in (1, 3)
-        assert time(9, 0) <= offer.start.time() and offer.end.time() <= time(12, 0)
-        assert offer.slot.prov_num == 1
+        assert time(9, 0) <= offer.start.time() and offer.end.time() <= time(17, 0)
         assert offer.start >= offer.slot.start and offer.end <= offer.slot.end
+        # Free in that chair and for its provider in every chair (Open Dental's Slots
+        # look at one chair: its offers double-booked the provider).
+        prov = offer.slot.prov_num
         busy = [
             a
             for a in sim.practice.appointments.values()
-            if a["Op"] == offer.slot.op_num and a["AptStatus"] in ("Scheduled", "Complete")
+            if (a["Op"] == offer.slot.op_num or prov in (a["ProvNum"], a.get("ProvHyg")))
+            and a["AptStatus"] in ("Scheduled", "Complete", "ASAP")
         ]
         for a in busy:  # the offered time is really free in that operatory
             start = datetime.strptime(a["AptDateTime"], "%Y-%m-%d %H:%M:%S")
@@ -735,7 +751,7 @@ def test_waitlist_add_by_a_role_without_the_purpose_is_refused_and_recorded(
 ) -> None:
     before = trail_head(cheap_services)
     with pytest.raises(AccessDenied):
-        WaitlistService(ctx).add(DENTIST, 1042, "Crown Prep", 60)
+        waitlist(ctx).add(DENTIST, 1042, "Crown Prep", 60)
     assert ctx.repo.open_wishes() == []
     (entry,) = entries_after(cheap_services, before)
     assert (entry["action"], entry["outcome"]) == ("waitlist_add", "failure")
@@ -751,7 +767,7 @@ def test_asap_list_appointments_are_offered_without_a_write(
         if a["Priority"] == "ASAP" and a["AptStatus"] == AptStatus.SCHEDULED.value
     ]
     assert asap
-    entries = WaitlistService(ctx).entries(FRONT)
+    entries = waitlist(ctx).entries(FRONT)
     keys = {e.wish.key for e in entries if e.source == "ASAP list (PMS)"}
     assert keys == {f"asap_{a['AptNum']}" for a in asap}
     assert writes_sent(sim) == []

@@ -53,7 +53,11 @@ class BookingDialog(QDialog):
         commit: Callable[[int, BookingRequest], object],
         find_patients: Callable[[str], list[PatientContact]] | None = None,
         moving: Appointment | None = None,
+        patient: PatientContact | None = None,
+        heading: str | None = None,
     ) -> None:
+        """`patient` books that patient (no search); `heading` replaces the title's text
+        (a no-show is rebooked, a waiting patient booked)."""
         super().__init__(parent)
         self.setObjectName("bookingDialog")
         self.setStyleSheet("QDialog { background: #f8fafc; }")
@@ -69,22 +73,28 @@ class BookingDialog(QDialog):
         self.checking = False
         self.last_check: BookingCheck | None = None
         self.question: QMessageBox | None = None
-        self.patient: PatientContact | None = None
+        self.patient: PatientContact | None = patient
         self.committing = False
 
         title = "Move the appointment" if moving else "Book an appointment"
-        self.setWindowTitle(title)
+        self.setWindowTitle(heading or title)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(24, 20, 24, 18)
         layout.setSpacing(10)
-        heading = QLabel(
-            f"Move {moving.patient_name or 'the appointment'}" if moving else "Book an appointment"
-        )
-        heading.setObjectName("pageTitle")
-        layout.addWidget(heading)
+        if heading is None:
+            heading = (
+                f"Move {moving.patient_name or 'the appointment'}"
+                if moving
+                else "Book an appointment"
+            )
+        title_label = QLabel(heading)
+        title_label.setObjectName("pageTitle")
+        layout.addWidget(title_label)
         form = QFormLayout()
         form.setLabelAlignment(Qt.AlignmentFlag.AlignRight)
-        if moving is None:
+        if moving is None and patient is not None:
+            form.addRow("Patient:", QLabel(patient_line(patient)))
+        elif moving is None:
             search = QHBoxLayout()
             self.search_edit = QLineEdit()
             self.search_edit.setPlaceholderText('Last name, "Last, First", birth date or phone')

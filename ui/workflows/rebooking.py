@@ -1,0 +1,262 @@
+"""The booking worklists: no-show rebooking and the waitlist, each booking through the
+schedule's booking dialog (the time checked, a start inside the free range offered, asked
+before it is written)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from services.access import Actor
+from services.pms.records import OpenSlot, Operatory, PatientContact, Provider
+from services.workflows.noshow import NoShow, NoShowService
+from services.workflows.waitlist import WaitlistEntry, WaitlistService
+from services.workflows.waitlist_match import Offer
+from ui.operations import Run, user_message
+from ui.schedule.booking_dialog import BookingDialog
+from ui.workflows.worklist import Action, Column, WorklistPage
+
+NameMaps = tuple[dict[int, str], dict[int, str]]  # provider and operatory names by number
+Reference = Callable[[], tuple[list[Provider], list[Operatory]]]  # reads the PMS: off the UI
+
+
+def _when(value: object) -> str:
+    return f"{value:%a %d %b %H:%M}" if value else ""
+
+
+def name_maps(providers: list[Provider], operatories: list[Operatory]) -> NameMaps:
+    return {p.prov_num: p.abbr or p.name for p in providers}, {
+        o.op_num: o.name for o in operatories
+    }
+
+
+class SlotPicker(QDialog):
+    """Choose one open time (each already free for the dentist and the hygienist in every
+    chair); the booking dialog that follows checks it again and asks."""
+
+    def __init__(self, slots: list[OpenSlot], names: NameMaps, parent: QWidget) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Choose a new time")
+        self.resize(520, 420)
+        layout = QVBoxLayout(self)
+        layout.addWidget(QLabel("Open times that fit this appointment:"))
+        self.list = QListWidget()
+        providers, operatories = names
+        for slot in slots[:200]:
+            item = QListWidgetItem(
+                f"{slot.start:%a %d %b  %H:%M}–{slot.end:%H:%M}   "
+                f"{providers.get(slot.prov_num, slot.prov_num)} · "
+                f"{operatories.get(slot.op_num, slot.op_num)}"
+            )
+            item.setData(256, slot)
+            self.list.addItem(item)
+        if slots:
+            self.list.setCurrentRow(0)
+        else:
+            layout.addWidget(QLabel("No free time of that length in the next four weeks."))
+        layout.addWidget(self.list, 1)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
+        ok = buttons.button(QDialogButtonBox.StandardButton.Ok)
+        ok.setText("&Choose this time…")
+        ok.setEnabled(bool(slots))
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        self.list.itemDoubleClicked.connect(lambda _: self.accept())
+        layout.addWidget(buttons)
+
+    def chosen(self) -> OpenSlot | None:
+        item = self.list.currentItem()
+        if item is None:
+            return None
+        slot: OpenSlot = item.data(256)
+        return slot
+
+
+class BookingPage(WorklistPage):
+    """A worklist whose rows are booked through a BookingDialog (`dialog`, for the tests
+    and so that one is open at a time)."""
+
+    dialog: BookingDialog | None = None
+
+    def open_dialog(self, dialog: BookingDialog, notice: Callable[[str], str]) -> None:
+        if self.dialog is not None:
+            self.dialog.close()
+        self.dialog = dialog
+        dialog.changed.connect(lambda text: self.reload(notice(text)))
+        dialog.open()
+
+
+def noshow_page(
+    service: NoShowService, actor: Callable[[], Actor], runner: Run, reference: Reference
+) -> BookingPage:
+    page: BookingPage
+
+    def find_time(row: NoShow) -> None:
+        page.status.setText("Finding open times…")
+        apt = row.appointment
+
+        def chosen(found: tuple[list[OpenSlot], list[Provider], list[Operatory]]) -> None:
+            slots, providers, operatories = found
+            picker = SlotPicker(slots, name_maps(providers, operatories), page)
+            if picker.exec() != QDialog.DialogCode.Accepted or picker.chosen() is None:
+                page.status.setText("")
+                return
+            slot = picker.chosen()
+            assert slot is not None
+            page.status.setText("")
+            page.open_dialog(
+                BookingDialog(
+                    page.window(),
+                    runner,
+                    request=service.request_for(apt, slot.start, slot.op_num),
+                    providers=providers,
+                    operatories=operatories,
+                    check=lambda r: service.check(actor(), r),
+                    commit=lambda _pat, r: service.reschedule(actor(), apt, r),
+                    moving=apt,
+                    heading=f"Rebook {apt.patient_name or 'the appointment'}",
+                ),
+                lambda text: "Rescheduled" + text.removeprefix("Moved")
+                + " Open Dental has the new time; the call is in the patient's commlog.",
+            )  # fmt: skip
+
+        runner(
+            lambda: (service.slots(actor(), apt), *reference()),
+            chosen,
+            lambda e: page.show_message(user_message(e), error=True),
+            owner=page,
+        )
+
+    def outcome(kind: str) -> Callable[[NoShow], None]:
+        return lambda row: runner(
+            lambda: service.record_outcome(actor(), row.appointment, kind),
+            lambda _: page.reload("Noted in the patient's commlog in Open Dental."),
+            lambda e: page.show_message(user_message(e), error=True),
+            owner=page,
+        )
+
+    page = BookingPage(
+        "No-shows",
+        "Appointments broken or sent to the Unscheduled List in the last 7 days. Call the "
+        "patient, then find a new time; each call is noted in the patient's commlog.",
+        [
+            Column("Was booked", lambda r: _when(r.appointment.start)),
+            Column("Patient", lambda r: r.appointment.patient_name),
+            Column("Phone", lambda r: r.appointment.phone),
+            Column("Email", lambda r: r.appointment.email),
+            Column("Appointment", lambda r: r.appointment.appointment_type),
+            Column("Length", lambda r: f"{r.appointment.minutes} min"),
+            Column("Follow-up", lambda r: r.outcome.replace("_", " ") or "—"),
+        ],
+        lambda: service.recent(actor()),
+        runner,
+        [
+            Action("&Find a new time…", find_time, primary=True),
+            Action("&Reached", outcome("reached")),
+            Action("&Left message", outcome("left_message")),
+            Action("&Declined", outcome("declined")),
+        ],
+        empty_text="No no-shows in the last 7 days.",
+    )
+    return page
+
+
+@dataclass(frozen=True)
+class OfferRow:
+    """A waitlist row, complete when it reaches the UI thread (names read in the background)."""
+
+    offer: Offer
+    entry: WaitlistEntry
+    where: str
+
+    @property
+    def patient_name(self) -> str:
+        return self.entry.patient_name
+
+
+def waitlist_page(
+    service: WaitlistService,
+    actor: Callable[[], Actor],
+    runner: Run,
+    reference: Reference,
+    today: Callable[[], date],
+) -> BookingPage:
+    page: BookingPage
+
+    def load_with_names() -> list[OfferRow]:
+        entries = service.entries(actor())
+        by_key = {e.wish.key: e for e in entries}
+        providers, operatories = name_maps(*reference())
+        return [
+            OfferRow(
+                o,
+                by_key[o.wish.key],
+                f"{providers.get(o.slot.prov_num, o.slot.prov_num)} · "
+                f"{operatories.get(o.slot.op_num, o.slot.op_num)}",
+            )
+            for o in service.offers(actor(), entries, today() + timedelta(days=1))
+        ]
+
+    def book(row: OfferRow) -> None:
+        entry, offer = row.entry, row.offer
+        name = entry.patient_name or "the patient"
+
+        def open_dialog(found: tuple[list[Provider], list[Operatory]]) -> None:
+            providers, operatories = found
+            page.open_dialog(
+                BookingDialog(
+                    page.window(),
+                    runner,
+                    request=service.request_for(entry, offer),
+                    providers=providers,
+                    operatories=operatories,
+                    check=lambda r: service.check(actor(), r),
+                    commit=lambda _pat, r: service.book(actor(), entry, r),
+                    moving=entry.appointment,
+                    patient=PatientContact(entry.wish.pat_num, entry.patient_name or None),
+                    heading=f"Book {name} from the waitlist",
+                ),
+                lambda text: text.replace("Moved", "Booked", 1) + " Open Dental has it.",
+            )
+
+        runner(
+            reference,
+            open_dialog,
+            lambda e: page.show_message(user_message(e), error=True),
+            owner=page,
+        )
+
+    page = BookingPage(
+        "Waitlist",
+        "Open times in the coming week and the waiting patients each would suit, longest "
+        "waiting first. Each time is free for its provider in every chair.",
+        [
+            Column("Open time", lambda r: f"{r.offer.start:%a %d %b %H:%M}"),
+            Column("Where", lambda r: r.where),
+            Column("Patient", lambda r: r.patient_name),
+            Column("Procedure", lambda r: r.offer.wish.procedure_type),
+            Column("Length", lambda r: f"{r.offer.wish.length_minutes} min"),
+            Column(
+                "List",
+                lambda r: "ASAP (PMS)" if r.offer.wish.key.startswith("asap_") else "Enamel",
+            ),
+        ],
+        load_with_names,
+        runner,
+        [Action("&Book…", book, primary=True)],
+        empty_text="No open time suits anyone waiting.",
+    )
+    return page
