@@ -6,7 +6,6 @@ import html
 
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QFont, QFontMetrics, QTextDocument
-from PySide6.QtPrintSupport import QPrintDialog, QPrinter
 from PySide6.QtWidgets import (
     QCheckBox,
     QDialog,
@@ -101,7 +100,7 @@ class RecoveryCodesPage(QWidget):
         self._clipboard = clipboard or ClipboardGuard()
         self._codes: list[str] = []
         self._heading = ""
-        self._print_dialog: QPrintDialog | None = None
+        self._print_dialog: QDialog | None = None
         # Before a session there is no idle lock to tick the guard: this page does, until
         # what it copied is cleared (after sign-in the idle lock's tick clears it as well).
         self._expiry = QTimer(self)
@@ -200,6 +199,8 @@ class RecoveryCodesPage(QWidget):
         """Qt's own print dialog (a printer, or a PDF file), owned by the sign-in window."""
         if not self._codes or self._print_dialog is not None:
             return
+        from PySide6.QtPrintSupport import QPrintDialog, QPrinter  # loaded when first used
+
         printer = QPrinter(QPrinter.PrinterMode.HighResolution)
         dialog = QPrintDialog(printer, self.window())
         dialog.setWindowTitle("Print your recovery codes")
