@@ -18,7 +18,7 @@ from PySide6.QtGui import (
     QPen,
     QResizeEvent,
 )
-from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
+from PySide6.QtWidgets import QApplication, QSizePolicy, QToolTip, QWidget
 
 from ui.schedule.model import Block, DayModel
 
@@ -59,6 +59,8 @@ class DayView(QWidget):
     slotActivated = Signal(int, int)  # column key, minute of day: double-click on free time
     # block key (0 on free time), column key, minute of day, where (global)
     contextRequested = Signal(int, int, int, QPoint)
+    # block key, column key, minute of day of its new start: a block dragged and let go
+    blockDropped = Signal(int, int, int)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -74,6 +76,9 @@ class DayView(QWidget):
         self._loading = False
         self._slot: tuple[int, int] | None = None  # free time clicked: (column key, minute)
         self._now: datetime | None = None  # the practice's wall time, for the "now" line
+        self._draggable = False
+        self._press: tuple[int, QPointF, float] | None = None  # key, where, minutes into it
+        self._drag: tuple[Block, int, int] | None = None  # block, column key, new start minute
 
     # -- data ------------------------------------------------------------------
 
@@ -84,6 +89,7 @@ class DayView(QWidget):
         self._loading = False
         self._slot = None
         self._selected = None
+        self._press = self._drag = None  # a new day ends any drag of the old one
         self._column_index = {c.key: i for i, c in enumerate(model.columns)} if model else {}
         # A day is as tall as its hours; an empty grid fills the space it is given.
         vertical = QSizePolicy.Policy.Fixed if model else QSizePolicy.Policy.Expanding
@@ -140,6 +146,20 @@ class DayView(QWidget):
 
     def selected(self) -> int | None:
         return self._selected
+
+    def set_draggable(self, on: bool) -> None:
+        """Blocks may be dragged to another time or operatory (the page decides: a role
+        that may move appointments, in the day view)."""
+        self._draggable = on
+        if not on:
+            self._end_drag()
+
+    def drag_target(self) -> tuple[int, int, int] | None:
+        """(block key, column key, new start minute) while a block is dragged."""
+        if self._drag is None:
+            return None
+        block, column, minute = self._drag
+        return block.key, column, minute
 
     def select(self, key: int | None) -> None:
         self._select(key)
@@ -212,6 +232,7 @@ class DayView(QWidget):
             painter.setBrush(QColor(37, 99, 235, 24))
             painter.drawRect(QRectF(x + 2, self._y(self._slot[1]), width - 4, 30 * PX_PER_MINUTE))
         self._paint_blocks(painter, event.rect())
+        self._paint_drag(painter)
         minute = self.now_minute()
         if minute is not None and self._model.open_minute <= minute <= self._model.close_minute:
             y = self._y(minute)
@@ -220,6 +241,49 @@ class DayView(QWidget):
             painter.setBrush(QColor("#dc2626"))
             painter.drawEllipse(QPointF(AXIS_WIDTH - 6, y), 4, 4)
         self._paint_header(painter)
+
+    def _paint_drag(self, painter: QPainter) -> None:
+        """The dragged block's shadow where it would go, with the time and chair in words."""
+        if self._drag is None or self._model is None:
+            return
+        block, column, minute = self._drag
+        index = self._column_index.get(column)
+        if index is None:
+            return
+        width = self._column_width()
+        rect = QRectF(
+            AXIS_WIDTH + index * width + 2,
+            self._y(minute) + 1,
+            width - 4,
+            max(block.minutes * PX_PER_MINUTE - 2, 10.0),
+        )
+        painter.setPen(QPen(QColor("#1d4ed8"), 2, Qt.PenStyle.DashLine))
+        painter.setBrush(QColor(37, 99, 235, 60))
+        painter.drawRoundedRect(rect, 4, 4)
+        title = next((c.title for c in self._model.columns if c.key == column), "")
+        label = f"Move to {minute // 60:02d}:{minute % 60:02d} · {title}"
+        bold = QFont(self.font())
+        bold.setBold(True)
+        painter.setFont(bold)
+        metrics = QFontMetrics(bold)
+        # The words may be wider than a chair: the tag overhangs to the right (or left).
+        tag_width = metrics.horizontalAdvance(label) + 14
+        left = min(rect.left(), self.width() - tag_width - 2.0)
+        tag = QRectF(left, rect.top() - metrics.height() - 6, tag_width, metrics.height() + 6)
+        if tag.top() < HEADER_HEIGHT:
+            tag.moveTop(rect.bottom() + 2)
+        origin = self.block_rect(block.key)
+        if origin is not None:  # where it was, greyed while it is dragged
+            painter.fillRect(origin, QColor(255, 255, 255, 150))
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(QColor("#1d4ed8"))
+        painter.drawRoundedRect(tag, 3, 3)
+        painter.setPen(QColor("#ffffff"))
+        painter.drawText(
+            tag.adjusted(6, 0, -4, 0),
+            Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft,
+            label,
+        )
 
     def _paint_placeholder(self, painter: QPainter) -> None:
         """Loading or failed: grey bars where blocks would be, never another day's blocks."""
@@ -365,11 +429,67 @@ class DayView(QWidget):
     def selected_slot(self) -> tuple[int, int] | None:
         return self._slot
 
+    def _minute_at(self, y: float) -> float:
+        assert self._model is not None
+        return self._model.open_minute + (y - HEADER_HEIGHT) / PX_PER_MINUTE
+
     def mousePressEvent(self, event: QMouseEvent) -> None:
         key = self.block_at(event.position())
         self._select(key)
         self._slot = None if key is not None else self.slot_at(event.position())
+        self._end_drag()
+        block = self._block(key) if key is not None else None
+        if self._draggable and block is not None and event.button() == Qt.MouseButton.LeftButton:
+            start = block.start.hour * 60 + block.start.minute
+            self._press = (
+                block.key,
+                event.position(),
+                self._minute_at(event.position().y()) - start,
+            )
         self.update()
+
+    def _block(self, key: int) -> Block | None:
+        return next((b for _, b in self._rects if b.key == key), None)
+
+    def mouseMoveEvent(self, event: QMouseEvent) -> None:
+        if self._press is None or not event.buttons() & Qt.MouseButton.LeftButton:
+            return
+        key, origin, offset = self._press
+        block = self._block(key)
+        if block is None or self._model is None:
+            self._end_drag()
+            return
+        pos = event.position()
+        if (
+            self._drag is None
+            and (pos - origin).manhattanLength() < QApplication.startDragDistance()
+        ):
+            return
+        x = min(max(pos.x(), AXIS_WIDTH + 1.0), self.width() - 2.0)
+        index = int((x - AXIS_WIDTH) // self._column_width())
+        index = min(index, len(self._model.columns) - 1)
+        raw = self._minute_at(pos.y()) - offset
+        minute = int(round(raw / 5) * 5)
+        latest = self._model.close_minute - block.minutes
+        minute = max(self._model.open_minute, min(minute, max(latest, self._model.open_minute)))
+        self._drag = (block, self._model.columns[index].key, minute)
+        self.setCursor(Qt.CursorShape.ClosedHandCursor)
+        self.update()
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:
+        drag = self._drag
+        self._end_drag()
+        if drag is None or event.button() != Qt.MouseButton.LeftButton:
+            return
+        block, column, minute = drag
+        if (column, minute) != (block.column, block.start.hour * 60 + block.start.minute):
+            self.blockDropped.emit(block.key, column, minute)
+
+    def _end_drag(self) -> None:
+        if self._press is not None or self._drag is not None:
+            self._press = self._drag = None
+            self.unsetCursor()
+            self.update()
 
     def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:
         self.mousePressEvent(event)
@@ -397,6 +517,9 @@ class DayView(QWidget):
             super().keyPressEvent(event)
             return
         key = event.key()
+        if key == Qt.Key.Key_Escape and self._drag is not None:
+            self._end_drag()  # the drag is called off; nothing moves
+            return
         if key in (Qt.Key.Key_Down, Qt.Key.Key_Right, Qt.Key.Key_Up, Qt.Key.Key_Left):
             step = 1 if key in (Qt.Key.Key_Down, Qt.Key.Key_Right) else -1
             index = keys.index(self._selected) + step if self._selected in keys else 0

@@ -154,10 +154,15 @@ class ScheduleFlows:
         key = self.cut
         if key is None:
             return
+        self.cut = None
+        self.move_block(key, column, minute)
+
+    def move_block(self, key: int, column: int, minute: int) -> None:
+        """A block pasted or dropped at (column, minute): the appointment is read again and
+        the booking dialog checks that time and asks before anything moves."""
         start = self._at(minute)
 
         def opened(card: AppointmentCard) -> None:
-            self.cut = None
             self.move(card.appointment, start, column)
 
         self._run(

@@ -169,6 +169,12 @@ class SchedulePage(QWidget):
                 self.view, actions, runner, self.window, self.changed, self.show_failure
             )
             self.view.slotActivated.connect(self._book_at)
+            if actions.move is not None:
+                self.view.set_draggable(True)
+                self.view.blockDropped.connect(self._dropped)
+                self.mode_box.currentIndexChanged.connect(
+                    lambda _: self.view.set_draggable(self.mode_box.currentData() != "week")
+                )
             QShortcut(QKeySequence("Ctrl+X"), self, self._cut_selected)
             QShortcut(QKeySequence("Ctrl+V"), self, self._paste_at_slot)
             QShortcut(QKeySequence("Ctrl+B"), self, self._book_at_slot)
@@ -219,6 +225,12 @@ class SchedulePage(QWidget):
         key = self.view.selected()
         if self.flows is not None and key is not None:
             self.flows.cut_block(key)
+
+    def _dropped(self, key: int, column: int, minute: int) -> None:
+        """A block dragged to another time or chair (the day view only): the same check
+        and question as a cut and paste."""
+        if self.flows is not None and self.mode_box.currentData() != "week":
+            self.flows.move_block(key, column, minute)
 
     def _paste_at_slot(self) -> None:
         slot = self.view.selected_slot()
