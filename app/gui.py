@@ -12,13 +12,8 @@ from importlib import resources
 from typing import TYPE_CHECKING
 
 from app.display import missing_display
-from app.logging_setup import configure_logging
-from app.paths import layout_for
 from errors import EnamelError
 from services.clock import Clock, clock_from_option
-from services.installation import Installation, initialise, open_installation
-from storage.errors import DatabaseMissing
-from storage.keystore import DemoKeyStore, KeyringKeyStore, KeyStore
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -27,9 +22,12 @@ if TYPE_CHECKING:
 
     from app.bootstrap import Services
     from app.desk import Desk
+    from services.installation import Installation
     from services.jobs import JobQueue, JobStatus
     from services.pms.protocol import PmsClient
     from services.pms.simulator import SimulatorServer
+    from storage.keystore import KeyStore
+    from ui.auth.signin.window import SignInWindow
     from ui.operations import Operations
     from ui.shell import Shell
 
@@ -58,6 +56,12 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 
 
 def open_or_create(args: argparse.Namespace, clock: Clock) -> tuple[Installation, KeyStore]:
+    from app.logging_setup import configure_logging
+    from app.paths import layout_for
+    from services.installation import initialise, open_installation
+    from storage.errors import DatabaseMissing
+    from storage.keystore import DemoKeyStore, KeyringKeyStore
+
     layout = layout_for(args.data_dir, demo=args.demo)
     layout.ensure_writable()
     configure_logging(layout.log_dir)
@@ -101,7 +105,10 @@ class Running:
 
 
 def start(
-    args: argparse.Namespace, installation: Installation, clock: Clock | None = None
+    args: argparse.Namespace,
+    installation: Installation,
+    clock: Clock | None = None,
+    sign_in: SignInWindow | None = None,
 ) -> Running:
     """Wire the services and show sign-in; the desk (PMS client, screens) is built at first sign-in.
 
@@ -198,6 +205,7 @@ def start(
         make_window=window_for,
         idle_minutes=lambda: services.idle_lock_minutes,
         demo_hint=demo_hint,
+        sign_in=sign_in,
     )
     running = Running(shell, services, ops, jobs, sim)
     jobs.on_change(job_changed)
@@ -215,6 +223,9 @@ def start(
 def run_first_run(args: argparse.Namespace, clock: Clock) -> Installation | None:
     """No installation yet: the wizard creates it (IT may also use 'enamel-admin init')."""
     from app.firstrun import FirstRun
+    from app.paths import layout_for
+    from services.installation import open_installation
+    from storage.keystore import KeyringKeyStore
     from ui.firstrun import FirstRunWizard
     from ui.operations import Operations
 
@@ -277,20 +288,34 @@ def main(argv: Sequence[str] | None = None, clock: Clock | None = None) -> int:
         print(f"enamel: {exc}", file=sys.stderr)
         return 2
     app = make_qapp()
+    # The first frame: Qt and the sign-in window's own modules only (a test holds the list);
+    # the credential store, the database and the services load after it is painted.
+    from ui.auth.signin.window import SignInWindow
+
+    first = SignInWindow(None, None, practice_id="")
+    first.show()
+    app.processEvents()
+    if args.exit_when_ready:
+        print("shown", flush=True)
+    from app.paths import layout_for
+    from storage.errors import DatabaseMissing
+
     if args.demo and not layout_for(args.data_dir, demo=True).database.exists():
         print("Creating the demo practice and its users (first start only)…", flush=True)
     try:
         installation, _ = open_or_create(args, clock)
     except DatabaseMissing:
+        first.hide()
         created = run_first_run(args, clock)
         if created is None:
             return 1
         installation = created
     except EnamelError as exc:
+        first.hide()
         log.error("app.start_failed", extra={"error_class": type(exc).__name__})
         QMessageBox.critical(None, "Enamel cannot start", exc.message)
         return exc.exit_code
-    running = start(args, installation, clock)
+    running = start(args, installation, clock, sign_in=first)
     if args.exit_when_ready:
         QTimer.singleShot(0, lambda: leave_when_ready(app))
     code = app.exec()

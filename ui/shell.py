@@ -38,6 +38,7 @@ class Shell(QObject):
         idle_minutes: Callable[[], int],
         demo_hint: Callable[[], str] | None = None,
         idle_tick_ms: int = 1000,
+        sign_in: SignInWindow | None = None,
     ) -> None:
         super().__init__()
         self._auth = auth
@@ -50,9 +51,15 @@ class Shell(QObject):
         app = QCoreApplication.instance()
         if app is not None:
             app.aboutToQuit.connect(self.clipboard.clear_ours)
-        self.sign_in = SignInWindow(
-            auth, runner, practice_id=practice_id, demo_hint=demo_hint, clipboard=self.clipboard
-        )
+        if sign_in is None:
+            sign_in = SignInWindow(
+                auth, runner, practice_id=practice_id, demo_hint=demo_hint, clipboard=self.clipboard
+            )
+        else:  # shown at the first frame, before the services loaded
+            sign_in.attach(
+                auth, runner, practice_id=practice_id, demo_hint=demo_hint, clipboard=self.clipboard
+            )
+        self.sign_in = sign_in
         self.sign_in.signedIn.connect(self._start)
         self.window: MainWindow | None = None
         self.idle: IdleLock | None = None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QFont, QFontMetrics, QTextDocument
@@ -18,14 +19,16 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from services.auth.signin import Enrollment
 from ui.auth.clipboard import COPY_LIFETIME_SECONDS, ClipboardGuard
-from ui.auth.qr import qr_pixmap
 from ui.auth.signin.card import card_layout
 
 CONTINUE_NEEDS_TICK = (
     "Continue opens once you tick “I have written these codes down”: the codes are not shown again."
 )
+
+
+if TYPE_CHECKING:
+    from services.auth.signin import Enrollment
 
 
 class EnrollmentPage(QWidget):
@@ -74,6 +77,8 @@ class EnrollmentPage(QWidget):
         layout.addLayout(confirm_row)
 
     def show_enrollment(self, enrollment: Enrollment) -> None:
+        from ui.auth.qr import qr_pixmap  # the QR library loads when a code is first shown
+
         self.qr_label.setPixmap(qr_pixmap(enrollment.uri))
         secret = enrollment.secret
         self.secret_label.setText(" ".join(secret[i : i + 4] for i in range(0, len(secret), 4)))
@@ -156,6 +161,10 @@ class RecoveryCodesPage(QWidget):
         self.copy_button.clicked.connect(self.copy_codes)
         self.print_button.clicked.connect(self.print_codes)
         self._saved_changed(False)
+
+    def use_clipboard(self, clipboard: ClipboardGuard) -> None:
+        """Copy through this guard from now on (the shell's, once the services are up)."""
+        self._clipboard = clipboard
 
     def _saved_changed(self, saved: bool) -> None:
         self.continue_button.setEnabled(saved)

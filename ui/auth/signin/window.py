@@ -3,18 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QStackedWidget, QVBoxLayout, QWidget
 
-from services.auth.signin import (
-    AuthService,
-    CodeAlreadyUsed,
-    Enrollment,
-    PasswordAccepted,
-    Session,
-)
 from ui.auth.clipboard import ClipboardGuard
 from ui.auth.signin.enrollment import EnrollmentPage, RecoveryCodesPage
 from ui.auth.signin.first_run import FirstRunPage
@@ -22,6 +16,9 @@ from ui.auth.signin.new_password import NewPasswordPage
 from ui.auth.signin.one_time_code import CodePage
 from ui.auth.signin.password import PasswordPage
 from ui.operations import Operations, user_message
+
+if TYPE_CHECKING:  # the services load after the window's first frame (see app/gui.py)
+    from services.auth.signin import AuthService, Enrollment, PasswordAccepted, Session
 
 
 class SignInWindow(QWidget):
@@ -35,8 +32,8 @@ class SignInWindow(QWidget):
 
     def __init__(
         self,
-        auth: AuthService,
-        runner: Operations,
+        auth: AuthService | None,
+        runner: Operations | None,
         *,
         practice_id: str,
         demo_hint: Callable[[], str] | None = None,
@@ -47,8 +44,9 @@ class SignInWindow(QWidget):
         self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
         self.setStyleSheet("QWidget#signInWindow { background: #f1f5f9; }")
         self.setWindowTitle("Enamel — sign in")
-        self._auth = auth
-        self._run = runner
+        self._attached: tuple[AuthService, Operations] | None = (
+            (auth, runner) if auth is not None and runner is not None else None
+        )
         self._step: PasswordAccepted | None = None
         self._enrollment: Enrollment | None = None
         self._session: Session | None = None
@@ -58,13 +56,11 @@ class SignInWindow(QWidget):
 
         outer = QVBoxLayout(self)
         outer.setContentsMargins(40, 30, 40, 30)
-        brand = QLabel(
-            f"<span style='font-size:22pt; font-weight:700; color:#1d4ed8'>Enamel</span>"
-            f"<br><span style='color:#475569'>Practice {practice_id}</span>"
-        )
-        brand.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.brand = QLabel()
+        self._show_brand()
+        self.brand.setAlignment(Qt.AlignmentFlag.AlignCenter)
         outer.addStretch(1)
-        outer.addWidget(brand)
+        outer.addWidget(self.brand)
         outer.addSpacing(8)
         # One column of known width, so the wrapped error banner gets its full height.
         column = QWidget()
@@ -107,13 +103,55 @@ class SignInWindow(QWidget):
         self._refresh_hint()
         escape = QShortcut(QKeySequence(Qt.Key.Key_Escape), self)
         escape.activated.connect(self._escape)
-        if demo_hint is not None:  # the demo's code changes every 30 s
-            self._hint_timer = QTimer(self)
+        self._start_hint_timer()
+        if auth is None:  # shown before the services loaded: nothing to submit to yet
+            self._busy(True)
+        self.resize(900, 680)
+        self.password.user_edit.setFocus()
+
+    def attach(
+        self,
+        auth: AuthService,
+        runner: Operations,
+        *,
+        practice_id: str,
+        demo_hint: Callable[[], str] | None = None,
+        clipboard: ClipboardGuard | None = None,
+    ) -> None:
+        """Make live a window that was shown before the services loaded (the cold start)."""
+        self._attached, self._practice_id = (auth, runner), practice_id
+        if clipboard is not None:  # the shell's guard: cleared at lock, quit and switch user
+            self.recovery.use_clipboard(clipboard)
+        self._demo_hint = demo_hint
+        self._show_brand()
+        self._start_hint_timer()
+        self._refresh_hint()
+        self._busy(False)
+        self.password.user_edit.setFocus()
+
+    @property
+    def _auth(self) -> AuthService:
+        assert self._attached is not None, "attach() first; the pages are busy until then"
+        return self._attached[0]
+
+    @property
+    def _run(self) -> Operations:
+        assert self._attached is not None, "attach() first; the pages are busy until then"
+        return self._attached[1]
+
+    def _show_brand(self) -> None:
+        practice = f"Practice {self._practice_id}" if self._practice_id else "Starting…"
+        self.brand.setText(
+            f"<span style='font-size:22pt; font-weight:700; color:#1d4ed8'>Enamel</span>"
+            f"<br><span style='color:#475569'>{practice}</span>"
+        )
+
+    def _start_hint_timer(self) -> None:
+        if self._demo_hint is not None and getattr(self, "_hint_timer", None) is None:
+            self._hint_timer = QTimer(self)  # the demo's code changes every 30 s
             self._hint_timer.setInterval(2000)
             self._hint_timer.timeout.connect(self._refresh_hint)
             self._hint_timer.start()
-        self.resize(900, 680)
-        self.password.user_edit.setFocus()
 
     def _connect(self) -> None:
         p = self.password
@@ -220,6 +258,8 @@ class SignInWindow(QWidget):
 
         def failed(error: Exception) -> None:
             self._fail(error)
+            from services.auth.signin import CodeAlreadyUsed
+
             if isinstance(error, CodeAlreadyUsed):  # the password still stands: wait, retype
                 self.code.code_edit.setFocus()
                 return
