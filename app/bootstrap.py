@@ -78,6 +78,6 @@ def build_services(
         gateway=PhiGateway(trail, clock),
         accounts=accounts,
         auth=AuthService(accounts, trail, clock, practice, hash_params),
-        users=UserAdmin(accounts, trail, clock, practice, hash_params),
+        users=UserAdmin(accounts, trail, clock, practice, hash_params, links=installation.settings),
         calendar=PracticeCalendar(clock, zone_named(installation.settings.get(TIMEZONE_SETTING))),
     )

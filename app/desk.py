@@ -15,7 +15,7 @@ from services.auth.signin import Session
 from services.clock import Clock
 from services.compliance.breach.office_hours import OFFICE_HOURS_SETTING, parse_office_hours
 from services.pms.protocol import PmsClient
-from services.pms.records import PmsError, PmsRejected
+from services.pms.records import Appointment, Operatory, PmsError, PmsRejected
 from services.workflows.appointment import SCHEDULING_PURPOSE, AppointmentService, may_schedule
 from services.workflows.booking import BookingService
 from services.workflows.conflicts import ConflictService
@@ -23,10 +23,12 @@ from services.workflows.context import DeskContext
 from services.workflows.insurance import InsuranceService
 from services.workflows.lookup import LookupService
 from services.workflows.noshow import NoShowService
+from services.workflows.pending import PendingWrites
 from services.workflows.recall import RecallService
 from services.workflows.schedule import ScheduleService
 from services.workflows.waitlist import WaitlistService
 from storage.desk_repo import DeskRepository
+from storage.pms_writes_repo import PmsWritesRepository
 from ui.main_window import MainWindow, PageSpec
 from ui.operations import Operations
 from ui.schedule.actions import ScheduleActions
@@ -46,6 +48,7 @@ class Desk:
     appointment: AppointmentService
     booking: BookingService
     context: DeskContext
+    pending: PendingWrites  # PMS writes waiting for Open Dental (the "pms_writes" job)
 
 
 def build_desk(services: Services, pms: PmsClient) -> Desk:
@@ -57,18 +60,27 @@ def build_desk(services: Services, pms: PmsClient) -> Desk:
     booking = BookingService(
         ctx, schedule.reference, lambda: parse_office_hours(settings.get(OFFICE_HOURS_SETTING))
     )
+    pending = PendingWrites(PmsWritesRepository(services.installation.db), services.clock)
     return Desk(
         schedule,
         NoShowService(ctx, booking),
-        InsuranceService(ctx),
-        RecallService(ctx),
+        InsuranceService(ctx, pending=pending),
+        RecallService(ctx, pending),
         ConflictService(ctx),
         WaitlistService(ctx, booking),
         LookupService(ctx),
         AppointmentService(ctx, schedule),
         booking,
         ctx,
+        pending,
     )
+
+
+def chairs_used(operatories: list[Operatory], appointments: list[Appointment]) -> list[Operatory]:
+    """A clinician's own day: only the operatories their appointments are in (all of them
+    on a day without any, so the grid still says where they could be)."""
+    used = {a.op_num for a in appointments}
+    return [o for o in operatories if o.op_num in used] or operatories
 
 
 def names_of(desk: Desk) -> tuple[dict[int, str], dict[int, str]]:
@@ -115,8 +127,12 @@ def make_window(
                 known, _ = desk.schedule.reference()
             except PmsError:
                 return ProviderList([])  # the day's own load says why the PMS cannot be read
+            # IT links the account to its provider (enamel-admin user set-provider); an
+            # account named as the provider's abbreviation is that provider too.
+            linked = services.users.provider_of(session.actor.actor_id)
             mine = next(
-                (p.prov_num for p in known if p.abbr.lower() == session.login.lower()), None
+                (p.prov_num for p in known if p.prov_num == linked),
+                next((p.prov_num for p in known if p.abbr.lower() == session.login.lower()), None),
             )
             choices = [
                 ProviderChoice(p.prov_num, f"{p.abbr} — {p.name}") for p in known if not p.is_hidden
@@ -126,6 +142,8 @@ def make_window(
         def load(day: date, prov: int | None) -> DayResult:
             result = desk.schedule.day(actor(), day, prov)
             _, operatories = desk.schedule.reference()
+            if purpose is Purpose.CLINICAL_SCHEDULE and prov:
+                operatories = chairs_used(operatories, result.appointments)
             model = day_model(day, operatories, result.appointments)
             return DayResult(model, result.from_cache, result.fetched_at)
 

@@ -1,4 +1,5 @@
-"""enamel-admin user add | list | disable | enable | unlock | reset-mfa | set-role | reset-password."""
+"""enamel-admin user add | list | disable | enable | unlock | reset-mfa | set-role |
+reset-password | set-provider."""
 
 from __future__ import annotations
 
@@ -56,6 +57,15 @@ def register(sub: Any) -> None:
     protect(p, cmd_set_role, MANAGE)
 
     p = actions.add_parser(
+        "set-provider",
+        help="link an account to its Open Dental provider (ProvNum; 0 unlinks): their "
+        "'My schedule' opens on it",
+    )
+    p.add_argument("name")
+    p.add_argument("prov_num", metavar="PROVNUM")
+    protect(p, cmd_set_provider, MANAGE)
+
+    p = actions.add_parser(
         "reset-password", help="temporary password from stdin; must be changed at sign-in"
     )
     p.add_argument("name")
@@ -95,12 +105,16 @@ def cmd_list(args: argparse.Namespace, ctx: CliContext) -> int:
             "first line of standard input, the password on the second)."
         )
         return 0
-    print(f"{'USER':<20}{'ROLE':<22}{'STATE':<12}{'MFA':<6}{'LAST SIGN-IN':<18}PASSWORD AGE")
+    print(
+        f"{'USER':<20}{'ROLE':<22}{'STATE':<12}{'MFA':<6}{'PROVIDER':<10}{'LAST SIGN-IN':<18}"
+        "PASSWORD AGE"
+    )
     for u in users:
         state = "disabled" if u.disabled else "locked" if u.locked else "active"
         last = u.last_sign_in_at.strftime("%Y-%m-%d %H:%M") if u.last_sign_in_at else "never"
         print(
-            f"{u.login:<20}{u.role.label:<22}{state:<12}{'yes' if u.mfa_enrolled else 'no':<6}{last:<18}{u.password_age_days} days"
+            f"{u.login:<20}{u.role.label:<22}{state:<12}{'yes' if u.mfa_enrolled else 'no':<6}"
+            f"{u.prov_num or '-':<10}{last:<18}{u.password_age_days} days"
         )
     return 0
 
@@ -128,6 +142,19 @@ def cmd_set_role(args: argparse.Namespace, ctx: CliContext) -> int:
     role = parse_role(args.role)
     ctx.services().users.set_role(ctx.admin_actor(), args.name, role)
     print(f"{args.name} is now {role.label}.")
+    return 0
+
+
+def cmd_set_provider(args: argparse.Namespace, ctx: CliContext) -> int:
+    text = str(args.prov_num).strip()
+    if not text.isdigit():
+        raise UserError(f"'{text}' is not a provider number: give Open Dental's ProvNum, or 0.")
+    number = int(text)
+    ctx.services().users.set_provider(ctx.admin_actor(), args.name, number or None)
+    if number:
+        print(f"{args.name} is Open Dental provider {number}: 'My schedule' opens on it.")
+    else:
+        print(f"{args.name} is no longer linked to an Open Dental provider.")
     return 0
 
 

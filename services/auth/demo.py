@@ -18,6 +18,8 @@ DEMO_USERS: tuple[tuple[str, str, Role], ...] = (
     ("compliance", "Compliance Officer (demo)", Role.COMPLIANCE_OFFICER),
     ("itadmin", "IT Administrator (demo)", Role.IT_ADMIN),
 )
+# The simulator's DrA and HygC: the demo's clinicians open "My schedule" on their own day.
+DEMO_PROVIDERS = {"dentist": 1, "hygienist": 3}
 _SETUP_ACTOR = Actor("system_demo_setup", ActorType.SYSTEM, Role.IT_ADMIN)
 
 
@@ -31,6 +33,8 @@ def ensure_demo_users(directory: AccountDirectory, users: UserAdmin) -> None:
         created = users.add(_SETUP_ACTOR, login, role, DEMO_PASSWORD, name, temporary=False)
         directory.set_totp_secret(created.user_id, secret)
         directory.update(created.user_id, totp_enrolled=1)
+        if login in DEMO_PROVIDERS:
+            users.set_provider(_SETUP_ACTOR, login, DEMO_PROVIDERS[login])
 
 
 def demo_hint(directory: AccountDirectory, clock: Clock) -> str:

@@ -7,6 +7,7 @@ import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Protocol
 
 from errors import EnamelError
 from services.access import Actor, Permission, Role, require
@@ -23,6 +24,18 @@ class UserError(EnamelError):
     exit_code = 2
 
 
+class ProviderLinks(Protocol):
+    """Where the link from an account to its Open Dental provider is kept (the practice's
+    settings: one per account, set once for the office)."""
+
+    def get(self, name: str, default: str | None = None) -> str | None: ...
+    def set(self, name: str, value: str, now: datetime) -> None: ...
+
+
+def provider_setting(user_id: str) -> str:
+    return f"account.{user_id}.prov_num"
+
+
 @dataclass(frozen=True)
 class UserSummary:
     user_id: str
@@ -34,6 +47,7 @@ class UserSummary:
     mfa_enrolled: bool
     last_sign_in_at: datetime | None
     password_age_days: int
+    prov_num: int | None = None  # the Open Dental provider (ProvNum) this person is
 
 
 @dataclass(frozen=True)
@@ -62,7 +76,9 @@ class UserAdmin:
         clock: Clock,
         practice_id: str,
         hash_params: passwords.HashParams = passwords.PRODUCTION,
+        links: ProviderLinks | None = None,
     ) -> None:
+        self._links = links
         self._dir = directory
         self._trail = trail
         self._clock = clock
@@ -162,9 +178,27 @@ class UserAdmin:
                 r.totp_enrolled,
                 r.last_sign_in_at,
                 (now - r.password_changed_at).days,
+                self.provider_of(r.user_id),
             )
             for r in self._dir.all()
         ]
+
+    def provider_of(self, user_id: str) -> int | None:
+        """The Open Dental provider this account is (None: not linked). No PHI, no
+        permission: the desk reads it for the person who has just signed in."""
+        text = self._links.get(provider_setting(user_id)) if self._links else None
+        return int(text) if text and text.isdigit() and int(text) > 0 else None
+
+    def set_provider(self, actor: Actor, login: str, prov_num: int | None) -> None:
+        """Link an account to its Open Dental provider (ProvNum), or unlink it (None)."""
+        require(actor, Permission.MANAGE_USERS)
+        if self._links is None:
+            raise UserError("Provider links are not kept by this installation.")
+        if prov_num is not None and prov_num <= 0:
+            raise UserError("A provider number (ProvNum) is a whole number above 0.")
+        record = self._get(login)
+        self._links.set(provider_setting(record.user_id), str(prov_num or ""), self._clock.now())
+        self._audit(actor, "provider_linked" if prov_num else "provider_unlinked", record.user_id)
 
     def disable(self, actor: Actor, login: str) -> None:
         require(actor, Permission.MANAGE_USERS)

@@ -269,8 +269,8 @@ class OpenDentalClient(FollowUpCalls, MailingAddressCalls):
             params["Op"] = op_num
         records = self._all_pages("/appointments", params, "appointments")
         appointments = [self._appointment(r, wanted) for r in records]
-        if prov_num is not None:  # the API cannot filter by provider
-            appointments = [a for a in appointments if a.prov_num == prov_num]
+        if prov_num is not None:  # the API cannot filter by provider; a hygienist is ProvHyg
+            appointments = [a for a in appointments if prov_num in (a.prov_num, a.prov_hyg)]
         return self._with_contacts(appointments, wanted)
 
     def appointment(self, purpose: Purpose, apt_num: int) -> Appointment:

@@ -281,6 +281,7 @@ PROTECTED_RUNS: dict[str, tuple[str, ...]] = {
     "user unlock": ("user", "unlock", "pat"),
     "user reset-mfa": ("user", "reset-mfa", "pat"),
     "user set-role": ("user", "set-role", "pat", "it_admin"),
+    "user set-provider": ("user", "set-provider", "pat", "2"),
     "user reset-password": ("user", "reset-password", "pat", "--password-stdin"),
     "pms set": (
         "pms",

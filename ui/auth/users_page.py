@@ -119,6 +119,10 @@ def users_page(admin: UserAdmin, actor: Callable[[], Actor], runner: Run) -> Wor
             ),
             Column("Authenticator", lambda u: "Set up" if u.mfa_enrolled else "Not yet"),
             Column(
+                "Open Dental provider",
+                lambda u: f"ProvNum {u.prov_num}" if u.prov_num else "—",
+            ),
+            Column(
                 "Last sign-in",
                 lambda u: f"{u.last_sign_in_at:%Y-%m-%d %H:%M}" if u.last_sign_in_at else "Never",
             ),
