@@ -26,6 +26,7 @@ PMS_CACHE_WINDOW = timedelta(days=31)
 BACKUP = "backup"
 COMPLIANCE_SCAN = "compliance_scan"
 WORKLIST_SCAN = "worklist_scan"
+PMS_WRITES = "pms_writes"
 
 
 def job_record(services: Services) -> DatabaseJobRecord:
@@ -131,6 +132,18 @@ def worklist_job(services: Services, desk: Callable[[], Desk]) -> Job:
     return Job(WORKLIST_SCAN, "Worklist scan", run, every=1800.0, first_after=5.0)
 
 
+def pms_writes_job(services: Services, desk: Callable[[], Desk]) -> Job:
+    """Send the PMS writes kept while Open Dental could not be reached, oldest first; the
+    job fails (and backs off) while it still cannot be reached."""
+
+    def run() -> str:
+        return desk().pending.send_pending()
+
+    return Job(
+        PMS_WRITES, "PMS writes", run, every=60.0, backoff=Backoff(30.0, 900.0), first_after=10.0
+    )
+
+
 def build_jobs(services: Services, compliance: Compliance, desk: Callable[[], Desk]) -> JobQueue:
     queue = JobQueue(services.clock, job_record(services))
     for job in (
@@ -140,6 +153,7 @@ def build_jobs(services: Services, compliance: Compliance, desk: Callable[[], De
         housekeeping_job(services),
         compliance_job(services, compliance),
         worklist_job(services, desk),
+        pms_writes_job(services, desk),
     ):
         queue.add(job)
     return queue

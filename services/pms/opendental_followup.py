@@ -104,3 +104,10 @@ class FollowUpCalls:
         if status_num is not None:
             body["RecallStatus"] = status_num
         self._http.request("PUT", "/recalls/Status", json_body=body, template="/recalls/Status")
+
+    def has_commlog(self: _Client, pat_num: int, marker: str) -> bool:
+        """Commlogs GET for the patient: whether one's note carries `marker` (a write's own
+        reference), so a write that may have landed is checked, not sent again. Nothing of
+        the notes is kept."""
+        logs = self._all_pages("/commlogs", {"PatNum": pat_num}, "commlogs")
+        return any(marker in parse.text(c, "Note") for c in logs)

@@ -161,6 +161,10 @@ class PmsClient(Protocol):
         """The recall's status (None keeps it) and a commlog with `note`."""
         ...
 
+    def has_commlog(self, pat_num: int, marker: str) -> bool:
+        """Whether one of the patient's commlogs carries `marker` (a write's reference)."""
+        ...
+
     # -- the connection -------------------------------------------------------------------
 
     def server_info(self) -> tuple[str, datetime]:

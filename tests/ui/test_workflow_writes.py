@@ -126,7 +126,8 @@ def test_a_recall_call_is_on_the_recall_and_in_the_commlog_and_a_booked_one_leav
     qtbot.waitUntil(lambda: not page.loading, timeout=20000)
 
     (log,) = api(running, "/commlogs", PatNum=pat_num)
-    assert (log["commType"], log["Note"]) == ("Recall", "Recall reminder call: left a message.")
+    assert log["commType"] == "Recall"
+    assert log["Note"].startswith("Recall reminder call: left a message. (Enamel ref ")
     (recall,) = [
         r
         for r in api(running, "/recalls", PatNum=pat_num)
@@ -159,3 +160,51 @@ def test_a_no_show_call_outcome_is_a_commlog_in_open_dental(qtbot: Any, running:
 
     logs = api(running, "/commlogs", PatNum=row.appointment.pat_num)
     assert len(logs) == before + 1 and logs[-1]["commType"] == "ApptRelated"
+
+
+def test_with_open_dental_down_a_call_waits_in_the_view_and_lands_when_it_is_back(
+    qtbot: Any, running: Running
+) -> None:
+    window = sign_in(qtbot, running, "frontdesk")
+    page = open_loaded(qtbot, window, "recall")
+    item = page.model.rows[0]
+    pat_num = item.recall.pat_num
+    old = sim_of(running)
+    port = int(old.url.split(":")[2].split("/")[0])
+    old.stop()
+
+    page.select_row(0)
+    page.action_buttons["Left message"].click()
+    qtbot.waitUntil(lambda: "cannot be reached" in page.banner.text(), timeout=60000)
+    qtbot.waitUntil(lambda: not page.loading, timeout=60000)
+    column = [c.title for c in page.model.columns].index("Last call")
+
+    def last_call() -> str:
+        row = next(
+            i
+            for i, r in enumerate(page.model.rows)
+            if r.recall.recall_num == item.recall.recall_num
+        )
+        return str(page.model.data(page.model.index(row, column)))
+
+    assert last_call() == "left message (waiting for Open Dental)"
+
+    # Open Dental comes back (same address, same office); the job's next round sends it.
+    back = SimulatorServer(
+        old.practice,
+        port=port,
+        developer_key=old.developer_key,
+        customer_key=old.customer_key,
+        page_size=old.page_size,
+    ).start()
+    running.sim = back
+    running.jobs.run_now("pms_writes")
+    qtbot.waitUntil(lambda: len(api(running, "/commlogs", PatNum=pat_num)) == 1, timeout=60000)
+    running.jobs.run_now("pms_writes")  # another round sends nothing more
+    qtbot.waitUntil(
+        lambda: running.jobs.status("pms_writes").message == "nothing waiting", timeout=60000
+    )
+    assert len(api(running, "/commlogs", PatNum=pat_num)) == 1
+    page.refresh_button.click()
+    qtbot.waitUntil(lambda: not page.loading, timeout=20000)
+    assert last_call() == "left message"

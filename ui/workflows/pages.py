@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -30,7 +31,20 @@ def _when(value: object) -> str:
     return f"{value:%a %d %b %H:%M}" if value else ""
 
 
+WAITING = "(waiting for Open Dental)"
+SENT_LATER = "will be sent when it answers again"
+
+
+def _show_waiting(page: WorklistPage, old: object, new: object, message: str) -> None:
+    """The row as it will be once the kept write lands, without reading the PMS again (it
+    cannot be reached; a reload would only fail)."""
+    page.model.set_rows([new if row is old else row for row in page.model.rows])
+    page.show_message(message)
+
+
 def _recorded_text(done: Recorded) -> str:
+    if done.queued:
+        return f"Open Dental cannot be reached: the change is kept and {SENT_LATER}."
     said = (
         f"Open Dental has eligibility last verified {done.verified_on:%d %b %Y}."
         if done.verified_on
@@ -59,7 +73,16 @@ def insurance_page(
                     return
             runner(
                 lambda: service.set_status(actor(), item, status, note),
-                lambda done: page.reload(_recorded_text(done)),
+                lambda done: (
+                    _show_waiting(
+                        page,
+                        item,
+                        replace(item, status=status, note=note, pending=True),
+                        _recorded_text(done),
+                    )
+                    if done.queued
+                    else page.reload(_recorded_text(done))
+                ),
                 lambda e: page.show_message(user_message(e), error=True),
                 owner=page,
             )
@@ -79,7 +102,7 @@ def insurance_page(
             Column("Subscriber ID", lambda r: r.insurance.subscriber_id if r.insurance else ""),
             Column("Group", lambda r: r.insurance.group_number if r.insurance else ""),
             Column("Last verified", lambda r: r.last_verified or ("never" if r.insurance else "")),
-            Column("Status", lambda r: r.status),
+            Column("Status", lambda r: r.status + (f" {WAITING}" if r.pending else "")),
             Column("Note", lambda r: r.note),
         ],
         lambda: service.worklist(actor()),
@@ -106,7 +129,16 @@ def recall_page(
     def mark(outcome: str) -> Callable[[RecallItem], None]:
         return lambda item: runner(
             lambda: service.mark(actor(), item, outcome),
-            lambda _: page.reload("Noted in Open Dental: the recall's status and a commlog."),
+            lambda sent: (
+                page.reload("Noted in Open Dental: the recall's status and a commlog.")
+                if sent
+                else _show_waiting(
+                    page,
+                    item,
+                    replace(item, last_outcome=outcome, pending=True),
+                    f"Open Dental cannot be reached: the call is kept and {SENT_LATER}.",
+                )
+            ),
             lambda e: page.show_message(user_message(e), error=True),
             owner=page,
         )
@@ -140,7 +172,12 @@ def recall_page(
             Column("Due", lambda r: r.recall.due),
             Column("Days overdue", lambda r: r.days_overdue),
             Column("Last visit", lambda r: r.recall.last_visit),
-            Column("Last call", lambda r: r.last_outcome.replace("_", " ") or "—"),
+            Column(
+                "Last call",
+                lambda r: (
+                    (r.last_outcome.replace("_", " ") or "—") + (f" {WAITING}" if r.pending else "")
+                ),
+            ),
         ],
         lambda: service.overdue(actor()),
         runner,
