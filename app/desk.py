@@ -15,7 +15,7 @@ from services.auth.signin import Session
 from services.clock import Clock
 from services.compliance.breach.office_hours import OFFICE_HOURS_SETTING, parse_office_hours
 from services.pms.protocol import PmsClient
-from services.pms.records import PmsError, PmsRejected
+from services.pms.records import Appointment, Operatory, PmsError, PmsRejected
 from services.workflows.appointment import SCHEDULING_PURPOSE, AppointmentService, may_schedule
 from services.workflows.booking import BookingService
 from services.workflows.conflicts import ConflictService
@@ -76,6 +76,13 @@ def build_desk(services: Services, pms: PmsClient) -> Desk:
     )
 
 
+def chairs_used(operatories: list[Operatory], appointments: list[Appointment]) -> list[Operatory]:
+    """A clinician's own day: only the operatories their appointments are in (all of them
+    on a day without any, so the grid still says where they could be)."""
+    used = {a.op_num for a in appointments}
+    return [o for o in operatories if o.op_num in used] or operatories
+
+
 def names_of(desk: Desk) -> tuple[dict[int, str], dict[int, str]]:
     """Provider and operatory names (read from the PMS once): call it off the UI thread."""
     providers, operatories = desk.schedule.reference()
@@ -120,8 +127,12 @@ def make_window(
                 known, _ = desk.schedule.reference()
             except PmsError:
                 return ProviderList([])  # the day's own load says why the PMS cannot be read
+            # IT links the account to its provider (enamel-admin user set-provider); an
+            # account named as the provider's abbreviation is that provider too.
+            linked = services.users.provider_of(session.actor.actor_id)
             mine = next(
-                (p.prov_num for p in known if p.abbr.lower() == session.login.lower()), None
+                (p.prov_num for p in known if p.prov_num == linked),
+                next((p.prov_num for p in known if p.abbr.lower() == session.login.lower()), None),
             )
             choices = [
                 ProviderChoice(p.prov_num, f"{p.abbr} — {p.name}") for p in known if not p.is_hidden
@@ -131,6 +142,8 @@ def make_window(
         def load(day: date, prov: int | None) -> DayResult:
             result = desk.schedule.day(actor(), day, prov)
             _, operatories = desk.schedule.reference()
+            if purpose is Purpose.CLINICAL_SCHEDULE and prov:
+                operatories = chairs_used(operatories, result.appointments)
             model = day_model(day, operatories, result.appointments)
             return DayResult(model, result.from_cache, result.fetched_at)
 
