@@ -157,8 +157,9 @@ def start(
         from PySide6.QtWidgets import QApplication
 
         running.shell.switch_user()
+        # exit, not quit: quit waits on the window system (see leave_when_ready)
         app = QApplication.instance()
-        if app is not None:  # exit, not quit: quit waits on the window system (see leave_when_ready)
+        if app is not None:
             app.exit(0)
 
     def pms_changed(state: str, ok: bool, detail: str) -> None:  # on the calling thread
