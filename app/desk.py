@@ -23,6 +23,7 @@ from services.workflows.context import DeskContext
 from services.workflows.insurance import InsuranceService
 from services.workflows.lookup import LookupService
 from services.workflows.noshow import NoShowService
+from services.workflows.patient_card import PatientCardService
 from services.workflows.pending import PendingWrites
 from services.workflows.recall import RecallService
 from services.workflows.schedule import ScheduleService
@@ -106,7 +107,7 @@ def make_window(
     """
     from ui.audit_viewer import AuditViewer
     from ui.auth.users_page import users_page
-    from ui.workflows import pages, rebooking
+    from ui.workflows import pages, patients, rebooking
 
     holder = {"session": session}
 
@@ -183,6 +184,13 @@ def make_window(
             now=lambda: calendar.local(clock.now()).replace(tzinfo=None),
         )
 
+    def patients_screen() -> QWidget:
+        card = None
+        if may_schedule(session.actor, desk.context):
+            cards = PatientCardService(desk.context)
+            card = lambda p: cards.card(actor(), p)  # noqa: E731
+        return patients.lookup_page(desk.lookup, actor, run, card)
+
     def audit() -> AuditViewer:
         from services.audit import verify_local
         from services.compliance.facts import AccountDirectoryFacts
@@ -203,7 +211,7 @@ def make_window(
 
     factories: dict[Screen, tuple[str, Callable[[], QWidget]]] = {
         Screen.SCHEDULE: ("Schedule", schedule),
-        Screen.PATIENTS: ("Patients", lambda: pages.lookup_page(desk.lookup, actor, run)),
+        Screen.PATIENTS: ("Patients", patients_screen),
         Screen.NO_SHOWS: (
             "No-shows",
             lambda: rebooking.noshow_page(desk.noshow, actor, run, desk.schedule.reference),

@@ -260,6 +260,7 @@ class OpenDentalClient(FollowUpCalls, MailingAddressCalls):
         status: AptStatus | None = None,
         op_num: int | None = None,
         prov_num: int | None = None,
+        pat_num: int | None = None,
     ) -> list[Appointment]:
         wanted = fields_for(purpose)
         params: dict[str, Any] = {"dateStart": start.isoformat(), "dateEnd": end.isoformat()}
@@ -267,6 +268,8 @@ class OpenDentalClient(FollowUpCalls, MailingAddressCalls):
             params["AptStatus"] = status.value
         if op_num is not None:
             params["Op"] = op_num
+        if pat_num is not None:
+            params["PatNum"] = pat_num
         records = self._all_pages("/appointments", params, "appointments")
         appointments = [self._appointment(r, wanted) for r in records]
         if prov_num is not None:  # the API cannot filter by provider; a hygienist is ProvHyg

@@ -40,6 +40,7 @@ class PmsClient(Protocol):
         status: AptStatus | None = None,
         op_num: int | None = None,
         prov_num: int | None = None,
+        pat_num: int | None = None,
     ) -> list[Appointment]:
         """Appointments from `start` to `end` inclusive, every page read, or an error."""
         ...

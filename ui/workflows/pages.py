@@ -9,7 +9,6 @@ from pathlib import Path
 
 from PySide6.QtWidgets import (
     QInputDialog,
-    QLineEdit,
     QPushButton,
     QWidget,
 )
@@ -17,7 +16,6 @@ from PySide6.QtWidgets import (
 from services.access import Actor
 from services.workflows.conflicts import ConflictService
 from services.workflows.insurance import InsuranceService, Recorded, VerificationItem
-from services.workflows.lookup import LookupService
 from services.workflows.recall import RecallItem, RecallService
 from ui.operations import Run, user_message
 from ui.save_path import ask_save_path
@@ -226,30 +224,3 @@ def conflicts_page(
         runner,
         empty_text="No conflicts in the next two weeks.",
     )
-
-
-def lookup_page(service: LookupService, actor: Callable[[], Actor], runner: Run) -> WorklistPage:
-    box = QLineEdit()
-    box.setPlaceholderText("Last name (or 'Last, First'), birth date YYYY-MM-DD, or phone")
-    box.setAccessibleName("Search for a patient")
-    box.setMinimumWidth(380)
-    search = QPushButton("&Search")
-    search.setObjectName("primary")
-    page = WorklistPage(
-        "Patients",
-        "Find a patient by name, birth date or phone. Only contact details are shown.",
-        [
-            Column("Name", lambda p: p.name),
-            Column("Birth date", lambda p: p.birthdate),
-            Column("Phone", lambda p: p.phone),
-            Column("Email", lambda p: p.email),
-        ],
-        lambda text: service.find(actor(), text),
-        runner,
-        toolbar=[box, search],
-        empty_text="Type a name, birth date or phone and press Enter.",
-        query=box.text,
-    )
-    box.returnPressed.connect(page.reload)
-    search.clicked.connect(page.reload)
-    return page

@@ -155,6 +155,7 @@ def noshow_page(
         [
             Column("Was booked", lambda r: _when(r.appointment.start)),
             Column("Patient", lambda r: r.appointment.patient_name),
+            Column("Chart", lambda r: r.appointment.pat_num or ""),
             Column("Phone", lambda r: r.appointment.phone),
             Column("Email", lambda r: r.appointment.email),
             Column("Appointment", lambda r: r.appointment.appointment_type),
@@ -247,6 +248,7 @@ def waitlist_page(
             Column("Open time", lambda r: f"{r.offer.start:%a %d %b %H:%M}"),
             Column("Where", lambda r: r.where),
             Column("Patient", lambda r: r.patient_name),
+            Column("Chart", lambda r: r.offer.wish.pat_num),
             Column("Procedure", lambda r: r.offer.wish.procedure_type),
             Column("Length", lambda r: f"{r.offer.wish.length_minutes} min"),
             Column(
