@@ -60,6 +60,9 @@ def test_my_schedule_opens_on_my_provider_with_only_my_operatories(
     everyone = {o["OperatoryNum"] for o in running.sim.practice.operatories}
     assert used < everyone, "only the chairs they work in, not the whole office"
     page.window().grab().save(str(SHOTS / f"my-schedule-{login}-1366x768.png"))
+    page.window().resize(1920, 1080)
+    qtbot.wait(50)
+    page.window().grab().save(str(SHOTS / f"my-schedule-{login}-1920x1080.png"))
 
 
 def test_the_users_page_shows_each_accounts_provider(qtbot: Any, running: Running) -> None:

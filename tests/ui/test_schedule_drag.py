@@ -70,6 +70,11 @@ def test_drag_a_block_to_another_chair_and_time_checks_asks_and_moves(
     assert shadow is not None and shadow[:2] == (block.key, 4)
     assert abs(shadow[2] - 15 * 60) <= 5 and shadow[2] % 5 == 0
     page.window().grab().save(str(SHOTS / "schedule-drag-1366x768.png"))
+    page.window().resize(1920, 1080)  # the grid lays its blocks out again; the drag goes on
+    qtbot.wait(50)
+    mouse(page.view, QEvent.Type.MouseMove, page.view.slot_point(4, shadow[2]), True)
+    page.window().grab().save(str(SHOTS / "schedule-drag-1920x1080.png"))
+    assert page.view.drag_target() == shadow
     mouse(page.view, QEvent.Type.MouseButtonRelease, target, False)
     assert page.view.drag_target() is None
 
