@@ -123,9 +123,12 @@ def test_a_no_show_is_rebooked_through_the_check_and_the_question_and_read_back(
     assert dialog.last_check is not None and dialog.last_check.ok
     assert "Free:" in dialog.verdict.text() and "Free range" in dialog.verdict.text()
     assert running.sim.practice.appointments[apt.apt_num] == stored_before  # not yet written
+    qtbot.wait(100)  # the verdict's new text laid out
     dialog.grab().save(str(SHOTS / "noshow-rebook-dialog-1366x768.png"))
 
+    assert dialog.commit_button.text() == "&Rebook…"
     asked = say_yes(qtbot, dialog)
+    assert asked.startswith("Rebook ")
     assert apt.patient_name and apt.patient_name in asked and f"{slot.start:%H:%M}" in asked
     qtbot.waitUntil(lambda: "Rescheduled" in page.banner.text(), timeout=20000)
     stored = running.sim.practice.appointments[apt.apt_num]

@@ -55,10 +55,13 @@ class BookingDialog(QDialog):
         moving: Appointment | None = None,
         patient: PatientContact | None = None,
         heading: str | None = None,
+        verbs: tuple[str, str] | None = None,
     ) -> None:
         """`patient` books that patient (no search); `heading` replaces the title's text
+        and `verbs` the words of the question and the notice, e.g. ("Rebook", "Rebooked")
         (a no-show is rebooked, a waiting patient booked)."""
         super().__init__(parent)
+        self._verbs = verbs or (("Move", "Moved") if moving else ("Book", "Booked"))
         self.setObjectName("bookingDialog")
         self.setStyleSheet("QDialog { background: #f8fafc; }")
         self.setMinimumWidth(560)
@@ -153,7 +156,7 @@ class BookingDialog(QDialog):
         buttons = QHBoxLayout()
         self.offer_button = QPushButton("Use the offered start")
         self.offer_button.setEnabled(False)
-        self.commit_button = QPushButton("&Move…" if moving else "&Book…")
+        self.commit_button = QPushButton(f"&{self._verbs[0]}…")
         self.commit_button.setEnabled(False)
         self.commit_button.setDefault(True)
         cancel = QPushButton("Cancel")
@@ -315,7 +318,7 @@ class BookingDialog(QDialog):
         if found is None or not found.ok:
             return
         request = found.request
-        verb = "Move" if self._moving else "Book"
+        verb = self._verbs[0]
         box = QMessageBox(
             QMessageBox.Icon.Question,
             f"{verb} this appointment?",
@@ -338,7 +341,7 @@ class BookingDialog(QDialog):
         self.committing = True
         self._update_commit()
         commit, text = self._commit, self.describe(request)
-        verb = "Moved" if self._moving else "Booked"
+        verb = self._verbs[1]
 
         def landed(_: object) -> None:
             self.committing = False

@@ -128,10 +128,12 @@ def noshow_page(
                     commit=lambda _pat, r: service.reschedule(actor(), apt, r),
                     moving=apt,
                     heading=f"Rebook {apt.patient_name or 'the appointment'}",
+                    verbs=("Rebook", "Rescheduled"),
                 ),
-                lambda text: "Rescheduled" + text.removeprefix("Moved")
-                + " Open Dental has the new time; the call is in the patient's commlog.",
-            )  # fmt: skip
+                lambda text: (
+                    f"{text} Open Dental has the new time; the call is in the patient's commlog."
+                ),
+            )
 
         runner(
             lambda: (service.slots(actor(), apt), *reference()),
@@ -229,8 +231,9 @@ def waitlist_page(
                     moving=entry.appointment,
                     patient=PatientContact(entry.wish.pat_num, entry.patient_name or None),
                     heading=f"Book {name} from the waitlist",
+                    verbs=("Book", "Booked"),
                 ),
-                lambda text: text.replace("Moved", "Booked", 1) + " Open Dental has it.",
+                lambda text: f"{text} Open Dental has it.",
             )
 
         runner(
