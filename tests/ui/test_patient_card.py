@@ -86,4 +86,3 @@ def test_the_card_shows_chart_birth_date_and_the_last_and_next_visit(
     assert card and card[-1]["purpose"] == "schedule" and card[-1]["outcome"] == "success"
     assert patient["LName"] not in str(card)
     dialog.grab().save(str(SHOTS / "patient-card-1366x768.png"))
-
