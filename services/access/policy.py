@@ -30,7 +30,8 @@ READS: dict[Role, frozenset[Purpose]] = {
     Role.COMPLIANCE_OFFICER: frozenset({P.ACCESS_REPORT, P.BREACH_ASSESSMENT}),
     Role.IT_ADMIN: frozenset(),  # IT administers; it sees no PHI at all
     # The recall and waitlist scanners; an agent gets a purpose only with a job that needs it.
-    Role.AGENT: frozenset({P.RECALL_REMINDERS, P.WAITLIST}),
+    # The waitlist scanner screens its offers against the day's bookings (no patient fields).
+    Role.AGENT: frozenset({P.RECALL_REMINDERS, P.WAITLIST, P.APPOINTMENT_CONFLICTS}),
     Role.SYSTEM: frozenset(),
 }
 

@@ -220,7 +220,9 @@ EXPECTED_READS: dict[str, set[str]] = {
     "billing": {"insurance_verification"},
     "compliance_officer": {"access_report", "breach_assessment"},
     "it_admin": set(),
-    "agent": {"recall_reminders", "waitlist"},  # the recall and waitlist scanners
+    # The recall and waitlist scanners; the waitlist scanner screens its offers against the
+    # day's bookings, which is working a schedule (conflicts: no patient fields).
+    "agent": {"recall_reminders", "waitlist", "appointment_conflicts"},
     "system": set(),  # archive sync reads the audit trail, never PHI
 }
 CLINICAL_FIELD_ROLES = {"dentist", "hygienist"}  # the guide's can_access_clinical_notes
