@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -41,3 +42,14 @@ def retry_after_seconds(value: str, now: datetime | None = None) -> float | None
             when = when.replace(tzinfo=UTC)
         seconds = (when - (now or datetime.now(UTC))).total_seconds()
     return seconds if seconds == seconds else None  # NaN is no answer
+
+
+def pause(seconds: float) -> None:
+    """Wait `seconds` on a timed event rather than `time.sleep`.
+
+    The same wait, but on the clock every other wait in the app uses (condition timeouts):
+    under libfaketime with the monotonic clock left real, as CI's faked-date run has it,
+    `time.sleep` fails with EINVAL while timed waits work.
+    """
+    if seconds > 0:
+        threading.Event().wait(seconds)

@@ -13,6 +13,18 @@ os.environ["XDG_DATA_HOME"] = _KEYRING_HOME
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.pop("ENAMEL_DATA_DIR", None)
 
+if "FAKETIME" in os.environ:
+    # The faked-date run (scripts/test): libfaketime with the monotonic clock left real makes
+    # time.sleep fail with EINVAL, while timed waits work; sleep on one here too.
+    import threading
+    import time
+
+    def _timed_wait(seconds: float) -> None:
+        if seconds > 0:
+            threading.Event().wait(seconds)
+
+    time.sleep = _timed_wait
+
 import pytest  # noqa: E402
 
 from tests.support import FAKE_PHI  # noqa: E402

@@ -18,7 +18,7 @@ import httpx
 from errors import EnamelError
 from services.pms.deadline import DeadlineTransport, within
 from services.pms.records import PmsBadAnswer, PmsRejected, PmsUnavailable
-from services.retry import Backoff
+from services.retry import Backoff, pause
 
 log = logging.getLogger("services.pms.http")
 # httpx logs every request's full URL at INFO; a search URL carries what was searched for
@@ -119,7 +119,7 @@ class RateLimiter:
         burst: int = 1,
         *,
         clock: Callable[[], float] = time.monotonic,
-        sleep: Callable[[float], None] = time.sleep,
+        sleep: Callable[[float], None] = pause,
     ) -> None:
         self.rate, self.burst = rate, burst
         self._tokens = float(burst)
@@ -166,7 +166,7 @@ class PmsHttp:
         timeout: float = 15.0,
         retry: RetryPolicy | None = None,
         limiter: RateLimiter | None = None,
-        sleep: Callable[[float], None] = time.sleep,
+        sleep: Callable[[float], None] = pause,
         allow_http_hosts: frozenset[str] = frozenset(),
         verify: bool | str = True,
         deadline: float = DEADLINE_SECONDS,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
@@ -31,6 +30,7 @@ from services.pms.records import (
     Provider,
     RecallDue,
 )
+from services.retry import pause
 
 log = logging.getLogger("services.pms.opendental")
 MAX_PAGES = 500  # a server that never sends a short page must not loop forever
@@ -77,7 +77,7 @@ class OpenDentalClient(FollowUpCalls, MailingAddressCalls):
         timeout: float = 15.0,
         retry: RetryPolicy | None = None,
         requests_per_second: float = 0.0,
-        sleep: Callable[[float], None] = time.sleep,
+        sleep: Callable[[float], None] = pause,
         allow_http_hosts: frozenset[str] = frozenset(),
         deadline: float = DEADLINE_SECONDS,
         directory: PatientDirectory | None = None,

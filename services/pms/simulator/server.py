@@ -6,7 +6,6 @@ import json
 import re
 import socket
 import threading
-import time as _time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -22,6 +21,7 @@ from services.pms.simulator.practice import (
     SyntheticPractice,
     fmt_dt,
 )
+from services.retry import pause
 
 API = "/api/v1"
 
@@ -216,7 +216,7 @@ def _handler_for(server: SimulatorServer) -> type[BaseHTTPRequestHandler]:
             fault = server.take_fault(method, self.path)
             if fault is not None:
                 if fault.kind in ("latency", "timeout"):
-                    _time.sleep(fault.seconds)
+                    pause(fault.seconds)
                 elif fault.kind == "429":
                     self._send(429, b"Too many requests", {"Retry-After": str(fault.retry_after)})
                     return
