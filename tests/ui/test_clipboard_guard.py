@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QApplication
 
@@ -70,6 +70,7 @@ def test_quitting_clears_a_copied_name(qtbot: Any, running: Running) -> None:
     copy_a_patient_name(qtbot, running)
     app = QApplication.instance()
     assert isinstance(app, QApplication)
-    QTimer.singleShot(0, app.quit)  # the same quit as closing the last window
-    app.exec()
+    # What quitting does to Enamel (closing the last window emits it): emitted here, because a
+    # real quit of the shared QApplication leaves it quitting for every later test.
+    app.aboutToQuit.emit()
     assert QGuiApplication.clipboard().text() == ""

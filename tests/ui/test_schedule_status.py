@@ -79,7 +79,15 @@ def test_blocks_have_their_whole_text_as_a_tooltip_and_today_has_a_now_line(
     assert page.view.now_minute() is None  # not today: no line
 
 
-def test_f1_lists_the_shortcuts_and_ctrl_q_quits(qtbot: Any, running: Running) -> None:
+def test_f1_lists_the_shortcuts_and_ctrl_q_quits(
+    qtbot: Any, running: Running, monkeypatch: Any
+) -> None:
+    from PySide6.QtWidgets import QApplication
+
+    # The shared test QApplication must not really leave: later tests' event loops would
+    # return at once. The exit Ctrl+Q asks for is recorded instead.
+    exits: list[int] = []
+    monkeypatch.setattr(QApplication, "exit", staticmethod(lambda code=0: exits.append(code)))
     window, _ = schedule(qtbot, running)
     window.activateWindow()
     qtbot.keyClick(window, Qt.Key.Key_F1)
@@ -92,3 +100,4 @@ def test_f1_lists_the_shortcuts_and_ctrl_q_quits(qtbot: Any, running: Running) -
     overlay.accept()
     with qtbot.waitSignal(window.quitRequested, timeout=2000):
         qtbot.keyClick(window, Qt.Key.Key_Q, Qt.KeyboardModifier.ControlModifier)
+    assert exits == [0]
