@@ -83,7 +83,7 @@ def export_call_list(qtbot: Any, running: Running, window: Any, out: Path) -> No
     button = next(b for b in page.findChildren(QPushButton) if "call list" in b.text())
     button.click()
     settle(qtbot, running)
-    assert out.exists(), page.status.text()
+    assert out.exists(), (page.status.text(), page.banner.text())
 
 
 def patient_queries(running: Running, count: int, skip: int = 0) -> list[str]:
