@@ -74,7 +74,11 @@ def export_call_list(qtbot: Any, running: Running, window: Any, out: Path) -> No
     def answer() -> None:
         dialog = QApplication.activeModalWidget()
         if isinstance(dialog, QFileDialog):
-            dialog.selectFile(str(out))
+            dialog.setDirectory(str(out.parent))
+            dialog.selectFile(out.name)
+            name_box = dialog.findChild(QLineEdit, "fileNameEdit")
+            if name_box is not None:  # what a person types: the whole path
+                name_box.setText(str(out))
             dialog.accept()
         else:
             QTimer.singleShot(50, answer)
