@@ -65,6 +65,7 @@ def build_compliance(services: Services) -> Compliance:
         users=users,
         archive=ArchiveRepositoryFacts(ArchiveRepository(inst.db)),
         audit_ok=lambda: verify_local(trail_repo).ok,
+        zone=services.calendar.zone,
     )
     alerts = AlertService(
         repo, services.trail, services.clock, users=users, reasons=users.break_glass_reasons

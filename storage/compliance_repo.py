@@ -106,6 +106,11 @@ _RISK_COLUMNS = (
 )
 
 
+# An evidence row whose id starts so withdraws the item's evidence (an undo): the item is
+# not done again until new evidence is recorded. The row's note says why, its date when.
+WITHDRAWAL_PREFIX = "wd_"
+
+
 @dataclass(frozen=True)
 class EvidenceRecord:
     evidence_id: str
@@ -115,6 +120,10 @@ class EvidenceRecord:
     attachment: str
     recorded_at: datetime
     recorded_by: str
+
+    @property
+    def withdrawn(self) -> bool:
+        return self.evidence_id.startswith(WITHDRAWAL_PREFIX)
 
 
 # Entries of records opened: a patient entry without the `listed` flag (a list render, see
@@ -435,7 +444,8 @@ class ComplianceRepository:
             )
 
     def latest_evidence(self) -> dict[str, EvidenceRecord]:
-        """The latest evidence recorded for each item, by item key."""
+        """The latest evidence recorded for each item, by item key (a withdrawal included:
+        see `EvidenceRecord.withdrawn`)."""
         rows = self._db.connection().execute(
             "SELECT evidence_id, item_key, done_on, note, attachment, recorded_at, recorded_by "
             "FROM checklist_evidence ORDER BY recorded_at, rowid"

@@ -50,8 +50,8 @@ def cmd_checklist(args: argparse.Namespace, ctx: CliContext) -> int:
     for item in items:
         if item.phase != phase:
             phase = item.phase
-            print(f"{phase} phase")
-        print(f"  [{item.status.label:^12}] {item.text}")
+            print(phase)
+        print(f"  [{item.status.label:^12}] {item.text} (checklist: {item.reference})")
         print(f"                 {item.detail}")
     missing = sum(1 for i in items if i.status.value == "not met")
     return 1 if missing else 0

@@ -45,7 +45,7 @@ PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.HYGIENIST: frozenset({Q.BREAK_GLASS}),
     Role.BILLING: frozenset(),
     Role.COMPLIANCE_OFFICER: frozenset(
-        {Q.VIEW_AUDIT, Q.MANAGE_ALERTS, Q.RUN_REPORTS, Q.SIGN_ACCESS_REVIEW}
+        {Q.VIEW_AUDIT, Q.MANAGE_ALERTS, Q.RUN_REPORTS, Q.SIGN_ACCESS_REVIEW, Q.RECORD_EVIDENCE}
     ),
     Role.IT_ADMIN: frozenset({Q.MANAGE_USERS, Q.MANAGE_SETTINGS}),
     Role.AGENT: frozenset(),

@@ -63,5 +63,6 @@ class Permission(StrEnum):
     MANAGE_ALERTS = "manage_alerts"
     RUN_REPORTS = "run_reports"
     SIGN_ACCESS_REVIEW = "sign_access_review"
+    RECORD_EVIDENCE = "record_evidence"  # mark a checklist item done, with its evidence
     BREAK_GLASS = "break_glass"
     EXPORT_CALL_LIST = "export_call_list"

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import calendar
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, tzinfo
 from enum import StrEnum
 from pathlib import Path
 
@@ -12,7 +13,7 @@ from services.compliance.facts import ArchiveFacts, UserFacts
 from services.compliance.people import People
 from services.keyrotation.reminders import CREDENTIAL_MAX_DAYS, credential_reminders
 from services.pms.settings import ALLOW_HTTP_HOSTS
-from storage.compliance_repo import ComplianceRepository
+from storage.compliance_repo import ComplianceRepository, EvidenceRecord
 from storage.settings_repo import SecretsRepository, SettingsRepository
 
 SQLITE_PLAIN_HEADER = b"SQLite format 3\x00"
@@ -32,14 +33,6 @@ class Status(StrEnum):
         return {"met": "Met", "not met": "Not met", "manual": "Manual check"}[self.value]
 
 
-@dataclass(frozen=True)
-class ChecklistItem:
-    phase: str
-    text: str
-    status: Status
-    detail: str
-
-
 @dataclass
 class ChecklistSources:
     """Live state the checks read; the app builds it once (compliance page, CLI)."""
@@ -53,6 +46,7 @@ class ChecklistSources:
     audit_ok: Callable[[], bool] | None = None  # verify_local(...).ok, if wanted
     archive_max_days: int = 2
     backup_max_days: int = 7
+    zone: tzinfo = UTC  # the practice's (services.calendar): what "today" is for evidence
 
 
 def _days(now: datetime, then: datetime) -> int:
@@ -187,39 +181,271 @@ def _alerts_reviewed(src: ChecklistSources, now: datetime) -> tuple[Status, str]
 
 
 Check = Callable[[ChecklistSources, datetime], tuple[Status, str]]
-_MANUAL = "Outside the software: confirm and keep the evidence."
 
-# (phase, text of the reference checklist, check or None for manual)
-ITEMS: list[tuple[str, str, Check | None]] = [
-    ("Development", "All PHI fields identified and documented", None),
-    ("Development", "Minimum necessary determination completed per workflow", None),
-    ("Development", "Encryption implemented (at rest and in transit)", _encryption),
-    ("Development", "Audit logging implemented with 6-year retention", _archive),
-    ("Development", "No PHI in logs, cache, or error messages", None),
-    ("Development", "Access controls and authentication implemented (MFA)", _mfa),
-    ("Development", "Inactive sessions lock within 15 minutes", _idle),
-    ("Deployment", "BAAs signed with all third-party services", None),
-    ("Deployment", "Security incident response plan documented", None),
-    ("Deployment", "Breach notification procedure defined", None),
-    ("Deployment", "Staff training completed (for human users)", None),
-    ("Deployment", "Penetration testing completed", None),
-    ("Deployment", "Vulnerability scanning configured", None),
-    ("Operational", "Quarterly credential rotation scheduled (PMS keys < 90 days)", _credentials),
-    ("Operational", "Audit log review process established", _alerts_reviewed),
-    ("Operational", "Backup and disaster recovery tested", _backup),
-    ("Operational", "Access control review (quarterly minimum)", _review),
-    ("Operational", "Compliance monitoring dashboard active", None),
-]
+
+@dataclass(frozen=True)
+class ItemDef:
+    """One item of the reference checklist, in a dental office's words.
+
+    `check` reads live state; an item without one is done by people and counts once the
+    compliance officer records its evidence (`services.compliance.evidence`). `renew_months`
+    makes that evidence run out (counted on the practice calendar); `needs_attachment` asks
+    for where the proof is kept (a file path, a document number, a binder).
+    """
+
+    key: str
+    phase: str
+    text: str
+    reference: str  # the line of the reference checklist (or the HIPAA rule) it answers
+    check: Check | None = None
+    renew_months: int | None = None
+    needs_attachment: bool = False
+    required: bool = False  # not met (rather than "to check by hand") until evidence exists
+
+    @property
+    def recordable(self) -> bool:
+        return self.check is None and self.key != "dashboard"
+
+
+SOFTWARE = "Safeguards in Enamel"
+PRACTICE = "Practice paperwork"
+ONGOING = "Ongoing"
+PHASES = (SOFTWARE, PRACTICE, ONGOING)
+
+ITEMS: tuple[ItemDef, ...] = (
+    ItemDef(
+        "phi_inventory",
+        SOFTWARE,
+        "We have a written list of the patient information our computers hold and where "
+        "(Open Dental, Enamel, imaging, email, paper)",
+        "All PHI fields identified and documented",
+    ),
+    ItemDef(
+        "minimum_necessary",
+        SOFTWARE,
+        "Each job sees only the patient details it needs (the front desk no charts, billing "
+        "nothing clinical), and we agreed this for every task",
+        "Minimum necessary determination completed per workflow",
+    ),
+    ItemDef(
+        "encryption",
+        SOFTWARE,
+        "Patient data is encrypted on this computer and when it crosses the network",
+        "Encryption implemented (at rest and in transit)",
+        _encryption,
+    ),
+    ItemDef(
+        "audit_trail",
+        SOFTWARE,
+        "A record of who opened which patient is kept, tamper-proof, for six years",
+        "Audit logging implemented with 6-year retention",
+        _archive,
+    ),
+    ItemDef(
+        "no_phi_in_logs",
+        SOFTWARE,
+        "No patient details in log files, temporary files or error messages on our computers",
+        "No PHI in logs, cache, or error messages",
+    ),
+    ItemDef(
+        "mfa",
+        SOFTWARE,
+        "Everyone signs in with their own password and a code from their phone",
+        "Access controls and authentication implemented (MFA)",
+        _mfa,
+    ),
+    ItemDef(
+        "idle_lock",
+        SOFTWARE,
+        "Screens lock by themselves after 15 minutes without use",
+        "Inactive sessions lock within 15 minutes",
+        _idle,
+    ),
+    ItemDef(
+        "baa",
+        PRACTICE,
+        "Signed business associate agreements with every outside company that handles our "
+        "patients' data (Open Dental, our IT support, backup and cloud services, the archive)",
+        "BAAs signed with all third-party services",
+    ),
+    ItemDef(
+        "risk_analysis",
+        PRACTICE,
+        "Security risk analysis done this year and written up: what could expose patient "
+        "data (lost laptop, ransomware, a stolen password) and what we do about it",
+        "Security risk analysis, HIPAA 164.308(a)(1)(ii)(A): every 12 months",
+        renew_months=12,
+        needs_attachment=True,
+        required=True,
+    ),
+    ItemDef(
+        "incident_plan",
+        PRACTICE,
+        "A written plan for a security incident: who to call and what to do first",
+        "Security incident response plan documented",
+    ),
+    ItemDef(
+        "breach_procedure",
+        PRACTICE,
+        "A written procedure for telling patients, HHS and, if needed, the media about a "
+        "breach within 60 days",
+        "Breach notification procedure defined",
+    ),
+    ItemDef(
+        "training",
+        PRACTICE,
+        "Every staff member had HIPAA privacy and security training in the last 12 months",
+        "Staff training completed (for human users)",
+        renew_months=12,
+    ),
+    ItemDef(
+        "penetration_test",
+        PRACTICE,
+        "An outside company tested how hard it is to break into our network and computers "
+        "(penetration test) in the last 12 months",
+        "Penetration testing completed",
+        renew_months=12,
+    ),
+    ItemDef(
+        "vulnerability_scan",
+        PRACTICE,
+        "Our computers are scanned for missing security updates on a schedule",
+        "Vulnerability scanning configured",
+    ),
+    ItemDef(
+        "credentials",
+        ONGOING,
+        "The Open Dental and archive keys are changed at least every 90 days",
+        "Quarterly credential rotation scheduled (PMS keys < 90 days)",
+        _credentials,
+    ),
+    ItemDef(
+        "audit_review",
+        ONGOING,
+        "Someone reads the alerts about unusual access and acknowledges each in time",
+        "Audit log review process established",
+        _alerts_reviewed,
+    ),
+    ItemDef(
+        "backup",
+        ONGOING,
+        "Backups are made, and restoring one has been tested",
+        "Backup and disaster recovery tested",
+        _backup,
+    ),
+    ItemDef(
+        "access_review",
+        ONGOING,
+        "Every quarter someone checks who has which role and signs it off",
+        "Access control review (quarterly minimum)",
+        _review,
+    ),
+    ItemDef(
+        "dashboard",
+        ONGOING,
+        "This compliance checklist and the alerts are in use",
+        "Compliance monitoring dashboard active",
+    ),
+)
+BY_KEY = {i.key: i for i in ITEMS}
+
+
+@dataclass(frozen=True)
+class EvidenceShown:
+    """The evidence of an item as the checklist shows it (names, not ids)."""
+
+    done_on: date
+    note: str
+    attachment: str
+    recorded_at: datetime
+    recorded_by: str  # the person's name and role, with the id beside it
+    renew_by: date | None  # renew before this day (practice calendar), if it runs out
+
+
+@dataclass(frozen=True)
+class ChecklistItem:
+    phase: str
+    text: str
+    status: Status
+    detail: str
+    key: str = ""
+    reference: str = ""
+    recordable: bool = False  # done by people: the officer may record its evidence
+    evidence: EvidenceShown | None = None
+
+
+def add_months(day: date, months: int) -> date:
+    """The same day `months` later (the last day of the month when it has fewer days)."""
+    month = day.month - 1 + months
+    year, month = day.year + month // 12, month % 12 + 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def _with_evidence(
+    item: ItemDef, record: EvidenceRecord | None, people: People, today: date
+) -> tuple[Status, str, EvidenceShown | None]:
+    if record is None or record.withdrawn:
+        undone = " (the last mark was undone)" if record is not None else ""
+        if item.required:
+            return Status.NOT_MET, f"Not recorded yet{undone}: mark it done with the report.", None
+        return Status.MANUAL, f"{_MANUAL}{undone}", None
+    renew_by = add_months(record.done_on, item.renew_months) if item.renew_months else None
+    shown = EvidenceShown(
+        record.done_on,
+        record.note,
+        record.attachment,
+        record.recorded_at,
+        people.label(record.recorded_by),
+        renew_by,
+    )
+    where = f"; evidence: {record.attachment}" if record.attachment else ""
+    done = f"Done {record.done_on.isoformat()}{where}."
+    if item.needs_attachment and not record.attachment:
+        return Status.NOT_MET, f"{done} No reference to the written report.", shown
+    if renew_by is not None and today >= renew_by:
+        return (
+            Status.NOT_MET,
+            (
+                f"Last done {record.done_on.isoformat()}: over {item.renew_months} months ago, "
+                f"due again since {renew_by.isoformat()}."
+            ),
+            shown,
+        )
+    if renew_by is not None:
+        done += f" Renew before {renew_by.isoformat()}."
+    return Status.MET, done, shown
+
+
+_MANUAL = "Done outside the software: mark it done with the date and where the proof is kept."
 
 
 def checklist(src: ChecklistSources, now: datetime) -> list[ChecklistItem]:
+    today = now.astimezone(src.zone).date()
+    evidence = src.repo.latest_evidence()
+    people = People(src.users)
     items = []
-    for phase, text, check in ITEMS:
-        if check is None:
-            status, detail = Status.MANUAL, _MANUAL
-            if text.startswith("Compliance monitoring"):
-                status, detail = Status.MET, "This dashboard and the alert rules are running."
+    for item in ITEMS:
+        shown: EvidenceShown | None = None
+        if item.check is not None:
+            status, detail = item.check(src, now)
+        elif item.key == "dashboard":
+            status, detail = Status.MET, "This checklist and the alert rules are running."
         else:
-            status, detail = check(src, now)
-        items.append(ChecklistItem(phase, text, status, detail))
+            status, detail, shown = _with_evidence(item, evidence.get(item.key), people, today)
+        items.append(
+            ChecklistItem(
+                item.phase,
+                item.text,
+                status,
+                detail,
+                item.key,
+                item.reference,
+                item.recordable,
+                shown,
+            )
+        )
     return items
+
+
+def item_named(items: list[ChecklistItem], key: str) -> ChecklistItem:
+    return next(i for i in items if i.key == key)

@@ -153,7 +153,7 @@ def test_checklist_reads_live_state(practice, clock, tmp_path) -> None:  # type:
     )
 
     def status() -> dict[str, Status]:
-        return {i.text.split(" (")[0]: i.status for i in checklist(src, clock.now())}
+        return {i.reference.split(" (")[0]: i.status for i in checklist(src, clock.now())}
 
     s = status()
     assert s["Encryption implemented"] is Status.MET
@@ -189,4 +189,4 @@ def test_plaintext_database_fails_the_encryption_item(practice, clock, tmp_path)
     plain.write_bytes(b"SQLite format 3\x00" + b"\x00" * 84)
     src = ChecklistSources(plain, inst.settings, inst.secrets, repo)
     first = checklist(src, clock.now())[2]
-    assert first.text.startswith("Encryption") and first.status is Status.NOT_MET
+    assert first.key == "encryption" and first.status is Status.NOT_MET

@@ -311,13 +311,14 @@ def test_checklist_page(qtbot: Any, practice: Any) -> None:
     services, d = practice
     inst = services.installation
     inst.secrets.put("pms.developer_key", b"d", d.clock.now())
-    page = styled(checklist_page(d))
+    page = styled(checklist_page(d, OFFICER))
     qtbot.addWidget(page)
     settle(qtbot, d)
-    assert page.table.rowCount() == 18
-    statuses = {page.table.item(r, 1).text(): page.table.item(r, 2).text() for r in range(18)}
-    assert statuses["Encryption implemented (at rest and in transit)"] == "Met"
-    assert statuses["Backup and disaster recovery tested"] == "Not met"
+    assert page.table.rowCount() == 19
+    statuses = {i.key: page.table.item(r, 2).text() for r, i in enumerate(page.items)}
+    assert statuses["encryption"] == "Met"
+    assert statuses["backup"] == "Not met"
+    assert statuses["risk_analysis"] == "Not met"  # evidence-based: none recorded yet
     assert "met" in page.summary.text()
     assert page.credentials.rowCount() >= 2
     shot(page, "checklist")

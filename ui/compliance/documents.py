@@ -19,7 +19,7 @@ from PySide6.QtGui import (
 )
 
 from services.compliance.breach_response import NoticeList, ReportingDuties
-from services.compliance.checklist import ChecklistItem
+from services.compliance.checklist import PHASES, ChecklistItem
 from services.compliance.people import People, role_label
 from services.compliance.reports import AccessReview, BreachAssessment, PatientAccessReport
 from storage.compliance_repo import RiskAssessmentRecord
@@ -251,17 +251,25 @@ def review_html(
     return _page("User access review", meta, body, practice)
 
 
+def evidence_text(item: ChecklistItem, zone: tzinfo = UTC) -> str:
+    """Who marked the item done and when, with the note (the checklist page and its PDF)."""
+    ev = item.evidence
+    if ev is None:
+        return ""
+    return f"Marked {_when(ev.recorded_at, zone)} by {ev.recorded_by}: {ev.note}"
+
+
 def checklist_html(
     items: list[ChecklistItem], practice: str, now: datetime, *, zone: tzinfo = UTC
 ) -> str:
     css = {"met": "good", "not met": "bad", "manual": "manual"}
     body = ""
-    for phase in ("Development", "Deployment", "Operational"):
+    for phase in PHASES:
         chosen = [i for i in items if i.phase == phase]
-        body += f"<h2>{phase} phase</h2>" + _table(
-            ["Item", "Status", "Detail"],
-            [[i.text, i.status.label, i.detail] for i in chosen],
-            [["", css[i.status.value], ""] for i in chosen],
+        body += f"<h2>{_e(phase)}</h2>" + _table(
+            ["Item", "Status", "Detail", "Recorded"],
+            [[i.text, i.status.label, i.detail, evidence_text(i, zone)] for i in chosen],
+            [["", css[i.status.value], "", "note"] for i in chosen],
         )
     meta = f"as of {_e(_when(now, zone))} ({_e(zone_label(zone))})"
     return _page("Compliance checklist", meta, body, practice)

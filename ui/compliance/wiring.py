@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, tzinfo
 from pathlib import Path
 
-from services.access import Actor
+from services.access import Actor, Permission, may
 from services.access.screens import Screen, screens_for
 from services.audit import PhiGateway
 from services.clock import Clock
@@ -19,6 +19,7 @@ from services.compliance.breach_response import (
     saved_risk,
 )
 from services.compliance.checklist import ChecklistSources, checklist
+from services.compliance.evidence import record_evidence, withdraw_evidence
 from services.compliance.facts import UserFacts
 from services.compliance.people import People
 from services.compliance.reports import (
@@ -129,8 +130,10 @@ def review_page(d: ComplianceDeps, actor: Actor) -> AccessReviewPage:
     )
 
 
-def checklist_page(d: ComplianceDeps) -> ChecklistPage:
+def checklist_page(d: ComplianceDeps, actor: Actor) -> ChecklistPage:
     src = d.sources
+    trail = d.gateway.trail
+    officer = may(actor, Permission.RECORD_EVIDENCE)  # the services refuse anyone else too
     return ChecklistPage(
         lambda: checklist(src, d.clock.now()),
         lambda: credential_reminders(src.secrets, src.settings, d.clock.now()),
@@ -139,6 +142,16 @@ def checklist_page(d: ComplianceDeps) -> ChecklistPage:
         runner=d.runner,
         ask_path=d.ask_path,
         zone=d.zone,
+        record=(
+            (lambda key, ev: record_evidence(d.repo, trail, d.clock, d.zone, actor, key, ev))
+            if officer
+            else None
+        ),
+        withdraw=(
+            (lambda key, why: withdraw_evidence(d.repo, trail, d.clock, d.zone, actor, key, why))
+            if officer
+            else None
+        ),
     )
 
 
@@ -159,7 +172,7 @@ def compliance_pages(d: ComplianceDeps, actor: Actor) -> list[PageSpec]:
             Screen.ACCESS_REVIEW.value, "Access review", lambda: review_page(d, actor)
         ),
         Screen.CHECKLIST: lambda: PageSpec(
-            Screen.CHECKLIST.value, "Checklist", lambda: checklist_page(d)
+            Screen.CHECKLIST.value, "Checklist", lambda: checklist_page(d, actor)
         ),
     }
     return [builders[s]() for s in screens_for(actor, d.clock.now()) if s in builders]
