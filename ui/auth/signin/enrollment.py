@@ -102,7 +102,9 @@ class RecoveryCodesPage(QWidget):
 
     def __init__(self, clipboard: ClipboardGuard | None = None) -> None:
         super().__init__()
-        self._clipboard = clipboard or ClipboardGuard()
+        # No guard of its own until a copy needs one: a guard filters every event of the
+        # application in Python, which would slow the sign-in window's first frame.
+        self._clipboard: ClipboardGuard | None = clipboard
         self._codes: list[str] = []
         self._heading = ""
         self._print_dialog: QDialog | None = None
@@ -191,6 +193,8 @@ class RecoveryCodesPage(QWidget):
     def copy_codes(self) -> None:
         if not self._codes:
             return
+        if self._clipboard is None:
+            self._clipboard = ClipboardGuard()
         self._clipboard.copy("\n".join(self._codes))
         self._expiry.start()
         self.copied.setText(
@@ -199,8 +203,9 @@ class RecoveryCodesPage(QWidget):
         self.copied.show()
 
     def _expire_copy(self) -> None:
-        self._clipboard.expire()
-        if not self._clipboard.holding:
+        if self._clipboard is not None:
+            self._clipboard.expire()
+        if self._clipboard is None or not self._clipboard.holding:
             self._expiry.stop()
             self.copied.hide()
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFormLayout, QLabel, QLineEdit, QPushButton, QWidget
 
 from ui.auth.signin.card import card_layout
@@ -35,11 +34,14 @@ class PasswordPage(QWidget):
         self.hint = QLabel()
         self.hint.setWordWrap(True)
         self.hint.setObjectName("pageSubtitle")
-        self.hint.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         layout.addWidget(self.hint)
         self.user_edit.returnPressed.connect(self.password_edit.setFocus)
 
     def show_hint(self, text: str) -> None:
+        if text:  # selectable for the demo's code; `Qt` is not touched before the first frame
+            from PySide6.QtCore import Qt
+
+            self.hint.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.hint.setText(text)
         self.hint.setVisible(bool(text))
 

@@ -5,24 +5,29 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QStackedWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QStackedWidget, QVBoxLayout, QWidget
 
-from ui.auth.clipboard import ClipboardGuard
-from ui.auth.signin.enrollment import EnrollmentPage, RecoveryCodesPage
-from ui.auth.signin.first_run import FirstRunPage
-from ui.auth.signin.new_password import NewPasswordPage
-from ui.auth.signin.one_time_code import CodePage
 from ui.auth.signin.password import PasswordPage
-from ui.operations import Operations, user_message
 
 if TYPE_CHECKING:  # the services load after the window's first frame (see app/gui.py)
     from services.auth.signin import AuthService, Enrollment, PasswordAccepted, Session
+    from ui.auth.clipboard import ClipboardGuard
+    from ui.auth.signin.enrollment import EnrollmentPage, RecoveryCodesPage
+    from ui.auth.signin.first_run import FirstRunPage
+    from ui.auth.signin.new_password import NewPasswordPage
+    from ui.auth.signin.one_time_code import CodePage
+    from ui.operations import Operations
 
 
-class SignInWindow(QWidget):
-    """Password, then a code (or first-time authenticator set-up); emits `signedIn(Session)`."""
+class SignInWindow(QFrame):
+    """Password, then a code (or first-time authenticator set-up); emits `signedIn(Session)`.
+
+    The first frame is the password page alone, built without `Qt`'s namespace (PySide6
+    creates its ~90 enum classes at the first touch: a sixth of a bare window's start); the
+    other pages are built the first time they are needed, each in its place in the stack.
+    """
 
     signedIn = Signal(object)
 
@@ -41,8 +46,7 @@ class SignInWindow(QWidget):
     ) -> None:
         super().__init__()
         self.setObjectName("signInWindow")
-        self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
-        self.setStyleSheet("QWidget#signInWindow { background: #f1f5f9; }")
+        self.setStyleSheet("QFrame#signInWindow { background: #f1f5f9; }")
         self.setWindowTitle("Enamel — sign in")
         self._attached: tuple[AuthService, Operations] | None = (
             (auth, runner) if auth is not None and runner is not None else None
@@ -53,12 +57,18 @@ class SignInWindow(QWidget):
         self._demo_hint = demo_hint
         self._practice_id = practice_id
         self._check_again: Callable[[], bool] | None = None
+        self._clipboard = clipboard
+        self._pages_busy = False
+        self._code: CodePage | None = None
+        self._enrollment_page: EnrollmentPage | None = None
+        self._recovery: RecoveryCodesPage | None = None
+        self._new_password: NewPasswordPage | None = None
+        self._first_run: FirstRunPage | None = None
 
         outer = QVBoxLayout(self)
         outer.setContentsMargins(40, 30, 40, 30)
         self.brand = QLabel()
         self._show_brand()
-        self.brand.setAlignment(Qt.AlignmentFlag.AlignCenter)
         outer.addStretch(1)
         outer.addWidget(self.brand)
         outer.addSpacing(8)
@@ -83,31 +93,92 @@ class SignInWindow(QWidget):
         outer.addLayout(row)
         outer.addStretch(2)
 
-        # In the order of the *_PAGE indexes above.
+        # The password page, and an empty place for each later page, in the *_PAGE order.
         self.password = PasswordPage()
-        self.code = CodePage()
-        self.enrollment = EnrollmentPage()
-        self.recovery = RecoveryCodesPage(clipboard)
-        self.new_password = NewPasswordPage()
-        self.first_run = FirstRunPage()
-        for page in (
-            self.password,
-            self.code,
-            self.enrollment,
-            self.recovery,
-            self.new_password,
-            self.first_run,
-        ):
-            self.pages.addWidget(page)
-        self._connect()
+        self.pages.addWidget(self.password)
+        for _ in range(self.FIRST_RUN_PAGE):
+            self.pages.addWidget(QWidget())
+        p = self.password
+        p.sign_in_button.clicked.connect(self._submit_password)
+        p.password_edit.returnPressed.connect(self._submit_password)
         self._refresh_hint()
-        escape = QShortcut(QKeySequence(Qt.Key.Key_Escape), self)
+        escape = QShortcut(QKeySequence("Esc"), self)
         escape.activated.connect(self._escape)
         self._start_hint_timer()
         if auth is None:  # shown before the services loaded: nothing to submit to yet
-            self._busy(True)
+            self._set_pages_busy(True)  # no busy cursor: the UI thread is loading them
         self.resize(900, 680)
         self.password.user_edit.setFocus()
+
+    # -- the pages after the password, built when first needed ---------------------------
+
+    def _place(self, index: int, page: QWidget) -> None:
+        placeholder = self.pages.widget(index)
+        assert placeholder is not None, "every page has its place from the start"
+        showing = self.pages.currentWidget() is placeholder
+        self.pages.insertWidget(index, page)
+        self.pages.removeWidget(placeholder)
+        placeholder.deleteLater()
+        if showing:
+            self.pages.setCurrentWidget(page)
+
+    @property
+    def code(self) -> CodePage:
+        if self._code is None:
+            from ui.auth.signin.one_time_code import CodePage
+
+            page = self._code = CodePage()
+            page.verify_button.clicked.connect(self._submit_code)
+            page.code_edit.returnPressed.connect(self._submit_code)
+            page.back_button.clicked.connect(self.restart)
+            page.show_hint(self._demo_hint() if self._demo_hint else "")
+            page.set_busy(self._pages_busy)
+            self._place(self.CODE_PAGE, page)
+        return self._code
+
+    @property
+    def enrollment(self) -> EnrollmentPage:
+        if self._enrollment_page is None:
+            from ui.auth.signin.enrollment import EnrollmentPage
+
+            page = self._enrollment_page = EnrollmentPage()
+            page.confirm_button.clicked.connect(self._submit_enrollment)
+            page.enroll_code_edit.returnPressed.connect(self._submit_enrollment)
+            page.set_busy(self._pages_busy)
+            self._place(self.ENROLL_PAGE, page)
+        return self._enrollment_page
+
+    @property
+    def recovery(self) -> RecoveryCodesPage:
+        if self._recovery is None:
+            from ui.auth.signin.enrollment import RecoveryCodesPage
+
+            page = self._recovery = RecoveryCodesPage(self._clipboard)
+            page.continue_button.clicked.connect(self._finish)
+            self._place(self.RECOVERY_PAGE, page)
+        return self._recovery
+
+    @property
+    def new_password(self) -> NewPasswordPage:
+        if self._new_password is None:
+            from ui.auth.signin.new_password import NewPasswordPage
+
+            page = self._new_password = NewPasswordPage()
+            page.save_password_button.clicked.connect(self._submit_new_password)
+            page.repeat_password_edit.returnPressed.connect(self._submit_new_password)
+            page.set_busy(self._pages_busy)
+            self._place(self.NEW_PASSWORD_PAGE, page)
+        return self._new_password
+
+    @property
+    def first_run(self) -> FirstRunPage:
+        if self._first_run is None:
+            from ui.auth.signin.first_run import FirstRunPage
+
+            page = self._first_run = FirstRunPage()
+            page.check_again_button.clicked.connect(self._retry_first_run)
+            self._place(self.FIRST_RUN_PAGE, page)
+        return self._first_run
 
     def attach(
         self,
@@ -121,7 +192,9 @@ class SignInWindow(QWidget):
         """Make live a window that was shown before the services loaded (the cold start)."""
         self._attached, self._practice_id = (auth, runner), practice_id
         if clipboard is not None:  # the shell's guard: cleared at lock, quit and switch user
-            self.recovery.use_clipboard(clipboard)
+            self._clipboard = clipboard
+            if self._recovery is not None:
+                self._recovery.use_clipboard(clipboard)
         self._demo_hint = demo_hint
         self._show_brand()
         self._start_hint_timer()
@@ -142,8 +215,8 @@ class SignInWindow(QWidget):
     def _show_brand(self) -> None:
         practice = f"Practice {self._practice_id}" if self._practice_id else "Starting…"
         self.brand.setText(
-            f"<span style='font-size:22pt; font-weight:700; color:#1d4ed8'>Enamel</span>"
-            f"<br><span style='color:#475569'>{practice}</span>"
+            f"<div align='center'><span style='font-size:22pt; font-weight:700; color:#1d4ed8'>"
+            f"Enamel</span><br><span style='color:#475569'>{practice}</span></div>"
         )
 
     def _start_hint_timer(self) -> None:
@@ -152,20 +225,6 @@ class SignInWindow(QWidget):
             self._hint_timer.setInterval(2000)
             self._hint_timer.timeout.connect(self._refresh_hint)
             self._hint_timer.start()
-
-    def _connect(self) -> None:
-        p = self.password
-        p.sign_in_button.clicked.connect(self._submit_password)
-        p.password_edit.returnPressed.connect(self._submit_password)
-        self.code.verify_button.clicked.connect(self._submit_code)
-        self.code.code_edit.returnPressed.connect(self._submit_code)
-        self.code.back_button.clicked.connect(self.restart)
-        self.enrollment.confirm_button.clicked.connect(self._submit_enrollment)
-        self.enrollment.enroll_code_edit.returnPressed.connect(self._submit_enrollment)
-        self.recovery.continue_button.clicked.connect(self._finish)
-        self.new_password.save_password_button.clicked.connect(self._submit_new_password)
-        self.new_password.repeat_password_edit.returnPressed.connect(self._submit_new_password)
-        self.first_run.check_again_button.clicked.connect(self._retry_first_run)
 
     # -- flow ---------------------------------------------------------------------------
 
@@ -187,15 +246,19 @@ class SignInWindow(QWidget):
     def _refresh_hint(self) -> None:
         text = self._demo_hint() if self._demo_hint else ""
         self.password.show_hint(text)
-        self.code.show_hint(text)
+        if self._code is not None:
+            self._code.show_hint(text)
 
     def restart(self) -> None:
-        self.recovery.cancel_print()
+        if self._recovery is not None:
+            self._recovery.cancel_print()
         self._step = None
         self._enrollment = None
         self.password.password_edit.clear()
-        self.code.code_edit.clear()
-        self.enrollment.enroll_code_edit.clear()
+        if self._code is not None:
+            self._code.code_edit.clear()
+        if self._enrollment_page is not None:
+            self._enrollment_page.enroll_code_edit.clear()
         self.pages.setCurrentIndex(self.PASSWORD_PAGE)
         self._refresh_hint()
         self.password.focus()
@@ -204,12 +267,22 @@ class SignInWindow(QWidget):
         self.error.setText(text)
         self.error.setVisible(bool(text))
 
+    def _set_pages_busy(self, busy: bool) -> None:
+        self._pages_busy = busy
+        self.password.set_busy(busy)
+        for page in (self._code, self._enrollment_page, self._new_password):
+            if page is not None:
+                page.set_busy(busy)
+
     def _busy(self, busy: bool) -> None:
-        for page in (self.password, self.code, self.enrollment, self.new_password):
-            page.set_busy(busy)
+        from PySide6.QtCore import Qt  # after the first frame (see the class's docstring)
+
+        self._set_pages_busy(busy)
         self.setCursor(Qt.CursorShape.BusyCursor if busy else Qt.CursorShape.ArrowCursor)
 
     def _fail(self, error: Exception) -> None:
+        from ui.operations import user_message
+
         self._busy(False)
         self.show_error(user_message(error))
 
