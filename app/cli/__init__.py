@@ -7,7 +7,7 @@ import logging
 import sys
 from collections.abc import Sequence
 
-from app.cli import archive, audit, backup, compliance, foundation, pms, provision, users
+from app.cli import archive, audit, backup, compliance, foundation, hub, pms, provision, users
 from app.cli.context import CliContext, CommandModule
 from app.logging_setup import keep_off_the_console
 from errors import EnamelError
@@ -22,6 +22,7 @@ COMMAND_MODULES: list[CommandModule] = [
     provision,
     backup,
     compliance,
+    hub,
 ]
 
 

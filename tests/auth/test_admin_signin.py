@@ -271,6 +271,8 @@ OPEN_COMMANDS = {
     "compliance checklist",
     "compliance scan",
     "rotate status",
+    "hub init",  # a new installation, like init
+    "hub workstations",
 }
 
 # Each protected command with what it needs to run, and no credentials.
@@ -320,6 +322,9 @@ PROTECTED_RUNS: dict[str, tuple[str, ...]] = {
     "backup schedule": ("backup", "schedule", "--folder", "{tmp}/nas"),
     "rotate db-key": ("rotate", "db-key"),
     "rotate archive-key": ("rotate", "archive-key"),
+    "hub invite": ("hub", "invite", "--name", "PC-FRONT-1"),
+    "hub revoke": ("hub", "revoke", "ws-1"),
+    "hub settings set": ("hub", "settings", "set", "idle_lock_minutes", "5"),
 }
 
 

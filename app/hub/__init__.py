@@ -1,0 +1,97 @@
+"""enamel-hub: the practice hub's server. `enamel-hub serve --data-dir DIR [--host] [--port]`."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import signal
+import sys
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from services.clock import Clock, clock_from_option
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="enamel-hub", description="The Enamel practice hub.")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    serve = sub.add_parser("serve", help="answer the practice's workstations over HTTPS")
+    serve.add_argument("--data-dir", required=True, help="the hub's folder (enamel-admin hub init)")
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on")
+    serve.add_argument(
+        "--port", type=int, help="port (default: the one given at hub init; 0: any free one)"
+    )
+    serve.add_argument("--clock-start", help=argparse.SUPPRESS)
+    return parser
+
+
+async def _serve(args: argparse.Namespace, clock: Clock) -> int:
+    from aiohttp import web
+
+    from app.hub.server import make_app, tls_context
+    from app.hub.setup import build_hub
+    from app.logging_setup import configure_logging
+    from services.hub.state import PORT
+    from services.installation import open_installation
+    from storage.keystore import KeyringKeyStore
+    from storage.layout import DataLayout
+
+    layout = DataLayout(Path(args.data_dir))
+    installation = open_installation(layout, KeyringKeyStore())
+    executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="hub-db")
+    try:
+        configure_logging(layout.log_dir)
+        loop = asyncio.get_running_loop()
+        hub = await loop.run_in_executor(executor, lambda: build_hub(installation, clock))
+        port = hub.config.port if args.port is None else args.port
+        runner = web.AppRunner(make_app(hub, executor), access_log=None, handle_signals=False)
+        await runner.setup()
+        site = web.TCPSite(runner, args.host, port, ssl_context=tls_context(hub))
+        await site.start()
+        actual = int(runner.addresses[0][1]) if runner.addresses else port
+        if actual != hub.config.port:
+            # Invitations made from now on carry the port workstations can reach.
+            await loop.run_in_executor(
+                executor,
+                lambda: installation.settings.set(PORT, str(actual), clock.now()),
+            )
+        stop = asyncio.Event()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, stop.set)
+        print(f"listening https://{args.host}:{actual}", flush=True)
+        await stop.wait()
+        await runner.cleanup()
+        return 0
+    finally:
+        executor.submit(installation.close).result()
+        executor.shutdown(wait=True)
+
+
+def main(argv: Sequence[str] | None = None, clock: Clock | None = None) -> int:
+    from app.logging_setup import keep_off_the_console
+    from errors import EnamelError
+
+    keep_off_the_console()
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:
+        return int(exc.code or 0)
+    try:
+        clock = clock or clock_from_option(args.clock_start)
+    except ValueError as exc:
+        print(f"enamel-hub: {exc}", file=sys.stderr)
+        return 2
+    try:
+        return asyncio.run(_serve(args, clock))
+    except EnamelError as exc:
+        print(f"enamel-hub: {exc.message}", file=sys.stderr)
+        return exc.exit_code
+    except OSError as exc:
+        print(f"enamel-hub: cannot listen: {exc.strerror}", file=sys.stderr)
+        return 2
+
+
+def run() -> None:
+    sys.exit(main())

@@ -1,0 +1,5 @@
+"""`python -m app.hub`: the same as `enamel-hub`."""
+
+from app.hub import run
+
+run()

@@ -1,0 +1,334 @@
+"""`POST /v1/directory/<method>`: one AccountDirectory call on the hub's directory, with the actor rules."""
+
+from __future__ import annotations
+
+import dataclasses
+import typing
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from services.access import Actor, Permission, may
+from services.audit import AuditEvent, AuditTrail
+from services.auth import totp
+from services.clock import Clock
+from services.hub.errors import HubError, bad_request, forbidden
+from services.hub.tokens import ActorTokens
+from storage.accounts_repo import AccountRecord, FailureState, SqlAccountDirectory
+from storage.hub_repo import HubRepository
+
+METHODS = (
+    "by_login",
+    "by_id",
+    "all",
+    "create",
+    "update",
+    "totp_secret",
+    "set_totp_secret",
+    "accept_totp_step",
+    "set_recovery_codes",
+    "use_recovery_code",
+    "unused_recovery_codes",
+    "unknown_login_state",
+    "set_unknown_login_state",
+    "add_break_glass",
+    "unreviewed_break_glass",
+    "break_glass_grants",
+)
+# `update` of these needs no actor: the sign-in flow itself writes them.
+THROTTLE_FIELDS = frozenset({"failures", "last_failure_at", "locked_until", "last_sign_in_at"})
+FREE_FIELDS = THROTTLE_FIELDS | {
+    "totp_enrolled",
+    "display_name",
+    "password_changed_at",
+    "disabled_at",
+}
+# The holder's own token is enough for these (a password change).
+HOLDER_FIELDS = frozenset({"password_hash", "password_changed_at", "must_change_password"})
+# A step this far from the hub's clock is refused: it cannot be a code typed now, and a step
+# far in the future would spend every code of the account.
+STEP_WINDOW = 10
+
+_HINTS = typing.get_type_hints(AccountRecord)
+_TIME_FIELDS = frozenset(name for name, hint in _HINTS.items() if "datetime" in str(hint))
+
+
+def encode(value: Any) -> Any:
+    """AccountRecord, FailureState and datetimes as JSON values."""
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: encode(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, list):
+        return [encode(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): encode(v) for k, v in value.items()}
+    return value
+
+
+def _time(value: Any, name: str) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        when = datetime.fromisoformat(str(value))
+    except ValueError as exc:
+        raise bad_request(f"'{name}' is not an ISO 8601 time.") from exc
+    if when.tzinfo is None:
+        raise bad_request(f"'{name}' needs a time-zone offset.")
+    return when
+
+
+def decode_record(data: Any) -> AccountRecord:
+    if not isinstance(data, dict):
+        raise bad_request("'record' is an object of the account's fields.")
+    values: dict[str, Any] = {}
+    for field in dataclasses.fields(AccountRecord):
+        if field.name not in data:
+            if field.default is dataclasses.MISSING:
+                raise bad_request(f"The account record has no '{field.name}'.")
+            continue
+        raw = data[field.name]
+        values[field.name] = _time(raw, field.name) if field.name in _TIME_FIELDS else raw
+    for name in ("created_at", "password_changed_at"):
+        if values[name] is None:
+            raise bad_request(f"'{name}' is required.")
+    return AccountRecord(**values)
+
+
+def _state(data: Any) -> FailureState:
+    if not isinstance(data, dict):
+        raise bad_request("'state' is an object {failures, last_failure_at, locked_until}.")
+    return FailureState(
+        int(data.get("failures", 0)),
+        _time(data.get("last_failure_at"), "last_failure_at"),
+        _time(data.get("locked_until"), "locked_until"),
+    )
+
+
+def _arg(args: dict[str, Any], name: str, kind: type) -> Any:
+    if name not in args:
+        raise bad_request(f"The call needs '{name}'.")
+    value = args[name]
+    if kind is int and isinstance(value, bool):
+        raise bad_request(f"'{name}' is a whole number.")
+    if not isinstance(value, kind):
+        raise bad_request(f"'{name}' has the wrong type.")
+    return value
+
+
+class DirectoryRpc:
+    def __init__(
+        self,
+        accounts: SqlAccountDirectory,
+        tokens: ActorTokens,
+        repo: HubRepository,
+        trail: AuditTrail,
+        clock: Clock,
+    ) -> None:
+        self._accounts = accounts
+        self._tokens = tokens
+        self._repo = repo
+        self._trail = trail
+        self._clock = clock
+
+    # -- who may ----------------------------------------------------------------------------
+
+    def _manager(self, actor: Actor | None) -> Actor:
+        if actor is None or not may(actor, Permission.MANAGE_USERS):
+            raise forbidden(
+                "This change needs the sign-in of an office manager or IT administrator.",
+                "actor_required",
+            )
+        return actor
+
+    def _audit(self, action: str, actor: Actor, user_id: str, workstation_id: str) -> None:
+        self._trail.append(
+            AuditEvent(
+                action=action,
+                actor=actor,
+                resource_type="account",
+                resource_id=user_id,
+                flags=("hub", f"workstation:{workstation_id}"),
+            )
+        )
+
+    def _holder_or_manager(self, actor: Actor | None, user_id: str) -> Actor:
+        if actor is not None and actor.actor_id == user_id:
+            return actor
+        return self._manager(actor)
+
+    # -- the call ---------------------------------------------------------------------------
+
+    def call(
+        self, method: str, args: Any, actor_token: str | None, workstation_id: str
+    ) -> dict[str, Any]:
+        """`{"result": ...}` (and `actor_token` after an accepted step), or a HubError."""
+        if method not in METHODS:
+            raise HubError(404, "unknown_method", "The hub does not know this directory call.")
+        if not isinstance(args, dict):
+            raise bad_request('The body is {"args": {...}}.')
+        actor = self._tokens.actor(actor_token, workstation_id)
+        handler: Callable[[dict[str, Any], Actor | None, str], dict[str, Any]] = getattr(
+            self, f"_do_{method}"
+        )
+        try:
+            return handler(args, actor, workstation_id)
+        except (KeyError, TypeError, ValueError) as exc:
+            raise bad_request("The call's arguments are not valid.") from exc
+
+    def _do_by_login(self, args: dict[str, Any], actor: Actor | None, ws: str) -> dict[str, Any]:
+        return {"result": encode(self._accounts.by_login(_arg(args, "login", str)))}
+
+    def _do_by_id(self, args: dict[str, Any], actor: Actor | None, ws: str) -> dict[str, Any]:
+        return {"result": encode(self._accounts.by_id(_arg(args, "user_id", str)))}
+
+    def _do_all(self, args: dict[str, Any], actor: Actor | None, ws: str) -> dict[str, Any]:
+        return {"result": encode(self._accounts.all())}
+
+    def _do_create(self, args: dict[str, Any], actor: Actor | None, ws: str) -> dict[str, Any]:
+        manager = self._manager(actor)
+        record = decode_record(args.get("record"))
+        if self._accounts.by_id(record.user_id) or self._accounts.by_login(record.login):
+            raise HubError(409, "exists", "An account with this id or user name exists already.")
+        self._accounts.create(record)
+        self._audit("user_added", manager, record.user_id, ws)
+        return {"result": None}
+
+    def _do_update(self, args: dict[str, Any], actor: Actor | None, ws: str) -> dict[str, Any]:
+        changes = dict(args)
+        user_id = changes.pop("user_id", None)
+        if not isinstance(user_id, str):
+            raise bad_request("The call needs 'user_id'.")
+        unknown = set(changes) - set(_HINTS)
+        if unknown:
+            raise bad_request("The update names fields an account does not have.")
+        for name in list(changes):
+            if name in _TIME_FIELDS:
+                changes[name] = _time(changes[name], name)
+        guarded = set(changes) - FREE_FIELDS
+        if guarded:
+            holder_change = (
+                actor is not None
+                and actor.actor_id == user_id
+                and guarded <= HOLDER_FIELDS
+                and not changes.get("must_change_password")
+            )
+            who = actor if holder_change and actor is not None else self._manager(actor)
+        if self._accounts.by_id(user_id) is None:
+            raise HubError(404, "unknown_account", "There is no such account.")
+        self._accounts.update(user_id, **changes)
+        if guarded:
+            if changes.get("disabled"):
+                self._tokens.end_all_of(user_id)
+            self._audit(_update_action(guarded, changes, who.actor_id == user_id), who, user_id, ws)
+        return {"result": None}
+
+    def _do_totp_secret(self, args: dict[str, Any], actor: Actor | None, ws: str) -> dict[str, Any]:
+        return {"result": self._accounts.totp_secret(_arg(args, "user_id", str))}
+
+    def _enrolment_or(self, actor: Actor | None, user_id: str) -> Actor | None:
+        """The first enrollment happens before the holder has a token: an account not enrolled
+        yet takes a secret and recovery codes without one."""
+        record = self._accounts.by_id(user_id)
+        if record is None:
+            raise HubError(404, "unknown_account", "There is no such account.")
+        if not record.totp_enrolled and actor is None:
+            return None
+        return self._holder_or_manager(actor, user_id)
+
+    def _do_set_totp_secret(
+        self, args: dict[str, Any], actor: Actor | None, ws: str
+    ) -> dict[str, Any]:
+        user_id = _arg(args, "user_id", str)
+        secret = args.get("secret")
+        if secret is not None and not isinstance(secret, str):
+            raise bad_request("'secret' is a string or null.")
+        who = self._enrolment_or(actor, user_id)
+        self._accounts.set_totp_secret(user_id, secret)
+        if who is not None and who.actor_id != user_id:
+            self._audit("mfa_reset", who, user_id, ws)
+        return {"result": None}
+
+    def _do_accept_totp_step(
+        self, args: dict[str, Any], actor: Actor | None, ws: str
+    ) -> dict[str, Any]:
+        user_id, step = _arg(args, "user_id", str), _arg(args, "step", int)
+        current = int(self._clock.now().timestamp()) // totp.STEP_SECONDS
+        if abs(step - current) > STEP_WINDOW or self._accounts.by_id(user_id) is None:
+            return {"result": False}
+        if not self._accounts.accept_totp_step(user_id, step):
+            return {"result": False}
+        self._repo.note_step(user_id, step, ws, "online", self._clock.now())
+        return {"result": True, "actor_token": self._tokens.issue(user_id, ws)}
+
+    def _do_set_recovery_codes(
+        self, args: dict[str, Any], actor: Actor | None, ws: str
+    ) -> dict[str, Any]:
+        user_id = _arg(args, "user_id", str)
+        hashes = _arg(args, "hashes", list)
+        if not all(isinstance(h, str) for h in hashes) or len(hashes) > 100:
+            raise bad_request("'hashes' is a list of strings.")
+        who = self._enrolment_or(actor, user_id)
+        self._accounts.set_recovery_codes(user_id, hashes)
+        if who is not None and who.actor_id != user_id:
+            self._audit("recovery_codes_reset", who, user_id, ws)
+        return {"result": None}
+
+    def _do_use_recovery_code(
+        self, args: dict[str, Any], actor: Actor | None, ws: str
+    ) -> dict[str, Any]:
+        user_id = _arg(args, "user_id", str)
+        used = self._accounts.use_recovery_code(
+            user_id, _arg(args, "code_hash", str), self._clock.now()
+        )
+        if not used:
+            return {"result": False}
+        return {"result": True, "actor_token": self._tokens.issue(user_id, ws)}
+
+    def _do_unused_recovery_codes(
+        self, args: dict[str, Any], actor: Actor | None, ws: str
+    ) -> dict[str, Any]:
+        return {"result": self._accounts.unused_recovery_codes(_arg(args, "user_id", str))}
+
+    def _do_unknown_login_state(
+        self, args: dict[str, Any], actor: Actor | None, ws: str
+    ) -> dict[str, Any]:
+        return {"result": encode(self._accounts.unknown_login_state(_arg(args, "login", str)))}
+
+    def _do_set_unknown_login_state(
+        self, args: dict[str, Any], actor: Actor | None, ws: str
+    ) -> dict[str, Any]:
+        self._accounts.set_unknown_login_state(_arg(args, "login", str), _state(args.get("state")))
+        return {"result": None}
+
+    def _do_add_break_glass(
+        self, args: dict[str, Any], actor: Actor | None, ws: str
+    ) -> dict[str, Any]:
+        row = _arg(args, "row", dict)
+        keys = ("id", "user_id", "reason", "purposes", "started_at", "until")
+        if set(row) != set(keys) or not all(isinstance(row[k], str) for k in keys):
+            raise bad_request("'row' is {id, user_id, reason, purposes, started_at, until}.")
+        self._accounts.add_break_glass(row)
+        return {"result": None}
+
+    def _do_unreviewed_break_glass(
+        self, args: dict[str, Any], actor: Actor | None, ws: str
+    ) -> dict[str, Any]:
+        return {"result": self._accounts.unreviewed_break_glass()}
+
+    def _do_break_glass_grants(
+        self, args: dict[str, Any], actor: Actor | None, ws: str
+    ) -> dict[str, Any]:
+        return {"result": self._accounts.break_glass_grants(_arg(args, "user_id", str))}
+
+
+def _update_action(guarded: set[str], changes: dict[str, Any], own: bool) -> str:
+    if "role" in guarded:
+        return "role_changed"
+    if "disabled" in guarded:
+        return "user_disabled" if changes["disabled"] else "user_enabled"
+    if "password_hash" in guarded:
+        return "password_changed" if own else "password_reset"
+    if "login" in guarded:
+        return "login_changed"
+    return "account_changed"

@@ -1,0 +1,254 @@
+"""Test kit for the hub: a real `enamel-hub serve` process, joined workstations, a remote directory."""
+
+from __future__ import annotations
+
+import base64
+import json
+import select
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
+
+from services.clock import TEST_EPOCH
+from services.hub import joincode, keywrap, pki
+from storage.accounts_repo import AccountRecord, FailureState
+from tests.support import admin, admin_recovery, passphrase_from
+
+PRACTICE = "smile-dental-01"
+
+
+def init_hub(root: Path) -> str:
+    """`enamel-admin hub init` in `root`; returns the recovery passphrase."""
+    made = admin("hub", "init", "--data-dir", str(root), "--practice-id", PRACTICE,
+                 "--address", "127.0.0.1", "--port", "8443")  # fmt: skip
+    assert made.code == 0, made.err
+    return passphrase_from(made.out)
+
+
+class HubProcess:
+    """`python -m app.hub serve --port 0` as a separate process, on a clock started at `start`."""
+
+    def __init__(self, root: Path, start: datetime = TEST_EPOCH) -> None:
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "app.hub", "serve", "--data-dir", str(root),
+             "--port", "0", "--clock-start", start.isoformat()],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )  # fmt: skip
+        assert self.proc.stdout is not None
+        deadline = time.monotonic() + 60  # a bound for a hung child, not a measured time
+        line = ""
+        while time.monotonic() < deadline and not line:
+            ready, _, _ = select.select([self.proc.stdout], [], [], 0.5)
+            if ready:
+                line = self.proc.stdout.readline()
+                if not line:
+                    break
+            elif self.proc.poll() is not None:
+                break
+        if not line.startswith("listening https://"):
+            self.proc.kill()
+            raise AssertionError(f"the hub did not start: {line!r} {self.proc.stderr.read()}")  # type: ignore[union-attr]
+        self.url = line.split()[1]
+        self.port = int(self.url.rsplit(":", 1)[1])
+
+    def stop(self) -> int:
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+        return self.proc.wait(timeout=60)
+
+
+def invite(root: Path, passphrase: str, name: str, **kw: Any) -> str:
+    made = admin_recovery("--data-dir", str(root), "hub", "invite", "--name", name,
+                          passphrase=passphrase, **kw)  # fmt: skip
+    assert made.code == 0, made.err
+    return next(w for w in made.out.split() if w.startswith("EJ1-"))
+
+
+@dataclass
+class Workstation:
+    workstation_id: str
+    url: str
+    ca_pem: str
+    cert_pem: str
+    key_pem: str
+    keys: tuple[bytes, bytes]
+
+    def tls(self) -> Any:
+        return pki.client_context(self.ca_pem, pki.IssuedKeyPair(self.cert_pem, self.key_pem))
+
+    def client(self) -> httpx.Client:
+        return httpx.Client(base_url=self.url, verify=self.tls(), timeout=30)
+
+
+def fetch_ca(url: str, fingerprint: str) -> str:
+    with httpx.Client(base_url=url, verify=pki.unverified_context(), timeout=30) as c:
+        ca_pem = str(c.get("/v1/ca").json()["ca_pem"])
+    assert pki.fingerprint(ca_pem) == fingerprint
+    return ca_pem
+
+
+def join_request(
+    code: str, workstation_id: str, name: str = "PC"
+) -> tuple[httpx.Response, Any, Any, str]:
+    parsed = joincode.decode(code)
+    ca_pem = fetch_ca(parsed.url, parsed.fingerprint)
+    key = pki.new_private_key()
+    wrap = X25519PrivateKey.generate()
+    body = {
+        "token": parsed.token,
+        "name": name,
+        "workstation_id": workstation_id,
+        "csr_pem": pki.make_csr(workstation_id, key),
+        "wrap_public_key": keywrap.public_b64(wrap),
+    }
+    with httpx.Client(base_url=parsed.url, verify=pki.client_context(ca_pem), timeout=30) as c:
+        return c.post("/v1/join", json=body), key, wrap, ca_pem
+
+
+def join(code: str, workstation_id: str, name: str = "PC") -> Workstation:
+    response, key, wrap, _ = join_request(code, workstation_id, name)
+    assert response.status_code == 200, response.text
+    data = response.json()
+    keys = keywrap.unwrap_keys(wrap, data["wrapped_keys"], workstation_id)
+    return Workstation(
+        workstation_id, joincode.decode(code).url, data["ca_pem"], data["cert_pem"],
+        pki.private_key_pem(key), keys,
+    )  # fmt: skip
+
+
+def _value(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    return value
+
+
+def _record(data: dict[str, Any] | None) -> AccountRecord | None:
+    if data is None:
+        return None
+    from services.hub.directory_rpc import decode_record
+
+    return decode_record(data)
+
+
+@dataclass
+class RemoteDirectory:
+    """A minimal AccountDirectory over the hub (the tests' own, not the workstation client)."""
+
+    http: httpx.Client
+    actor_token: str | None = None
+    _failures: list[datetime] = field(default_factory=list)
+
+    def call(self, method: str, **args: Any) -> Any:
+        headers = {"X-Enamel-Actor": self.actor_token} if self.actor_token else {}
+        response = self.http.post(
+            f"/v1/directory/{method}",
+            json={"args": {k: _value(v) for k, v in args.items()}},
+            headers=headers,
+        )
+        if response.status_code != 200:
+            raise HubRefused(response.status_code, response.json())
+        data = response.json()
+        if data.get("actor_token"):
+            self.actor_token = data["actor_token"]
+        return data["result"]
+
+    def by_login(self, login: str) -> AccountRecord | None:
+        return _record(self.call("by_login", login=login))
+
+    def by_id(self, user_id: str) -> AccountRecord | None:
+        return _record(self.call("by_id", user_id=user_id))
+
+    def all(self) -> list[AccountRecord]:
+        return [r for r in (_record(d) for d in self.call("all")) if r is not None]
+
+    def create(self, record: AccountRecord) -> None:
+        from services.hub.directory_rpc import encode
+
+        self.call("create", record=encode(record))
+
+    def update(self, user_id: str, **changes: Any) -> None:
+        self.call("update", user_id=user_id, **changes)
+
+    def totp_secret(self, user_id: str) -> str | None:
+        value = self.call("totp_secret", user_id=user_id)
+        return None if value is None else str(value)
+
+    def set_totp_secret(self, user_id: str, secret: str | None) -> None:
+        self.call("set_totp_secret", user_id=user_id, secret=secret)
+
+    def accept_totp_step(self, user_id: str, step: int) -> bool:
+        return bool(self.call("accept_totp_step", user_id=user_id, step=step))
+
+    def set_recovery_codes(self, user_id: str, hashes: list[str]) -> None:
+        self.call("set_recovery_codes", user_id=user_id, hashes=hashes)
+
+    def use_recovery_code(self, user_id: str, code_hash: str, now: datetime) -> bool:
+        return bool(self.call("use_recovery_code", user_id=user_id, code_hash=code_hash, now=now))
+
+    def unused_recovery_codes(self, user_id: str) -> int:
+        return int(self.call("unused_recovery_codes", user_id=user_id))
+
+    def note_workstation_failure(self, now: datetime) -> None:
+        self._failures.append(now)
+
+    def workstation_failures_since(self, since: datetime) -> int:
+        return sum(1 for at in self._failures if at >= since)
+
+    def unknown_login_state(self, login: str) -> FailureState:
+        data = self.call("unknown_login_state", login=login)
+        return FailureState(
+            data["failures"],
+            None
+            if data["last_failure_at"] is None
+            else datetime.fromisoformat(data["last_failure_at"]),
+            None if data["locked_until"] is None else datetime.fromisoformat(data["locked_until"]),
+        )
+
+    def set_unknown_login_state(self, login: str, state: FailureState) -> None:
+        from services.hub.directory_rpc import encode
+
+        self.call("set_unknown_login_state", login=login, state=encode(state))
+
+    def add_break_glass(self, row: dict[str, str]) -> None:
+        self.call("add_break_glass", row=row)
+
+    def unreviewed_break_glass(self) -> list[dict[str, str]]:
+        return list(self.call("unreviewed_break_glass"))
+
+    def break_glass_grants(self, user_id: str) -> list[dict[str, str]]:
+        return list(self.call("break_glass_grants", user_id=user_id))
+
+
+class HubRefused(Exception):
+    def __init__(self, status: int, body: dict[str, Any]) -> None:
+        super().__init__(f"{status} {json.dumps(body)}")
+        self.status = status
+        self.body = body
+
+
+def b64(data: bytes) -> str:
+    return base64.b64encode(data).decode()
+
+
+def hub_entries(root: Path) -> list[dict[str, Any]]:
+    """The hub's audit entries, read with its own key (a test's view of its trail)."""
+    from services.installation import open_installation
+    from storage.keystore import KeyringKeyStore
+    from storage.layout import DataLayout
+
+    installation = open_installation(DataLayout(root), KeyringKeyStore())
+    try:
+        rows = installation.db.connection().execute("SELECT body FROM audit_log ORDER BY seq")
+        return [json.loads(r[0]) for r in rows]
+    finally:
+        installation.close()
