@@ -26,6 +26,7 @@ from services.workflows.noshow import NoShowService
 from services.workflows.patient_card import PatientCardService
 from services.workflows.pending import PendingWrites
 from services.workflows.recall import RecallService
+from services.workflows.recall_booking import RecallBookingService
 from services.workflows.schedule import ScheduleService
 from services.workflows.waitlist import WaitlistService
 from storage.desk_repo import DeskRepository
@@ -50,6 +51,7 @@ class Desk:
     booking: BookingService
     context: DeskContext
     pending: PendingWrites  # PMS writes waiting for Open Dental (the "pms_writes" job)
+    recall_booking: RecallBookingService | None = None
 
 
 def build_desk(services: Services, pms: PmsClient) -> Desk:
@@ -62,11 +64,12 @@ def build_desk(services: Services, pms: PmsClient) -> Desk:
         ctx, schedule.reference, lambda: parse_office_hours(settings.get(OFFICE_HOURS_SETTING))
     )
     pending = PendingWrites(PmsWritesRepository(services.installation.db), services.clock)
+    recall = RecallService(ctx, pending)
     return Desk(
         schedule,
         NoShowService(ctx, booking),
         InsuranceService(ctx, pending=pending),
-        RecallService(ctx, pending),
+        recall,
         ConflictService(ctx),
         WaitlistService(ctx, booking),
         LookupService(ctx),
@@ -74,6 +77,7 @@ def build_desk(services: Services, pms: PmsClient) -> Desk:
         booking,
         ctx,
         pending,
+        RecallBookingService(ctx, booking, recall),
     )
 
 
@@ -217,7 +221,17 @@ def make_window(
             lambda: rebooking.noshow_page(desk.noshow, actor, run, desk.schedule.reference),
         ),
         Screen.INSURANCE: ("Insurance", lambda: pages.insurance_page(desk.insurance, actor, run)),
-        Screen.RECALL: ("Recall", lambda: pages.recall_page(desk.recall, actor, run)),
+        Screen.RECALL: (
+            "Recall",
+            lambda: pages.recall_page(
+                desk.recall,
+                actor,
+                run,
+                booking=(desk.recall_booking, desk.schedule.reference)
+                if desk.recall_booking and may_schedule(session.actor, desk.context)
+                else None,
+            ),
+        ),
         Screen.CONFLICTS: (
             "Conflicts",
             lambda: pages.conflicts_page(desk.conflicts, actor, run, names, today),

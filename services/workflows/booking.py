@@ -201,6 +201,10 @@ class BookingService:
         self._reference = reference
         self._office_hours = office_hours
 
+    def reference(self) -> tuple[list[Provider], list[Operatory]]:
+        """The practice's providers and operatories (no patient data)."""
+        return self._reference()
+
     def _now(self) -> datetime:
         return self._ctx.calendar.local(self._ctx.clock.now()).replace(tzinfo=None)
 

@@ -82,6 +82,10 @@ class RecallService:
                 str(r.recall_num) in waiting,
             )
             for r in recalls
+            # Scheduled (booked from this list, services.workflows.recall_booking, or the
+            # patient said so on the call): Open Dental may still list it (its DateScheduled
+            # follows the recall's procedures on an appointment), Enamel does not.
+            if outcomes.get(r.recall_num) != "scheduled"
         ]
         return sorted(items, key=lambda i: -i.days_overdue)
 

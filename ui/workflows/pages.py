@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import replace
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from PySide6.QtWidgets import (
@@ -14,11 +14,16 @@ from PySide6.QtWidgets import (
 )
 
 from services.access import Actor
+from services.pms.records import Operatory, PatientContact, Provider
+from services.workflows.booking import BookingRequest
 from services.workflows.conflicts import ConflictService
 from services.workflows.insurance import InsuranceService, Recorded, VerificationItem
 from services.workflows.recall import RecallItem, RecallService
+from services.workflows.recall_booking import RecallBookingService
 from ui.operations import Run, user_message
 from ui.save_path import ask_save_path
+from ui.schedule.booking_dialog import BookingDialog
+from ui.workflows.rebooking import BookingPage, Reference
 from ui.workflows.worklist import Action, Column, WorklistPage
 
 NameMaps = tuple[dict[int, str], dict[int, str]]  # provider and operatory names by number
@@ -91,8 +96,9 @@ def insurance_page(
         "Insurance verification",
         "Appointments of the next three days and the insurance to check before the visit.",
         [
-            Column("Appointment", lambda r: _when(r.appointment.start)),
+            Column("Appointment", lambda r: r.appointment.start),
             Column("Patient", lambda r: r.appointment.patient_name),
+            Column("Chart", lambda r: r.appointment.pat_num or ""),
             Column("Birth date", lambda r: r.insurance.birthdate if r.insurance else ""),
             Column(
                 "Carrier", lambda r: r.insurance.carrier if r.insurance else "No insurance on file"
@@ -120,9 +126,12 @@ def recall_page(
     actor: Callable[[], Actor],
     runner: Run,
     save_path: Callable[[QWidget], Path | None] | None = None,
-) -> WorklistPage:
+    booking: tuple[RecallBookingService, Reference] | None = None,
+) -> BookingPage:
+    """`booking` (for roles that may book) adds "Book…": the first free time of a hygienist
+    in the booking dialog, checked and asked before it is written."""
     export = QPushButton("E&xport call list…")
-    page: WorklistPage
+    page: BookingPage
 
     def mark(outcome: str) -> Callable[[RecallItem], None]:
         return lambda item: runner(
@@ -158,13 +167,56 @@ def recall_page(
             owner=page,
         )
 
+    def book(item: RecallItem) -> None:
+        if booking is None:
+            return
+        service_, reference = booking
+        name = item.recall.patient_name or "the patient"
+        page.status.setText("Finding a free time…")
+
+        def open_dialog(found: tuple[BookingRequest, list[Provider], list[Operatory]]) -> None:
+            page.status.setText("")
+            request, providers, operatories = found
+            page.open_dialog(
+                BookingDialog(
+                    page.window(),
+                    runner,
+                    request=request,
+                    providers=providers,
+                    operatories=operatories,
+                    check=lambda r: service_.check(actor(), r),
+                    commit=lambda _pat, r: service_.book(actor(), item, r),
+                    patient=PatientContact(item.recall.pat_num, item.recall.patient_name),
+                    heading=f"Book {name}'s recall visit",
+                    verbs=("Book", "Booked"),
+                ),
+                lambda text: f"{text} Open Dental has it; the recall is off this list.",
+            )
+
+        runner(
+            lambda: (service_.proposal(actor()), *reference()),
+            open_dialog,
+            lambda e: page.show_message(user_message(e), error=True),
+            owner=page,
+        )
+
+    actions = [
+        Action("&Contacted", mark("contacted"), primary=True),
+        Action("&Left message", mark("left_message")),
+        Action("&Scheduled", mark("scheduled")),
+        Action("&No answer", mark("no_answer")),
+    ]
+    if booking is not None:
+        actions.append(Action("&Book…", book))
     export.clicked.connect(do_export)
-    page = WorklistPage(
+    page = BookingPage(
         "Recall",
         "Patients overdue for their recall visit and not yet booked, most overdue first. "
+        "Book… offers the first free time of a hygienist. "
         "Each call is noted on the recall and in the patient's commlog in Open Dental.",
         [
             Column("Patient", lambda r: r.recall.patient_name),
+            Column("Chart", lambda r: r.recall.pat_num),
             Column("Phone", lambda r: r.recall.phone),
             Column("Recall", lambda r: r.recall.recall_type),
             Column("Due", lambda r: r.recall.due),
@@ -179,12 +231,7 @@ def recall_page(
         ],
         lambda: service.overdue(actor()),
         runner,
-        [
-            Action("&Contacted", mark("contacted"), primary=True),
-            Action("&Left message", mark("left_message")),
-            Action("&Scheduled", mark("scheduled")),
-            Action("&No answer", mark("no_answer")),
-        ],
+        actions,
         toolbar=[export],
         empty_text="No overdue recalls.",
     )
@@ -198,13 +245,13 @@ def conflicts_page(
     names: Names,
     today: Callable[[], date],
 ) -> WorklistPage:
-    def load() -> list[tuple[str, str, str]]:
+    def load() -> list[tuple[datetime, str, str]]:
         start = today()
         found = service.find(actor(), start, start + timedelta(days=14))
         providers, operatories = names()
         return [
             (
-                _when(c.start),
+                c.start,
                 c.kind.value.replace("_", " ").capitalize(),
                 c.describe(providers, operatories),
             )
