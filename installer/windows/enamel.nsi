@@ -3,7 +3,9 @@
 ;
 ; Build (installer/build_windows.sh does this):
 ;   makensis -DPAYLOAD=dist\enamel -DVERSION=0.1.0 -DOUTFILE=dist\enamel-setup.exe installer\windows\enamel.nsi
-; PAYLOAD is the PyInstaller onedir bundle built on Windows (enamel.exe, enamel-admin.exe, _internal\).
+; PAYLOAD is the PyInstaller onedir bundle built on Windows (enamel.exe, enamel-admin.exe,
+; enamel-hub.exe, _internal\). NOCOMPRESS=1 stores everything uncompressed (the tests read the
+; compiled installer's strings).
 ;
 ; Command line (all optional):
 ;   /S                       silent
@@ -14,6 +16,10 @@
 ;                            (required with /S, where nobody sees the console)
 ;   /DATADIR=folder          the data folder for every user of this PC (sets ENAMEL_DATA_DIR)
 ;   /DELETE-PROVISION        delete the provisioning file once its secrets are stored
+;   /HUB=1                   this PC is the practice hub: register the Windows service EnamelHub
+;                            (enamel-hub.exe, data in C:\ProgramData\Enamel Hub); /HUB=0 leaves
+;                            it out. The same as the components page's "This PC is the practice
+;                            hub" box, which is ticked by default when the service exists already.
 ; A value with spaces is quoted, either way: "/DATADIR=C:\Enamel Data" or /DATADIR="C:\Enamel Data".
 ; An unknown or empty option stops the installer (exit 2) rather than being guessed at.
 ; Uninstaller: /S silent; /REMOVEDATA also deletes the data folder (otherwise kept).
@@ -24,7 +30,11 @@ Target amd64-unicode  ; a 64-bit installer: a 32-bit one under 64-bit Windows se
 !ifndef COMPRESSOR
   !define COMPRESSOR "/SOLID lzma"
 !endif
-SetCompressor ${COMPRESSOR}
+!ifdef NOCOMPRESS
+  SetCompress off
+!else
+  SetCompressor ${COMPRESSOR}
+!endif
 ManifestDPIAware true
 
 !ifndef PAYLOAD
@@ -41,6 +51,8 @@ ManifestDPIAware true
 !define PUBLISHER "Enamel"
 !define UNINST_KEY "Software\Microsoft\Windows\CurrentVersion\Uninstall\${APP}"
 !define ENV_KEY "SYSTEM\CurrentControlSet\Control\Session Manager\Environment"
+!define HUB_SERVICE "EnamelHub"
+!define HUB_FIREWALL_RULE "Enamel practice hub"
 
 !include "MUI2.nsh"
 !include "FileFunc.nsh"
@@ -64,6 +76,8 @@ BrandingText "${APP} ${VERSION}"
 !endif
 !define MUI_ABORTWARNING
 
+!define MUI_COMPONENTSPAGE_TEXT_TOP "Tick 'This PC is the practice hub' only on the office server (or the always-on PC) that keeps the practice's accounts for all its workstations. Every other PC leaves it out."
+!insertmacro MUI_PAGE_COMPONENTS
 !insertmacro MUI_PAGE_DIRECTORY
 !insertmacro MUI_PAGE_INSTFILES
 !define MUI_FINISHPAGE_RUN "$INSTDIR\enamel.exe"
@@ -89,6 +103,7 @@ Var Provision
 Var PassphraseOut
 Var DataDir
 Var DeleteProvision
+Var Hub    ; "1" with /HUB=1, "0" with /HUB=0, "" when not given
 Var Args   ; the parameters not yet read, left to right
 Var Token  ; the argument NextToken read, its quotes removed
 
@@ -151,7 +166,7 @@ Function TrimFolder
 FunctionEnd
 
 Function BadOption
-  MessageBox MB_ICONSTOP|MB_OK "Unknown or empty option: $Token$\r$\nOptions: /S /PROVISION=file /PASSPHRASE-OUT=file /DATADIR=folder /DELETE-PROVISION /D=folder (last)." /SD IDOK
+  MessageBox MB_ICONSTOP|MB_OK "Unknown or empty option: $Token$\r$\nOptions: /S /PROVISION=file /PASSPHRASE-OUT=file /DATADIR=folder /DELETE-PROVISION /HUB=1 /D=folder (last)." /SD IDOK
   SetErrorLevel 2
   Quit
 FunctionEnd
@@ -168,6 +183,7 @@ Function .onInit
   StrCpy $PassphraseOut ""
   StrCpy $DataDir ""
   StrCpy $DeleteProvision ""
+  StrCpy $Hub ""
   ${GetParameters} $Args
   ${Do}
     ClearErrors
@@ -191,6 +207,10 @@ Function .onInit
       ${IfThen} $DataDir == "" ${|} Call BadOption ${|}
     ${ElseIf} $Token == "/DELETE-PROVISION"
       StrCpy $DeleteProvision "--delete-after"
+    ${ElseIf} $Token == "/HUB=1"
+      StrCpy $Hub "1"
+    ${ElseIf} $Token == "/HUB=0"
+      StrCpy $Hub "0"
     ${ElseIf} $R3 == "/D="
       ; Only reached when the option was quoted: NSIS took an unquoted one already.
       Push $Token
@@ -210,10 +230,15 @@ Function .onInit
     SetErrorLevel 2
     Abort
   ${EndIf}
+  Call ChooseHub
 FunctionEnd
 
 Section "Enamel" SecMain
   SectionIn RO
+  ; A running hub holds its program's files open: stop it first (net waits until it has stopped;
+  ; on a PC without the service it only says so).
+  nsExec::ExecToLog '"$SYSDIR\net.exe" stop ${HUB_SERVICE}'
+  Pop $0
   SetOutPath "$INSTDIR"
   ; A previous version's files go first: a stale library next to a new one breaks the bundle.
   RMDir /r "$INSTDIR\_internal"
@@ -246,6 +271,67 @@ Section "Enamel" SecMain
     Call Provision
   ${EndIf}
 SectionEnd
+
+Section /o "This PC is the practice hub" SecHub
+  ; The Windows service EnamelHub runs 'enamel-hub serve' (as LocalSystem) on the hub's own data
+  ; folder, starts with Windows and is restarted when it fails. Every quote inside binPath is
+  ; written \" (sc.exe's own quoting), so paths with spaces stay whole.
+  StrCpy $R0 "$APPDATA\${APP} Hub"  ; C:\ProgramData\Enamel Hub (all users' context)
+  StrCpy $R1 '\"$INSTDIR\enamel-hub.exe\" --windows-service serve --data-dir \"$R0\"'
+  DetailPrint "Practice hub service ${HUB_SERVICE}: $INSTDIR\enamel-hub.exe, data in $R0"
+  nsExec::ExecToLog '"$SYSDIR\sc.exe" create ${HUB_SERVICE} binPath= "$R1" start= auto DisplayName= "Enamel practice hub"'
+  Pop $0
+  ${If} $0 != 0
+    ; It exists already (an upgrade or a reinstall): point it at this installation.
+    nsExec::ExecToLog '"$SYSDIR\sc.exe" config ${HUB_SERVICE} binPath= "$R1" start= auto DisplayName= "Enamel practice hub"'
+    Pop $0
+  ${EndIf}
+  ${If} $0 != 0
+    DetailPrint "The hub service could not be registered (exit code $0)."
+    MessageBox MB_ICONEXCLAMATION|MB_OK "Enamel is installed, but the practice hub service could not be registered (exit code $0). See the installer details." /SD IDOK
+    SetErrorLevel 2
+    Return
+  ${EndIf}
+  nsExec::ExecToLog '"$SYSDIR\sc.exe" description ${HUB_SERVICE} "Accounts, sign-in checks and practice settings for the Enamel workstations of the office."'
+  Pop $0
+  ; Restarted 5 s after a failure (also after stopping with an error code), like Restart=on-failure.
+  nsExec::ExecToLog '"$SYSDIR\sc.exe" failure ${HUB_SERVICE} reset= 86400 actions= restart/5000/restart/5000/restart/60000'
+  Pop $0
+  nsExec::ExecToLog '"$SYSDIR\sc.exe" failureflag ${HUB_SERVICE} 1'
+  Pop $0
+  ; Workstations reach the hub over the office network: let its program take connections
+  ; on private and domain networks (not public ones).
+  nsExec::ExecToLog '"$SYSDIR\netsh.exe" advfirewall firewall delete rule name="${HUB_FIREWALL_RULE}"'
+  Pop $0
+  nsExec::ExecToLog '"$SYSDIR\netsh.exe" advfirewall firewall add rule name="${HUB_FIREWALL_RULE}" dir=in action=allow program="$INSTDIR\enamel-hub.exe" enable=yes profile=private,domain'
+  Pop $0
+  WriteRegStr HKLM "${UNINST_KEY}" "EnamelHubDataDir" "$R0"
+  ; The hub serves once 'enamel-admin hub init' has made its state; until then the service is
+  ; registered and waits (IT starts it after init: sc.exe start EnamelHub).
+  ${If} ${FileExists} "$R0\*.*"
+    nsExec::ExecToLog '"$SYSDIR\sc.exe" start ${HUB_SERVICE}'
+    Pop $0
+    DetailPrint "Practice hub service started (exit code $0)."
+  ${Else}
+    DetailPrint "The practice hub has no data yet: run 'enamel-admin hub init --data-dir $\"$R0$\"', then 'sc.exe start ${HUB_SERVICE}'."
+  ${EndIf}
+SectionEnd
+
+; /HUB=1 or /HUB=0 decide; without either, the box starts ticked when the service exists
+; (an upgrade of the hub keeps it).
+Function ChooseHub
+  ${If} $Hub == ""
+    nsExec::ExecToStack '"$SYSDIR\sc.exe" query ${HUB_SERVICE}'
+    Pop $0
+    Pop $1
+    ${IfThen} $0 == 0 ${|} StrCpy $Hub "1" ${|}
+  ${EndIf}
+  ${If} $Hub == "1"
+    !insertmacro SelectSection ${SecHub}
+  ${Else}
+    !insertmacro UnselectSection ${SecHub}
+  ${EndIf}
+FunctionEnd
 
 Function Provision
   ${If} ${Silent}
@@ -282,10 +368,18 @@ FunctionEnd
 Section "un.Enamel" UnSecMain
   SectionIn RO
   SetShellVarContext all
+  ; The hub's service and firewall rule go with the program; its data folder stays.
+  nsExec::ExecToLog '"$SYSDIR\net.exe" stop ${HUB_SERVICE}'
+  Pop $0
+  nsExec::ExecToLog '"$SYSDIR\sc.exe" delete ${HUB_SERVICE}'
+  Pop $0
+  nsExec::ExecToLog '"$SYSDIR\netsh.exe" advfirewall firewall delete rule name="${HUB_FIREWALL_RULE}"'
+  Pop $0
   Delete "$SMPROGRAMS\${APP}.lnk"
   RMDir /r "$INSTDIR\_internal"
   Delete "$INSTDIR\enamel.exe"
   Delete "$INSTDIR\enamel-admin.exe"
+  Delete "$INSTDIR\enamel-hub.exe"
   Delete "$INSTDIR\uninstall.exe"
   RMDir "$INSTDIR"
   ; ENAMEL_DATA_DIR stays with the kept data, so a reinstall finds it.

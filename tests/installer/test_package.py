@@ -9,7 +9,12 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
+import re
+import shlex
 import shutil
+import signal
+import socket
+import ssl
 import subprocess
 import sys
 import time
@@ -78,6 +83,9 @@ def test_package_metadata(deb: Path) -> None:
         "./opt/enamel/enamel-admin",
         "./usr/bin/enamel -> ../../opt/enamel/enamel",
         "./usr/bin/enamel-admin -> ../../opt/enamel/enamel-admin",
+        "./opt/enamel/enamel-hub",
+        "./usr/bin/enamel-hub -> ../../opt/enamel/enamel-hub",
+        "./usr/lib/systemd/system/enamel-hub.service",
         "./usr/share/applications/enamel.desktop",
         "./usr/share/icons/hicolor/scalable/apps/enamel.svg",
         "./usr/share/icons/hicolor/256x256/apps/enamel.png",
@@ -86,6 +94,11 @@ def test_package_metadata(deb: Path) -> None:
     assert all(" root/root " in line for line in listing.splitlines() if line.strip()), (
         "files must belong to root (--root-owner-group)"
     )
+    # The maintainer scripts that make the hub's user; none enables the hub (test_contents.py).
+    for script in ("postinst", "prerm", "postrm"):
+        assert re.search(rf"^\s+\d+ bytes,\s+\d+ lines\s+\*\s+{script}\b", info.stdout, re.M), (
+            script
+        )
 
 
 def test_bundle_holds_what_it_needs_and_nothing_else(deb: Path) -> None:
@@ -106,6 +119,11 @@ def test_bundle_holds_what_it_needs_and_nothing_else(deb: Path) -> None:
         assert not any(n == unwanted or n.startswith(unwanted + ".") for n in names), unwanted
     assert not any("Qt6Quick" in n or "Qt6Qml" in n or "WebEngine" in n for n in names)
     assert not [p for p in BUNDLE.rglob("*") if p.is_symlink() and not p.exists()]
+    # The hub extra: aiohttp with its compiled parts, for enamel-hub.
+    assert list((internal / "aiohttp").glob("_http_parser*.so")), "aiohttp is not in the bundle"
+    for package in ("multidict", "yarl", "frozenlist", "propcache", "aiosignal"):
+        assert (internal / package).is_dir(), package
+    assert (BUNDLE / "enamel-hub").is_file()
     models = {p.name for p in (internal / "botocore" / "data").iterdir() if p.is_dir()}
     assert models <= {"s3", "sts"}
     files = [p for p in BUNDLE.rglob("*") if p.is_file() and not p.is_symlink()]
@@ -233,7 +251,7 @@ def test_windows_installer_compiles_against_a_stand_in_payload(tmp_path: Path) -
         pytest.skip("PyInstaller is not installed: pip install -e '.[build]' (scripts/test does)")
     payload = tmp_path / "enamel"
     (payload / "_internal").mkdir(parents=True)
-    for name in ("enamel.exe", "enamel-admin.exe", "_internal/python311.dll"):
+    for name in ("enamel.exe", "enamel-admin.exe", "enamel-hub.exe", "_internal/python311.dll"):
         (payload / name).write_bytes(b"MZ stand-in")
     out = tmp_path / "enamel-setup.exe"
     built = run(["bash", "installer/build_windows.sh", str(payload), str(out)])
@@ -241,6 +259,24 @@ def test_windows_installer_compiles_against_a_stand_in_payload(tmp_path: Path) -
         pytest.skip(f"makensis is not installed and could not be installed: {built.stderr[-500:]}")
     assert built.returncode == 0, built.stdout[-3000:] + built.stderr[-3000:]
     assert out.read_bytes()[:2] == b"MZ"
+    # Stored uncompressed, the compiled installer shows what it will do: the hub's section on
+    # the components page, its /HUB=1 option and the service it registers.
+    plain = tmp_path / "enamel-setup-plain.exe"
+    env = dict(os.environ, ENAMEL_NSIS_NOCOMPRESS="1")
+    built = run(["bash", "installer/build_windows.sh", str(payload), str(plain)], env=env)
+    assert built.returncode == 0, built.stdout[-3000:] + built.stderr[-3000:]
+    compiled = plain.read_bytes()
+    for text in (
+        "This PC is the practice hub",
+        "/HUB=1",
+        "EnamelHub",
+        "--windows-service serve --data-dir",
+        "\\enamel-hub.exe",
+        "binPath=",
+        "start= auto",
+        "advfirewall firewall add rule",
+    ):
+        assert text.encode("utf-16-le") in compiled, text
 
 
 def test_installed_first_run_wizard_screenshot(installed: Path, tmp_path: Path) -> None:
@@ -258,3 +294,114 @@ def test_installed_first_run_wizard_screenshot(installed: Path, tmp_path: Path) 
     assert out.stat().st_size > 5_000
     # Nothing is created until the wizard runs.
     assert not (tmp_path / "new-office" / "enamel.db").exists()
+
+
+HUB_UNIT = "usr/lib/systemd/system/enamel-hub.service"
+
+
+def unit_values(installed: Path, key: str) -> list[str]:
+    text = (installed / HUB_UNIT).read_text()
+    return re.findall(rf"^{key}=(.*)$", text, re.MULTILINE)
+
+
+def test_installed_hub_unit_is_hardened_and_verifies(installed: Path, tmp_path: Path) -> None:
+    assert unit_values(installed, "User") == ["enamel-hub"]
+    assert unit_values(installed, "Restart") == ["on-failure"]
+    assert unit_values(installed, "ProtectSystem") == ["strict"]
+    assert unit_values(installed, "ReadWritePaths") == ["/var/lib/enamel-hub"]
+    assert unit_values(installed, "NoNewPrivileges") == ["yes"]
+    assert unit_values(installed, "PrivateTmp") == ["yes"]
+    assert unit_values(installed, "WantedBy") == ["multi-user.target"]
+    if shutil.which("systemd-analyze") is None:
+        pytest.skip(
+            "systemd-analyze is not installed (Debian's systemd package; scripts/test installs it)"
+        )
+    # systemd-analyze checks that ExecStart's program exists: the copy names it under the
+    # installed root; nothing else is changed.
+    unit = tmp_path / "enamel-hub.service"
+    unit.write_text(
+        (installed / HUB_UNIT)
+        .read_text()
+        .replace("ExecStart=/usr/bin/", f"ExecStart={installed}/usr/bin/")
+    )
+    verified = run(["systemd-analyze", "verify", str(unit)])
+    assert verified.returncode == 0 and not (verified.stdout + verified.stderr).strip(), (
+        verified.stdout + verified.stderr
+    )
+    security = run(["systemd-analyze", "security", "--offline=true", str(unit)])
+    if security.returncode == 0 or "Overall exposure level" in security.stdout:
+        level = float(re.findall(r"Overall exposure level for \S+: ([\d.]+)", security.stdout)[0])
+        print(f"\nsystemd exposure level: {level}")
+        assert level < 4.0, security.stdout[-2000:]
+
+
+def _tls_get(port: int, path: str) -> tuple[str, int, bytes]:
+    """A request without a client certificate; the TLS version, the status and the body."""
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE  # the CA comes from this very answer (GET /v1/ca)
+    with (
+        socket.create_connection(("127.0.0.1", port), timeout=10) as raw,
+        context.wrap_socket(raw, server_hostname="localhost") as tls,
+    ):
+        tls.sendall(f"GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n".encode())
+        data = b""
+        while chunk := tls.recv(65536):
+            data += chunk
+        version = tls.version() or ""
+    head, _, body = data.partition(b"\r\n\r\n")
+    return version, int(head.split()[1]), body
+
+
+def test_installed_hub_starts_from_its_units_exec_start(
+    installed: Path, installed_env: dict[str, str], tmp_path: Path
+) -> None:
+    """The unit's own command line, run as a process on a folder the installed enamel-admin made."""
+    if importlib.util.find_spec("app.hub") is None:
+        pytest.skip("app/hub (enamel-hub serve) is not in this tree yet")
+    (exec_start,) = unit_values(installed, "ExecStart")
+    argv = shlex.split(exec_start)
+    assert argv[:2] == ["/usr/bin/enamel-hub", "serve"], exec_start
+    (state_dir,) = unit_values(installed, "ReadWritePaths")
+    assert argv[argv.index("--data-dir") + 1] == state_dir
+    data = tmp_path / "var-lib-enamel-hub"
+    admin = str(installed / "usr" / "bin" / "enamel-admin")
+    made = run(
+        [admin, "hub", "init", "--data-dir", str(data), "--practice-id", "pkg-hub"], installed_env
+    )
+    assert made.returncode == 0, made.stdout + made.stderr
+    # The same line with the installed root in front of the program and the folder; on this
+    # test machine the hub listens on 127.0.0.1 and a free port (a drop-in would do the same).
+    argv[0] = str(installed / argv[0].lstrip("/"))
+    argv[argv.index("--data-dir") + 1] = str(data)
+    if "--host" in argv:
+        argv[argv.index("--host") + 1] = "127.0.0.1"
+    argv += ["--port", "0"]
+    env = dict(installed_env)
+    for value in unit_values(installed, "Environment"):
+        name, _, setting = value.partition("=")
+        env[name] = setting.replace(state_dir, str(data))
+    env["XDG_DATA_HOME"] = installed_env["XDG_DATA_HOME"]  # where init put the key (test only)
+    hub = subprocess.Popen(
+        argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=data
+    )
+    try:
+        assert hub.stdout is not None
+        line = hub.stdout.readline()
+        assert line.startswith("listening https://127.0.0.1:"), line + (
+            hub.stderr.read() if hub.poll() is not None and hub.stderr else ""
+        )
+        port = int(line.rsplit(":", 1)[1])
+        version, status, body = _tls_get(port, "/v1/ca")
+        assert version == "TLSv1.3"
+        assert status == 200 and json.loads(body)["ca_pem"].startswith("-----BEGIN CERTIFICATE")
+        # Everything else wants a workstation's certificate.
+        _, status, body = _tls_get(port, "/v1/health")
+        assert status == 401 and json.loads(body)["error"] == "certificate_required"
+        # systemd stops a unit with SIGTERM: the hub ends cleanly (Restart=on-failure: no restart).
+        hub.send_signal(signal.SIGTERM)
+        assert hub.wait(timeout=20) == 0
+    finally:
+        if hub.poll() is None:
+            hub.kill()
+            hub.wait()
