@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 
+from storage.audit_repo import AuditRepository
 from storage.database import Database
 
 
@@ -50,6 +51,21 @@ class ArchiveRepository:
                 "INSERT INTO archive_state(id, last_success_at) VALUES (1, ?) "
                 "ON CONFLICT(id) DO UPDATE SET last_success_at = excluded.last_success_at, last_error = NULL",
                 (at.isoformat(),),
+            )
+
+    def adopt(
+        self,
+        rows: list[tuple[int, str, str]],
+        batches: list[tuple[str, int, int, str, str]],
+        at: datetime,
+    ) -> None:
+        """Entries taken back from the archive and their batches, confirmed, in one transaction."""
+        with self._db.transaction() as conn:
+            AuditRepository.insert(conn, rows)
+            conn.executemany(
+                "INSERT INTO archive_batches(name, first_seq, last_seq, batch_hash, last_entry_hash, confirmed_at) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                [(*b, at.isoformat()) for b in batches],
             )
 
     def batches(self) -> list[tuple[str, int, int, str, str]]:

@@ -11,7 +11,7 @@ from app.cli.context import CliContext
 from app.cli.foundation import read_passphrase
 from services.backup.create import create_backup
 from services.backup.file_format import Wrapping
-from services.backup.restore import record_restore, restore_backup
+from services.backup.restore import is_empty_folder, record_restore, restore_backup
 from services.backup.schedule import enable_scheduled_backups, run_scheduled_backup
 from services.backup.verify import verify_backup
 from services.installation import UsageError
@@ -38,12 +38,19 @@ def register(sub: Any) -> None:
     p.add_argument("file")
     p.set_defaults(handler=cmd_verify)
 
-    p = backup_sub.add_parser("restore", help="replace this workstation's database by a backup")
+    p = backup_sub.add_parser(
+        "restore",
+        help="replace this workstation's database by a backup, or make a new PC (empty data "
+        "folder) this workstation again; entries made after the backup come back from the archive",
+    )
     p.add_argument("file")
     p.add_argument(
         "--force", action="store_true", help="replace even a database newer than the backup"
     )
     protect_with_passphrase(p, cmd_restore)
+    # On a new PC there is no recovery file to check the passphrase against: the backup it
+    # must open is the proof (services.backup.restore.restore_on_new_pc).
+    p.set_defaults(handler=cmd_restore_guarded)
 
     p = backup_sub.add_parser("schedule", help="daily backups from the app")
     p.add_argument("--folder", required=True, help="where the daily backups go (a NAS share)")
@@ -101,19 +108,40 @@ def cmd_verify(args: argparse.Namespace, ctx: CliContext) -> int:
     return 1
 
 
+def cmd_restore_guarded(args: argparse.Namespace, ctx: CliContext) -> int:
+    if is_empty_folder(ctx.layout):
+        ctx.unchecked_passphrase()  # proven by the backup it opens, before anything is written
+    else:
+        ctx.verified_passphrase()  # this installation's, so the backup's too
+    return cmd_restore(args, ctx)
+
+
 def cmd_restore(args: argparse.Namespace, ctx: CliContext) -> int:
     path = Path(args.file)
-    passphrase = ctx.verified_passphrase()  # this installation's, so the backup's too
+    passphrase = ctx.verified_passphrase()
     ctx.start_logging()
     result = restore_backup(
         ctx.layout, ctx.keystore(), path, passphrase, ctx.clock, force=args.force
     )
     services = ctx.services()
     record_restore(services.trail, ctx.admin_actor(), result, forced=args.force)
+    taken = result.taken_back
     print(
         f"Restored backup {result.backup_id} (audit entries up to {result.last_seq}); the "
         "restore is recorded in the audit trail."
     )
+    if taken.batches:
+        print(
+            f"Taken back from the archive: {taken.entries} entries made after the backup "
+            f"({taken.batches} batches, checked); the trail continues from seq {taken.head_seq}."
+        )
+    if result.new_pc:
+        inst = services.installation
+        print(
+            f"This computer is now workstation {inst.workstation_id} of {inst.practice_id}: a "
+            "new database key is in its credential store, and the recovery file is written "
+            "under the same recovery passphrase."
+        )
     if result.replaced is not None:
         print(f"The database that was here is kept as {result.replaced.name} (encrypted).")
     return 0

@@ -19,7 +19,7 @@ from app.cli.admin_auth import (
 from app.logging_setup import configure_logging
 from app.paths import layout_for
 from services.access import Actor, ActorType, Permission, Role, may
-from services.auth.admin_signin import AdminSignIn, check_recovery_passphrase
+from services.auth.admin_signin import AdminSignIn, check_recovery_passphrase, recovery_actor
 from services.clock import Clock, clock_from_option
 from services.installation import Installation, open_installation
 from storage.keystore import DemoKeyStore, KeyringKeyStore, KeyStore
@@ -122,6 +122,16 @@ class CliContext:
             passphrase = read_recovery_passphrase(self.sign_in)
             self._admin = check_recovery_passphrase(self.layout.recovery_file, passphrase)
             self._passphrase = passphrase
+        return self._passphrase
+
+    def unchecked_passphrase(self) -> str:
+        """The recovery passphrase where no recovery file exists to check it against (a backup
+        restored on a new PC's empty folder). The caller must prove it by opening what it
+        protects (the backup) before it changes anything; the actor is the recovery actor.
+        """
+        if self._passphrase is None:
+            self._passphrase = read_recovery_passphrase(self.sign_in)
+            self._admin = recovery_actor()
         return self._passphrase
 
     def admin_actor(self) -> Actor:

@@ -12,7 +12,7 @@ from typing import Any
 from services.access import Actor
 from services.audit import AuditEvent, AuditTrail
 from services.backup.errors import BackupError, BackupRefused
-from services.backup.file_format import Wrapping, scratch, write_backup
+from services.backup.file_format import Wrapping, identity_record, scratch, write_backup
 from services.clock import Clock
 from services.installation import Installation
 from storage.compliance_repo import ComplianceRepository
@@ -68,6 +68,8 @@ def create_backup(
         "schema_version": exported.schema_version,
         "last_seq": exported.last_seq,
         "last_hash": exported.last_hash,
+        # What a new PC needs to be this workstation again (no secret: ids and a date).
+        "identity": identity_record(installation.identity),
     }
     write_backup(out, header, payload, wrapping, backup_key, installation.database_key)
     ComplianceRepository(installation.db).add_backup(

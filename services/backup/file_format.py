@@ -1,7 +1,9 @@
 """The backup file: a SQLCipher copy under its own key, that key wrapped by the passphrase.
 
 File layout: MAGIC, a 4-byte header length, the JSON header, then the copy's bytes.
-The header carries the Argon2id parameters, the wrapped keys (the backup key and the
+The header carries the workstation's identity (its ids, so a new PC can become this
+workstation again: same workstation id, and the signing key inside the copy), the Argon2id
+parameters, the wrapped keys (the backup key and the
 database key at backup time, AES-GCM under the passphrase-derived key) and the copy's
 SHA-256; the whole header is the AES-GCM associated data, so a changed byte anywhere is
 found before anything is written.
@@ -29,7 +31,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from services.backup.errors import DAMAGED, BackupDamaged, BackupError
 from storage import recovery
 from storage.errors import WrongPassphrase
-from storage.layout import DataLayout
+from storage.layout import DataLayout, WorkstationIdentity
 
 MAGIC = b"ENAMEL-BACKUP-1\n"
 FORMAT = "enamel-backup-v1"
@@ -71,6 +73,15 @@ class Wrapping:
 def check_passphrase(layout: DataLayout, passphrase: str) -> recovery.EscrowedKeys:
     """The passphrase must be this installation's recovery passphrase (WrongPassphrase if not)."""
     return recovery.unwrap(layout.recovery_file.read_bytes(), passphrase)
+
+
+def identity_record(identity: WorkstationIdentity) -> dict[str, str]:
+    """The part of workstation.json a backup carries (the key check and salt are per file)."""
+    return {
+        "practice_id": identity.practice_id,
+        "workstation_id": identity.workstation_id,
+        "created_at": identity.created_at,
+    }
 
 
 # -- reading and writing the file --------------------------------------------------------------
