@@ -360,6 +360,7 @@ class EvidenceShown:
     recorded_at: datetime
     recorded_by: str  # the person's name and role, with the id beside it
     renew_by: date | None  # renew before this day (practice calendar), if it runs out
+    recorded_by_name: str = ""  # the name alone, where the full label is a tooltip away
 
 
 @dataclass(frozen=True)
@@ -388,7 +389,7 @@ def _with_evidence(
         undone = " (the last mark was undone)" if record is not None else ""
         if item.required:
             return Status.NOT_MET, f"Not recorded yet{undone}: mark it done with the report.", None
-        return Status.MANUAL, f"{_MANUAL}{undone}", None
+        return Status.MANUAL, f"Not marked done yet{undone}.", None
     renew_by = add_months(record.done_on, item.renew_months) if item.renew_months else None
     shown = EvidenceShown(
         record.done_on,
@@ -397,6 +398,7 @@ def _with_evidence(
         record.recorded_at,
         people.label(record.recorded_by),
         renew_by,
+        people.person(record.recorded_by).name,
     )
     where = f"; evidence: {record.attachment}" if record.attachment else ""
     done = f"Done {record.done_on.isoformat()}{where}."
@@ -414,9 +416,6 @@ def _with_evidence(
     if renew_by is not None:
         done += f" Renew before {renew_by.isoformat()}."
     return Status.MET, done, shown
-
-
-_MANUAL = "Done outside the software: mark it done with the date and where the proof is kept."
 
 
 def checklist(src: ChecklistSources, now: datetime) -> list[ChecklistItem]:

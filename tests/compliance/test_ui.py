@@ -311,19 +311,40 @@ def test_checklist_page(qtbot: Any, practice: Any) -> None:
     services, d = practice
     inst = services.installation
     inst.secrets.put("pms.developer_key", b"d", d.clock.now())
+    from services.compliance.evidence import Evidence, record_evidence
+
+    today = d.clock.now().astimezone(ZONE).date()
+    for key, ev in (
+        (
+            "training",
+            Evidence(today - timedelta(days=40), "All six staff, online course", "HR-2026-11"),
+        ),
+        (
+            "baa",
+            Evidence(today - timedelta(days=200), "Open Dental, Bright IT, Backblaze", "Binder 2"),
+        ),
+    ):
+        record_evidence(d.repo, services.trail, d.clock, ZONE, OFFICER, key, ev)
     page = styled(checklist_page(d, OFFICER))
     qtbot.addWidget(page)
     settle(qtbot, d)
     assert page.table.rowCount() == 19
+    marked = {i.key: page.table.item(r, 4).text() for r, i in enumerate(page.items)}
+    assert marked["training"].endswith("by Casey Compliance") and marked["encryption"] == ""
     statuses = {i.key: page.table.item(r, 2).text() for r, i in enumerate(page.items)}
     assert statuses["encryption"] == "Met"
     assert statuses["backup"] == "Not met"
     assert statuses["risk_analysis"] == "Not met"  # evidence-based: none recorded yet
     assert "met" in page.summary.text()
     assert page.credentials.rowCount() >= 2
+    page.select_item("training")
     shot(page, "checklist")
     path = page.save()
     assert path is not None
+    text = pdf_text(path)
+    if text:
+        assert "Casey Compliance, Compliance officer (user_compliance)" in text
+        assert "HR-2026-11" in text and not bare_ids(text)
     if SHOTS:
         shutil.copy(path, Path(SHOTS) / "compliance-checklist.pdf")
 

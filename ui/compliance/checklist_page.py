@@ -6,6 +6,7 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime, tzinfo
 from pathlib import Path
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
@@ -40,11 +41,9 @@ _COLOURS = {Status.MET: GREEN, Status.NOT_MET: RED, Status.MANUAL: GREY}
 
 def _marked(item: ChecklistItem, zone: tzinfo) -> str:
     ev = item.evidence
-    return (
-        ""
-        if ev is None
-        else f"{ev.recorded_at.astimezone(zone):%Y-%m-%d %H:%M} by {ev.recorded_by}"
-    )
+    if ev is None:
+        return ""
+    return f"{ev.recorded_at.astimezone(zone):%Y-%m-%d %H:%M} by {ev.recorded_by_name}"
 
 
 class ChecklistPage(QWidget):
@@ -100,10 +99,10 @@ class ChecklistPage(QWidget):
         self.table = make_table(["Phase", "Item", "Status", "Detail", "Marked done"])
         self.table.setWordWrap(True)
         header = self.table.horizontalHeader()
-        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Interactive)
-        header.setSectionResizeMode(3, QHeaderView.ResizeMode.Interactive)
-        self.table.setColumnWidth(1, 430)
-        self.table.setColumnWidth(3, 360)
+        for column, width in ((0, 150), (1, 390), (2, 112), (3, 300)):
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.Interactive)
+            self.table.setColumnWidth(column, width)
+        self.table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         outer.addWidget(self.table, 4)
         actions = QHBoxLayout()
@@ -239,6 +238,9 @@ class ChecklistPage(QWidget):
             cell = self.table.item(row, 1)
             if cell is not None:
                 cell.setToolTip(f"{item.text}\nHIPAA checklist: {item.reference}")
+            marked = self.table.item(row, 4)
+            if marked is not None and item.evidence is not None:
+                marked.setToolTip(evidence_text(item, self._zone))
         if chosen is not None:
             self.select_item(chosen.key)
         self._selection_changed()

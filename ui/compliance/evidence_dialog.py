@@ -76,7 +76,9 @@ class EvidenceDialog(QDialog):
         row = QHBoxLayout()
         row.addWidget(self.attachment, 1)
         row.addWidget(browse)
-        form.addRow("&Evidence:", row)
+        where = QLabel("&Evidence kept at:")
+        where.setBuddy(self.attachment)
+        form.addRow(where, row)
         layout.addLayout(form)
         hint = QLabel(
             "Enamel keeps the reference only, not the file: keep the document where it says. "
@@ -99,6 +101,8 @@ class EvidenceDialog(QDialog):
         )
         ok = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
         ok.setText("Mark &done" if item.evidence is None else "&Replace evidence")
+        self.note.textChanged.connect(self.error.hide)
+        self.attachment.textChanged.connect(self.error.hide)
         self.buttons.accepted.connect(self._submit)
         self.buttons.rejected.connect(self.reject)
         layout.addWidget(self.buttons)
