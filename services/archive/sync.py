@@ -107,6 +107,11 @@ class ArchiveSync:
         self._checked = False
         self._published = False
         self._failures = 0
+        # Whether a batch may have reached the archive without its answer (before this process
+        # started, in a round that failed, or sent by another process on this computer): only
+        # then is the archive listed for one to adopt. After an acknowledged PUT, no listing.
+        self._in_doubt = True
+        self._known_cursor: int | None = None
 
     @property
     def prefix(self) -> str:
@@ -133,6 +138,7 @@ class ArchiveSync:
             try:
                 result = self._sync(hold_partial)
             except Exception as exc:
+                self._in_doubt = True
                 self._failures += 1
                 self._repo.note_failure(type(exc).__name__, self._clock.now())
                 raise
@@ -183,7 +189,15 @@ class ArchiveSync:
             self.backend.check()  # no Object Lock, no batch
             self._checked = True
         self._publish_key()
-        return self._adopt_landed_batch()
+        if self._repo.cursor()[0] != self._known_cursor:
+            self._in_doubt = True  # another process (enamel-admin archive sync) moved it
+        if not self._in_doubt:
+            return None
+        adopted = self._adopt_landed_batch()
+        self._in_doubt = False
+        if adopted is None:
+            self._known_cursor = self._repo.cursor()[0]
+        return adopted
 
     def _seal(self, rows: list[tuple[int, str, str]], prev_batch_hash: str) -> SealedBatch:
         return seal(
@@ -204,6 +218,7 @@ class ArchiveSync:
             sealed.last_entry_hash,
             self._clock.now(),
         )
+        self._known_cursor = sealed.last_seq
         log.info(
             "archive.batch_confirmed",
             extra={"first_seq": sealed.first_seq, "last_seq": sealed.last_seq},

@@ -5,9 +5,12 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from app.archive_setup import archive_sync
 from app.bootstrap import Services
 from services.archive.backends import S3Backend
+from services.archive.backends.base import ArchiveUnavailable
 from services.archive.batch import public_key_name
 from tests.archive.conftest import ACCESS, REGION, SECRET, S3Server, add_entries, verify
 
@@ -86,3 +89,43 @@ def test_a_server_that_ignores_if_none_match_is_always_read_back(
     # read-back saw the same bytes twice and called it done, and verify names it.
     key = public_key_name(services.trail.practice_id, services.trail.workstation_id)
     assert any(f"{key}: 2 versions" in p for p in verify(services, like_ceph).problems)
+
+
+def test_rounds_after_an_acknowledged_put_list_nothing_and_a_failed_round_looks_again(
+    services: Services, s3: S3Server
+) -> None:
+    s3.bucket("audit")
+    add_entries(services, 10)
+    archive_sync(services, fresh_process(s3, "audit"), batch_size=10).sync_once()
+    backend = fresh_process(s3, "audit")
+    seen = Requests(backend)
+    sync = archive_sync(services, backend, batch_size=10)
+    for _ in range(3):  # the app's rounds, one batch each
+        add_entries(services, 10)
+        assert sync.sync_once().batches == 1
+    assert backend.honours_if_none_match
+    assert len(seen.named("ListObjectVersions")) == 1  # the first round of the process only
+    assert len(seen.named("PutObject")) == 4  # the key, then one per round
+
+    # A PUT that reached the bucket but whose answer was lost: the round fails...
+    add_entries(services, 10)
+    put = backend.put_new
+    calls = {"n": 0}
+
+    def lost_answer(name: str, data: bytes, now: Any) -> Any:
+        put(name, data, now)
+        calls["n"] += 1
+        raise ArchiveUnavailable("the answer never came back")
+
+    backend.put_new = lost_answer  # type: ignore[method-assign]
+    with pytest.raises(ArchiveUnavailable):
+        sync.sync_once()
+    backend.put_new = put  # type: ignore[method-assign]
+    # ...so the next round lists again and adopts the batch that landed, grown trail or not.
+    add_entries(services, 5)
+    before = len(seen.named("ListObjectVersions"))
+    assert sync.sync_once().entries == 15
+    assert len(seen.named("ListObjectVersions")) == before + 1
+    report = verify(services, backend)
+    assert report.ok, report.problems
+    assert report.entries == 55
