@@ -17,6 +17,7 @@ import _thread
 import os
 import sys
 import threading
+import traceback
 from collections.abc import Callable
 
 SERVICE_WIN32_OWN_PROCESS = 0x10
@@ -48,6 +49,11 @@ def exit_code_of(main: Callable[[], object]) -> int:
         return code if isinstance(code, int) else 1
     except KeyboardInterrupt:
         return 0  # a stop request
+    except Exception:
+        # The service's only console is its log: the trace goes there, and the SCM gets a failure
+        # (its restart applies) rather than a process that vanished mid-report.
+        traceback.print_exc()
+        return 1
     return result if isinstance(result, int) else 0
 
 

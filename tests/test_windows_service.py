@@ -22,6 +22,10 @@ def _interrupted() -> None:
     raise KeyboardInterrupt
 
 
+def _broken() -> None:
+    raise NotImplementedError("add_signal_handler")
+
+
 @pytest.mark.parametrize(
     ("main", "code"),
     [
@@ -29,6 +33,7 @@ def _interrupted() -> None:
         (lambda: _exits(None), 0),
         (lambda: _exits("failed"), 1),
         (_interrupted, 0),  # the service's Stop, delivered as Ctrl+C
+        (_broken, 1),  # an unexpected error: a failure the SCM restarts, with its trace logged
         (lambda: 5, 5),
         (lambda: None, 0),
     ],
