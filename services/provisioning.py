@@ -16,6 +16,7 @@ from typing import Any
 
 from errors import EnamelError
 from services.access import Actor
+from services.archive.settings import PROXY, proxy_problem
 from services.audit import AuditEvent, AuditTrail
 from services.auth.sessions import IDLE_LOCK_SETTING, MAX_IDLE_MINUTES, MIN_IDLE_MINUTES
 from services.compliance.breach.office_hours import DAYS
@@ -52,6 +53,7 @@ ARCHIVE_KEYS = frozenset(
         "bucket",
         "region",
         "ca_file",
+        "proxy",
         "access_key_id",
         "secret_access_key",
     }
@@ -288,6 +290,7 @@ def _archive(
             "bucket",
             "region",
             "ca_file",
+            "proxy",
             "access_key_id",
             "secret_access_key",
         ):
@@ -320,6 +323,12 @@ def _archive(
     settings["archive.s3.region"] = _text(archive, "archive", "region", "us-east-1") or "us-east-1"
     if "ca_file" in archive:
         settings["archive.s3.ca_file"] = _text(archive, "archive", "ca_file")
+    if "proxy" in archive:
+        proxy = _text(archive, "archive", "proxy")
+        problem = proxy_problem(proxy)
+        if problem is not None:
+            raise _bad("archive.proxy", problem.removeprefix("The archive proxy ").rstrip("."))
+        settings[PROXY] = proxy
     keys = _pair(archive, "archive", "access_key_id", "secret_access_key")
     if keys is not None:
         secrets[S3_ACCESS_KEY], secrets[S3_SECRET_KEY] = (k.encode() for k in keys)

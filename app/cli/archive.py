@@ -11,7 +11,7 @@ from app.cli.admin_auth import protect
 from app.cli.context import CliContext
 from services.access import Permission
 from services.archive.checkpoint import verify_and_remember
-from services.archive.settings import ArchiveSettings, write_s3_keys
+from services.archive.settings import ArchiveSettings, proxy_problem, write_s3_keys
 from services.archive.sync import (
     BATCH_SIZE_SETTING,
     DEFAULT_BATCH_SIZE,
@@ -38,6 +38,12 @@ def register(sub: Any) -> None:
     s.add_argument("--bucket", required=True)
     s.add_argument("--region", default="us-east-1")
     s.add_argument("--ca-file", default="", help="extra CA bundle for a private endpoint")
+    s.add_argument(
+        "--proxy",
+        default="",
+        help="the practice's web proxy, http://host:port, where the office reaches the internet "
+        "only through one (the archive's TLS 1.3 runs inside the tunnel)",
+    )
     s.add_argument(
         "--keys-stdin",
         action="store_true",
@@ -93,13 +99,18 @@ def cmd_set(args: argparse.Namespace, ctx: CliContext) -> int:
     if args.kind == "folder":
         ArchiveSettings.folder(args.path).write(inst.settings, now)
     else:
+        problem = proxy_problem(args.proxy)
+        if problem is not None:
+            raise UsageError(f"{problem} Nothing was changed.")
         access = sys.stdin.readline().strip()
         secret = sys.stdin.readline().strip()
         if not access or not secret:
             raise UsageError(
                 "Give the access key id and the secret key on two lines of standard input."
             )
-        config = ArchiveSettings.s3(args.endpoint, args.bucket, args.region, args.ca_file or "")
+        config = ArchiveSettings.s3(
+            args.endpoint, args.bucket, args.region, args.ca_file or "", args.proxy
+        )
         config.write(inst.settings, now)
         write_s3_keys(inst.secrets, access, secret, now)
     services.trail.append(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from storage.settings_repo import SecretsRepository, SettingsRepository
 
@@ -14,6 +15,9 @@ S3_ENDPOINT = "archive.s3.endpoint"
 S3_BUCKET = "archive.s3.bucket"
 S3_REGION = "archive.s3.region"
 S3_CA_FILE = "archive.s3.ca_file"
+# The practice's web proxy for HTTPS (http://host:port), where the office reaches the
+# internet only through one: the S3 client tunnels through it with CONNECT, TLS 1.3 inside.
+PROXY = "archive.proxy"
 BATCH_SIZE = "archive.batch_size"
 # A batch is sealed when it holds `batch_size` entries or its oldest entry is this old,
 # whichever comes first: about one object an hour, not one a minute, over six years.
@@ -40,6 +44,7 @@ class ArchiveSettings:
     bucket: str = ""
     region: str = DEFAULT_REGION
     ca_file: str = ""
+    proxy: str = ""  # empty: straight to the endpoint
 
     @staticmethod
     def read(settings: SettingsRepository) -> ArchiveSettings:
@@ -53,6 +58,7 @@ class ArchiveSettings:
             bucket=get(S3_BUCKET),
             region=get(S3_REGION, DEFAULT_REGION),
             ca_file=get(S3_CA_FILE),
+            proxy=get(PROXY),
         )
 
     @staticmethod
@@ -60,8 +66,10 @@ class ArchiveSettings:
         return ArchiveSettings(backend=FOLDER, folder_path=str(path))
 
     @staticmethod
-    def s3(endpoint: str, bucket: str, region: str = "", ca_file: str = "") -> ArchiveSettings:
-        return ArchiveSettings(S3, "", endpoint, bucket, region or DEFAULT_REGION, ca_file)
+    def s3(
+        endpoint: str, bucket: str, region: str = "", ca_file: str = "", proxy: str = ""
+    ) -> ArchiveSettings:
+        return ArchiveSettings(S3, "", endpoint, bucket, region or DEFAULT_REGION, ca_file, proxy)
 
     def as_settings(self) -> dict[str, str]:
         if self.backend == FOLDER:
@@ -72,11 +80,33 @@ class ArchiveSettings:
             S3_BUCKET: self.bucket,
             S3_REGION: self.region,
             S3_CA_FILE: self.ca_file,  # written empty too: no earlier CA file lingers
+            PROXY: self.proxy,  # the same
         }
 
     def write(self, settings: SettingsRepository, now: datetime) -> None:
         for name, value in self.as_settings().items():
             settings.set(name, value, now)
+
+
+def proxy_problem(url: str) -> str | None:
+    """What is wrong with a proxy address for the archive, or None (empty means no proxy)."""
+    if not url:
+        return None
+    parts = urlsplit(url)
+    try:
+        port = parts.port
+    except ValueError:
+        port = None
+    if parts.scheme != "http":
+        return (
+            "The archive proxy must be given as http://host:port (the proxy's own address; "
+            "the archive's TLS 1.3 runs inside the tunnel, so the proxy sees only ciphertext)."
+        )
+    if parts.username or parts.password:
+        return "The archive proxy must not carry a user name or password in its address."
+    if not parts.hostname or port is None or parts.path not in ("", "/") or parts.query:
+        return "The archive proxy must be http://host:port, with a port and nothing after it."
+    return None
 
 
 def write_s3_keys(secrets: SecretsRepository, access: str, secret: str, now: datetime) -> None:

@@ -2,7 +2,8 @@
 
 Settings (plain, in the settings table): `archive.backend` = folder | s3,
 `archive.folder.path` (default: the installation's archive folder), `archive.s3.endpoint`,
-`archive.s3.bucket`, `archive.s3.region`, `archive.s3.ca_file`, `archive.batch_size`
+`archive.s3.bucket`, `archive.s3.region`, `archive.s3.ca_file`, `archive.proxy` (the
+practice's http://host:port proxy, empty for none), `archive.batch_size`
 (default 5,000), `archive.seal_after_minutes` (default 60: a partial batch waits at most
 this long), `archive.local_window_days` (default 400), `archive.full_verify_days` (default 7). Secrets (encrypted):
 `archive.s3.access_key_id`, `archive.s3.secret_access_key`, the archive key `key.archive`
@@ -27,6 +28,7 @@ from services.archive.settings import (
     S3_SECRET_KEY,
     SEAL_AFTER_MINUTES,
     ArchiveSettings,
+    proxy_problem,
 )
 from services.archive.sync import (
     BATCH_SIZE_SETTING,
@@ -47,6 +49,9 @@ def build_backend(inst: Installation) -> ArchiveBackend:
     if config.backend == FOLDER:
         return FolderBackend(Path(config.folder_path or inst.layout.archive_dir))
     if config.backend == S3:
+        problem = proxy_problem(config.proxy)
+        if problem is not None:
+            raise ArchiveMisconfigured(f"{problem} Fix it with 'enamel-admin archive set s3'.")
         access, secret = inst.secrets.get(S3_ACCESS_KEY), inst.secrets.get(S3_SECRET_KEY)
         if not config.endpoint or not config.bucket or access is None or secret is None:
             raise ArchiveMisconfigured(
@@ -59,6 +64,7 @@ def build_backend(inst: Installation) -> ArchiveBackend:
             access.decode(),
             secret.decode(),
             ca_file=config.ca_file or None,
+            proxy=config.proxy or None,
         )
     raise ArchiveMisconfigured(f"Unknown archive backend '{config.backend}': use folder or s3.")
 

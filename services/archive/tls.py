@@ -1,9 +1,10 @@
-"""TLS 1.3 or nothing for an archive endpoint off this computer."""
+"""TLS 1.3 or nothing for an archive endpoint off this computer, straight or through a proxy."""
 
 from __future__ import annotations
 
 import socket
 import ssl
+from urllib.parse import urlsplit
 
 from errors import EnamelError
 
@@ -12,15 +13,53 @@ class TlsTooOld(EnamelError):
     exit_code = 1
 
 
-def require_tls13(host: str, port: int, ca_file: str | None = None, timeout: float = 5.0) -> str:
-    """Handshake with TLS 1.3 as the minimum; returns the negotiated version or raises TlsTooOld."""
+def open_tunnel(proxy: str, host: str, port: int, timeout: float) -> socket.socket:
+    """A TCP connection to host:port through the HTTP proxy `proxy` (http://host:port), with
+    CONNECT: what any HTTPS client behind an office proxy does. Raises OSError or TlsTooOld."""
+    parts = urlsplit(proxy)
+    raw = socket.create_connection((parts.hostname or "", parts.port or 80), timeout=timeout)
+    try:
+        target = f"{host}:{port}"
+        raw.sendall(f"CONNECT {target} HTTP/1.1\r\nHost: {target}\r\n\r\n".encode("ascii"))
+        answer = b""
+        while b"\r\n\r\n" not in answer:
+            chunk = raw.recv(4096)
+            if not chunk or len(answer) > 16384:
+                raise TlsTooOld(f"The proxy {parts.hostname} closed the connection to {host}.")
+            answer += chunk
+        status = answer.split(b"\r\n", 1)[0].split(b" ")
+        if len(status) < 2 or status[1] != b"200":
+            code = status[1].decode("ascii", "replace") if len(status) > 1 else "?"
+            raise TlsTooOld(
+                f"The proxy {parts.hostname} refused to connect to the archive at {host} "
+                f"(HTTP {code}); ask the practice's IT to allow it."
+            )
+        return raw
+    except BaseException:
+        raw.close()
+        raise
+
+
+def require_tls13(
+    host: str,
+    port: int,
+    ca_file: str | None = None,
+    timeout: float = 5.0,
+    proxy: str | None = None,
+) -> str:
+    """Handshake with TLS 1.3 as the minimum; returns the negotiated version or raises TlsTooOld.
+
+    With `proxy`, the handshake runs inside a CONNECT tunnel, end to end with the archive.
+    """
     context = ssl.create_default_context(cafile=ca_file)
     context.minimum_version = ssl.TLSVersion.TLSv1_3
     try:
-        with (
-            socket.create_connection((host, port), timeout=timeout) as raw,
-            context.wrap_socket(raw, server_hostname=host) as tls,
-        ):
+        raw = (
+            open_tunnel(proxy, host, port, timeout)
+            if proxy
+            else socket.create_connection((host, port), timeout=timeout)
+        )
+        with raw, context.wrap_socket(raw, server_hostname=host) as tls:
             return str(tls.version())
     except ssl.SSLError as exc:
         raise TlsTooOld(
@@ -28,6 +67,7 @@ def require_tls13(host: str, port: int, ca_file: str | None = None, timeout: flo
             "Enamel will not send audit batches over an older protocol."
         ) from None
     except OSError as exc:
+        via = " through the proxy" if proxy else ""
         raise TlsTooOld(
-            f"The archive at {host} cannot be reached ({exc.strerror or type(exc).__name__})."
+            f"The archive at {host} cannot be reached{via} ({exc.strerror or type(exc).__name__})."
         ) from None

@@ -21,13 +21,18 @@ from services.archive.backends.base import (
 from services.archive.tls import require_tls13
 
 
-def _tls13_sender(verify: str | bool, timeout: tuple[float, float]) -> Callable[..., Any]:
+def _tls13_sender(
+    verify: str | bool, timeout: tuple[float, float], proxy: str | None = None
+) -> Callable[..., Any]:
     """A botocore `before-send` handler that sends over a connection pool refusing TLS < 1.3.
 
     botocore has no setting for the minimum TLS version, but its documented `before-send`
     event lets a handler send the (already SigV4-signed) request itself. The pool is
     botocore's own session class with a TLS 1.3 floor on its SSL context, so certificate
     checks (system store or the configured CA file), timeouts and pooling stay botocore's.
+    With `proxy` (the practice's http://host:port) the pool tunnels with CONNECT, and the
+    TLS 1.3 session inside the tunnel is end to end with the archive; without it no proxy
+    is used, whatever the environment says (HTTPS_PROXY is not a setting IT made).
     """
     from botocore.httpsession import URLLib3Session
 
@@ -43,6 +48,7 @@ def _tls13_sender(verify: str | bool, timeout: tuple[float, float]) -> Callable[
         verify=verify,  # type: ignore[arg-type]
         timeout=timeout,  # type: ignore[arg-type]
         max_pool_connections=10,
+        proxies={"https": proxy} if proxy else None,
     )
 
     def send(request: Any, **_: Any) -> Any:
@@ -73,6 +79,7 @@ class S3Backend:
         *,
         ca_file: str | None = None,
         object_lock: bool = True,
+        proxy: str | None = None,
     ) -> None:
         import boto3
         from botocore.config import Config
@@ -84,6 +91,7 @@ class S3Backend:
             )
         self.endpoint, self.bucket = endpoint, bucket
         self._ca = ca_file
+        self._proxy = proxy or None
         # Always on in the product; off only to build a tampered archive in tests.
         self._object_lock = object_lock
         # Set once this bucket answered a conditional PUT with 412: it honours If-None-Match,
@@ -107,16 +115,17 @@ class S3Backend:
         if parts.scheme == "https":
             # Every https endpoint, this computer's included: TLS 1.3 or no request at all.
             self._client.meta.events.register(
-                "before-send.s3", _tls13_sender(ca_file or True, (5.0, 30.0))
+                "before-send.s3", _tls13_sender(ca_file or True, (5.0, 30.0), self._proxy)
             )
 
     def describe(self) -> str:
-        return f"s3 {self.endpoint} bucket {self.bucket}"
+        via = f" through the proxy {self._proxy}" if self._proxy else ""
+        return f"s3 {self.endpoint} bucket {self.bucket}{via}"
 
     def _tls(self) -> None:
         parts = urlsplit(self.endpoint)
         if parts.scheme == "https":
-            require_tls13(parts.hostname or "", parts.port or 443, self._ca)
+            require_tls13(parts.hostname or "", parts.port or 443, self._ca, proxy=self._proxy)
 
     def _call(self, fn: Any, **kwargs: Any) -> Any:
         from botocore.exceptions import BotoCoreError, ClientError
