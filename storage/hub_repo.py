@@ -240,6 +240,36 @@ class HubRepository:
 
     # -- TOTP step uses ---------------------------------------------------------------------
 
+    def accept_step(
+        self,
+        user_id: str,
+        step: int,
+        workstation_id: str,
+        token_hash: str,
+        now: datetime,
+        expires: datetime,
+    ) -> bool:
+        """SqlAccountDirectory.accept_totp_step, the step's record and the actor token, in one
+        transaction (one write to disk per sign-in instead of three)."""
+        with self._db.transaction() as conn:
+            updated = conn.execute(
+                "UPDATE accounts SET last_totp_step = ? WHERE user_id = ? AND last_totp_step < ?",
+                (step, user_id, step),
+            ).rowcount
+            if not updated:
+                return False
+            conn.execute(
+                "INSERT OR IGNORE INTO hub_step_uses(user_id, step, workstation_id, source, at) "
+                "VALUES (?, ?, ?, 'online', ?)",
+                (user_id, step, workstation_id, now.isoformat()),
+            )
+            conn.execute(
+                "INSERT INTO hub_actor_tokens(token_hash, user_id, workstation_id, issued_at, "
+                "expires_at) VALUES (?, ?, ?, ?, ?)",
+                (token_hash, user_id, workstation_id, now.isoformat(), expires.isoformat()),
+            )
+        return True
+
     def note_step(
         self, user_id: str, step: int, workstation_id: str, source: str, at: datetime
     ) -> None:

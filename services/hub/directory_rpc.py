@@ -256,10 +256,10 @@ class DirectoryRpc:
         current = int(self._clock.now().timestamp()) // totp.STEP_SECONDS
         if abs(step - current) > STEP_WINDOW or self._accounts.by_id(user_id) is None:
             return {"result": False}
-        if not self._accounts.accept_totp_step(user_id, step):
+        token = self._tokens.accept_step(user_id, step, ws)
+        if token is None:
             return {"result": False}
-        self._repo.note_step(user_id, step, ws, "online", self._clock.now())
-        return {"result": True, "actor_token": self._tokens.issue(user_id, ws)}
+        return {"result": True, "actor_token": token}
 
     def _do_set_recovery_codes(
         self, args: dict[str, Any], actor: Actor | None, ws: str

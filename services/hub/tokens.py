@@ -26,6 +26,16 @@ class ActorTokens:
         self._repo.add_token(token_hash(token), user_id, workstation_id, now, now + TOKEN_LIFETIME)
         return token
 
+    def accept_step(self, user_id: str, step: int, workstation_id: str) -> str | None:
+        """Spend `step` for the account practice-wide; the new actor token, or None if it
+        (or a later one) was used already."""
+        token = secrets.token_urlsafe(32)
+        now = self._clock.now()
+        accepted = self._repo.accept_step(
+            user_id, step, workstation_id, token_hash(token), now, now + TOKEN_LIFETIME
+        )
+        return token if accepted else None
+
     def actor(self, token: str | None, workstation_id: str) -> Actor | None:
         """The person whose valid token this is, at this workstation; None otherwise."""
         if not token:

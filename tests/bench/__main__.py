@@ -62,6 +62,7 @@ MODULES = [
     "bench_workflows",
     "bench_schedule",
     "bench_memory",
+    "bench_hub",
 ]
 
 
