@@ -5,12 +5,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, datetime, tzinfo
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QDialog,
     QDialogButtonBox,
     QHBoxLayout,
+    QHeaderView,
     QLabel,
     QPlainTextEdit,
     QPushButton,
@@ -156,6 +157,13 @@ class AlertsPage(QWidget):
         self.error = error_banner()
         outer.addWidget(self.error)
         self.table = make_table(COLUMNS)
+        # What happened (a break-glass reason) and the state wrap in their columns: the whole
+        # row is read at 1366x768 without scrolling sideways.
+        self.table.setWordWrap(True)
+        self.table.horizontalHeader().setSectionResizeMode(4, QHeaderView.ResizeMode.Interactive)
+        self.table.setColumnWidth(4, 380)
+        self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         outer.addWidget(self.table, 1)
         self.detail = QLabel()
         self.detail.setWordWrap(True)

@@ -142,6 +142,7 @@ class ChecklistPage(QWidget):
         for row, item in enumerate(self.items):
             if item.key == key:
                 self.table.selectRow(row)
+                self.table.scrollTo(self.table.model().index(row, 0))
                 return
 
     def _selection_changed(self) -> None:
@@ -154,7 +155,8 @@ class ChecklistPage(QWidget):
         parts = [f"HIPAA checklist: {item.reference}."]
         ev = item.evidence
         if ev is not None:
-            parts.append(evidence_text(item, self._zone))
+            said = evidence_text(item, self._zone)
+            parts.append(said if said.endswith((".", "!", "?")) else said + ".")
             if ev.attachment:
                 parts.append(f"Evidence kept at: {ev.attachment}")
         elif item.recordable and self._record is None:

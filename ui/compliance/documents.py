@@ -54,12 +54,19 @@ def zone_label(zone: tzinfo) -> str:
 
 
 _NOBODY = People(None)
+_FLAG_WORDS = {"break_glass": "emergency access", "listed": "shown on a list"}
 
 
 def _table(
-    headers: list[str], rows: list[list[str]], classes: list[list[str]] | None = None
+    headers: list[str],
+    rows: list[list[str]],
+    classes: list[list[str]] | None = None,
+    widths: list[int] | None = None,  # percentages, so every section lines up the same
 ) -> str:
-    head = "".join(f"<th>{_e(h)}</th>" for h in headers)
+    head = "".join(
+        f'<th width="{widths[i]}%">{_e(h)}</th>' if widths else f"<th>{_e(h)}</th>"
+        for i, h in enumerate(headers)
+    )
     body = []
     for i, row in enumerate(rows):
         cells = []
@@ -69,7 +76,11 @@ def _table(
         body.append("<tr>" + "".join(cells) + "</tr>")
     if not rows:
         body.append(f'<tr><td colspan="{len(headers)}">Nothing found.</td></tr>')
-    return f'<table width="100%" cellspacing="0">{"<tr>" + head + "</tr>"}{"".join(body)}</table>'
+    # The header row in <thead>: Qt repeats it at the top of every page the table runs onto.
+    return (
+        f'<table width="100%" cellspacing="0"><thead><tr>{head}</tr></thead>'
+        f"<tbody>{''.join(body)}</tbody></table>"
+    )
 
 
 def _page(title: str, meta: str, body: str, practice: str) -> str:
@@ -98,15 +109,23 @@ def patient_report_html(
             r.purpose.replace("_", " ") or "—",
             r.outcome,
             r.workstation_id,
-            ", ".join(r.flags) or "",
+            ", ".join(_FLAG_WORDS.get(f, f.replace("_", " ")) for f in r.flags),
         ]
         for r in report.rows
     ]
-    body = (
-        f"<p><b>{_e(who)}:</b> {_e(report.patient_label)}<br/>"
+    ref = (
         f"<b>Pseudonym:</b> {_e(report.patient_ref)}<br/>"
+        if report.patient_label != report.patient_ref
+        else ""
+    )
+    body = (
+        f"<p><b>{_e(who)}:</b> {_e(report.patient_label)}<br/>{ref}"
         f"<b>Accesses recorded:</b> {len(report.rows)}</p>"
-        + _table(["When", "Who", "What", "Purpose", "Result", "Workstation", "Flags"], rows)
+        + _table(
+            ["When", "Who", "What", "Purpose", "Result", "Workstation", "Flags"],
+            rows,
+            widths=[15, 27, 12, 14, 9, 14, 9],
+        )
     )
     meta = _meta(report.generated_at, report.generated_by, people, zone)
     return _page("Patient access report", meta, body, practice)
@@ -185,7 +204,7 @@ def breach_html(
         + (_duties_html(shown) if shown else "")
         + (_risk_html(risk, people, zone) if a.named else "")
         + "<h2>Affected patients</h2>"
-        + _table(headers, rows)
+        + _table(headers, rows, widths=[23, 7, 10, 20, 20, 20] if a.named else [30, 10, 20, 20, 20])
         + (_letters_html(letters, people, zone) if letters else "")
     )
     meta = _meta(a.generated_at, a.generated_by, people, zone)
@@ -243,9 +262,11 @@ def review_html(
         else "Not signed yet."
     )
     body = f"<p>{_e(signed)}</p>" + _table(
-        ["Name", "Login", "Role", "State", "Last sign-in", "MFA", "Password age", "Findings"],
+        # U+2011: "sign-in" is never split at its hyphen
+        ["Name", "Login", "Role", "State", "Last sign‑in", "MFA", "Password age", "Findings"],
         rows,
         classes,
+        widths=[13, 20, 12, 8, 13, 6, 10, 18],
     )
     meta = f"generated {_e(_when(review.generated_at, zone))} ({_e(zone_label(zone))})"
     return _page("User access review", meta, body, practice)
@@ -270,6 +291,7 @@ def checklist_html(
             ["Item", "Status", "Detail", "Recorded"],
             [[i.text, i.status.label, i.detail, evidence_text(i, zone)] for i in chosen],
             [["", css[i.status.value], "", "note"] for i in chosen],
+            widths=[34, 14, 26, 26],
         )
     meta = f"as of {_e(_when(now, zone))} ({_e(zone_label(zone))})"
     return _page("Compliance checklist", meta, body, practice)

@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (
     QDateEdit,
     QDateTimeEdit,
     QFormLayout,
+    QFrame,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -20,6 +21,7 @@ from PySide6.QtWidgets import (
     QListWidgetItem,
     QPlainTextEdit,
     QPushButton,
+    QScrollArea,
     QTabWidget,
     QTextBrowser,
     QVBoxLayout,
@@ -56,6 +58,12 @@ class BreachActions:
     save: Callable[[BreachAssessment, RiskFactors], RiskAssessmentRecord]
     letters: Callable[[BreachAssessment], NoticeList] | None = None
 
+
+_CONCLUSION_SHORT = {
+    Conclusion.UNDECIDED: "Not decided yet",
+    Conclusion.NOTIFY: "Breach: notify (patients, HHS, media)",
+    Conclusion.LOW_PROBABILITY: "Low probability: no notification",
+}
 
 _FACTORS = (
     (
@@ -289,7 +297,10 @@ class BreachTab(_ReportTab):
         self.conclusion = QComboBox()
         self.conclusion.setAccessibleName("Conclusion")
         for c in (Conclusion.UNDECIDED, Conclusion.NOTIFY, Conclusion.LOW_PROBABILITY):
-            self.conclusion.addItem(c.label, c.value)
+            self.conclusion.addItem(_CONCLUSION_SHORT[c], c.value)  # whole words in the box
+            self.conclusion.setItemData(
+                self.conclusion.count() - 1, c.label, Qt.ItemDataRole.ToolTipRole
+            )
         self.save_risk_button = QPushButton("Save risk &assessment")
         self.letters_button = QPushButton("Notice &letters…")
         self.letters_button.setToolTip(
@@ -334,8 +345,13 @@ class BreachTab(_ReportTab):
         panel.addStretch(1)
         holder = QWidget()
         holder.setLayout(panel)
-        holder.setMaximumWidth(430)
-        row.addWidget(holder, 2)
+        scroll = QScrollArea()  # the factors scroll on a short screen (1366x768)
+        scroll.setWidget(holder)
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        scroll.setMaximumWidth(440)
+        row.addWidget(scroll, 2)
         self.layout_.insertLayout(self.layout_.indexOf(self.saved), row, 1)
         self.save_risk_button.clicked.connect(self.save_risk)
         self.letters_button.clicked.connect(self.make_letters)
