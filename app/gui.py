@@ -116,7 +116,7 @@ def start(
     and the background jobs come after, so a cold start is not spent importing them.
     """
     from app.bootstrap import build_services
-    from app.jobs_setup import build_jobs
+    from app.jobs_setup import WORKLIST_SCAN, build_jobs
     from services.auth.signin import Session
     from ui.main_window import MainWindow
     from ui.operations import Operations
@@ -183,6 +183,7 @@ def start(
         extra = compliance_pages(services, compliance, client, ops, session.actor)
         window = make_window(services, the_desk, session, ops, demo=args.demo, extra_pages=extra)
         window.quitRequested.connect(quit_app)
+        window.countsStale.connect(lambda: jobs.run_now(WORKLIST_SCAN))
         for status in jobs.statuses():
             window.status.show_job(status)
         ops.run(

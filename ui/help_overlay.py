@@ -19,6 +19,8 @@ SHORTCUTS: tuple[tuple[str, str], ...] = (
         "Schedule: cut an appointment, paste it at the free time clicked (move)",
     ),
     ("Right-click", "Schedule: open, cut, book here, paste here"),
+    ("Ctrl+F", "Lists: filter the rows (Esc clears the filter)"),
+    ("Click a column title", "Lists: sort by it (again: the other way)"),
 )
 
 

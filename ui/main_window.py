@@ -22,6 +22,8 @@ from PySide6.QtWidgets import (
 
 from services.jobs import JobState, JobStatus
 from ui.auth.lock import LockScreen
+from ui.status_counts import SCAN, WorklistCounts
+from ui.workflows.worklist import WorklistPage
 
 
 @dataclass(frozen=True)
@@ -45,6 +47,7 @@ class StatusStrip:
         self.jobs = QLabel()
         self.jobs.setObjectName("statusJobs")
         self._jobs: dict[str, JobStatus] = {}
+        self.counts = WorklistCounts(self.jobs)
         for name, label in (
             ("statusUser", self.user),
             ("statusPractice", self.practice),
@@ -75,13 +78,13 @@ class StatusStrip:
         troubled = [
             s for n, s in self._jobs.items() if n != "archive" and s.state is JobState.FAILING
         ]
-        scan = self._jobs.get("worklist_scan")
+        if status.name == SCAN:
+            self.counts.show(status)
         if troubled:
             self.jobs.setText(" · ".join(s.describe() for s in troubled))
             self.jobs.setStyleSheet("color: #b91c1c; font-weight: 600;")
         else:
-            self.jobs.setText(scan.message if scan is not None and scan.last_success else "")
-            self.jobs.setStyleSheet("")
+            self.counts.paint()
 
 
 def _archive_text(status: JobStatus) -> str:
@@ -105,6 +108,7 @@ class MainWindow(QMainWindow):
     changePasswordRequested = Signal()
     emergencyAccessRequested = Signal()
     quitRequested = Signal()  # Ctrl+Q
+    countsStale = Signal()  # a list page changed something: the worklist counts are old
 
     def __init__(
         self,
@@ -213,6 +217,10 @@ class MainWindow(QMainWindow):
             self.stack.setCurrentWidget(empty)
         self.resize(1366, 768)
 
+    def _list_changed(self) -> None:
+        self.status.counts.changed()
+        self.countsStale.emit()
+
     def show_help(self) -> QDialog:
         """F1: the shortcuts, in a dialog this window owns (the idle lock closes it)."""
         from ui.help_overlay import HelpOverlay
@@ -272,5 +280,7 @@ class MainWindow(QMainWindow):
                 old.deleteLater()
             self.stack.insertWidget(row, widget)
             self._built[spec.key] = widget
+            if isinstance(widget, WorklistPage):
+                widget.changed.connect(self._list_changed)
         self.stack.setCurrentWidget(widget)
         self.pageChanged.emit(spec.key)

@@ -13,6 +13,7 @@ from PySide6.QtGui import (
     QHelpEvent,
     QKeyEvent,
     QMouseEvent,
+    QMoveEvent,
     QPainter,
     QPaintEvent,
     QPen,
@@ -94,7 +95,9 @@ class DayView(QWidget):
         # A day is as tall as its hours; an empty grid fills the space it is given.
         vertical = QSizePolicy.Policy.Fixed if model else QSizePolicy.Policy.Expanding
         self.setSizePolicy(QSizePolicy.Policy.Expanding, vertical)
-        self.setMinimumHeight(self.sizeHint().height() if model else 0)
+        # As wide as its chairs at their narrowest: more chairs than fit scroll sideways
+        # (the time axis stays), rather than being cut off at the window's edge.
+        self.setMinimumSize(self.sizeHint() if model else QSize(0, 0))
         self.updateGeometry()
         self._layout_blocks()
         self.update()
@@ -128,7 +131,8 @@ class DayView(QWidget):
 
     def tooltip_at(self, pos: QPointF) -> str:
         """The whole of a block's text (a block cuts it short) with its time."""
-        block = next((b for r, b in self._rects if r.contains(pos)), None)
+        key = self.block_at(pos)
+        block = self._block(key) if key is not None else None
         if block is None:
             return ""
         lines = [block.title, block.detail, f"{block.start:%H:%M}, {block.minutes} minutes"]
@@ -173,6 +177,32 @@ class DayView(QWidget):
 
     # -- geometry ----------------------------------------------------------------
 
+    def visible_rect(self) -> QRect:
+        """The part of the day the scroll area shows (all of it outside one)."""
+        parent = self.parentWidget()
+        if parent is None:
+            return self.rect()
+        return QRect(self.mapFrom(parent, QPoint(0, 0)), parent.size()).intersected(self.rect())
+
+    def header_top(self) -> int:
+        """Where the operatory names are drawn: the top of what is shown, so they stay in
+        view in the afternoon."""
+        return self.visible_rect().top()
+
+    def axis_left(self) -> int:
+        """Where the time axis is drawn: the left of what is shown."""
+        return self.visible_rect().left()
+
+    def _under_margins(self, pos: QPointF) -> bool:
+        """On the header or the time axis, which cover the blocks scrolled beneath them."""
+        top, left = self.header_top(), self.axis_left()
+        return (
+            pos.y() < HEADER_HEIGHT
+            or top <= pos.y() < top + HEADER_HEIGHT
+            or pos.x() < AXIS_WIDTH
+            or left <= pos.x() < left + AXIS_WIDTH
+        )
+
     def _column_width(self) -> float:
         n = max(1, len(self._model.columns) if self._model else 1)
         return max(float(MIN_COLUMN_WIDTH), (self.width() - AXIS_WIDTH) / n)
@@ -216,6 +246,12 @@ class DayView(QWidget):
     def resizeEvent(self, event: QResizeEvent) -> None:
         self._layout_blocks()
 
+    def moveEvent(self, event: QMoveEvent) -> None:
+        # Scrolling moves this widget; the header and the axis are drawn where the view
+        # now is, so the whole of what is shown is painted again (not the blitted copy).
+        super().moveEvent(event)
+        self.update()
+
     # -- painting ---------------------------------------------------------------
 
     def paintEvent(self, event: QPaintEvent) -> None:
@@ -233,13 +269,15 @@ class DayView(QWidget):
             painter.drawRect(QRectF(x + 2, self._y(self._slot[1]), width - 4, 30 * PX_PER_MINUTE))
         self._paint_blocks(painter, event.rect())
         self._paint_drag(painter)
+        self._paint_axis(painter)
         minute = self.now_minute()
         if minute is not None and self._model.open_minute <= minute <= self._model.close_minute:
             y = self._y(minute)
+            left = self.axis_left()
             painter.setPen(QPen(QColor("#dc2626"), 2))
-            painter.drawLine(QPointF(AXIS_WIDTH - 6, y), QPointF(self.width(), y))
+            painter.drawLine(QPointF(left + AXIS_WIDTH - 6, y), QPointF(self.width(), y))
             painter.setBrush(QColor("#dc2626"))
-            painter.drawEllipse(QPointF(AXIS_WIDTH - 6, y), 4, 4)
+            painter.drawEllipse(QPointF(left + AXIS_WIDTH - 6, y), 4, 4)
         self._paint_header(painter)
 
     def _paint_drag(self, painter: QPainter) -> None:
@@ -270,7 +308,7 @@ class DayView(QWidget):
         tag_width = metrics.horizontalAdvance(label) + 14
         left = min(rect.left(), self.width() - tag_width - 2.0)
         tag = QRectF(left, rect.top() - metrics.height() - 6, tag_width, metrics.height() + 6)
-        if tag.top() < HEADER_HEIGHT:
+        if tag.top() < self.header_top() + HEADER_HEIGHT:
             tag.moveTop(rect.bottom() + 2)
         origin = self.block_rect(block.key)
         if origin is not None:  # where it was, greyed while it is dragged
@@ -312,42 +350,61 @@ class DayView(QWidget):
         width = self._column_width()
         hour_pen = QPen(QColor("#d1d5db"))
         quarter_pen = QPen(QColor("#f3f4f6"))
-        label_font = QFont(self.font())
-        label_font.setPointSizeF(max(8.0, self.font().pointSizeF() - 1))
-        painter.setFont(label_font)
         for minute in range(self._model.open_minute, self._model.close_minute + 1, 15):
             y = int(self._y(minute))
             if y < clip.top() - 20 or y > clip.bottom() + 20:
                 continue
             painter.setPen(hour_pen if minute % 60 == 0 else quarter_pen)
             painter.drawLine(AXIS_WIDTH, y, self.width(), y)
-            if minute % 60 == 0:
-                painter.setPen(QColor("#374151"))
-                hour = minute // 60
-                label = f"{(hour - 1) % 12 + 1}:00 {'am' if hour < 12 else 'pm'}"
-                painter.drawText(
-                    QRect(4, y - 2, AXIS_WIDTH - 10, 18), Qt.AlignmentFlag.AlignRight, label
-                )
         painter.setPen(QPen(QColor("#e5e7eb")))
         for i in range(len(self._model.columns) + 1):
             x = int(AXIS_WIDTH + i * width)
             painter.drawLine(x, HEADER_HEIGHT, x, self.height())
 
+    def _paint_axis(self, painter: QPainter) -> None:
+        """The hours, over whatever is scrolled beneath them on the left."""
+        assert self._model is not None
+        left, shown = self.axis_left(), self.visible_rect()
+        painter.fillRect(QRect(left, shown.top(), AXIS_WIDTH, shown.height()), QColor("#ffffff"))
+        painter.setPen(QColor("#e5e7eb"))
+        painter.drawLine(left + AXIS_WIDTH, shown.top(), left + AXIS_WIDTH, shown.bottom())
+        label_font = QFont(self.font())
+        label_font.setPointSizeF(max(8.0, self.font().pointSizeF() - 1))
+        painter.setFont(label_font)
+        first_hour = -(-self._model.open_minute // 60) * 60
+        for minute in range(first_hour, self._model.close_minute + 1, 60):
+            y = int(self._y(minute))
+            if y < shown.top() - 20 or y > shown.bottom() + 20:
+                continue
+            painter.setPen(QPen(QColor("#d1d5db")))
+            painter.drawLine(left + AXIS_WIDTH - 8, y, left + AXIS_WIDTH, y)
+            painter.setPen(QColor("#374151"))
+            hour = minute // 60
+            label = f"{(hour - 1) % 12 + 1}:00 {'am' if hour < 12 else 'pm'}"
+            painter.drawText(
+                QRect(left + 4, y - 2, AXIS_WIDTH - 14, 18), Qt.AlignmentFlag.AlignRight, label
+            )
+
     def _paint_header(self, painter: QPainter) -> None:
+        """The operatory names, at the top of what is shown whatever the scroll."""
         assert self._model is not None
         width = self._column_width()
-        painter.fillRect(QRect(0, 0, self.width(), HEADER_HEIGHT), QColor("#f8fafc"))
+        top = self.header_top()
+        painter.fillRect(QRect(0, top, self.width(), HEADER_HEIGHT), QColor("#f8fafc"))
         painter.setPen(QColor("#cbd5e1"))
-        painter.drawLine(0, HEADER_HEIGHT - 1, self.width(), HEADER_HEIGHT - 1)
+        painter.drawLine(0, top + HEADER_HEIGHT - 1, self.width(), top + HEADER_HEIGHT - 1)
         bold = QFont(self.font())
         bold.setBold(True)
         painter.setFont(bold)
         metrics = QFontMetrics(bold)
         painter.setPen(QColor("#111827"))
         for i, column in enumerate(self._model.columns):
-            rect = QRect(int(AXIS_WIDTH + i * width) + 6, 0, int(width) - 12, HEADER_HEIGHT)
+            rect = QRect(int(AXIS_WIDTH + i * width) + 6, top, int(width) - 12, HEADER_HEIGHT)
             text = metrics.elidedText(column.title, Qt.TextElideMode.ElideRight, rect.width())
             painter.drawText(rect, Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft, text)
+        # The corner over the time axis: names scrolled left pass beneath it.
+        corner = QRect(self.axis_left(), top, AXIS_WIDTH, HEADER_HEIGHT - 1)
+        painter.fillRect(corner, QColor("#f8fafc"))
 
     def _paint_blocks(self, painter: QPainter, clip: QRect) -> None:
         title_font = QFont(self.font())
@@ -402,6 +459,8 @@ class DayView(QWidget):
                 self.selectionChanged.emit(key)
 
     def block_at(self, pos: QPointF) -> int | None:
+        if self._under_margins(pos):
+            return None
         return next((b.key for r, b in self._rects if r.contains(pos)), None)
 
     def block_rect(self, key: int) -> QRectF | None:
@@ -409,7 +468,7 @@ class DayView(QWidget):
 
     def slot_at(self, pos: QPointF) -> tuple[int, int] | None:
         """(column key, minute of day rounded down to 5) under `pos`, or None off the grid."""
-        if self._model is None or pos.x() < AXIS_WIDTH or pos.y() < HEADER_HEIGHT:
+        if self._model is None or self._under_margins(pos):
             return None
         index = int((pos.x() - AXIS_WIDTH) // self._column_width())
         if index >= len(self._model.columns):

@@ -138,6 +138,7 @@ def lookup_page(
         toolbar=[box, search],
         empty_text="Type a name, birth date or phone and press Enter.",
         query=box.text,
+        filterable=False,  # a search: its own box asks the PMS
     )
     box.returnPressed.connect(page.reload)
     search.clicked.connect(page.reload)

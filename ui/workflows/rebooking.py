@@ -31,10 +31,6 @@ NameMaps = tuple[dict[int, str], dict[int, str]]  # provider and operatory names
 Reference = Callable[[], tuple[list[Provider], list[Operatory]]]  # reads the PMS: off the UI
 
 
-def _when(value: object) -> str:
-    return f"{value:%a %d %b %H:%M}" if value else ""
-
-
 def name_maps(providers: list[Provider], operatories: list[Operatory]) -> NameMaps:
     return {p.prov_num: p.abbr or p.name for p in providers}, {
         o.op_num: o.name for o in operatories
@@ -155,13 +151,13 @@ def noshow_page(
         "Appointments broken or sent to the Unscheduled List in the last 7 days. Call the "
         "patient, then find a new time; each call is noted in the patient's commlog.",
         [
-            Column("Was booked", lambda r: _when(r.appointment.start)),
+            Column("Was booked", lambda r: r.appointment.start),
             Column("Patient", lambda r: r.appointment.patient_name),
             Column("Chart", lambda r: r.appointment.pat_num or ""),
             Column("Phone", lambda r: r.appointment.phone),
             Column("Email", lambda r: r.appointment.email),
             Column("Appointment", lambda r: r.appointment.appointment_type),
-            Column("Length", lambda r: f"{r.appointment.minutes} min"),
+            Column("Length", lambda r: r.appointment.minutes, lambda m: f"{m} min"),
             Column("Follow-up", lambda r: r.outcome.replace("_", " ") or "—"),
         ],
         lambda: service.recent(actor()),
@@ -248,12 +244,12 @@ def waitlist_page(
         "Open times in the coming week and the waiting patients each would suit, longest "
         "waiting first. Each time is free for its provider in every chair.",
         [
-            Column("Open time", lambda r: f"{r.offer.start:%a %d %b %H:%M}"),
+            Column("Open time", lambda r: r.offer.start),
             Column("Where", lambda r: r.where),
             Column("Patient", lambda r: r.patient_name),
             Column("Chart", lambda r: r.offer.wish.pat_num),
             Column("Procedure", lambda r: r.offer.wish.procedure_type),
-            Column("Length", lambda r: f"{r.offer.wish.length_minutes} min"),
+            Column("Length", lambda r: r.offer.wish.length_minutes, lambda m: f"{m} min"),
             Column(
                 "List",
                 lambda r: "ASAP (PMS)" if r.offer.wish.key.startswith("asap_") else "Enamel",

@@ -6,26 +6,23 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLabel,
     QPushButton,
+    QSizePolicy,
     QTableView,
     QVBoxLayout,
     QWidget,
 )
 
+from ui.lists import Column, FilterBox, RowTable
 from ui.operations import Run, user_message
 
-Index = QModelIndex | QPersistentModelIndex
-
-
-@dataclass(frozen=True)
-class Column:
-    title: str
-    value: Callable[[Any], object]
+__all__ = ["Action", "Column", "RowTable", "WorklistPage"]
 
 
 @dataclass(frozen=True)
@@ -35,41 +32,13 @@ class Action:
     primary: bool = False
 
 
-class RowTable(QAbstractTableModel):
-    def __init__(self, columns: Sequence[Column]) -> None:
-        super().__init__()
-        self.columns = list(columns)
-        self.rows: list[Any] = []
-
-    def set_rows(self, rows: list[Any]) -> None:
-        self.beginResetModel()
-        self.rows = rows
-        self.endResetModel()
-
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.rows)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return len(self.columns)
-
-    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> object:
-        if not index.isValid() or role not in (
-            Qt.ItemDataRole.DisplayRole,
-            Qt.ItemDataRole.ToolTipRole,
-        ):
-            return None
-        value = self.columns[index.column()].value(self.rows[index.row()])
-        return "" if value is None else str(value)
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> object:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return self.columns[section].title
-        return None
-
-
 class WorklistPage(QWidget):
+    """A list screen: sortable columns, a filter box (Ctrl+F, Esc clears), actions enabled
+    once a row is chosen, a reload each time the page is shown again, and messages in a
+    line of their own below the table, so the table never moves."""
+
+    changed = Signal()  # a reload after a change (a reload with a message): counts are stale
+
     def __init__(
         self,
         title: str,
@@ -81,15 +50,18 @@ class WorklistPage(QWidget):
         toolbar: Sequence[QWidget] = (),
         empty_text: str = "Nothing to do here.",
         query: Callable[[], str] | None = None,
+        filterable: bool = True,
     ) -> None:
         """`load()` runs off the UI thread; with `query`, `load(text)` gets what `query()`
-        read from the page's widgets on the UI thread when the reload began."""
+        read from the page's widgets on the UI thread when the reload began (a search page,
+        which has its own box and no filter)."""
         super().__init__()
         self.setObjectName("page")
         self._load: Callable[..., list[Any]] = load
         self._query = query
         self._run = runner
         self._empty = empty_text
+        self._shown_once = False
         self.loading = False
         outer = QVBoxLayout(self)
         outer.setContentsMargins(20, 16, 20, 12)
@@ -101,7 +73,14 @@ class WorklistPage(QWidget):
         sub.setWordWrap(True)
         outer.addWidget(heading)
         outer.addWidget(sub)
+        self.model = RowTable(columns)
         bar = QHBoxLayout()
+        self.filter: FilterBox | None = None
+        if filterable:
+            self.filter = FilterBox(self.model)
+            self.filter.attach_find(self)
+            self.filter.textChanged.connect(lambda _: self._show_count())
+            bar.addWidget(self.filter)
         for widget in toolbar:
             bar.addWidget(widget)
         bar.addStretch(1)
@@ -109,14 +88,11 @@ class WorklistPage(QWidget):
         self.status.setObjectName("pageSubtitle")
         bar.addWidget(self.status)
         self.refresh_button = QPushButton("&Refresh")
+        self.refresh_button.setToolTip(
+            "Read the list again (it is read again each time it is shown)"
+        )
         bar.addWidget(self.refresh_button)
         outer.addLayout(bar)
-        self.banner = QLabel()
-        self.banner.setObjectName("errorBanner")
-        self.banner.setWordWrap(True)
-        self.banner.hide()
-        outer.addWidget(self.banner)
-        self.model = RowTable(columns)
         self.table = QTableView()
         self.table.setModel(self.model)
         self.table.setAlternatingRowColors(True)
@@ -127,37 +103,66 @@ class WorklistPage(QWidget):
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(True)
+        header.setSortIndicator(-1, Qt.SortOrder.AscendingOrder)  # as loaded until clicked
+        header.setSortIndicatorShown(True)
+        self.table.setSortingEnabled(True)
         outer.addWidget(self.table, 1)
         buttons = QHBoxLayout()
-        buttons.addStretch(1)
+        # Successes and failures both land here, in a place of their own: showing one
+        # never pushes the table down.
+        self.banner = QLabel()
+        self.banner.setObjectName("notice")
+        self.banner.setWordWrap(True)
+        self.banner.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.banner.setFixedHeight(2 * self.banner.fontMetrics().lineSpacing() + 18)
+        self.banner.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        policy = self.banner.sizePolicy()
+        policy.setRetainSizeWhenHidden(True)
+        self.banner.setSizePolicy(policy)
+        self.banner.hide()
+        buttons.addWidget(self.banner, 1)
         self.action_buttons: dict[str, QPushButton] = {}
         for action in actions:
             button = QPushButton(action.label)
             if action.primary:
                 button.setObjectName("primary")
             button.setEnabled(False)
+            button.setToolTip("Choose a row first")
             button.clicked.connect(lambda _=False, a=action: self._act(a))
-            buttons.addWidget(button)
+            buttons.addWidget(button, 0, Qt.AlignmentFlag.AlignBottom)
             self.action_buttons[action.label.replace("&", "")] = button
         outer.addLayout(buttons)
         self.refresh_button.clicked.connect(lambda: self.reload())
         self.table.selectionModel().selectionChanged.connect(self._selection_changed)
+        self.model.modelReset.connect(self._selection_changed)  # a filter clears the choice
         if actions:
             first = actions[0]
             self.table.doubleClicked.connect(lambda _: self._act(first))
         self.reload()
 
+    def showEvent(self, event: QShowEvent) -> None:
+        """Shown again (another screen was open): read the list again, so it is never
+        yesterday's. A window coming back from the task bar is not a new look."""
+        super().showEvent(event)
+        if event.spontaneous():
+            return
+        if self._shown_once and not self.loading:
+            self.reload()
+        self._shown_once = True
+
     def selected(self) -> Any | None:
         rows = self.table.selectionModel().selectedRows()
-        return self.model.rows[rows[0].row()] if rows else None
+        return self.model.row_at(rows[0].row()) if rows else None
 
     def select_row(self, index: int) -> None:
+        """Select the view's row `index` (the loaded order until a column is sorted)."""
         self.table.selectRow(index)
 
     def _selection_changed(self) -> None:
         has = self.selected() is not None
         for button in self.action_buttons.values():
             button.setEnabled(has)
+            button.setToolTip("" if has else "Choose a row first")
 
     def _act(self, action: Action) -> None:
         row = self.selected()
@@ -166,6 +171,8 @@ class WorklistPage(QWidget):
 
     def reload(self, then_message: str = "") -> None:
         self._then_message = then_message
+        if then_message:
+            self.changed.emit()
         self.loading = True
         self.status.setText("Loading…")
         self.refresh_button.setEnabled(False)
@@ -180,14 +187,23 @@ class WorklistPage(QWidget):
 
         self._run(work, self._loaded, self._failed, owner=self)
 
+    def _show_count(self) -> None:
+        if self.loading:
+            return
+        total, shown = len(self.model.rows), self.model.rowCount()
+        if not total:
+            self.status.setText(self._empty)
+        elif shown == total:
+            self.status.setText(f"{total} item{'s' if total != 1 else ''}")
+        else:
+            self.status.setText(f"{shown} of {total} shown")
+
     def _loaded(self, rows: list[Any]) -> None:
         self.loading = False
         self.banner.hide()
         self.model.set_rows(rows)
         self.table.resizeColumnsToContents()
-        self.status.setText(
-            f"{len(rows)} item{'s' if len(rows) != 1 else ''}" if rows else self._empty
-        )
+        self._show_count()
         self.refresh_button.setEnabled(True)
         self._selection_changed()
         if self._then_message:
@@ -196,8 +212,7 @@ class WorklistPage(QWidget):
     def _failed(self, error: Exception) -> None:
         self.loading = False
         self.model.set_rows([])
-        self.banner.setText(user_message(error))
-        self.banner.show()
+        self.show_message(user_message(error), error=True)
         self.status.setText("")
         self.refresh_button.setEnabled(True)
 
@@ -206,7 +221,8 @@ class WorklistPage(QWidget):
         self.show_message(message, error=True)
 
     def show_message(self, text: str, error: bool = False) -> None:
-        self.banner.setObjectName("errorBanner" if error else "banner")
+        self.banner.setObjectName("errorBanner" if error else "notice")
         self.banner.setText(text)
+        self.banner.setToolTip(text)
         self.banner.style().polish(self.banner)
         self.banner.show()
