@@ -108,6 +108,12 @@ def take_back(
         try:
             opened = open_batch(data, archive_keys, public_key)
         except BatchInvalid as exc:
+            if exc.kind == "unknown_key":
+                raise TakeBackRefused(
+                    f"The archive's batch {name} is encrypted under an archive key this backup "
+                    "does not hold (the key was rotated after the backup was made). Nothing was "
+                    "changed. Restore a backup made after the rotation."
+                ) from None
             raise _refuse(name, f"does not check out ({exc.kind})") from None
         h = opened.header
         first, last = int(h["first_seq"]), int(h["last_seq"])

@@ -13,6 +13,7 @@ import pytest
 
 from app.archive_setup import archive_sync
 from app.bootstrap import Services, build_services
+from services.access import Actor, ActorType, Role
 from services.archive.backends import FolderBackend
 from services.archive.settings import ArchiveSettings, write_s3_keys
 from services.archive.take_back import TakeBackRefused
@@ -178,3 +179,35 @@ def test_an_unreachable_archive_refuses_the_restore_until_it_answers(
     s3.start_again()
     result = restore_backup(dead.fresh, WatchedKeyStore(), dead.backup, dead.passphrase, clock)
     assert result.taken_back.batches == 2
+
+
+def test_a_backup_older_than_an_archive_key_rotation_says_so(
+    office: Services, clock: ManualClock, tmp_path: Path
+) -> None:
+    """A known limit on a single PC: the rotated key was escrowed in the lost recovery file."""
+    from services.keyrotation.archive_key import rotate_archive_key
+
+    inst = office.installation
+    passphrase = "TESTS-0NLY0-RECVR-PASS0-PHRAS-E0001"
+    from services.installation import rewrap_recovery
+
+    rewrap_recovery(inst, passphrase)
+    add_entries(office, 5)
+    archive_sync(office).sync_once()
+    backup = tmp_path / "b.enamel-backup"
+    create_backup(
+        inst, backup, Wrapping.from_passphrase(passphrase), clock, office.trail, FRONT_DESK
+    )
+    it = Actor("user_it", ActorType.HUMAN, Role.IT_ADMIN)
+    rotate_archive_key(inst, passphrase, clock, it, office.trail)
+    add_entries(office, 5)
+    archive_sync(office).sync_once()
+    root, name = inst.layout.root, inst.identity.keystore_name
+    office.close()
+    shutil.rmtree(root)
+    KeyringKeyStore().delete(name)
+    keystore = WatchedKeyStore()
+    fresh = DataLayout(tmp_path / "new-pc")
+    with pytest.raises(TakeBackRefused, match="rotated after the backup"):
+        restore_backup(fresh, keystore, backup, passphrase, clock)
+    assert_nothing_left(fresh, keystore)
