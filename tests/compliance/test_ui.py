@@ -338,6 +338,13 @@ def test_checklist_page(qtbot: Any, practice: Any) -> None:
     assert "met" in page.summary.text()
     assert page.credentials.rowCount() >= 2
     page.select_item("training")
+    shown = " ".join(
+        page.table.item(r, c).text()
+        for r in range(page.table.rowCount())
+        for c in range(page.table.columnCount())
+    )
+    assert not bare_ids(shown + " " + page.selected_label.text())
+    assert "Casey Compliance, Compliance officer (user_compliance)" in page.selected_label.text()
     shot(page, "checklist")
     path = page.save()
     assert path is not None
