@@ -16,6 +16,7 @@ from app.bootstrap import VERSION
 from errors import EnamelError
 from services.hub import pki
 from services.hub.adopt import adopt
+from services.hub.directory_rpc import METHODS
 from services.hub.errors import HubError, bad_request, forbidden
 from services.hub.reconcile import reconcile
 from services.hub.service import HubServices
@@ -34,6 +35,17 @@ EXECUTOR_KEY = web.AppKey("executor", ThreadPoolExecutor)
 WORKSTATION_KEY = "enamel.workstation"
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+def _route(request: web.Request) -> str:
+    """The route's template (`/v1/directory/{method}`): never a value from the request."""
+    resource = request.match_info.route.resource
+    if resource is None:
+        return "unknown"
+    method = request.match_info.get("method")
+    if method is not None:  # only a method the hub knows is named
+        return f"/v1/directory/{method if method in METHODS else 'unknown'}"
+    return resource.canonical
 
 
 def _error(status: int, code: str, message: str) -> web.Response:
@@ -67,7 +79,8 @@ async def guard(request: web.Request, handler: Handler) -> web.StreamResponse:
         return await handler(request)
     except HubError as exc:
         log.info(
-            "hub.refused", extra={"path": request.path, "status": exc.status, "code": exc.code}
+            "hub.refused",
+            extra={"path_template": _route(request), "status": exc.status, "outcome": exc.code},
         )
         return _error(exc.status, exc.code, exc.message)
     except web.HTTPRequestEntityTooLarge:
@@ -75,10 +88,16 @@ async def guard(request: web.Request, handler: Handler) -> web.StreamResponse:
     except web.HTTPException as exc:
         return _error(exc.status, "http", exc.reason)
     except EnamelError as exc:
-        log.warning("hub.failed", extra={"path": request.path, "error_class": type(exc).__name__})
+        log.warning(
+            "hub.failed",
+            extra={"path_template": _route(request), "error_class": type(exc).__name__},
+        )
         return _error(500, "hub_error", exc.message)
     except Exception as exc:
-        log.error("hub.crashed", extra={"path": request.path, "error_class": type(exc).__name__})
+        log.error(
+            "hub.crashed",
+            extra={"path_template": _route(request), "error_class": type(exc).__name__},
+        )
         return _error(500, "hub_error", "The hub could not answer; see its log.")
 
 

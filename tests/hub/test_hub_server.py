@@ -379,3 +379,23 @@ def test_a_step_used_offline_at_two_workstations_is_a_conflict(hub: Hub) -> None
         assert second.json() == {"conflicts": [{"user_id": user_id, "step": step - 3}]}
         # the reported step is spent online too
         assert not kit.RemoteDirectory(cb).accept_totp_step(user_id, step - 3)
+
+
+def test_the_hubs_log_holds_no_tokens_names_or_secrets(hub: Hub) -> None:
+    code = kit.invite(hub.root, hub.passphrase, "PC-LOG")
+    token = kit.joincode.decode(code).token
+    kit.join(code, "ws-log")
+    user_id = add_user(hub, "loggy", "front_desk")
+    step = int(hub_now(hub.a).timestamp()) // totp.STEP_SECONDS
+    with hub.a.client() as c:
+        directory = kit.RemoteDirectory(c)
+        secret = directory.totp_secret(user_id)
+        assert directory.accept_totp_step(user_id, step)
+        actor_token = directory.actor_token
+        c.post("/v1/directory/not_a_method_loggy", json={"args": {}})
+        c.put("/v1/settings", json={"name": "loggy", "value": "v"}, headers={"X-Enamel-Actor": "x"})
+        c.post("/v1/directory/by_login", json={"args": {"login": "loggy"}})
+    text = (hub.root / "logs" / "enamel.log").read_text()
+    assert "hub.joined" in text and "hub.refused" in text
+    for needle in (token, str(secret), str(actor_token), "loggy", TEMPORARY_PASSWORD):
+        assert needle not in text
