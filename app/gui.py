@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 
     from app.bootstrap import Services
     from app.desk import Desk
+    from services.hub.directory import HubMode
     from services.installation import Installation
     from services.jobs import JobQueue, JobStatus
     from services.pms.protocol import PmsClient
@@ -171,7 +172,29 @@ def start(
 
         ops.on_ui_thread(show)
 
-    jobs = build_jobs(services, compliance, desk)
+    def sessions_ended(user_ids: list[str]) -> None:  # on the queue's thread
+        """The hub ended a session here (the account was disabled elsewhere): sign out."""
+
+        def sign_out() -> None:
+            session = running.shell.session
+            if session is not None and session.user_id in user_ids:
+                running.shell.switch_user()
+
+        ops.on_ui_thread(sign_out)
+
+    def hub_mode_changed(mode: HubMode) -> None:  # on whichever thread asked the hub
+        from services.hub.directory import HubMode as Mode
+
+        def show() -> None:
+            window = running.shell.window
+            if window is not None:
+                window.status.set_hub(mode.label, mode is not Mode.OFFLINE)
+
+        ops.on_ui_thread(show)
+
+    if services.hub is not None:
+        services.hub.on_mode_change(hub_mode_changed)
+    jobs = build_jobs(services, compliance, desk, sessions_ended)
 
     def window_for(session: Session) -> MainWindow:
         from app.compliance_setup import compliance_pages
@@ -186,6 +209,10 @@ def start(
         window.countsStale.connect(lambda: jobs.run_now(WORKLIST_SCAN))
         for status in jobs.statuses():
             window.status.show_job(status)
+        if services.hub is not None:
+            from services.hub.directory import HubMode
+
+            window.status.set_hub(services.hub_mode(), services.hub.mode is not HubMode.OFFLINE)
         ops.run(
             lambda: pms_state(client, services.clock),
             lambda st: window.status.set_pms(*st),

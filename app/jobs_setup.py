@@ -27,6 +27,8 @@ BACKUP = "backup"
 COMPLIANCE_SCAN = "compliance_scan"
 WORKLIST_SCAN = "worklist_scan"
 PMS_WRITES = "pms_writes"
+HUB = "hub"
+HUB_EVERY_SECONDS = 30.0  # a session the hub ended (account disabled) ends here within a minute
 
 
 def job_record(services: Services) -> DatabaseJobRecord:
@@ -144,8 +146,55 @@ def pms_writes_job(services: Services, desk: Callable[[], Desk]) -> Job:
     )
 
 
-def build_jobs(services: Services, compliance: Compliance, desk: Callable[[], Desk]) -> JobQueue:
+def hub_job(services: Services, sessions_ended: Callable[[list[str]], None]) -> Job:
+    """A joined PC's round with the practice hub: open sessions checked (an ended one signs
+    out here), the practice's settings pulled, offline sign-ins reported."""
+    from services.hub.offline import reconcile
+    from services.hub.practice_settings import pull_settings
+    from storage.compliance_repo import ComplianceRepository
+    from storage.hub_cache_repo import HubCacheRepository
+
+    hub = services.hub
+    assert hub is not None
+    inst = services.installation
+
+    def run() -> str:
+        ended = hub.check_sessions()
+        if ended:
+            sessions_ended(ended)
+        changed = pull_settings(hub.client, inst.settings, services.clock.now())
+        cache = HubCacheRepository(inst.db, inst.database_key)
+        done = reconcile(
+            hub.client, cache, services.trail, ComplianceRepository(inst.db), services.clock
+        )
+        parts = ["connected"]
+        if ended:
+            parts.append(f"{len(ended)} sessions ended")
+        if changed:
+            parts.append(f"{changed} settings changed")
+        if done.reported:
+            parts.append(f"{done.reported} offline sign-ins reported")
+        return " · ".join(parts)
+
+    return Job(
+        HUB,
+        "Practice hub",
+        run,
+        every=HUB_EVERY_SECONDS,
+        backoff=Backoff(HUB_EVERY_SECONDS, HUB_EVERY_SECONDS),
+        first_after=1.0,
+    )
+
+
+def build_jobs(
+    services: Services,
+    compliance: Compliance,
+    desk: Callable[[], Desk],
+    sessions_ended: Callable[[list[str]], None] | None = None,
+) -> JobQueue:
     queue = JobQueue(services.clock, job_record(services))
+    if services.hub is not None:
+        queue.add(hub_job(services, sessions_ended or (lambda _ended: None)))
     for job in (
         archive_job(services),
         archive_verify_job(services),

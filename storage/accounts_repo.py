@@ -202,6 +202,15 @@ class SqlAccountDirectory:
         )
         return int(row[0])
 
+    def unused_recovery_code_hashes(self, user_id: str) -> list[str]:
+        """For moving the accounts to a practice hub (`hub adopt`): the hashes, never codes."""
+        rows = self._db.connection().execute(
+            "SELECT code_hash FROM recovery_codes WHERE user_id = ? AND used_at IS NULL "
+            "ORDER BY code_hash",
+            (user_id,),
+        )
+        return [str(r[0]) for r in rows]
+
     def note_workstation_failure(self, now: datetime) -> None:
         with self._db.transaction() as conn:
             conn.execute("INSERT INTO workstation_failures(at) VALUES (?)", (now.isoformat(),))

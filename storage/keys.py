@@ -19,6 +19,9 @@ TOTP_INFO = b"enamel/totp/v1"  # the accounts' TOTP secrets
 # HMAC-SHA-256 key for user names that are no account, so the table of their failures never
 # holds a name someone typed (often a real person's, or a password).
 UNKNOWN_LOGIN_INFO = b"enamel/unknown-logins/v1"
+# The practice hub's accounts cached on a joined workstation for offline sign-in: their TOTP
+# secrets are encrypted again under this key (storage/hub_cache_repo.py).
+HUB_CACHE_INFO = b"enamel/hub-offline-cache/v1"
 
 # Before schema 7 both keys came from one label, the TOTP key from `database_key + b"totp"`.
 # Only reading old values uses these (migration 0007, a restored old backup, a rotation
@@ -41,6 +44,10 @@ def totp_key(database_key: bytes) -> bytes:
 
 def unknown_login_key(database_key: bytes) -> bytes:
     return derive(database_key, UNKNOWN_LOGIN_INFO)
+
+
+def hub_cache_key(database_key: bytes) -> bytes:
+    return derive(database_key, HUB_CACHE_INFO)
 
 
 @dataclass(frozen=True)

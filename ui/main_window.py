@@ -46,6 +46,9 @@ class StatusStrip:
         self.archive = QLabel("Archive: not checked yet")
         self.jobs = QLabel()
         self.jobs.setObjectName("statusJobs")
+        self.hub = QLabel()  # empty (hidden) for a single PC
+        self.hub.setObjectName("statusHub")
+        self.hub.hide()
         self._jobs: dict[str, JobStatus] = {}
         self.counts = WorklistCounts(self.jobs)
         for name, label in (
@@ -58,8 +61,16 @@ class StatusStrip:
         bar.addWidget(self.user)
         bar.addWidget(self.practice)
         bar.addWidget(self.jobs)
+        bar.addPermanentWidget(self.hub)
         bar.addPermanentWidget(self.pms)
         bar.addPermanentWidget(self.archive)
+
+    def set_hub(self, text: str, ok: bool = True) -> None:
+        """ "Practice hub: connected" or "Practice hub: offline (cached sign-in)"; nothing
+        for a single PC."""
+        self.hub.setText(text)
+        self.hub.setVisible(bool(text))
+        self.hub.setStyleSheet("" if ok else "color: #b45309; font-weight: 600;")
 
     def set_pms(self, text: str, ok: bool) -> None:
         self.pms.setText(f"PMS: {text}")

@@ -7,7 +7,18 @@ import logging
 import sys
 from collections.abc import Sequence
 
-from app.cli import archive, audit, backup, compliance, foundation, hub, pms, provision, users
+from app.cli import (
+    archive,
+    audit,
+    backup,
+    compliance,
+    foundation,
+    hub,
+    hub_member,
+    pms,
+    provision,
+    users,
+)
 from app.cli.context import CliContext, CommandModule
 from app.logging_setup import keep_off_the_console
 from errors import EnamelError
@@ -23,6 +34,7 @@ COMMAND_MODULES: list[CommandModule] = [
     backup,
     compliance,
     hub,
+    hub_member,  # after hub: it adds `hub adopt` and `hub check`
 ]
 
 

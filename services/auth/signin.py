@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
@@ -67,6 +68,13 @@ class AuthService:
         self._decoy = passwords.decoy_hash(hash_params)
         self._lock = threading.Lock()
         self._break_glass = BreakGlass(directory, trail, clock)
+        # The sign-in entry's flags for an account ("offline": a practice hub's cached sign-in).
+        self.sign_in_flags: Callable[[str], tuple[str, ...]] = lambda _user_id: ()
+        self._session_end_listeners: list[Callable[[str], None]] = []
+
+    def on_session_end(self, listener: Callable[[str], None]) -> None:
+        """Call `listener(user_id)` after a session is ended here (the hub forgets its token)."""
+        self._session_end_listeners.append(listener)
 
     # -- helpers -------------------------------------------------------------------
 
@@ -148,7 +156,7 @@ class AuthService:
         session_id = f"ses_{secrets.token_hex(8)}"
         self.directory.update(record.user_id, failures=0, locked_until=None, last_sign_in_at=now)
         actor = self.actor_for(record, session_id)
-        self._audit("sign_in", actor)
+        self._audit("sign_in", actor, flags=self.sign_in_flags(record.user_id))
         return Session(
             record.user_id,
             record.login,
@@ -261,6 +269,8 @@ class AuthService:
     def end_session(self, session: Session, reason: str = "sign_out") -> None:
         """`reason` is "sign_out" or "switch_user"; either way the session is over."""
         self._audit("sign_out", session.actor, flags=(reason,))
+        for listener in self._session_end_listeners:
+            listener(session.user_id)
 
     def change_password(self, session: Session, old: str, new: str) -> Session:
         record = self.directory.by_id(session.user_id)

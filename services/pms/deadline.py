@@ -108,7 +108,7 @@ class _Backend(httpcore.NetworkBackend):
 class DeadlineTransport(httpx.HTTPTransport):
     """httpx's own transport (TLS, pooling, error mapping) over the deadline-aware sockets."""
 
-    def __init__(self, verify: bool | str = True) -> None:
+    def __init__(self, verify: bool | str | ssl.SSLContext = True) -> None:
         # Not super().__init__: that builds the pool this replaces. It is the pool httpx
         # builds without a proxy, with the socket layer swapped through ConnectionPool's
         # network_backend, httpcore's public seam for exactly this.

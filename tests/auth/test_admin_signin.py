@@ -325,6 +325,9 @@ PROTECTED_RUNS: dict[str, tuple[str, ...]] = {
     "hub invite": ("hub", "invite", "--name", "PC-FRONT-1"),
     "hub revoke": ("hub", "revoke", "ws-1"),
     "hub settings set": ("hub", "settings", "set", "idle_lock_minutes", "5"),
+    "join": ("join", "EJ1-NOTACODE"),  # an existing installation: proven before the code is read
+    "hub adopt": ("hub", "adopt"),
+    "hub check": ("hub", "check"),  # a sign-in check: nothing to change, but a person to prove
 }
 
 

@@ -14,6 +14,7 @@ class Rule(StrEnum):
     EXPORT = "export"
     BREAK_GLASS = "break_glass"
     DISABLED_ACCOUNT = "disabled_account"
+    OFFLINE_CODE_CONFLICT = "offline_code_conflict"  # a code used at two PCs while the hub was away
 
     @property
     def label(self) -> str:
@@ -26,6 +27,7 @@ class Rule(StrEnum):
             Rule.EXPORT: "Data exported",
             Rule.BREAK_GLASS: "Emergency access (break-glass)",
             Rule.DISABLED_ACCOUNT: "Activity by a disabled account",
+            Rule.OFFLINE_CODE_CONFLICT: "Sign-in code used twice while the practice hub was away",
         }[self]
 
     @property

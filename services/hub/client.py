@@ -1,0 +1,138 @@
+"""The workstation's HTTPS client for the practice hub: mutual TLS 1.3, a deadline per call."""
+
+from __future__ import annotations
+
+import json
+import logging
+import ssl
+import time
+from typing import Any
+
+import httpx
+
+from errors import EnamelError
+from services.hub import pki
+from services.pms.deadline import DeadlineTransport, within
+
+log = logging.getLogger("services.hub.client")
+
+DEADLINE_SECONDS = 5.0
+ACTOR_HEADER = "X-Enamel-Actor"
+MAX_ANSWER = 16 * 1024 * 1024
+
+REVOKED = (
+    "This PC's access to the practice hub was withdrawn. Ask IT to join it to the practice "
+    "again ('enamel-admin join CODE')."
+)
+
+
+class HubUnreachable(EnamelError):
+    """The hub refused the connection, did not answer in time, or answered 5xx."""
+
+
+class HubRefused(EnamelError):
+    """The hub answered and said no (401/403/4xx): `code` is its error code."""
+
+    def __init__(self, message: str, code: str, status: int) -> None:
+        super().__init__(message)
+        self.code = code
+        self.status = status
+
+
+class HubRevoked(HubRefused):
+    """This workstation's certificate was revoked at the hub."""
+
+
+class HubClient:
+    """One hub, one TLS context: `call(path, body)` returns the answer's JSON object.
+
+    `context` is the TLS 1.3 context the calls go through: the workstation's own (its
+    certificate and key, trusting only the practice CA) or, while joining, one without a
+    client certificate.
+    """
+
+    def __init__(
+        self, url: str, context: ssl.SSLContext, deadline: float = DEADLINE_SECONDS
+    ) -> None:
+        self.url = url.rstrip("/")
+        self._deadline = deadline
+        self._http = httpx.Client(
+            base_url=self.url,
+            transport=DeadlineTransport(verify=context),
+            timeout=httpx.Timeout(deadline),
+            headers={"Accept": "application/json"},
+        )
+
+    @staticmethod
+    def for_workstation(
+        url: str, ca_pem: str, cert_pem: str, key_pem: str, deadline: float = DEADLINE_SECONDS
+    ) -> HubClient:
+        context = pki.client_context(ca_pem, pki.IssuedKeyPair(cert_pem, key_pem))
+        return HubClient(url, context, deadline)
+
+    def close(self) -> None:
+        self._http.close()
+
+    def get(self, path: str) -> dict[str, Any]:
+        return self.call("GET", path)
+
+    def post(
+        self, path: str, body: dict[str, Any] | None = None, actor_token: str | None = None
+    ) -> dict[str, Any]:
+        return self.call("POST", path, body or {}, actor_token)
+
+    def call(
+        self,
+        method: str,
+        path: str,
+        body: dict[str, Any] | None = None,
+        actor_token: str | None = None,
+    ) -> dict[str, Any]:
+        headers = {ACTOR_HEADER: actor_token} if actor_token else {}
+        content = None if body is None else json.dumps(body, separators=(",", ":")).encode()
+        if content is not None:
+            headers["Content-Type"] = "application/json"
+        try:
+            with within(time.monotonic() + self._deadline):
+                response = self._http.request(method, path, content=content, headers=headers)
+        except (httpx.TransportError, ssl.SSLError, OSError) as exc:
+            log.warning("hub.unreachable", extra={"error_class": type(exc).__name__})
+            raise HubUnreachable(
+                "The practice hub cannot be reached (it did not answer in time or refused the "
+                "connection). Check that the hub PC is on and on the network."
+            ) from None
+        return _answer(response)
+
+
+def _answer(response: httpx.Response) -> dict[str, Any]:
+    status = response.status_code
+    if status >= 500:
+        log.warning("hub.server_error", extra={"status": status})
+        raise HubUnreachable(
+            f"The practice hub had a problem answering (HTTP {status}). Try again in a minute; "
+            "if it goes on, ask IT to look at the hub."
+        )
+    if len(response.content) > MAX_ANSWER:
+        raise HubUnreachable("The practice hub sent an answer too large to be one of its own.")
+    try:
+        data = response.json() if response.content else {}
+    except ValueError:
+        data = None
+    if not isinstance(data, dict):
+        raise HubUnreachable("The practice hub sent an answer that is not its own (not JSON).")
+    if status < 400:
+        return data
+    code = str(data.get("error") or f"http_{status}")
+    said = str(data.get("message") or "")
+    if status == 403 and code == "revoked":
+        raise HubRevoked(REVOKED, code, status)
+    if status == 401 and code == "certificate_required":
+        raise HubRefused(
+            "The practice hub did not accept this PC's certificate. Ask IT to join this PC to "
+            "the practice again ('enamel-admin join CODE').",
+            code,
+            status,
+        )
+    if status in (401, 403):
+        raise HubRefused(said or "The practice hub refused this request.", code, status)
+    raise HubRefused(said or f"The practice hub refused the request (HTTP {status}).", code, status)
