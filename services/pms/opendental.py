@@ -16,6 +16,7 @@ from services.pms.directory import PatientDirectory
 from services.pms.http import DEADLINE_SECONDS, PmsHttp, RateLimiter, RetryPolicy
 from services.pms.mailing import MailingAddressCalls
 from services.pms.opendental_followup import FollowUpCalls
+from services.pms.plans import PER_PATIENT_UP_TO, plans_from_lists
 from services.pms.protocol import PmsClient
 from services.pms.records import (
     Appointment,
@@ -376,8 +377,9 @@ class OpenDentalClient(FollowUpCalls, MailingAddressCalls):
     def insurance_of(
         self, purpose: Purpose, pat_nums: Iterable[int]
     ) -> dict[int, InsuranceFacts | None]:
-        """Each patient's first-ordinal plan (FamilyModules GET Insurance, one per patient,
-        concurrently where allowed), birth dates from the patient directory."""
+        """Each patient's first-ordinal plan, birth dates from the patient directory: for a
+        few patients FamilyModules GET Insurance each (concurrently where allowed), for a
+        worklist the practice's plan lists in pages (services/pms/plans.py)."""
         wanted = fields_for(purpose)
         numbers = sorted(set(pat_nums))
 
@@ -390,7 +392,17 @@ class OpenDentalClient(FollowUpCalls, MailingAddressCalls):
                 "insurance",
             )
 
-        plans = dict(zip(numbers, self._each(plans_of, numbers), strict=True))
+        if len(numbers) <= PER_PATIENT_UP_TO:
+            plans = dict(zip(numbers, self._each(plans_of, numbers), strict=True))
+        else:
+            plans = plans_from_lists(
+                self._all_pages,
+                self._each,
+                numbers,
+                subscriber_id=Field.SUBSCRIBER_ID in wanted,
+                group_number=Field.GROUP_NUMBER in wanted,
+                carrier=Field.INSURER in wanted,
+            )
         insured = {n for n in numbers if any(parse.integer(p, "PatNum") == n for p in plans[n])}
         births: dict[int, PatientContact] = {}
         if Field.BIRTHDATE in wanted and insured:

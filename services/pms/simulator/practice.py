@@ -497,6 +497,41 @@ class SyntheticPractice:
             }
         ]
 
+    def plan_lists(self) -> dict[str, list[dict[str, Any]]]:
+        """PatPlans, InsSubs, InsPlans and Carriers GET (multiple): the same plans as
+        FamilyModules, in the lists' own shapes, ordered by their numbers."""
+        pat_plans, subs, plans = [], [], []
+        for pat_num in sorted(self.insurance):
+            family = self.family_insurance(pat_num)[0]
+            pat_plans.append(
+                {
+                    k: family[k]
+                    for k in ("PatPlanNum", "PatNum", "Ordinal", "IsPending", "Relationship")
+                }
+                | {"PatID": "", "InsSubNum": family["InsSubNum"]}
+            )
+            subs.append(
+                {
+                    k: family[k]
+                    for k in ("InsSubNum", "PlanNum", "Subscriber", "SubscriberID", "SubscNote")
+                }
+                | {"DateEffective": "0001-01-01", "DateTerm": "0001-01-01"}
+            )
+            plans.append(
+                {k: family[k] for k in ("PlanNum", "GroupName", "GroupNum", "PlanNote", "FeeSched")}
+                | {"PlanType": "", "CarrierNum": family["CarrierNum"], "IsMedical": "false"}
+            )
+        carriers = [
+            {"CarrierNum": i + 1, "CarrierName": name, "Phone": "", "IsHidden": "false"}
+            for i, name in enumerate(CARRIERS)
+        ]
+        return {
+            "/patplans": pat_plans,
+            "/inssubs": subs,
+            "/insplans": plans,
+            "/carriers": carriers,
+        }
+
     def _abbr(self, prov: int) -> str:
         return next((p["Abbr"] for p in self.providers if p["ProvNum"] == prov), "")
 

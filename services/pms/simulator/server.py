@@ -425,6 +425,11 @@ def _get(
         return 200, _page(server, p.recall_list(q.get("DateStart"), q.get("DateEnd")), q), None
     if path == "/recalltypes":
         return 200, _page(server, p.recall_types, q), None
+    if path in ("/patplans", "/inssubs", "/insplans", "/carriers"):
+        items = p.plan_lists()[path]
+        if path == "/patplans" and "PatNum" in q:
+            items = [x for x in items if str(x["PatNum"]) == q["PatNum"]]
+        return 200, _page(server, items, q), None
     m = re.fullmatch(r"/familymodules/(\d+)/Insurance", path)
     if m:
         pat_num = int(m.group(1))

@@ -1,0 +1,89 @@
+"""Insurance plans for a worklist from Open Dental's plan lists in pages, not one request per
+patient; the same facts as FamilyModules gives; against the simulator over HTTP."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from app.bootstrap import Services
+from services.access import Purpose
+from services.clock import ManualClock
+from services.pms.directory import PatientDirectory
+from services.pms.http import RetryPolicy
+from services.pms.opendental import OpenDentalClient
+from services.pms.plans import PER_PATIENT_UP_TO
+from services.pms.simulator import SimulatorServer, SyntheticPractice
+from storage.contacts_repo import ContactsRepository
+
+PURPOSE = Purpose.INSURANCE_VERIFICATION
+
+
+@pytest.fixture
+def sim(clock: ManualClock) -> Iterator[SimulatorServer]:
+    practice = SyntheticPractice(today=clock.now().date(), patients_count=600, clock=clock)
+    server = SimulatorServer(practice, page_size=100).start()
+    yield server
+    server.stop()
+
+
+def client(
+    sim: SimulatorServer, concurrency: int = 1, directory: PatientDirectory | None = None
+) -> OpenDentalClient:
+    return OpenDentalClient(
+        sim.url,
+        sim.developer_key,
+        sim.customer_key,
+        page_size=100,
+        timeout=5.0,
+        retry=RetryPolicy(attempts=2, base_delay=0.0),
+        sleep=lambda _seconds: None,
+        concurrency=concurrency,
+        directory=directory,
+    )
+
+
+def asked(sim: SimulatorServer, since: int) -> list[str]:
+    return [path.split("?")[0].removeprefix("/api/v1") for _method, path in sim.requests[since:]]
+
+
+def test_a_worklist_reads_the_plan_lists_and_finds_what_family_modules_finds(
+    sim: SimulatorServer,
+) -> None:
+    pms = client(sim, concurrency=4)
+    patients = sorted(sim.practice.patients)
+    worklist = patients[:150]  # insured and not
+    start = len(sim.requests)
+    from_lists = pms.insurance_of(PURPOSE, worklist)
+    paths = asked(sim, start)
+    assert not any(p.startswith("/familymodules/") for p in paths)
+    assert {"/patplans", "/inssubs", "/insplans", "/carriers"} <= set(paths)
+    one_by_one = {n: pms.insurance_for(PURPOSE, n) for n in worklist}
+    assert from_lists == one_by_one
+    insured = [f for f in from_lists.values() if f is not None]
+    assert insured and len(insured) < len(worklist)
+    assert all(f.carrier and f.subscriber_id and f.group_number for f in insured)
+    assert all(f.pat_plan_num for f in insured)
+
+
+def test_the_requests_do_not_grow_with_the_worklist(
+    sim: SimulatorServer, cheap_services: Services, clock: ManualClock
+) -> None:
+    # Birth dates from the patient directory, as the app wires it (loaded once here).
+    directory = PatientDirectory(ContactsRepository(cheap_services.installation.db), clock)
+    pms = client(sim, directory=directory)
+    patients = sorted(sim.practice.patients)
+    pms.insurance_of(PURPOSE, patients)
+    counts = []
+    for size in (PER_PATIENT_UP_TO + 1, 100, len(patients)):
+        start = len(sim.requests)
+        pms.insurance_of(PURPOSE, patients[:size])
+        counts.append(len(sim.requests) - start)
+    assert counts[0] == counts[1] == counts[2], counts
+    # The lists in pages of 100 (a plan each for about 70% of 600 patients), one for carriers
+    # and the directory's one look for changed patients.
+    assert counts[0] <= 3 * 6 + 1 + 1
+    start = len(sim.requests)
+    pms.insurance_of(PURPOSE, patients[:PER_PATIENT_UP_TO])  # a few: one FamilyModules each
+    assert asked(sim, start) == [f"/familymodules/{n}/Insurance" for n in patients[:10]]
