@@ -58,7 +58,10 @@ async def _serve(args: argparse.Namespace, clock: Clock) -> int:
             )
         stop = asyncio.Event()
         for sig in (signal.SIGTERM, signal.SIGINT):
-            loop.add_signal_handler(sig, stop.set)
+            try:
+                loop.add_signal_handler(sig, stop.set)
+            except NotImplementedError:  # Windows: the service stops it with a console signal
+                signal.signal(sig, lambda *_: loop.call_soon_threadsafe(stop.set))
         print(f"listening https://{args.host}:{actual}", flush=True)
         await stop.wait()
         await runner.cleanup()

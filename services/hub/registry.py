@@ -89,9 +89,8 @@ class Registry:
         except pki.PkiError as exc:
             raise bad_request(exc.message) from exc
         wrapped = keywrap.wrap_keys(self._keys[0], self._keys[1], wrap_public, workstation_id)
-        row = WorkstationRow(
-            workstation_id, name or invite.name, serial_hex(serial), now, None, now
-        )
+        # The hub lists the name IT gave the invitation, not the one the PC sends.
+        row = WorkstationRow(workstation_id, invite.name, serial_hex(serial), now, None, now)
         if self._repo.spend_invite(token_hash(token), now, row) is None:
             raise HubError(401, "invalid_code", "This join code is unknown, used or expired, "
                            "or this workstation has joined already.")  # fmt: skip

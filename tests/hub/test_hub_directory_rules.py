@@ -1,0 +1,116 @@
+"""The hub's actor rules on a real hub database: who may change what, and how long a token lasts."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from services.auth import totp
+from services.hub.directory_rpc import DirectoryRpc
+from services.hub.errors import HubError
+from services.hub.tokens import ActorTokens
+from storage.hub_repo import HubRepository
+from tests.support import person_in
+
+
+@pytest.fixture
+def rpc(cheap_services):  # type: ignore[no-untyped-def]
+    repo = HubRepository(cheap_services.installation.db)
+    tokens = ActorTokens(repo, cheap_services.accounts, cheap_services.clock)
+    return (
+        DirectoryRpc(
+            cheap_services.accounts, tokens, repo, cheap_services.trail, cheap_services.clock
+        ),
+        cheap_services,
+    )
+
+
+def token_for(rpc: DirectoryRpc, services, user_id: str, ws: str = "ws-1") -> str:  # type: ignore[no-untyped-def]
+    services.clock.advance(30)
+    step = int(services.clock.now().timestamp()) // totp.STEP_SECONDS
+    answer = rpc.call("accept_totp_step", {"user_id": user_id, "step": step}, None, ws)
+    assert answer["result"] is True
+    return str(answer["actor_token"])
+
+
+def refused(rpc: DirectoryRpc, method: str, args: dict, token: str | None) -> int:  # type: ignore[type-arg]
+    with pytest.raises(HubError) as caught:
+        rpc.call(method, args, token, "ws-1")
+    return caught.value.status
+
+
+def test_the_holder_changes_their_own_password_but_nothing_else(rpc) -> None:  # type: ignore[no-untyped-def]
+    directory, services = rpc
+    pat = person_in(services, "pat", "front_desk")
+    own = token_for(directory, services, pat.user_id)
+    directory.call(
+        "update",
+        {"user_id": pat.user_id, "password_hash": "x", "must_change_password": False},
+        own,
+        "ws-1",
+    )
+    assert services.accounts.by_id(pat.user_id).password_hash == "x"
+    assert refused(directory, "update", {"user_id": pat.user_id, "role": "it_admin"}, own) == 403
+    assert (
+        refused(directory, "update", {"user_id": pat.user_id, "must_change_password": True}, own)
+        == 403
+    )
+    assert refused(directory, "update", {"user_id": pat.user_id, "last_totp_step": 0}, own) == 403
+    assert refused(directory, "update", {"user_id": pat.user_id, "password_hash": "y"}, None) == 403
+    # the throttle fields are the sign-in flow's own
+    directory.call("update", {"user_id": pat.user_id, "failures": 3}, None, "ws-1")
+    assert services.accounts.by_id(pat.user_id).failures == 3
+
+
+def test_an_enrolled_accounts_secret_needs_a_token_a_new_one_does_not(rpc) -> None:  # type: ignore[no-untyped-def]
+    directory, services = rpc
+    pat = person_in(services, "pat", "front_desk")
+    assert (
+        refused(
+            directory,
+            "set_totp_secret",
+            {"user_id": pat.user_id, "secret": "JBSWY3DPEHPK3PXP"},
+            None,
+        )
+        == 403
+    )
+    assert (
+        refused(directory, "set_recovery_codes", {"user_id": pat.user_id, "hashes": []}, None)
+        == 403
+    )
+    from services.access import Actor, ActorType, Role
+
+    setup = Actor("system_test_setup", ActorType.SYSTEM, Role.IT_ADMIN)
+    new = services.users.add(
+        setup, "newbie", Role.HYGIENIST, "correct horse battery staple"
+    ).user_id
+    directory.call("set_totp_secret", {"user_id": new, "secret": "JBSWY3DPEHPK3PXP"}, None, "ws-1")
+    assert services.accounts.totp_secret(new) == "JBSWY3DPEHPK3PXP"
+
+
+def test_a_manager_token_lasts_twelve_hours_at_its_own_workstation(rpc) -> None:  # type: ignore[no-untyped-def]
+    directory, services = rpc
+    boss = person_in(services, "boss", "office_manager")
+    pat = person_in(services, "pat", "front_desk")
+    token = token_for(directory, services, boss.user_id)
+    assert refused(directory, "update", {"user_id": pat.user_id, "role": "dentist"}, None) == 403
+    with pytest.raises(HubError):
+        directory.call("update", {"user_id": pat.user_id, "role": "dentist"}, token, "ws-2")
+    directory.call("update", {"user_id": pat.user_id, "role": "dentist"}, token, "ws-1")
+    assert services.accounts.by_id(pat.user_id).role == "dentist"
+    services.clock.advance(timedelta(hours=12).total_seconds())
+    assert refused(directory, "update", {"user_id": pat.user_id, "role": "billing"}, token) == 403
+
+
+def test_a_step_far_from_the_hubs_clock_is_refused(rpc) -> None:  # type: ignore[no-untyped-def]
+    directory, services = rpc
+    pat = person_in(services, "pat", "front_desk")
+    now = int(services.clock.now().timestamp()) // totp.STEP_SECONDS
+    for step in (now + 11, now - 11):
+        assert directory.call(
+            "accept_totp_step", {"user_id": pat.user_id, "step": step}, None, "ws-1"
+        ) == {"result": False}
+    assert directory.call(
+        "accept_totp_step", {"user_id": pat.user_id, "step": now + 10}, None, "ws-1"
+    )["result"]
