@@ -1,6 +1,6 @@
-"""The status bar's worklist counts: said with the time they were counted, and marked as
-being counted again the moment a list page changes something (they are never shown as
-current when they may not be)."""
+"""The status bar's worklist counts: the time they were counted in their tooltip, and
+marked as being counted again the moment a list page changes something (they are never
+shown as current when they may not be)."""
 
 from __future__ import annotations
 
@@ -45,13 +45,16 @@ class WorklistCounts:
             self._label.setStyleSheet("")
             return
         at = scan.last_success.astimezone().strftime("%H:%M")
+        # The time goes in the tooltip: at 1366 pixels the bar has room for the counts only.
         if self.stale:
-            self._label.setText(f"{scan.message} (counted {at}; counting again…)")
-            self._label.setToolTip("A list was changed since; the counts follow shortly.")
+            self._label.setText(f"{scan.message} · recounting")
+            self._label.setToolTip(
+                f"Counted at {at}; a list was changed since, the counts follow shortly."
+            )
             self._label.setStyleSheet(STALE_STYLE)
         else:
-            self._label.setText(f"{scan.message} (counted {at})")
+            self._label.setText(scan.message)
             self._label.setToolTip(
-                "Counted every half hour, and again after each change made on a list."
+                f"Counted at {at}: every half hour, and again after each change made on a list."
             )
             self._label.setStyleSheet("")

@@ -199,13 +199,13 @@ def test_the_status_bar_counts_say_when_and_are_counted_again_after_a_change(
 
     label.setText = record  # type: ignore[method-assign]
     running.jobs.run_now("worklist_scan")
-    qtbot.waitUntil(lambda: "counted" in label.text(), timeout=20000)
-    assert "overdue recalls" in label.text() and "counting again" not in label.text()
+    qtbot.waitUntil(lambda: "Counted at" in label.toolTip(), timeout=20000)
+    assert "overdue recalls" in label.text() and "recounting" not in label.text()
     said.clear()
     page.select_row(0)
     page.action_buttons["Reached"].click()
     qtbot.waitUntil(lambda: "commlog" in page.banner.text(), timeout=20000)
     # Marked at once, then counted again by the round the change asked for.
     qtbot.waitUntil(lambda: not window.status.counts.stale, timeout=20000)
-    assert any("counting again" in t for t in said)
-    assert "counted" in label.text() and "counting again" not in label.text()
+    assert any(t.endswith("· recounting") for t in said)
+    assert "overdue recalls" in label.text() and "recounting" not in label.text()
