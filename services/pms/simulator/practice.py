@@ -104,6 +104,10 @@ class SyntheticPractice:
     appointments: dict[int, dict[str, Any]] = field(default_factory=dict)
     recalls: list[dict[str, Any]] = field(default_factory=list)
     insurance: dict[int, dict[str, Any]] = field(default_factory=dict)
+    # The plan lists built from `insurance` once (keyed by how many plans there are).
+    _plan_lists: tuple[int, dict[str, list[dict[str, Any]]]] | None = field(
+        default=None, repr=False, compare=False
+    )
     appt_fields: dict[tuple[int, str], str] = field(default_factory=dict)
     recall_types: list[dict[str, Any]] = field(default_factory=list)
     # The office's follow-up records (services.pms.simulator.office): by their numbers.
@@ -500,6 +504,8 @@ class SyntheticPractice:
     def plan_lists(self) -> dict[str, list[dict[str, Any]]]:
         """PatPlans, InsSubs, InsPlans and Carriers GET (multiple): the same plans as
         FamilyModules, in the lists' own shapes, ordered by their numbers."""
+        if self._plan_lists is not None and self._plan_lists[0] == len(self.insurance):
+            return self._plan_lists[1]
         pat_plans, subs, plans = [], [], []
         for pat_num in sorted(self.insurance):
             family = self.family_insurance(pat_num)[0]
@@ -525,12 +531,14 @@ class SyntheticPractice:
             {"CarrierNum": i + 1, "CarrierName": name, "Phone": "", "IsHidden": "false"}
             for i, name in enumerate(CARRIERS)
         ]
-        return {
+        lists = {
             "/patplans": pat_plans,
             "/inssubs": subs,
             "/insplans": plans,
             "/carriers": carriers,
         }
+        self._plan_lists = (len(self.insurance), lists)
+        return lists
 
     def _abbr(self, prov: int) -> str:
         return next((p["Abbr"] for p in self.providers if p["ProvNum"] == prov), "")
