@@ -8,6 +8,12 @@ addition is listed here, so a reviewer can see each one:
 - no-show rescheduling, insurance verification and waitlist add `patient_name`.
 - the breach assessment adds `mailing_address`: the notice letters HIPAA requires are
   mailed (45 CFR 164.404(d)); it is read only when the officer generates the letter list.
+
+Birth date is not added where the reference leaves it out (no-show rescheduling, recall,
+waitlist, the schedules): its field sets are the ones to use, and the chart number
+(`patient_id`, in each of them) already tells two patients of one name apart. So those
+lists show the chart number beside the name; insurance verification (whose set has the
+birth date), the look-up and the patient card show both.
 """
 
 from __future__ import annotations

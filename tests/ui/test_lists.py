@@ -209,3 +209,26 @@ def test_the_status_bar_counts_say_when_and_are_counted_again_after_a_change(
     qtbot.waitUntil(lambda: not window.status.counts.stale, timeout=20000)
     assert any(t.endswith("· recounting") for t in said)
     assert "overdue recalls" in label.text() and "recounting" not in label.text()
+
+
+def test_every_list_that_names_a_patient_shows_the_chart_number_beside_the_name(
+    qtbot: Any, running: Running
+) -> None:
+    window = sign_in(qtbot, running, "frontdesk")
+    chart_of = {
+        "noshows": lambda r: r.appointment.pat_num,
+        "insurance": lambda r: r.appointment.pat_num,
+        "recall": lambda r: r.recall.pat_num,
+        "waitlist": lambda r: r.offer.wish.pat_num,
+    }
+    for key, chart in chart_of.items():
+        page = window.open_page(key)
+        assert isinstance(page, WorklistPage)
+        qtbot.waitUntil(lambda p=page: not p.loading, timeout=30000)
+        titles = [c.title for c in page.model.columns]
+        assert titles[titles.index("Patient") + 1] == "Chart", key
+        assert page.model.rows, key
+        shown = texts(page, "Chart")
+        assert shown == [str(chart(r)) for r in page.model.rows], key
+        # Birth date only where the reference's field set has it (insurance verification).
+        assert ("Birth date" in titles) == (key == "insurance"), key
