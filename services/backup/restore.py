@@ -85,7 +85,8 @@ def restore_backup(
     ):
         raise BackupRefused(
             f"{path.name} belongs to another installation ({h.get('practice_id')}/"
-            f"{h.get('workstation_id')}). Nothing was changed."
+            f"{h.get('workstation_id')}). Nothing was changed. To make a new PC that "
+            "workstation again, restore into an empty data folder (before any first-run set-up)."
         )
     _refuse_newer_schema(backup)
     backup_key, database_key_then = unwrap_keys(backup, passphrase)

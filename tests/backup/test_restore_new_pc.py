@@ -211,3 +211,16 @@ def test_a_backup_older_than_an_archive_key_rotation_says_so(
     with pytest.raises(TakeBackRefused, match="rotated after the backup"):
         restore_backup(fresh, keystore, backup, passphrase, clock)
     assert_nothing_left(fresh, keystore)
+
+
+def test_a_new_pc_set_up_first_is_told_to_restore_into_an_empty_folder(
+    office: Services, clock: ManualClock, tmp_path: Path
+) -> None:
+    dead = lose_the_pc(office, clock, tmp_path, batches_after=1)
+    made = initialise(dead.fresh, KeyringKeyStore(), "test-practice", clock)  # the wizard ran
+    made.installation.close()
+    with pytest.raises(BackupRefused, match="restore into an empty data folder"):
+        restore_backup(dead.fresh, KeyringKeyStore(), dead.backup, dead.passphrase, clock)
+    reopened = open_installation(dead.fresh, KeyringKeyStore())  # untouched
+    assert reopened.workstation_id == made.installation.workstation_id
+    reopened.close()
