@@ -25,7 +25,7 @@ from storage.keystore import KeyringKeyStore
 from storage.layout import DataLayout, WorkstationIdentity
 from tests.archive.conftest import ACCESS, SECRET, S3Server
 from tests.archive.conftest import s3 as s3  # the fixture, for this folder's tests
-from tests.support import AdminResult, admin_process, passphrase_from
+from tests.support import TEMPORARY_PASSWORD, AdminResult, admin_process, passphrase_from
 
 FRONT_DESK = Actor("user_drill_front_desk", ActorType.HUMAN, Role.FRONT_DESK)
 
@@ -161,6 +161,12 @@ def test_a_dead_pc_is_restored_from_an_older_backup_and_its_chain_goes_on(
 
     # Work goes on at the new PC; sync continues after the archived head, without an alarm.
     work(new_pc, clock, range(61, 71))
+    added = run(
+        clock, "--data-dir", str(new_pc), "user", "add", "it-bob", "--role", "it_admin",
+        "--password-stdin", "--recovery-passphrase-stdin",
+        stdin=f"{passphrase}\n{TEMPORARY_PASSWORD}\n",
+    )  # fmt: skip
+    assert added.code == 0, added.err + added.out  # the same passphrase proves IT here now
     synced = run(clock, "--data-dir", str(new_pc), "archive", "sync")
     assert synced.code == 0, synced.err + synced.out
     assert "0 waiting" in synced.out
