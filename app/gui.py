@@ -241,7 +241,7 @@ def start(
     running = Running(shell, services, ops, jobs, sim)
     jobs.on_change(job_changed)
     shell.show()
-    if not args.demo and not services.accounts.all():
+    if not args.demo and services.hub is None and not services.accounts.all():
         # First run: explain how IT creates the first account, until one exists.
         shell.sign_in.show_first_run(lambda: bool(services.accounts.all()))
     jobs.start()

@@ -25,7 +25,11 @@ def pull_settings(client: HubClient, settings: Settings, now: datetime) -> int:
     if isinstance(values, dict):
         for name, value in sorted(values.items()):
             name, value = str(name), str(value)
-            if name in LOCAL_ONLY or name.startswith("key.") or settings.get(name) == value:
+            if (
+                name in LOCAL_ONLY
+                or name.startswith(("key.", "hub."))
+                or settings.get(name) == value
+            ):
                 continue
             settings.set(name, value, now)
             changed += 1

@@ -233,6 +233,23 @@ def test_a_disabled_account_s_session_at_another_workstation_ends(office: Office
         services.close()
 
 
+def test_a_practice_setting_set_once_applies_at_every_workstation(office: Office) -> None:
+    from app.jobs_setup import hub_job
+
+    made = admin("--data-dir", str(office.hub.root), "hub", "settings", "set",
+                 "idle_lock_minutes", "5", "--recovery-passphrase-stdin",
+                 stdin=office.hub_passphrase + "\n")  # fmt: skip
+    assert made.code == 0, made.err
+    for pc in office.pcs:
+        services = open_pc(pc, ManualClock(HUB_START))
+        try:
+            assert services.idle_lock_minutes == 15
+            hub_job(services, lambda _ended: None).run()
+            assert services.idle_lock_minutes == 5
+        finally:
+            services.close()
+
+
 def test_the_same_patient_has_the_same_pseudonym_on_all_three(office: Office) -> None:
     from services.audit import Pseudonymizer
     from services.audit.pseudonyms import RecordKind
