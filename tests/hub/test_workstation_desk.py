@@ -40,7 +40,7 @@ def open_pc(pc: Path, clock: ManualClock):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def office(tmp_path: Path) -> Iterator[tuple[Path, Person, Person]]:
+def office(tmp_path: Path) -> Iterator[tuple[Path, Person, Person, HubProcess]]:
     hub_root, pc = tmp_path / "hub", tmp_path / "pc"
     passphrase = init_hub(hub_root)
     hub = HubProcess(hub_root, TEST_EPOCH + timedelta(minutes=3))
@@ -64,18 +64,18 @@ def office(tmp_path: Path) -> Iterator[tuple[Path, Person, Person]]:
             secret = enrol(services, "dora", TEMPORARY_PASSWORD, own=PERSON_PASSWORD)
         finally:
             services.close()
-        yield pc, alice, Person("dora", PERSON_PASSWORD, secret, clock)
+        yield pc, alice, Person("dora", PERSON_PASSWORD, secret, clock), hub
     finally:
         hub.stop()
 
 
 @pytest.fixture
-def running(office: tuple[Path, Person, Person], qtbot: Any) -> Iterator[Running]:
+def running(office: tuple[Path, Person, Person, HubProcess], qtbot: Any) -> Iterator[Running]:
     from services.installation import open_installation
     from storage.keystore import KeyringKeyStore
     from storage.layout import DataLayout
 
-    pc, _, dora = office
+    pc, _, dora, _ = office
     make_qapp()
     installation = open_installation(DataLayout(pc), KeyringKeyStore())
     app = start(argparse.Namespace(demo=False, quiet=True), installation, dora.clock)
@@ -98,9 +98,9 @@ def sign_in(qtbot: Any, running: Running, person: Person) -> Any:
 
 
 def test_a_session_the_hub_ended_signs_out_here(
-    qtbot: Any, running: Running, office: tuple[Path, Person, Person], tmp_path: Path
+    qtbot: Any, running: Running, office: tuple[Path, Person, Person, HubProcess], tmp_path: Path
 ) -> None:
-    pc, alice, dora = office
+    pc, alice, dora, _ = office
     window = sign_in(qtbot, running, dora)
     qtbot.waitUntil(lambda: window.status.hub.text() == "Practice hub: connected", timeout=10000)
     assert window.status.hub.isVisible()
@@ -117,3 +117,20 @@ def test_a_session_the_hub_ended_signs_out_here(
     qtbot.waitUntil(lambda: running.shell.session is None, timeout=10000)
     assert running.shell.window is None
     assert running.shell.sign_in.isVisible()
+
+
+def test_with_the_hub_away_a_person_who_signed_in_here_signs_in_offline(
+    qtbot: Any, running: Running, office: tuple[Path, Person, Person, HubProcess], tmp_path: Path
+) -> None:
+    _, _, dora, hub = office
+    hub.stop()  # Dora signed in at this PC (her enrollment) while the hub was there
+    window = sign_in(qtbot, running, dora)
+    offline = "Practice hub: offline (cached sign-in)"
+    qtbot.waitUntil(lambda: window.status.hub.text() == offline, timeout=10000)
+    window.resize(1366, 768)
+    shots = Path(os.environ.get("ENAMEL_SCREENSHOTS") or tmp_path)
+    window.grab().save(str(shots / "hub-status-offline-1366x768.png"))
+    running.jobs.run_now("hub")  # the hub is still away: the session stays
+    qtbot.wait(500)
+    assert running.shell.session is not None
+    assert window.status.hub.text() == offline
