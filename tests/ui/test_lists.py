@@ -232,3 +232,20 @@ def test_every_list_that_names_a_patient_shows_the_chart_number_beside_the_name(
         assert shown == [str(chart(r)) for r in page.model.rows], key
         # Birth date only where the reference's field set has it (insurance verification).
         assert ("Birth date" in titles) == (key == "insurance"), key
+
+
+def test_the_schedule_shown_again_reads_its_day_again(qtbot: Any, running: Running) -> None:
+    window = sign_in(qtbot, running, "frontdesk")
+    page = window.page("schedule")
+    qtbot.waitUntil(lambda: not page.is_loading() and page.view.model() is not None, timeout=20000)
+    model = page.view.model()
+    block = next(b for b in model.blocks if b.status == "Scheduled")
+    assert running.sim is not None
+    running.sim.practice.appointments[block.key]["AptStatus"] = "Broken"  # at another PC
+    window.open_page("noshows")
+    window.open_page("schedule")
+    qtbot.waitUntil(lambda: not page.is_loading(), timeout=20000)
+    again = page.view.model()
+    assert again is not None and again.day == model.day
+    now = {b.key: b.status for b in again.blocks}
+    assert now.get(block.key, "gone") != "Scheduled"

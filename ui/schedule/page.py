@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from PySide6.QtCore import QDate, QPoint, Qt, QTimer
-from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtGui import QKeySequence, QShortcut, QShowEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QDateEdit,
@@ -85,6 +85,7 @@ class SchedulePage(QWidget):
         self._today = today
         self._day = today
         self._loading = False
+        self._seen = False
         self._request = 0
         # What the grid shows (day, provider, week?): another key never keeps its blocks.
         self._shown: tuple[date, int | None, bool] | None = None
@@ -286,6 +287,16 @@ class SchedulePage(QWidget):
 
     def is_loading(self) -> bool:
         return self._loading
+
+    def showEvent(self, event: QShowEvent) -> None:
+        """Shown again (a booking may have been made from a list meanwhile): the day is
+        read again, in place. A window back from the task bar is not a new look."""
+        super().showEvent(event)
+        if event.spontaneous():
+            return
+        if self._seen and not self._loading and self._shown is not None:
+            self.show_day(self._day)
+        self._seen = True
 
     def _date_picked(self, qdate: QDate) -> None:
         picked = date(qdate.year(), qdate.month(), qdate.day())
