@@ -358,7 +358,3 @@ class HubAccountDirectory:
         for user in ended:
             self._cache.forget(user)  # disabled, perhaps: the next sign-in here is online
         return ended
-
-    def signed_in_offline(self) -> list[str]:
-        with self._lock:
-            return sorted(self._offline_sessions)

@@ -8,7 +8,6 @@ import json
 import logging
 from dataclasses import dataclass
 
-from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -161,7 +160,3 @@ def _adopt_practice_keys(
         secrets.put(f"{ARCHIVE_KEY}.{key_id(old_archive)}", old_archive, now)
     secrets.put(PSEUDONYM_KEY, pseudonym, now)
     secrets.put(ARCHIVE_KEY, archive, now)
-
-
-def certificate_serial(membership: HubMembership) -> int:
-    return x509.load_pem_x509_certificate(membership.cert_pem.encode("ascii")).serial_number
