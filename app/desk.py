@@ -23,6 +23,7 @@ from services.workflows.context import DeskContext
 from services.workflows.insurance import InsuranceService
 from services.workflows.lookup import LookupService
 from services.workflows.noshow import NoShowService
+from services.workflows.office_hours import PracticeHours
 from services.workflows.patient_card import PatientCardService
 from services.workflows.pending import PendingWrites
 from services.workflows.recall import RecallService
@@ -60,17 +61,17 @@ def build_desk(services: Services, pms: PmsClient) -> Desk:
     )
     schedule = ScheduleService(ctx)
     settings = services.installation.settings
-    booking = BookingService(
-        ctx, schedule.reference, lambda: parse_office_hours(settings.get(OFFICE_HOURS_SETTING))
-    )
     pending = PendingWrites(PmsWritesRepository(services.installation.db), services.clock)
+    weekly = lambda: parse_office_hours(settings.get(OFFICE_HOURS_SETTING))  # noqa: E731
+    hours = PracticeHours(pms, weekly, services.clock)  # from Open Dental's schedules
+    booking = BookingService(ctx, schedule.reference, weekly, pending, hours.between)
     recall = RecallService(ctx, pending)
     return Desk(
         schedule,
         NoShowService(ctx, booking),
         InsuranceService(ctx, pending=pending),
         recall,
-        ConflictService(ctx),
+        ConflictService(ctx, hours.between),
         WaitlistService(ctx, booking),
         LookupService(ctx),
         AppointmentService(ctx, schedule),

@@ -33,4 +33,5 @@ def pms_client(installation: Installation, clock: Clock | None = None) -> OpenDe
         # Concurrent reads (OpenDentalClient(concurrency=...)) stay off in the app for now:
         # with them on, the desk's UI tests crash at teardown (see the issue).
         directory=directory,
+        clinic_num=config.clinic_num,
     )

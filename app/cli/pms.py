@@ -43,6 +43,13 @@ def register(sub: Any) -> None:
         help="items a page (default: 100 for remote, 1000 for service/local/url)",
     )
     p.add_argument(
+        "--clinic",
+        type=int,
+        default=0,
+        help="the ClinicNum this office books and lists, where the practice uses clinics "
+        "(Open Dental's Clinics; default 0: it does not)",
+    )
+    p.add_argument(
         "--keys-stdin",
         action="store_true",
         help="read the developer key and the customer key, one per line, from standard input "
@@ -64,7 +71,11 @@ def cmd_set(args: argparse.Namespace, ctx: CliContext) -> int:
         raise UsageError("--page-size must be between 1 and 1000 (Open Dental's largest page).")
     services = ctx.services()
     inst, now = services.installation, ctx.clock.now()
-    PmsSettings(mode, base, args.host, allowed, args.page_size).write(inst.settings, now)
+    if args.clinic < 0:
+        raise UsageError("--clinic is a ClinicNum (0: the practice does not use clinics).")
+    PmsSettings(mode, base, args.host, allowed, args.page_size, args.clinic).write(
+        inst.settings, now
+    )
     if args.keys_stdin:
         developer, customer = sys.stdin.readline().strip(), sys.stdin.readline().strip()
         if not developer or not customer:

@@ -41,6 +41,7 @@ RESPONSE_LIMITS: Mapping[str, int] = {
     "/recalltypes": 4 * MIB,
     "/providers": 4 * MIB,
     "/operatories": 4 * MIB,
+    "/schedules": 16 * MIB,
     "/patients/{PatNum}": 1 * MIB,
     "/appointments/{AptNum}": 1 * MIB,
     "/familymodules/{PatNum}/Insurance": 1 * MIB,
@@ -200,15 +201,19 @@ class PmsHttp:
         params: dict[str, Any] | None = None,
         json_body: Any = None,
         template: str = "",
+        idempotent: bool | None = None,
     ) -> Any:
         """One call, retried while that is safe.
 
-        GET and PUT are retried on timeouts, dropped connections, 429 and 5xx. A POST
-        creates something, so it is retried only when the server cannot have acted on it
-        (429, or the connection was never made): a retried POST must not double-book.
+        GET and (by default) PUT are retried on timeouts, dropped connections, 429 and 5xx.
+        A POST creates something, and a PUT the caller marks `idempotent=False` adds
+        something each time (Recalls PUT Status writes a commlog, PUT Break a broken
+        procedure), so those are retried only when the server cannot have acted on them
+        (429, or the connection was never made): sent twice they would be applied twice.
         """
         url = f"{self.base_url}{path}"
-        idempotent = method.upper() != "POST"
+        if idempotent is None:
+            idempotent = method.upper() != "POST"
         limit = self._limits.get(template, self._default_limit)
         deadline_at = time.monotonic() + self._deadline
         for attempt in range(1, self._retry.attempts + 1):

@@ -6,7 +6,7 @@ import logging
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
-from datetime import date, datetime
+from datetime import date, datetime, time
 from enum import StrEnum
 from typing import Any, TypeVar
 
@@ -30,6 +30,7 @@ from services.pms.records import (
     PmsRejected,
     Provider,
     RecallDue,
+    ScheduleEntry,
 )
 from services.retry import pause
 
@@ -83,8 +84,13 @@ class OpenDentalClient(FollowUpCalls, MailingAddressCalls):
         deadline: float = DEADLINE_SECONDS,
         directory: PatientDirectory | None = None,
         concurrency: int = 1,
+        clinic_num: int = 0,
     ) -> None:
         self.page_size = page_size
+        # A practice that uses clinics (Clinics GET lists them): this workstation's clinic,
+        # sent as ClinicNum where the pages take it (appointment lists, the ASAP list, new
+        # appointments). 0: the practice does not use clinics; nothing is sent.
+        self.clinic_num = clinic_num
         # Without a directory every contact is one Patients GET (single), as before.
         self.directory = directory
         self.concurrency = max(1, concurrency)
@@ -271,6 +277,8 @@ class OpenDentalClient(FollowUpCalls, MailingAddressCalls):
             params["Op"] = op_num
         if pat_num is not None:
             params["PatNum"] = pat_num
+        if self.clinic_num:
+            params["ClinicNum"] = self.clinic_num
         records = self._all_pages("/appointments", params, "appointments")
         appointments = [self._appointment(r, wanted) for r in records]
         if prov_num is not None:  # the API cannot filter by provider; a hygienist is ProvHyg
@@ -318,7 +326,8 @@ class OpenDentalClient(FollowUpCalls, MailingAddressCalls):
 
     def asap_list(self, purpose: Purpose) -> list[Appointment]:
         wanted = fields_for(purpose)
-        records = self._all_pages("/appointments/ASAP", {}, "ASAP list")
+        params = {"ClinicNum": self.clinic_num} if self.clinic_num else {}
+        records = self._all_pages("/appointments/ASAP", params, "ASAP list")
         return self._with_contacts([self._appointment(r, wanted) for r in records], wanted)
 
     def recalls_due(self, purpose: Purpose, as_of: date) -> list[RecallDue]:
@@ -474,6 +483,32 @@ class OpenDentalClient(FollowUpCalls, MailingAddressCalls):
             for r in self._all_pages("/providers", {}, "providers")
         ]
 
+    def schedules(self, start: date, end: date) -> list[ScheduleEntry]:
+        """Schedules GET (multiple) for the dates, every page (apischedules: the numbers
+        arrive as strings; `operatories` is a comma-separated list of OperatoryNums)."""
+        records = self._all_pages(
+            "/schedules",
+            {"dateStart": start.isoformat(), "dateEnd": end.isoformat()},
+            "schedules",
+        )
+        found = []
+        for r in records:
+            day = parse.day(r, "SchedDate")
+            if day is None:
+                raise parse.bad("a schedule without its date")
+            found.append(
+                ScheduleEntry(
+                    parse.integer(r, "ScheduleNum"),
+                    day,
+                    _clock_time(r, "StartTime"),
+                    _clock_time(r, "StopTime"),
+                    parse.text(r, "SchedType"),
+                    parse.integer(r, "ProvNum", optional=True),
+                    _numbers(parse.text(r, "operatories"), "operatories"),
+                )
+            )
+        return found
+
     def operatories(self) -> list[Operatory]:
         ops = [
             Operatory(
@@ -520,6 +555,8 @@ class OpenDentalClient(FollowUpCalls, MailingAddressCalls):
             body["ProvHyg"] = prov_hyg
         if note:
             body["Note"] = note
+        if self.clinic_num:
+            body["ClinicNum"] = self.clinic_num
         created = parse.as_object(
             self._http.request("POST", "/appointments", json_body=body, template="/appointments"),
             "new appointment",
@@ -550,6 +587,7 @@ class OpenDentalClient(FollowUpCalls, MailingAddressCalls):
             f"/appointments/{apt_num}/Break",
             json_body={"sendToUnscheduledList": "false"},
             template="/appointments/{AptNum}/Break",
+            idempotent=False,  # a break may add a broken procedure and a commlog
         )
 
     def break_appointment_as(
@@ -567,6 +605,7 @@ class OpenDentalClient(FollowUpCalls, MailingAddressCalls):
                 "breakType": break_type,
             },
             template="/appointments/{AptNum}/Break",
+            idempotent=False,  # a break may add a broken procedure and a commlog
         )
 
     def confirm(self, apt_num: int, status: ConfirmStatus = ConfirmStatus.CONFIRMED) -> None:
@@ -649,6 +688,20 @@ class OpenDentalClient(FollowUpCalls, MailingAddressCalls):
 
     def server_time(self) -> datetime:
         return self.server_info()[1]
+
+
+def _numbers(text: str, key: str) -> tuple[int, ...]:
+    try:
+        return tuple(int(n) for n in text.split(",") if n.strip())
+    except ValueError:
+        raise parse.bad(f"{key} is not a list of numbers") from None
+
+
+def _clock_time(record: dict[str, Any], key: str) -> time:
+    try:
+        return time.fromisoformat(parse.text(record, key, optional=False))
+    except ValueError:
+        raise parse.bad(f"{key} is not a time of day") from None
 
 
 def _number(record: dict[str, Any], key: str) -> float:

@@ -103,7 +103,11 @@ class FollowUpCalls:
         }
         if status_num is not None:
             body["RecallStatus"] = status_num
-        self._http.request("PUT", "/recalls/Status", json_body=body, template="/recalls/Status")
+        # Every PUT Status adds a commlog: never repeated after it may have landed (the
+        # queued write looks for its reference first, services.workflows.recall).
+        self._http.request(
+            "PUT", "/recalls/Status", json_body=body, template="/recalls/Status", idempotent=False
+        )
 
     def has_commlog(self: _Client, pat_num: int, marker: str) -> bool:
         """Commlogs GET for the patient: whether one's note carries `marker` (a write's own

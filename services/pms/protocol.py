@@ -25,6 +25,7 @@ from services.pms.records import (
     PatientContact,
     Provider,
     RecallDue,
+    ScheduleEntry,
 )
 
 
@@ -82,6 +83,11 @@ class PmsClient(Protocol):
     ) -> list[OpenSlot]: ...
 
     def providers(self) -> list[Provider]: ...
+
+    def schedules(self, start: date, end: date) -> list[ScheduleEntry]:
+        """The practice's schedule entries from `start` to `end` inclusive (when providers
+        work, practice notes, blockouts): where office hours come from."""
+        ...
 
     def operatories(self) -> list[Operatory]: ...
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 from typing import NamedTuple
 
@@ -105,6 +105,21 @@ class OpenSlot:
     end: datetime
     prov_num: int
     op_num: int
+
+
+@dataclass(frozen=True)
+class ScheduleEntry:
+    """Schedules GET: time on the practice's schedule (no patient data). `sched_type` is
+    Practice (a note or holiday), Provider (when a provider works, in `op_nums`), Blockout,
+    Employee or WebSchedASAP."""
+
+    schedule_num: int
+    day: date
+    start: time
+    stop: time
+    sched_type: str
+    prov_num: int
+    op_nums: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ BASE_URL = "pms.base_url"
 HOST = "pms.host"
 ALLOW_HTTP_HOSTS = "pms.allow_http_hosts"
 PAGE_SIZE = "pms.page_size"
+CLINIC_NUM = "pms.clinic_num"  # the clinic this installation books and lists (0: no clinics)
 DEVELOPER_KEY = "pms.developer_key"  # secrets: Open Dental's developer and customer keys
 CUSTOMER_KEY = "pms.customer_key"
 
@@ -24,6 +25,7 @@ class PmsSettings:
     host: str = ""
     allow_http_hosts: frozenset[str] = frozenset()
     page_size: int = 0  # 0: the mode's own (100 for the cloud, 1000 on the LAN)
+    clinic_num: int = 0  # a practice using clinics: ClinicNum sent on reads and creates
 
     @staticmethod
     def read(settings: SettingsRepository) -> PmsSettings:
@@ -35,6 +37,7 @@ class PmsSettings:
             host=settings.get(HOST, "") or "",
             allow_http_hosts=frozenset(h.strip() for h in hosts.split(",") if h.strip()),
             page_size=int(settings.get(PAGE_SIZE, "0") or 0),
+            clinic_num=int(settings.get(CLINIC_NUM, "0") or 0),
         )
 
     def url(self) -> str:
@@ -53,6 +56,7 @@ class PmsSettings:
             HOST: self.host,
             ALLOW_HTTP_HOSTS: ",".join(sorted(self.allow_http_hosts)),
             PAGE_SIZE: str(self.effective_page_size()),
+            CLINIC_NUM: str(self.clinic_num),
         }
 
     def write(self, settings: SettingsRepository, now: datetime) -> None:

@@ -17,7 +17,7 @@ class UnconfiguredPms:
         raise PmsRejected(self.message)
 
     appointments = open_slots = asap_list = recalls_due = insurance_for = insurance_of = _refuse
-    find_patients = patient_contact = providers = operatories = _refuse
+    find_patients = patient_contact = providers = operatories = schedules = _refuse
     appointment = patients = create_appointment = set_appt_field = _refuse
     reschedule = break_appointment = confirm = set_appointment_field = server_info = _refuse
     add_commlog = break_appointment_as = _refuse

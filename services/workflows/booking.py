@@ -20,9 +20,19 @@ from errors import EnamelError
 from services.access import Actor, Purpose
 from services.audit import Outcome, RecordKind
 from services.compliance.breach.office_hours import OfficeHours
-from services.pms.records import Appointment, AptStatus, ConfirmStatus, Operatory, Provider
+from services.pms.records import (
+    Appointment,
+    AptStatus,
+    ConfirmStatus,
+    Operatory,
+    PmsError,
+    Provider,
+)
+from services.workflows.booking_writes import BOOK, CONFIRM, MOVE, BookingWrites, request_payload
 from services.workflows.context import DeskContext, touched_appointments
 from services.workflows.guard import require_write
+from services.workflows.office_hours import Hours, span_on
+from services.workflows.pending import PendingWrites
 
 CHECK_PURPOSE = Purpose.APPOINTMENT_CONFLICTS
 # What holds a chair and a provider's time (the conflicts list counts the same).
@@ -90,7 +100,7 @@ def problems_with(
     day: Iterable[Appointment],
     providers: dict[int, Provider],
     operatories: dict[int, Operatory],
-    hours: OfficeHours | None,
+    hours: Hours | None,
     now: datetime,
 ) -> list[str]:
     """Why `request` cannot be booked over `day`'s appointments, in words (empty: it can)."""
@@ -112,7 +122,7 @@ def problems_with(
         if number not in providers or providers[number].is_hidden:
             found.append(f"Provider {number} is not in use.")
     if hours is not None:
-        span = hours.get(request.start.weekday())
+        span = span_on(hours, request.start.date())
         if span is None:
             found.append(f"The office is closed on {request.start:%A}s.")
         elif (
@@ -142,13 +152,13 @@ def problems_with(
 def free_range(
     request: BookingRequest,
     day: Iterable[Appointment],
-    hours: OfficeHours | None,
+    hours: Hours | None,
     now: datetime,
 ) -> tuple[datetime, datetime, datetime] | None:
     """(free from, free until, offered start): the free time of the chair and the people
     nearest the start asked for that holds the length, and a start inside it."""
     date_ = request.start.date()
-    span = hours.get(date_.weekday()) if hours is not None else (time(0), time(23, 55))
+    span = span_on(hours, date_) if hours is not None else (time(0), time(23, 55))
     if span is None:
         return None
     opens, closes = datetime.combine(date_, span[0]), datetime.combine(date_, span[1])
@@ -189,17 +199,30 @@ def free_range(
 
 
 class BookingService:
-    """`office_hours` reads the practice's setting (None: hours are not checked)."""
+    """`office_hours` reads the practice's setting (None: hours are not checked). With
+    `pending`, moves, new appointments and confirmations wait for an unreachable Open Dental
+    (services.workflows.booking_writes): `book` returns 0 and `move`/`confirm` False then."""
 
     def __init__(
         self,
         ctx: DeskContext,
         reference: Callable[[], tuple[list[Provider], list[Operatory]]],
         office_hours: Callable[[], OfficeHours | None],
+        pending: PendingWrites | None = None,
+        hours_between: Callable[[date, date], Hours | None] | None = None,
     ) -> None:
+        """`hours_between(first, last)`: the practice's hours for those days from its
+        schedules (services.workflows.office_hours.PracticeHours); without it, the weekly
+        `office_hours`."""
         self._ctx = ctx
         self._reference = reference
         self._office_hours = office_hours
+        self._hours_between = hours_between
+        self.writes = BookingWrites(ctx, self, pending) if pending is not None else None
+
+    def waiting(self, kind: str) -> set[str]:
+        """Keys of the writes of `kind` (MOVE: AptNums) that wait for Open Dental."""
+        return self.writes.waiting(kind) if self.writes is not None else set()
 
     def reference(self) -> tuple[list[Provider], list[Operatory]]:
         """The practice's providers and operatories (no patient data)."""
@@ -247,7 +270,12 @@ class BookingService:
         providers, operatories = self._reference()
         provs = {p.prov_num: p for p in providers}
         ops = {o.op_num: o for o in operatories}
-        hours, now = self._office_hours(), self._now()
+        hours = (
+            self._hours_between(first, last)
+            if self._hours_between is not None
+            else self._office_hours()
+        )
+        now = self._now()
         found: list[BookingCheck] = []
         for request in requests:
             day = by_day.get(request.start.date(), [])
@@ -260,7 +288,7 @@ class BookingService:
             )
         return found
 
-    def _checked(
+    def checked(
         self,
         actor: Actor,
         purpose: Purpose,
@@ -283,6 +311,30 @@ class BookingService:
             flags=("refused",),
         )
         raise BookingRefused("Not booked: " + " ".join(found.problems))
+
+    def record(
+        self,
+        actor: Actor,
+        purpose: Purpose,
+        action: str,
+        outcome: Outcome,
+        number: int | None,
+        pat_num: int | None,
+        flags: tuple[str, ...] = (),
+    ) -> None:
+        """A booking write's audit entry."""
+        self._ctx.gateway.record(
+            actor,
+            action,
+            purpose=purpose,
+            outcome=outcome,
+            resource_type="appointment",
+            kind=RecordKind.APPOINTMENT if number else None,
+            record_number=number or None,
+            patient_number=pat_num or None,
+            fields=WRITE_FIELDS,
+            flags=flags,
+        )
 
     def _write(
         self,
@@ -314,11 +366,33 @@ class BookingService:
         record(Outcome.SUCCESS, result or apt_num)
         return result
 
-    def book(self, actor: Actor, purpose: Purpose, pat_num: int, request: BookingRequest) -> int:
-        """A new appointment at exactly `request` (checked again first); its AptNum."""
+    def book(
+        self,
+        actor: Actor,
+        purpose: Purpose,
+        pat_num: int,
+        request: BookingRequest,
+        *,
+        wish_id: int | None = None,
+    ) -> int:
+        """A new appointment at exactly `request` (checked again first); its AptNum, or 0
+        when it is kept until Open Dental answers. `wish_id`: the Enamel waitlist wish it
+        books, taken off the list once the appointment exists."""
         require_write(self._ctx, actor, purpose, "appointment_book", resource_type="appointment")
         request = replace(request, moving=0)
-        self._checked(actor, purpose, "appointment_book", request, pat_num)
+        if self.writes is not None:
+            payload = {
+                "purpose": purpose.value,
+                "action": "appointment_book",
+                "pat_num": pat_num,
+                "request": request_payload(request),
+                "wish_id": wish_id,
+            }
+            key = f"wl_{wish_id}" if wish_id else f"{pat_num}@{request.start.isoformat()}"
+            if not self.writes.submit(BOOK, key, payload, actor):
+                return 0
+            return self.writes.created()
+        self.checked(actor, purpose, "appointment_book", request, pat_num)
         created = self._write(
             actor,
             purpose,
@@ -336,6 +410,8 @@ class BookingService:
             ),
         )
         assert created is not None
+        if wish_id:
+            self._ctx.repo.remove_wish(wish_id, self._ctx.clock.now())
         return created
 
     def move(
@@ -345,9 +421,13 @@ class BookingService:
         appointment: Appointment,
         request: BookingRequest,
         action: str = "appointment_move",
-    ) -> None:
+        *,
+        commlog: str = "",
+    ) -> bool:
         """`appointment` to the time, chair and provider of `request` (its length and
-        hygienist kept), checked again first. A broken one is Scheduled again."""
+        hygienist kept), checked again first. A broken one is Scheduled again. `commlog`:
+        a note for the patient's commlog once it has moved. False: kept until Open Dental
+        answers."""
         require_write(self._ctx, actor, purpose, action, resource_type="appointment")
         request = replace(
             request,
@@ -356,7 +436,17 @@ class BookingService:
             prov_hyg=appointment.prov_hyg or 0,
             is_hygiene=bool(appointment.is_hygiene),
         )
-        self._checked(actor, purpose, action, request, appointment.pat_num)
+        if self.writes is not None:
+            payload = {
+                "purpose": purpose.value,
+                "action": action,
+                "apt_num": appointment.apt_num,
+                "pat_num": appointment.pat_num,
+                "request": request_payload(request),
+                "commlog": commlog,
+            }
+            return self.writes.submit(MOVE, str(appointment.apt_num), payload, actor)
+        self.checked(actor, purpose, action, request, appointment.pat_num)
         self._write(
             actor,
             purpose,
@@ -367,6 +457,19 @@ class BookingService:
                 appointment.apt_num, request.start, request.op_num, request.prov_num
             ),
         )
+        if commlog:
+            try:  # the move has landed; the note is the follow-up's record in Open Dental
+                self._ctx.pms.add_commlog(appointment.pat_num, commlog, when=self._now())
+            except PmsError:
+                self._ctx.gateway.record(
+                    actor,
+                    "commlog_add",
+                    purpose=purpose,
+                    outcome=Outcome.FAILURE,
+                    resource_type="commlog",
+                    patient_number=appointment.pat_num,
+                )
+        return True
 
     def break_appointment(
         self,
@@ -391,8 +494,18 @@ class BookingService:
 
     def confirm(
         self, actor: Actor, purpose: Purpose, appointment: Appointment, status: ConfirmStatus
-    ) -> None:
+    ) -> bool:
+        """PUT Confirm; False: kept until Open Dental answers."""
         require_write(self._ctx, actor, purpose, "appointment_confirm", resource_type="appointment")
+        if self.writes is not None:
+            payload = {
+                "purpose": purpose.value,
+                "action": "appointment_confirm",
+                "apt_num": appointment.apt_num,
+                "pat_num": appointment.pat_num,
+                "status": ConfirmStatus(status).value,
+            }
+            return self.writes.submit(CONFIRM, str(appointment.apt_num), payload, actor)
         self._write(
             actor,
             purpose,
@@ -401,3 +514,4 @@ class BookingService:
             appointment.pat_num,
             lambda: self._ctx.pms.confirm(appointment.apt_num, status),
         )
+        return True

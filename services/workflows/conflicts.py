@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 
 from services.access import Actor, Purpose
 from services.workflows.context import DeskContext, touched_appointments
+from services.workflows.office_hours import Hours, span_on
 
 
 @dataclass(frozen=True)
@@ -68,14 +69,15 @@ def _overlaps(bookings: list[Booking]) -> Iterable[tuple[Booking, Booking]]:
 
 def find_conflicts(
     bookings: Iterable[Booking],
-    office_hours: Mapping[int, tuple[time, time] | None] | None = None,
+    office_hours: Hours | None = None,
     *,
     hygiene_assistant_ok: bool = False,
 ) -> list[Conflict]:
     """Double-booked providers and operatories, and bookings outside office hours.
 
-    `office_hours` maps weekday (0 = Monday) to (open, close), or None for closed days;
-    without it, hours are not checked.
+    `office_hours` maps weekday (0 = Monday) to (open, close), or None for closed days, or
+    gives them by date (DayHours, from the practice's schedules); without it, hours are not
+    checked.
     """
     items = list(bookings)
     conflicts: list[Conflict] = []
@@ -110,7 +112,7 @@ def find_conflicts(
             )
     if office_hours is not None:
         for b in items:
-            hours = office_hours.get(b.start.weekday())
+            hours = span_on(office_hours, b.start.date())
             if (
                 hours is None
                 or b.start.time() < hours[0]
@@ -134,15 +136,22 @@ def find_conflicts(
 class ConflictService:
     """Finds conflicts in a date range through the gateway, with no patient data at all."""
 
-    def __init__(self, ctx: DeskContext) -> None:
+    def __init__(
+        self,
+        ctx: DeskContext,
+        hours_between: Callable[[date, date], Hours | None] | None = None,
+    ) -> None:
+        """`hours_between`: the practice's hours from its schedules (PracticeHours), used
+        when `find` is not given office hours: "outside office hours" then fires."""
         self._ctx = ctx
+        self._hours_between = hours_between
 
     def find(
         self,
         actor: Actor,
         start: date,
         end: date,
-        office_hours: Mapping[int, tuple[time, time] | None] | None = None,
+        office_hours: Hours | None = None,
     ) -> list[Conflict]:
         appointments = self._ctx.gateway.read(
             actor,
@@ -158,4 +167,6 @@ class ConflictService:
             for a in appointments
             if a.status.value in ("Scheduled", "Complete")
         ]
+        if office_hours is None and self._hours_between is not None:
+            office_hours = self._hours_between(start, end)
         return find_conflicts(bookings, office_hours)

@@ -13,8 +13,9 @@ from datetime import datetime, timedelta
 
 from services.access import Actor, Purpose, require_read
 from services.audit import Outcome, RecordKind
-from services.pms.records import Appointment, AptStatus, OpenSlot, PmsError
+from services.pms.records import Appointment, AptStatus, OpenSlot
 from services.workflows.booking import BookingCheck, BookingRequest, BookingService
+from services.workflows.booking_writes import MOVE
 from services.workflows.context import DeskContext, touched_appointments
 from services.workflows.guard import require_write
 
@@ -32,6 +33,7 @@ COMMLOG_NOTES = {
 class NoShow:
     appointment: Appointment
     outcome: str  # "" until someone followed up
+    pending: bool = False  # its rebooking waits to be sent to Open Dental
 
 
 def provider_of(appointment: Appointment) -> int:
@@ -71,8 +73,9 @@ class NoShowService:
             listed=True,
         )
         outcomes = self._ctx.repo.noshow_outcomes()
+        waiting = self._booking.waiting(MOVE)
         return [
-            NoShow(a, outcomes.get(a.apt_num, ""))
+            NoShow(a, outcomes.get(a.apt_num, ""), str(a.apt_num) in waiting)
             for a in sorted(found, key=lambda a: a.start, reverse=True)
         ]
 
@@ -128,11 +131,20 @@ class NoShowService:
         require_read(actor, PURPOSE, self._ctx.clock.now())
         return self._booking.check(actor, request)
 
-    def reschedule(self, actor: Actor, appointment: Appointment, request: BookingRequest) -> None:
+    def reschedule(self, actor: Actor, appointment: Appointment, request: BookingRequest) -> bool:
         """Back on the book at `request`, through the booking checks (refused with the reason
-        if the time is no longer free), then noted locally and in the patient's commlog."""
-        self._booking.move(actor, PURPOSE, appointment, request, action="appointment_reschedule")
+        if the time is no longer free), then noted locally and in the patient's commlog.
+        False: Open Dental cannot be reached; the move (and its commlog) is kept and sent by
+        the "pms_writes" job, the follow-up shown as waiting meanwhile."""
         slot_start = request.start
+        landed = self._booking.move(
+            actor,
+            PURPOSE,
+            appointment,
+            request,
+            action="appointment_reschedule",
+            commlog=f"No-show follow-up: rebooked for {slot_start:%Y-%m-%d %H:%M}.",
+        )
         self._ctx.repo.add_noshow_outcome(
             appointment.apt_num,
             "rescheduled",
@@ -140,22 +152,7 @@ class NoShowService:
             actor.actor_id,
             self._ctx.clock.now(),
         )
-        try:  # the move has landed; the note is the follow-up's record in Open Dental
-            self._ctx.pms.add_commlog(
-                appointment.pat_num,
-                f"No-show follow-up: rebooked for {slot_start:%Y-%m-%d %H:%M}.",
-                when=self._local_now(),
-            )
-        except PmsError as exc:
-            log.warning("noshow.commlog_failed", extra={"error_class": type(exc).__name__})
-            self._ctx.gateway.record(
-                actor,
-                "commlog_add",
-                purpose=PURPOSE,
-                outcome=Outcome.FAILURE,
-                resource_type="commlog",
-                patient_number=appointment.pat_num,
-            )
+        return landed
 
     def record_outcome(self, actor: Actor, appointment: Appointment, outcome: str) -> None:
         """The call's outcome goes to the patient's commlog first; if the PMS refuses, the

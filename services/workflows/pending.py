@@ -9,9 +9,10 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
+from errors import EnamelError
 from services.access import Actor, ActorType, Role
 from services.clock import Clock
-from services.pms.records import PmsError, PmsUnavailable
+from services.pms.records import PmsUnavailable
 from storage.pms_writes_repo import DONE, PENDING, REFUSED, PmsWritesRepository
 
 # handler(actor, payload, write_id, from_queue): sends the write (checking first whether an
@@ -61,7 +62,7 @@ class PendingWrites:
                         )
                 except PmsUnavailable:
                     raise
-                except PmsError:
+                except EnamelError:  # refused by the PMS, or by the booking check
                     refused += 1
                     continue
             sent += 1

@@ -88,7 +88,8 @@ class RecallBookingService:
         """The visit created at `request` (checked again first; refused with the reason if
         the time was taken meanwhile), then the recall's "scheduled" call recorded in Open
         Dental (or kept for later if it cannot be reached) and the recall left off the
-        list. The AptNum."""
+        list. The AptNum, or 0 when Open Dental cannot be reached: the booking and then the
+        call are kept, and the "pms_writes" job sends them in that order."""
         apt_num = self._booking.book(actor, PURPOSE, item.recall.pat_num, request)
         try:
             self._recalls.mark(actor, item, "scheduled")

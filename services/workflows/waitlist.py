@@ -199,10 +199,17 @@ class WaitlistService:
     def book(self, actor: Actor, entry: WaitlistEntry, request: BookingRequest) -> int:
         """The waiting patient booked at `request` through the booking checks: the ASAP
         list's appointment is moved there; an Enamel wish becomes a new appointment and
-        leaves the list. The AptNum booked."""
+        leaves the list. The AptNum booked, or 0 when Open Dental cannot be reached and the
+        booking is kept for the "pms_writes" job (the wish leaves the list when it lands)."""
         if entry.appointment is not None:
-            self._booking.move(actor, PURPOSE, entry.appointment, request, action="waitlist_book")
-            return entry.appointment.apt_num
-        apt_num = self._booking.book(actor, PURPOSE, entry.wish.pat_num, request)
-        self._ctx.repo.remove_wish(int(entry.wish.key.removeprefix("wl_")), self._ctx.clock.now())
-        return apt_num
+            landed = self._booking.move(
+                actor, PURPOSE, entry.appointment, request, action="waitlist_book"
+            )
+            return entry.appointment.apt_num if landed else 0
+        return self._booking.book(
+            actor,
+            PURPOSE,
+            entry.wish.pat_num,
+            request,
+            wish_id=int(entry.wish.key.removeprefix("wl_")),
+        )

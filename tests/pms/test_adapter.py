@@ -28,7 +28,7 @@ def test_paging_reads_every_page_and_only_then_returns(
         for a in sim.practice.appointments.values()
         if start.isoformat() <= a["AptDateTime"][:10] <= end.isoformat()
     ]
-    assert len(found) == len(expected) > 1000
+    assert len(found) == len(expected) > 900
     offsets = [p for m, p in sim.requests if p.startswith("/api/v1/appointments?")]
     assert len(offsets) == len(expected) // 100 + 1
     assert "Offset=0" in offsets[0] and "Offset=100" in offsets[1]

@@ -165,9 +165,13 @@ def test_reschedule_moves_the_appointment_in_the_pms_and_is_audited(
     assert note["commType"] == "ApptRelated" and note["Mode_"] == "Phone"
     assert slot.start.strftime("%Y-%m-%d %H:%M") in note["Note"]
 
-    check, entry = entries_after(cheap_services, before)
-    # Checked right before the write, without patient data.
-    assert (check["action"], check["purpose"]) == ("booking_check", "appointment_conflicts")
+    *checks, entry = entries_after(cheap_services, before)
+    # Checked right before the write (one entry per appointment of the day), without
+    # patient data.
+    assert checks
+    for check in checks:
+        assert (check["action"], check["purpose"]) == ("booking_check", "appointment_conflicts")
+        assert check["patient_id"] == ""
     assert entry["action"] == "appointment_reschedule"
     assert entry["purpose"] == "no_show_rescheduling"
     assert entry["resource_type"] == "appointment"
@@ -213,7 +217,7 @@ def test_reschedule_the_pms_refuses_is_recorded_as_failure_and_changes_nothing(
 
     assert sim.practice.appointments == pms_before
     assert sim.practice.commlogs == {}  # no follow-up note for a move that did not happen
-    _check, entry = entries_after(cheap_services, before)
+    *_checks, entry = entries_after(cheap_services, before)
     assert entry["action"] == "appointment_reschedule"
     assert entry["purpose"] == "no_show_rescheduling"
     assert entry["outcome"] == "failure"

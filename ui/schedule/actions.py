@@ -14,15 +14,17 @@ from services.workflows.booking import BookingCheck, BookingRequest, BreakReason
 class ScheduleActions:
     """Each callable runs in the background (Operations) and may raise an EnamelError.
 
-    Without `book` (a clinician's own schedule) the page only opens appointments."""
+    Without `book` (a clinician's own schedule) the page only opens appointments. `book`
+    returns the AptNum (0), `move` and `confirm` True (False) when the write landed (was kept
+    until Open Dental answers again)."""
 
     open_card: Callable[[int], AppointmentCard]
     reference: Callable[[], tuple[list[Provider], list[Operatory]]]
     check: Callable[[BookingRequest], BookingCheck] | None = None
     book: Callable[[int, BookingRequest], int] | None = None
-    move: Callable[[Appointment, BookingRequest], None] | None = None
+    move: Callable[[Appointment, BookingRequest], bool] | None = None
     break_: Callable[[Appointment, BreakReason, bool], None] | None = None
-    confirm: Callable[[Appointment, ConfirmStatus], None] | None = None
+    confirm: Callable[[Appointment, ConfirmStatus], bool] | None = None
     find_patients: Callable[[str], list[PatientContact]] | None = None
 
     @property

@@ -78,6 +78,7 @@ class BookingDialog(QDialog):
         self.question: QMessageBox | None = None
         self.patient: PatientContact | None = patient
         self.committing = False
+        self.kept = False  # the last write waits for Open Dental
 
         title = "Move the appointment" if moving else "Book an appointment"
         self.setWindowTitle(heading or title)
@@ -343,9 +344,17 @@ class BookingDialog(QDialog):
         commit, text = self._commit, self.describe(request)
         verb = self._verbs[1]
 
-        def landed(_: object) -> None:
+        def landed(result: object) -> None:
             self.committing = False
-            self.changed.emit(f"{verb} {text}.")
+            # False (a move) or 0 (a new appointment): Open Dental cannot be reached and the
+            # write is kept for the "pms_writes" job, which checks the time again first.
+            self.kept = result is False or (type(result) is int and result == 0)
+            self.changed.emit(
+                f"Open Dental cannot be reached: {verb.lower()} {text} is kept and will be "
+                "sent when it answers again (the time is checked again first)."
+                if self.kept
+                else f"{verb} {text}."
+            )
             self.accept()
 
         def refused(error: Exception) -> None:

@@ -60,13 +60,19 @@ class _Change(QDialog):
         self.ok_button = ok
         return ok
 
-    def send(self, work: Callable[[], None], notice: str) -> None:
+    def send(self, work: Callable[[], object], notice: str) -> None:
+        """`work` returning False: Open Dental cannot be reached and the change is kept."""
         self.busy = True
         self.ok_button.setEnabled(False)
 
-        def landed(_: object) -> None:
+        def landed(result: object) -> None:
             self.busy = False
-            self.changed.emit(notice)
+            self.changed.emit(
+                "Open Dental cannot be reached: the change is kept and will be sent when it "
+                "answers again."
+                if result is False
+                else notice
+            )
             self.accept()
 
         def failed(error: Exception) -> None:
@@ -123,7 +129,7 @@ class ConfirmDialog(_Change):
         parent: QWidget,
         runner: Run,
         appointment: Appointment,
-        send: Callable[[Appointment, ConfirmStatus], None],
+        send: Callable[[Appointment, ConfirmStatus], bool],
     ) -> None:
         super().__init__(parent, runner, "Confirmation", f"{_who(appointment)}.")
         self.status_box = QComboBox()

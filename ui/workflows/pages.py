@@ -191,6 +191,8 @@ def recall_page(
                     verbs=("Book", "Booked"),
                 ),
                 lambda text: f"{text} Open Dental has it; the recall is off this list.",
+                item,
+                lambda r: replace(r, last_outcome="scheduled", pending=True),
             )
 
         runner(

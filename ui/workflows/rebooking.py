@@ -5,8 +5,9 @@ before it is written)."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
+from typing import TypeVar
 
 from PySide6.QtWidgets import (
     QDialog,
@@ -27,6 +28,8 @@ from ui.operations import Run, user_message
 from ui.schedule.booking_dialog import BookingDialog
 from ui.workflows.worklist import Action, Column, WorklistPage
 
+WAITING = "(waiting for Open Dental)"
+T = TypeVar("T")
 NameMaps = tuple[dict[int, str], dict[int, str]]  # provider and operatory names by number
 Reference = Callable[[], tuple[list[Provider], list[Operatory]]]  # reads the PMS: off the UI
 
@@ -87,11 +90,29 @@ class BookingPage(WorklistPage):
 
     dialog: BookingDialog | None = None
 
-    def open_dialog(self, dialog: BookingDialog, notice: Callable[[str], str]) -> None:
+    def open_dialog(
+        self,
+        dialog: BookingDialog,
+        notice: Callable[[str], str],
+        row: T | None = None,
+        waiting: Callable[[T], T] | None = None,
+    ) -> None:
+        """`waiting(row)`: the row as it will be once a kept write lands, shown (without a
+        reload that would only fail) when Open Dental cannot be reached."""
         if self.dialog is not None:
             self.dialog.close()
         self.dialog = dialog
-        dialog.changed.connect(lambda text: self.reload(notice(text)))
+
+        def changed(text: str) -> None:
+            if not dialog.kept:
+                self.reload(notice(text))
+                return
+            if waiting is not None and row is not None:
+                new = waiting(row)
+                self.model.set_rows([new if r is row else r for r in self.model.rows])
+            self.show_message(text)
+
+        dialog.changed.connect(changed)
         dialog.open()
 
 
@@ -129,6 +150,8 @@ def noshow_page(
                 lambda text: (
                     f"{text} Open Dental has the new time; the call is in the patient's commlog."
                 ),
+                row,
+                lambda r: replace(r, outcome="rescheduled", pending=True),
             )
 
         runner(
@@ -158,7 +181,12 @@ def noshow_page(
             Column("Email", lambda r: r.appointment.email),
             Column("Appointment", lambda r: r.appointment.appointment_type),
             Column("Length", lambda r: r.appointment.minutes, lambda m: f"{m} min"),
-            Column("Follow-up", lambda r: r.outcome.replace("_", " ") or "—"),
+            Column(
+                "Follow-up",
+                lambda r: (
+                    (r.outcome.replace("_", " ") or "—") + (f" {WAITING}" if r.pending else "")
+                ),
+            ),
         ],
         lambda: service.recent(actor()),
         runner,
@@ -180,6 +208,7 @@ class OfferRow:
     offer: Offer
     entry: WaitlistEntry
     where: str
+    pending: bool = False  # booked while Open Dental could not be reached: waits to be sent
 
     @property
     def patient_name(self) -> str:
@@ -230,6 +259,8 @@ def waitlist_page(
                     verbs=("Book", "Booked"),
                 ),
                 lambda text: f"{text} Open Dental has it.",
+                row,
+                lambda r: replace(r, pending=True),
             )
 
         runner(
@@ -252,7 +283,10 @@ def waitlist_page(
             Column("Length", lambda r: r.offer.wish.length_minutes, lambda m: f"{m} min"),
             Column(
                 "List",
-                lambda r: "ASAP (PMS)" if r.offer.wish.key.startswith("asap_") else "Enamel",
+                lambda r: (
+                    ("ASAP (PMS)" if r.offer.wish.key.startswith("asap_") else "Enamel")
+                    + (f" {WAITING}" if r.pending else "")
+                ),
             ),
         ],
         load_with_names,

@@ -86,6 +86,12 @@ OPEN, CLOSE = time(8, 0), time(17, 0)
 CONFIRM_DEFS = {19: "Not Called", 20: "Unconfirmed", 21: "Appointment Confirmed", 22: "Texted"}
 CONFIRM_VALS = {"None": 19, "Sent": 22, "Confirmed": 21, "Not Accepted": 20, "Failed": 20}
 APPT_FIELD_DEFS = ("Ins Verified",)
+# An hour each provider keeps free on coming days (no appointment of theirs, in no chair):
+# Slots counts a provider's appointments in every operatory together, so a book filled chair
+# by chair would leave no provider time at all.
+FREE_HOURS = {1: time(11, 0), 2: time(14, 0), 3: time(9, 0), 4: time(15, 0)}
+# A multi-clinic practice (SyntheticPractice(multi_clinic=True)): operatories by clinic.
+CLINIC_OPS = {1: (1, 2, 3, 6), 2: (4, 5, 7, 8)}
 PROGRAM_VERSION = "24.3.1.0"
 
 
@@ -120,6 +126,9 @@ class SyntheticPractice:
             for i, name in enumerate(APPT_FIELD_DEFS)
         ]
     )
+    multi_clinic: bool = False  # clinics in use (Clinics GET, ClinicNum on records)
+    clinics: list[dict[str, Any]] = field(default_factory=list)
+    schedules: list[dict[str, Any]] = field(default_factory=list)  # Schedules GET
     lock: threading.RLock = field(default_factory=threading.RLock)
     clock: Clock = field(default_factory=SystemClock)  # the server's clock (serverDateTime)
 
@@ -377,6 +386,59 @@ class SyntheticPractice:
                 r["DateScheduled"] = (self.today + timedelta(days=10)).isoformat()
             elif r["RecallNum"] % 23 == 0:
                 r["DisableUntilDate"] = (self.today + timedelta(days=30)).isoformat()
+        # No draw from rng below either: the rest of the practice stays as it was.
+        self._free_provider_hours()
+        from services.pms.simulator.scheduling import make_schedules
+
+        self.schedules = make_schedules(
+            self, self.today - timedelta(days=14), self.today + timedelta(days=42)
+        )
+        if self.multi_clinic:
+            self._use_clinics()
+
+    def _free_provider_hours(self) -> None:
+        """From tomorrow on, each provider's free hour (FREE_HOURS) holds none of their
+        appointments and none in their chairs."""
+        for apt_num, a in list(self.appointments.items()):
+            start = datetime.strptime(a["AptDateTime"], "%Y-%m-%d %H:%M:%S")
+            if start.date() <= self.today or a["AptStatus"] != "Scheduled":
+                continue
+            end = start + timedelta(minutes=self.appointment_length(a))
+            for prov, at in FREE_HOURS.items():
+                free_from = datetime.combine(start.date(), at)
+                chairs = {
+                    o["OperatoryNum"]
+                    for o in self.operatories
+                    if prov in (o["ProvDentist"], o["ProvHygienist"])
+                }
+                mine = prov in (a["ProvNum"], a["ProvHyg"]) or a["Op"] in chairs
+                if mine and start < free_from + timedelta(hours=1) and free_from < end:
+                    del self.appointments[apt_num]
+                    break
+
+    def _use_clinics(self) -> None:
+        self.clinics = [
+            {
+                "ClinicNum": n, "Description": name, "Address": f"{100 * n} Synthetic Way",
+                "Address2": "", "City": "Portland", "State": "OR", "Zip": "97201",
+                "BillingAddress": "", "BillingAddress2": "", "BillingCity": "",
+                "BillingState": "", "BillingZip": "", "PayToAddress": "", "PayToAddress2": "",
+                "PayToCity": "", "PayToState": "", "PayToZip": "", "Phone": f"50355500{n:02d}",
+                "Abbr": name[:5], "IsHidden": "false",
+            }
+            for n, name in ((1, "Northside"), (2, "Southside"))
+        ]  # fmt: skip
+        clinic_of = {op: n for n, ops in CLINIC_OPS.items() for op in ops}
+        for o in self.operatories:
+            o["ClinicNum"] = clinic_of[int(o["OperatoryNum"])]
+        for a in self.appointments.values():
+            a["ClinicNum"] = clinic_of.get(int(a["Op"]), 0)
+        for pat_num, pt in self.patients.items():
+            pt["ClinicNum"] = 1 + pat_num % 2
+            pt["clinicAbbr"] = self.clinics[pat_num % 2]["Abbr"]
+
+    def clinic_of_op(self, op: int) -> int:
+        return next((int(o["ClinicNum"]) for o in self.operatories if o["OperatoryNum"] == op), 0)
 
     def _appointment(
         self,
@@ -547,43 +609,3 @@ class SyntheticPractice:
 
     def appointment_length(self, apt: dict[str, Any]) -> int:
         return len(str(apt["Pattern"])) * 5
-
-    def open_slots(
-        self, start: date, end: date, length: int, prov: int | None, op: int | None
-    ) -> list[dict[str, Any]]:
-        slots = []
-        with self.lock:
-            day = start
-            while day <= end:
-                if day.weekday() < 5:
-                    for operatory in self.operatories:
-                        op_num = operatory["OperatoryNum"]
-                        if op is not None and op_num != op:
-                            continue
-                        busy = sorted(
-                            (
-                                datetime.strptime(a["AptDateTime"], "%Y-%m-%d %H:%M:%S"),
-                                self.appointment_length(a),
-                            )
-                            for a in self.appointments.values()
-                            if a["Op"] == op_num
-                            and a["AptStatus"] in ("Scheduled", "Complete")
-                            and a["AptDateTime"].startswith(day.isoformat())
-                        )
-                        owner = operatory["ProvHygienist"] or operatory["ProvDentist"] or 1
-                        if prov is not None and owner != prov:
-                            continue
-                        cursor = datetime.combine(day, OPEN)
-                        for b_start, minutes in [*busy, (datetime.combine(day, CLOSE), 0)]:
-                            if (b_start - cursor).total_seconds() >= length * 60:
-                                slots.append(
-                                    {
-                                        "DateTimeStart": fmt_dt(cursor),
-                                        "DateTimeEnd": fmt_dt(b_start),
-                                        "ProvNum": owner,
-                                        "OpNum": op_num,
-                                    }
-                                )
-                            cursor = max(cursor, b_start + timedelta(minutes=minutes))
-                day += timedelta(days=1)
-        return slots

@@ -8,7 +8,7 @@ import socket
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -33,8 +33,9 @@ class Fault:
     kind: "latency" (sleep `seconds`, then answer), "429" (with Retry-After: seconds or
     an HTTP date), "500", "timeout" (hang `seconds` before answering), "malformed" (invalid
     JSON), "truncated" (a body shorter than its Content-Length), "wrongtype" (valid JSON of
-    the wrong shape), "disconnect" (close the connection without a word), "body" (answer
-    `status` with exactly `body`).
+    the wrong shape), "disconnect" (close the connection without a word), "applied" (carry
+    out the request, then close the connection without answering: a write that landed
+    while its answer was lost), "body" (answer `status` with exactly `body`).
     """
 
     pattern: str
@@ -48,7 +49,7 @@ class Fault:
 
     KINDS = frozenset(
         {"latency", "429", "500", "timeout", "malformed", "truncated", "wrongtype"}
-        | {"disconnect", "body"}
+        | {"disconnect", "applied", "body"}
     )
 
     def __post_init__(self) -> None:
@@ -255,6 +256,10 @@ def _handler_for(server: SimulatorServer) -> type[BaseHTTPRequestHandler]:
             except (ValueError, KeyError, TypeError) as exc:
                 self._send(400, f"Bad Request: {type(exc).__name__}".encode())
                 return
+            if fault is not None and fault.kind == "applied":
+                self.close_connection = True
+                self.request.shutdown(socket.SHUT_RDWR)
+                return
             if isinstance(body, bytes):
                 self._send(status, body, headers)
             else:
@@ -324,10 +329,12 @@ def _route(
     if not path.startswith(API):
         return _missing("no such path")
     path = path[len(API) :].rstrip("/")
-    from services.pms.simulator import office  # its endpoints import this module's helpers
+    from services.pms.simulator import office, scheduling  # they import this module's helpers
 
     with p.lock:
-        answer = office.route(server, method, path, q, body)
+        answer = scheduling.route(server, method, path, q, body) or office.route(
+            server, method, path, q, body
+        )
         if answer is not None:
             pass
         elif method == "GET":
@@ -358,20 +365,16 @@ def _get(
     if m:
         found = next((x for x in p.operatories if x["OperatoryNum"] == int(m.group(1))), None)
         return (200, found, None) if found else _missing("operatory")
-    if path == "/appointments/Slots":
-        start = _d(q.get("dateStart") or q.get("date") or p.today.isoformat())
-        end = _d(q.get("dateEnd") or q.get("date") or (start + timedelta(days=13)).isoformat())
-        length = int(q.get("lengthMinutes", "0") or 0)
-        prov = int(q["ProvNum"]) if "ProvNum" in q else None
-        op = int(q["OpNum"]) if "OpNum" in q else None
-        return 200, p.open_slots(start, end, length, prov, op), None
     if path == "/appointments/ASAP":
+        if p.clinics and "ClinicNum" not in q:  # "Required only if Clinics are enabled"
+            return _bad("ClinicNum is required when clinics are enabled")
         items = [
             _stamped(p, a)
             for a in sorted(p.appointments.values(), key=lambda a: a["AptNum"])
             if a["Priority"] == "ASAP"
             and a["AptStatus"] in ("Scheduled", "UnschedList")
             and ("ProvNum" not in q or str(a["ProvNum"]) == q["ProvNum"])
+            and ("ClinicNum" not in q or str(a["ClinicNum"]) == q["ClinicNum"])
         ]
         return 200, _page(server, items, q), None
     if path == "/appointments":
@@ -384,9 +387,13 @@ def _get(
             items = [a for a in items if a["AptDateTime"][:10] <= _d(q["dateEnd"]).isoformat()]
         if "AptStatus" in q and q["AptStatus"] not in APT_STATUSES:
             return _bad("AptStatus is not valid")
-        for key in ("AptStatus", "Op", "PatNum"):
+        for key in ("AptStatus", "Op", "PatNum", "ClinicNum", "AppointmentTypeNum"):
             if key in q:
                 items = [a for a in items if str(a[key]) == q[key]]
+        if "DateTStamp" in q:  # "altered after the specified date and time"
+            since = q["DateTStamp"] if len(q["DateTStamp"]) > 10 else q["DateTStamp"] + " 00:00:00"
+            datetime.strptime(since, "%Y-%m-%d %H:%M:%S")
+            items = [a for a in items if a["DateTStamp"] >= since]
         items.sort(key=lambda a: a["AptNum"])
         return 200, _page(server, [_stamped(p, a) for a in items], q), None
     m = re.fullmatch(r"/appointments/(\d+)", path)
@@ -505,7 +512,7 @@ def _put(p: SyntheticPractice, path: str, body: dict[str, Any]) -> Answer | None
             if body["AptStatus"] not in APT_STATUSES or body["AptStatus"] == "ASAP":
                 return _bad("AptStatus is not valid")
             changes["AptStatus"] = body["AptStatus"]
-        for key in ("Op", "ProvNum", "ProvHyg"):
+        for key in ("Op", "ProvNum", "ProvHyg", "ClinicNum", "AppointmentTypeNum"):
             if key in body:
                 changes[key] = int(body[key])
         if "Pattern" in body:
@@ -552,8 +559,16 @@ def _post(
         confirmed=False,
         asap=str(body.get("Priority", "Normal")) == "ASAP",
     )
+    clinic = body.get("ClinicNum")
     apt.update(
         {
+            # "Default to op.ClinicNum if they have one set. Otherwise … patient.ClinicNum."
+            "ClinicNum": int(clinic)
+            if clinic is not None
+            else (p.clinic_of_op(op) or int(patient["ClinicNum"])),
+            "AppointmentTypeNum": int(body.get("AppointmentTypeNum", 0)),
+            "IsNewPatient": str(body.get("IsNewPatient", "false")).lower(),
+            "colorOverride": str(body.get("colorOverride", "0,0,0")),
             "Pattern": pattern,
             "PatternSecondary": "/" * len(pattern),
             "ProvHyg": int(body.get("ProvHyg", 0)),
