@@ -1,10 +1,12 @@
-"""Requests and seconds per workflow read against the simulator with latency, per API mode.
+"""Requests and seconds per workflow read against the simulator, per API mode, with and
+without latency.
 
 Run: .venv/bin/python -m tests.bench.bench_workflows
 Workflows: the day's schedule with names, the insurance worklist (three days ahead, with
 birth dates and plans) and the recall list (names and phones). For each, in Remote (pages of
-100, one request at a time) and Service (pages of 1,000, concurrent reads) modes, with 20 ms
-added to every request:
+100, one request at a time), Service (pages of 1,000, concurrent reads) and Local (pages of
+1,000, one request at a time: the API inside the Open Dental program on this PC) modes, with
+nothing and with 20 ms added to every request:
 - "per patient": the adapter without the patient directory (one Patients GET per patient);
 - "cold": the first read with an empty directory (every patient loaded in pages);
 - "warm": a later read (one DateTStamp request for the changes, then the cache);
@@ -34,9 +36,9 @@ from services.pms.simulator import Fault, SimulatorServer, SyntheticPractice
 from storage.contacts_repo import ContactsRepository
 from storage.database import Database
 
-LATENCY = 0.020
+LATENCIES = (0.0, 0.020)  # seconds added to every request (none: loopback only)
 THROTTLE_SECONDS = 5.0  # the cloud API, read-only key
-MODES = {"Remote": (100, 1), "Service": (1000, 6)}
+MODES = {"Remote": (100, 1), "Service": (1000, 6), "Local": (1000, 1)}
 
 
 def _workflows(
@@ -99,11 +101,15 @@ def run() -> dict[str, Any]:
     clock = ManualClock()
     today = clock.now().date()
     sim = SimulatorServer(SyntheticPractice(today=today, clock=clock)).start()
-    sim.inject(Fault(".", "latency", times=10**9, seconds=LATENCY))
+    latency = Fault(".", "latency", times=10**9, seconds=0.0)
+    sim.inject(latency)
     results: list[dict[str, Any]] = []
     try:
         with tempfile.TemporaryDirectory(prefix="enamel-bench-") as tmp:
-            for mode, (page, concurrency) in MODES.items():
+            for delay, (mode, (page, concurrency)) in (
+                (d, m) for d in LATENCIES for m in MODES.items()
+            ):
+                latency.seconds = delay
                 sim.page_size = page
                 for name, (read, path, query) in _workflows(today).items():
 
@@ -125,7 +131,8 @@ def run() -> dict[str, Any]:
                     per_patient = _measure(sim, read, plain)
                     plain.close()
                     db = Database.create(
-                        Path(tmp) / f"{mode}-{name.replace(' ', '-')}.db", secrets.token_bytes(32)
+                        Path(tmp) / f"{mode}-{delay}-{name.replace(' ', '-')}.db",
+                        secrets.token_bytes(32),
                     )
                     cached = client(PatientDirectory(ContactsRepository(db), clock))
                     cold = _measure(sim, read, cached)
@@ -137,6 +144,7 @@ def run() -> dict[str, Any]:
                     results.append(
                         {
                             "mode": mode,
+                            "latency": delay,
                             "workflow": name,
                             "per_patient": per_patient,
                             "cold": cold,
@@ -156,7 +164,7 @@ def run() -> dict[str, Any]:
         )
         rows.append(
             {
-                "name": f"{r['workflow']}, {r['mode']}, {LATENCY * 1000:.0f} ms latency",
+                "name": f"{r['workflow']}, {r['mode']}, {r['latency'] * 1000:.0f} ms latency",
                 "enamel": (
                     f"warm {wr} req {ws * 1000:.0f} ms; cold {cr} req {cs * 1000:.0f} ms; "
                     f"per patient {pr} req {ps * 1000:.0f} ms{throttled}"

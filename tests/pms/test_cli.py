@@ -111,3 +111,53 @@ def test_usage_errors_exit_2_and_keys_are_never_echoed(
     sim.stop()
     down = admin("--data-dir", root, "pms", "check")
     assert down.code == 1 and "FAILED" in down.out
+
+
+def test_a_practice_with_clinics_sends_its_clinicnum(data_dir: Path) -> None:
+    """'pms set --clinic N' (a multi-clinic practice): the client the app builds lists and
+    books with ClinicNum, read back from a multi-clinic simulator."""
+    from datetime import datetime, time, timedelta
+
+    from app.pms_setup import pms_client
+    from services.access import Purpose
+    from services.clock import ManualClock
+    from services.installation import open_installation
+    from services.pms.simulator import SyntheticPractice
+    from storage.keystore import KeyringKeyStore
+    from storage.layout import DataLayout
+    from tests.pms.conftest import TODAY
+
+    practice = SyntheticPractice(
+        today=TODAY, clock=ManualClock(), patients_count=200, multi_clinic=True
+    )
+    sim = SimulatorServer(practice, page_size=1000).start()
+    root = str(data_dir)
+    try:
+        init = admin("--data-dir", root, "init", "--practice-id", "pms-clinic")
+        passphrase = passphrase_from(init.out)
+        bad = admin_recovery(
+            "--data-dir", root, "pms", "set", "--mode", "url", "--url", sim.url,
+            "--clinic", "-1", passphrase=passphrase,
+        )  # fmt: skip
+        assert bad.code == 2 and "ClinicNum" in bad.err
+        done = admin_recovery(
+            "--data-dir", root, "pms", "set", "--mode", "url", "--url", sim.url,
+            "--clinic", "2", "--keys-stdin",
+            stdin=f"{sim.developer_key}\n{sim.customer_key}\n", passphrase=passphrase,
+        )  # fmt: skip
+        assert done.code == 0, done.err
+        installation = open_installation(DataLayout(Path(root)), KeyringKeyStore())
+        client = pms_client(installation)
+        try:
+            tuesday = TODAY + timedelta(days=1)
+            listed = client.appointments(Purpose.APPOINTMENT_CONFLICTS, tuesday, tuesday)
+            assert listed and {practice.appointments[a.apt_num]["ClinicNum"] for a in listed} == {2}
+            client.asap_list(Purpose.WAITLIST)  # refused without ClinicNum here
+            pat = next(iter(practice.patients))
+            made = client.create_appointment(pat, datetime.combine(tuesday, time(7)), 1)
+            assert practice.appointments[made]["ClinicNum"] == 2  # not Op 1's own clinic
+        finally:
+            client.close()
+            installation.db.close()
+    finally:
+        sim.stop()
