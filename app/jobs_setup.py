@@ -41,15 +41,22 @@ def archive_job(services: Services) -> Job:
 
     def run() -> str:
         from app.archive_setup import archive_sync
+        from services.hub.batch_backend import HubBatchBackend
 
         if not built:
             built.append(archive_sync(services))  # raises ArchiveMisconfigured until IT fixes it
         sync = built[0]
         sync.sync_once(hold_partial=True)  # a partial batch waits until it is an hour old
+        status = sync.status()
+        backend = sync.backend
+        to_hub = isinstance(backend, HubBatchBackend)
+        if isinstance(backend, HubBatchBackend):  # a joined PC's: the hub shows its backlog
+            backend.report_head(status.confirmed_seq + status.backlog)
         if sync.prune_local():
             reclaim_space(services.installation.db)  # the file shrinks, not only its tables
-        waiting = sync.status().backlog
-        return f"{waiting} waiting" if waiting else "up to date"
+        waiting = status.backlog
+        where = " at the hub" if to_hub else ""
+        return f"{waiting} waiting" if waiting else f"up to date{where}"
 
     return Job(ARCHIVE, "Archive", run, every=60.0, backoff=Backoff(60.0, 3600.0), first_after=2.0)
 

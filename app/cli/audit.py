@@ -27,6 +27,11 @@ def register(sub: Any) -> None:
         help="also check the archived copy and the local trail against it (the local chain "
         "alone can be rewritten by someone holding the database key; the archive cannot)",
     )
+    p.add_argument(
+        "--practice",
+        action="store_true",
+        help="at the practice hub: check every workstation's chain as the hub holds it",
+    )
     p.set_defaults(handler=cmd_verify)
 
     p = audit_sub.add_parser("export", help="write entries as JSON lines (pseudonyms, no PHI)")
@@ -37,6 +42,10 @@ def register(sub: Any) -> None:
 
 
 def cmd_verify(args: argparse.Namespace, ctx: CliContext) -> int:
+    if getattr(args, "practice", False):
+        from app.cli.practice_verify import cmd_verify_practice
+
+        return cmd_verify_practice(ctx)
     damage = page_damage(ctx.installation())
     if damage is not None:  # the chain alone reads only the audit table's pages
         print(f"Audit trail cannot be trusted: {damage}")

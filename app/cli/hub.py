@@ -7,6 +7,7 @@ from typing import Any
 
 from app.cli.admin_auth import protect
 from app.cli.context import CliContext
+from app.hub.keystores import add_key_store_option
 from services import installation as inst
 from services.access import Permission
 from services.hub.service import HubServices
@@ -35,6 +36,7 @@ def register(sub: Any) -> None:
         "(127.0.0.1 and localhost are always included)",
     )
     p.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"default {DEFAULT_PORT}")
+    add_key_store_option(p)
     p.set_defaults(handler=cmd_init)
 
     p = actions.add_parser("invite", help="print a one-time join code for a workstation (1 hour)")
@@ -72,6 +74,7 @@ def cmd_init(args: argparse.Namespace, ctx: CliContext) -> int:
     if not 0 < args.port < 65536:
         raise inst.UsageError("--port is a port number from 1 to 65535.")
     addresses = [a.strip() for a in args.address.split(",") if a.strip()]
+    ctx.key_store = args.key_store
     result = inst.initialise(ctx.layout, ctx.keystore(), args.practice_id, ctx.clock)
     try:
         ctx.start_logging()
@@ -81,6 +84,7 @@ def cmd_init(args: argparse.Namespace, ctx: CliContext) -> int:
     print(f"Created the practice hub for '{args.practice_id}' in {ctx.layout.root}")
     print(f"Address:          {config.url()}")
     print(f"CA fingerprint:   {config.ca_fingerprint}")
+    print(f"Key storage:      {ctx.keystore().describe()}")
     print()
     print("RECOVERY PASSPHRASE (shown once; write it down and keep it locked away):")
     print()
@@ -116,6 +120,9 @@ def cmd_workstations(args: argparse.Namespace, ctx: CliContext) -> int:
             f"{row.workstation_id:<40} {row.name:<20} {row.joined_at:%Y-%m-%d %H:%M} "
             f"{seen:<17} {state}"
         )
+    from app.cli.practice_verify import print_chains
+
+    print_chains(ctx)
     return 0
 
 

@@ -54,7 +54,7 @@ def _error(status: int, code: str, message: str) -> web.Response:
 
 async def _blocking(request: web.Request, work: Callable[[], T]) -> T:
     """Every database call runs on the hub's one database thread: each is one transaction,
-    in order, so `accept_totp_step` is atomic practice-wide."""
+    in order, so `accept_totp_code` is atomic practice-wide."""
     loop = asyncio.get_running_loop()
     return await loop.run_in_executor(request.app[EXECUTOR_KEY], work)
 
@@ -244,6 +244,9 @@ def make_app(hub: HubServices, executor: ThreadPoolExecutor) -> web.Application:
     app.router.add_post("/v1/offline/reconcile", post_reconcile)
     app.router.add_post("/v1/adopt", post_adopt)
     app.router.add_get("/v1/health", get_health)
+    from app.hub.batch_routes import add_batch_routes
+
+    add_batch_routes(app)
     return app
 
 

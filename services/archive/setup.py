@@ -45,6 +45,15 @@ from storage.archive_repo import ArchiveRepository
 
 
 def build_backend(inst: Installation) -> ArchiveBackend:
+    """A joined workstation's batches go to the practice hub (hub.json); else the archive."""
+    from services.hub.membership import client_for, membership_of
+
+    membership = membership_of(inst)
+    if membership is not None:
+        from services.hub.batch_backend import HubBatchBackend
+
+        client = client_for(inst, membership)
+        return HubBatchBackend(client, inst.practice_id, inst.workstation_id)
     config = ArchiveSettings.read(inst.settings)
     if config.backend == FOLDER:
         return FolderBackend(Path(config.folder_path or inst.layout.archive_dir))
@@ -103,15 +112,22 @@ def build_sync(
     backend: ArchiveBackend | None = None,
     batch_size: int | None = None,
 ) -> ArchiveSync:
+    from services.hub.batch_backend import HUB_BATCH_SIZE, HubBatchBackend
+
+    backend = backend or build_backend(inst)
+    most = HUB_BATCH_SIZE if isinstance(backend, HubBatchBackend) else MAX_BATCH_SIZE
     return ArchiveSync(
         trail,
         ArchiveRepository(inst.db),
-        backend or build_backend(inst),
+        backend,
         clock,
         archive_key=inst.secrets.require(ARCHIVE_KEY),
         signing_key=inst.secrets.require(SIGNING_KEY),
-        batch_size=batch_size
-        or _int_setting(inst, BATCH_SIZE_SETTING, DEFAULT_BATCH_SIZE, 1, MAX_BATCH_SIZE),
+        batch_size=min(
+            most,
+            batch_size
+            or _int_setting(inst, BATCH_SIZE_SETTING, DEFAULT_BATCH_SIZE, 1, MAX_BATCH_SIZE),
+        ),
         local_window_days=_int_setting(
             inst, LOCAL_WINDOW_SETTING, DEFAULT_LOCAL_WINDOW_DAYS, 1, 36500
         ),

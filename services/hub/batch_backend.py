@@ -1,0 +1,113 @@
+"""A joined workstation's archive backend: its sealed batches go to the practice hub.
+
+`ArchiveSync` runs unchanged over it (same sealing, same cursor in `archive_batches`, same
+adoption of a batch that landed unconfirmed), so the hub receives exactly the archive's
+objects. It is also an `ArchiveSource` for `take_back` (`versions` and `get` read back this
+workstation's own chain). The signing key's public half, which `ArchiveSync` publishes
+once as `signing-key.pub`, travels with every batch; the hub pins it with the first one.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from datetime import datetime
+from urllib.parse import quote
+
+from services.archive.backends import ArchiveUnavailable, ObjectVersion, PutResult
+from services.hub.client import HubClient, HubRefused, HubUnreachable
+
+HUB_BATCH_SIZE = 1000  # entries per batch: a batch stays well inside the hub's 1 MiB body
+
+
+class HubRefusedBatch(ArchiveUnavailable):
+    """The hub answered and refused a batch (409 with its reason): the chain stays here."""
+
+    def __init__(self, message: str, code: str) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+class HubBatchBackend:
+    def __init__(self, client: HubClient, practice: str, workstation: str) -> None:
+        self._client = client
+        self._own = f"{practice}/{workstation}/"
+        self._workstation = workstation
+        self._public_key: bytes | None = None
+
+    def describe(self) -> str:
+        return f"the practice hub at {self._client.url}"
+
+    def _call(
+        self, method: str, path: str, body: dict[str, object] | None = None
+    ) -> dict[str, object]:
+        try:
+            return self._client.call(method, path, body)
+        except HubUnreachable as exc:
+            raise ArchiveUnavailable(exc.message) from None
+
+    def check(self) -> str:
+        self._call("GET", "/v1/health")
+        return self.describe()
+
+    def put_new(self, name: str, data: bytes, now: datetime) -> PutResult:
+        if name == f"{self._own}signing-key.pub":
+            self._public_key = data  # pinned by the hub with the first batch it carries
+            return PutResult.CREATED
+        if self._public_key is None:
+            raise ValueError("the signing key is published before the first batch")
+        body: dict[str, object] = {
+            "name": name,
+            "batch": base64.b64encode(data).decode(),
+            "signing_key": base64.b64encode(self._public_key).decode(),
+        }
+        try:
+            answer = self._call("POST", "/v1/batches", body)
+        except HubRefused as exc:
+            if exc.code == "exists_different":
+                return PutResult.EXISTS_DIFFERENT
+            raise HubRefusedBatch(exc.message, exc.code) from None
+        return PutResult.EXISTS_SAME if answer.get("result") == "exists" else PutResult.CREATED
+
+    def report_head(self, head_seq: int) -> None:
+        """Tell the hub how far this workstation's trail goes (its backlog at the hub)."""
+        try:
+            self._call("POST", "/v1/batches/head", {"head_seq": head_seq})
+        except HubRefused as exc:
+            raise HubRefusedBatch(exc.message, exc.code) from None
+
+    def _relative(self, name: str) -> str | None:
+        return name[len(self._own) :] if name.startswith(self._own) else None
+
+    def get(self, name: str) -> bytes | None:
+        rest = self._relative(name)
+        if rest is None or not rest or "/" in rest:
+            return None
+        try:
+            answer = self._call(
+                "GET", f"/v1/batches/{quote(self._workstation, safe='')}/{quote(rest, safe='')}"
+            )
+        except HubRefused as exc:
+            if exc.status == 404:
+                return None
+            raise HubRefusedBatch(exc.message, exc.code) from None
+        try:
+            return base64.b64decode(str(answer.get("data", "")), validate=True)
+        except (binascii.Error, ValueError):
+            raise ArchiveUnavailable(
+                "The practice hub sent an object that is not base64."
+            ) from None
+
+    def versions(self, prefix: str, after: str = "") -> list[ObjectVersion]:
+        rest = self._relative(prefix)
+        if rest is None:
+            return []
+        query = f"?prefix={quote(rest, safe='')}&after={quote(after, safe='')}"
+        try:
+            answer = self._call("GET", f"/v1/batches/{quote(self._workstation, safe='')}{query}")
+        except HubRefused as exc:
+            raise HubRefusedBatch(exc.message, exc.code) from None
+        names = answer.get("names")
+        if not isinstance(names, list):
+            raise ArchiveUnavailable("The practice hub sent a list that is not its own.")
+        return [ObjectVersion(str(n), "hub", False) for n in names]
