@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import platform
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -51,6 +52,16 @@ class FirstRun:
         self.services = build_services(result.installation, self.clock)
         self._audit("first_run_practice_created")
         return result.passphrase
+
+    def join_practice(self, code: str, name: str) -> str:
+        """This PC joins the practice hub with IT's join code; the recovery passphrase."""
+        from services.hub.join_new import join_new_installation
+
+        pc = name.strip() or platform.node() or "workstation"
+        joined = join_new_installation(self.layout, self.keystore, code.strip(), pc, self.clock)
+        self.services = build_services(joined.installation, self.clock)
+        self._audit("configuration_change")
+        return joined.passphrase
 
     def _audit(self, action: str) -> None:
         self._svc().trail.append(
@@ -145,6 +156,7 @@ class FirstRun:
             self.test_archive,
             self.create_manager,
             self.confirm_manager,
+            self.join_practice,
             lambda: str(self.layout.archive_dir),
         )
 

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from app.bootstrap import Services
     from services.clock import Clock, ManualClock
+    from storage.keystore import KeyStore
 
 # Recognisable and unlikely anywhere else: a scan that finds one found a leak.
 FAKE_PHI = {
@@ -178,13 +179,20 @@ def person_in(services: Services, login: str, role: str = "it_admin") -> Person:
     return Person(login, PERSON_PASSWORD, enrol(services, login, PERSON_PASSWORD), clock, user_id)
 
 
+def key_store(root: str | Path) -> KeyStore:
+    """The store the installation in `root` keeps its key in, as enamel-admin picks it."""
+    from storage.keystore import KeyringKeyStore
+    from storage.service_keystore import ServiceKeyStore, uses_service_keys
+
+    return ServiceKeyStore(Path(root)) if uses_service_keys(Path(root)) else KeyringKeyStore()
+
+
 def person_via_cli(
     root: str | Path, passphrase: str, login: str, role: str, clock: ManualClock
 ) -> Person:
     """An account added by the real enamel-admin (recovery passphrase), then enrolled."""
     from app.bootstrap import build_services
     from services.installation import open_installation
-    from storage.keystore import KeyringKeyStore
     from storage.layout import DataLayout
 
     added = admin_recovery(
@@ -192,7 +200,7 @@ def person_via_cli(
         passphrase=passphrase, stdin=TEMPORARY_PASSWORD + "\n", clock=clock,
     )  # fmt: skip
     assert added.code == 0, added.err
-    services = build_services(open_installation(DataLayout(Path(root)), KeyringKeyStore()), clock)
+    services = build_services(open_installation(DataLayout(Path(root)), key_store(root)), clock)
     try:
         secret = enrol(services, login, TEMPORARY_PASSWORD, own=PERSON_PASSWORD)
         record = services.accounts.by_login(login)

@@ -24,6 +24,7 @@ from services.clock import Clock, clock_from_option
 from services.installation import Installation, open_installation
 from storage.keystore import DemoKeyStore, KeyringKeyStore, KeyStore
 from storage.layout import DataLayout
+from storage.service_keystore import ServiceKeyStore, uses_service_keys
 
 
 class CommandModule(Protocol):
@@ -41,6 +42,7 @@ class CliContext:
     _services: Services | None = None
     _admin: Actor | None = None
     _passphrase: str | None = None
+    key_store: str = ""  # "service" | "keyring" | "": the folder says (service-keys/ or not)
 
     @staticmethod
     def from_args(args: argparse.Namespace, clock: Clock | None = None) -> CliContext:
@@ -54,7 +56,15 @@ class CliContext:
 
     def keystore(self) -> KeyStore:
         if self._keystore is None:
-            self._keystore = DemoKeyStore(self.layout.root) if self.demo else KeyringKeyStore()
+            service = self.key_store == "service" or (
+                not self.key_store and uses_service_keys(self.layout.root)
+            )
+            if self.demo:
+                self._keystore = DemoKeyStore(self.layout.root)
+            elif service:
+                self._keystore = ServiceKeyStore(self.layout.root)
+            else:
+                self._keystore = KeyringKeyStore()
         return self._keystore
 
     def start_logging(self) -> None:

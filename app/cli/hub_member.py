@@ -8,9 +8,9 @@ from typing import Any
 
 from app.cli.admin_auth import add_sign_in_options
 from app.cli.context import CliContext
-from services import installation as inst
 from services.access import Permission
 from services.hub.join import JoinFailed, fetch_ca, join
+from services.hub.join_new import join_checked
 from services.hub.membership import HubMembership, hub_file
 
 KEYS = Permission.MANAGE_SETTINGS
@@ -65,27 +65,10 @@ def cmd_join(args: argparse.Namespace, ctx: CliContext) -> int:
     name = args.name.strip() or platform.node() or "workstation"
     passphrase = ""
     if fresh:
-        if not hub.practice_id:
-            raise JoinFailed("The hub's certificate does not name its practice.")
-        created = inst.initialise(layout, ctx.keystore(), hub.practice_id, ctx.clock)
+        joined = join_checked(layout, ctx.keystore(), hub, name, ctx.clock)
         ctx.start_logging()
-        installation = created.installation
-        passphrase = created.passphrase
-        try:
-            join(installation, hub, name, ctx.clock)
-            inst.rewrap_recovery(installation, passphrase)  # the escrow holds the practice's key
-        except BaseException:
-            installation.close()
-            ctx.keystore().delete(installation.identity.keystore_name)
-            for path in [
-                *layout.database_files(),
-                layout.recovery_file,
-                layout.identity_file,
-                hub_file(layout),
-            ]:
-                path.unlink(missing_ok=True)
-            raise
-        installation.close()
+        passphrase = joined.passphrase
+        joined.installation.close()
     else:
         join(ctx.installation(), hub, name, ctx.clock)
     print(f"This PC ({name}) joined the practice hub of '{hub.practice_id}' at {hub.code.url}.")

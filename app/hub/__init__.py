@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+from app.hub.keystores import add_key_store_option, hub_key_store
 from services.clock import Clock, clock_from_option
 
 
@@ -23,7 +24,22 @@ def build_parser() -> argparse.ArgumentParser:
         "--port", type=int, help="port (default: the one given at hub init; 0: any free one)"
     )
     serve.add_argument("--clock-start", help=argparse.SUPPRESS)
+    add_key_store_option(serve)
     return parser
+
+
+def stop_on_signals(loop: asyncio.AbstractEventLoop, stop: asyncio.Event) -> None:
+    """SIGTERM and SIGINT set `stop`: through the loop where it can, else `signal.signal`.
+
+    Windows' event loops have no signal handlers (NotImplementedError). There a console Ctrl+C
+    and the Windows service's Stop (app/windows_service.py interrupts the main thread as a
+    SIGINT would) reach the Python handler, which wakes the loop from any thread.
+    """
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        try:
+            loop.add_signal_handler(sig, stop.set)
+        except NotImplementedError:
+            signal.signal(sig, lambda *_: loop.call_soon_threadsafe(stop.set))
 
 
 async def _serve(args: argparse.Namespace, clock: Clock) -> int:
@@ -34,11 +50,10 @@ async def _serve(args: argparse.Namespace, clock: Clock) -> int:
     from app.logging_setup import configure_logging
     from services.hub.state import PORT
     from services.installation import open_installation
-    from storage.keystore import KeyringKeyStore
     from storage.layout import DataLayout
 
     layout = DataLayout(Path(args.data_dir))
-    installation = open_installation(layout, KeyringKeyStore())
+    installation = open_installation(layout, hub_key_store(layout.root, args.key_store))
     executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="hub-db")
     try:
         configure_logging(layout.log_dir)
@@ -57,14 +72,11 @@ async def _serve(args: argparse.Namespace, clock: Clock) -> int:
                 lambda: installation.settings.set(PORT, str(actual), clock.now()),
             )
         stop = asyncio.Event()
-        for sig in (signal.SIGTERM, signal.SIGINT):
-            try:
-                loop.add_signal_handler(sig, stop.set)
-            except NotImplementedError:  # Windows: the service stops it with a console signal
-                signal.signal(sig, lambda *_: loop.call_soon_threadsafe(stop.set))
+        stop_on_signals(loop, stop)
         print(f"listening https://{args.host}:{actual}", flush=True)
         await stop.wait()
         await runner.cleanup()
+        print("stopped", flush=True)
         return 0
     finally:
         executor.submit(installation.close).result()

@@ -246,9 +246,10 @@ def hub_entries(root: Path) -> list[dict[str, Any]]:
     from storage.keystore import KeyringKeyStore
     from storage.layout import DataLayout
 
-    installation = open_installation(DataLayout(root), KeyringKeyStore())
+    installation = open_installation(DataLayout(root), ServiceKeyStore(root))
     try:
         rows = installation.db.connection().execute("SELECT body FROM audit_log ORDER BY seq")
         return [json.loads(r[0]) for r in rows]
     finally:
         installation.close()
+    from storage.service_keystore import ServiceKeyStore

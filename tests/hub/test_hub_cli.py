@@ -8,14 +8,13 @@ from services.clock import ManualClock
 from services.hub import joincode, pki
 from services.hub.state import load_hub
 from services.installation import open_installation
-from storage.keystore import KeyringKeyStore
 from storage.layout import DataLayout
 from tests.hub import kit
-from tests.support import admin, admin_as, person_via_cli
+from tests.support import admin, admin_as, key_store, person_via_cli
 
 
 def invites(root: Path) -> int:
-    installation = open_installation(DataLayout(root), KeyringKeyStore())
+    installation = open_installation(DataLayout(root), key_store(root))
     try:
         return int(
             installation.db.connection().execute("SELECT count(*) FROM hub_invites").fetchone()[0]
@@ -29,7 +28,7 @@ def test_hub_init_makes_the_practice_ca_and_refuses_a_used_folder(tmp_path: Path
     made = admin("hub", "init", "--data-dir", str(root), "--practice-id", kit.PRACTICE,
                  "--address", "hub.office.lan,192.168.1.10", "--port", "9443")  # fmt: skip
     assert made.code == 0, made.err
-    installation = open_installation(DataLayout(root), KeyringKeyStore())
+    installation = open_installation(DataLayout(root), key_store(root))
     try:
         config = load_hub(installation)
     finally:
@@ -50,7 +49,7 @@ def test_an_it_administrator_invites_and_is_named(tmp_path: Path) -> None:
     made = admin_as(anna, "--data-dir", str(root), "hub", "invite", "--name", "PC-FRONT-1")
     assert made.code == 0, made.err
     code = joincode.decode(next(w for w in made.out.split() if w.startswith("EJ1-")))
-    installation = open_installation(DataLayout(root), KeyringKeyStore())
+    installation = open_installation(DataLayout(root), key_store(root))
     try:
         assert code.fingerprint == load_hub(installation).ca_fingerprint
     finally:

@@ -24,6 +24,7 @@ from services.installation import ARCHIVE_KEY, PSEUDONYM_KEY, initialise, open_i
 from storage.keystore import KeyringKeyStore
 from storage.layout import DataLayout
 from tests.hub import kit
+from storage.service_keystore import ServiceKeyStore
 from tests.support import PERSON_PASSWORD, TEMPORARY_PASSWORD, admin, admin_recovery
 
 
@@ -138,7 +139,7 @@ def test_a_certificate_of_another_ca_is_refused(hub: Hub) -> None:
 
 
 def test_a_joined_workstation_gets_the_practice_keys_and_health(hub: Hub) -> None:
-    installation = open_installation(DataLayout(hub.root), KeyringKeyStore())
+    installation = open_installation(DataLayout(hub.root), ServiceKeyStore(hub.root))
     try:
         keys = (
             installation.secrets.require(PSEUDONYM_KEY),

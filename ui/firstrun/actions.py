@@ -43,6 +43,7 @@ class FirstRunActions:
     create_manager: Callable[[str, str, str], tuple[str, str]]  # login, name, pw -> uri, secret
     confirm_manager: Callable[[str, str], None]  # login, code
     default_archive_folder: Callable[[], str]  # where batches go while no archive is chosen
+    join_practice: Callable[[str, str], str] | None = None  # code, PC name -> passphrase
 
 
 class Background:

@@ -1,24 +1,47 @@
-"""The wizard's first pages: the practice id (the same on every PC) and the recovery passphrase."""
+"""The wizard's first pages: a new practice (its id) or joining the hub (a code), and the passphrase."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QFormLayout, QLabel, QLineEdit, QVBoxLayout, QWizardPage
+import platform
 
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QFormLayout,
+    QLabel,
+    QLineEdit,
+    QProgressBar,
+    QRadioButton,
+    QVBoxLayout,
+    QWizardPage,
+)
+
+from errors import EnamelError
 from ui.firstrun.actions import Background, FirstRunActions, error_label, note_label
 from ui.operations import Run, user_message
 
 
 class PracticePage(QWizardPage):
+    """A new practice on this PC, or this PC joins the practice hub with IT's join code."""
+
     def __init__(self, actions: FirstRunActions, run: Run) -> None:
         super().__init__()
         self._actions = actions
         self._background = Background(run, self)
         self.setTitle("Set up this practice")
         self.setSubTitle(
-            "Enamel keeps its data encrypted on this computer. Start with the practice's id."
+            "Enamel keeps its data encrypted on this computer. Start a new practice here, or "
+            "join the practice this office already has."
         )
         form = QFormLayout(self)
+        self.new_choice = QRadioButton("Set up a &new practice on this PC")
+        self.join_choice = QRadioButton("&Join this practice: the office has a practice hub")
+        self.new_choice.setChecked(True)
+        self.join_choice.setEnabled(actions.join_practice is not None)
+        choices = QButtonGroup(self)
+        for button in (self.new_choice, self.join_choice):
+            choices.addButton(button)
+            form.addRow(button)
         self.practice = QLineEdit()
         self.practice.setPlaceholderText("for example smile-dental-01")
         self.practice.setAccessibleName("Practice id")
@@ -31,28 +54,96 @@ class PracticePage(QWizardPage):
         )
         self.explained.setTextFormat(Qt.TextFormat.RichText)
         form.addRow(self.explained)
+        self.code = QLineEdit()
+        self.code.setPlaceholderText("EJ1-…")
+        self.code.setAccessibleName("Join code")
+        form.addRow("Join &code", self.code)
+        self.pc_name = QLineEdit()
+        self.pc_name.setPlaceholderText(platform.node() or "PC-FRONT-1")
+        self.pc_name.setAccessibleName("This PC's name")
+        form.addRow("This PC's &name", self.pc_name)
+        self.join_explained = note_label(
+            "IT makes the code on the hub with <b>enamel-admin hub invite --name PC-NAME</b>: "
+            "one code per PC, used once, valid for an hour. It carries the hub's address and "
+            "the fingerprint of the practice's certificate, so this PC talks to the practice's "
+            "own hub and nothing else. Accounts and sign-in are the hub's from then on."
+        )
+        self.join_explained.setTextFormat(Qt.TextFormat.RichText)
+        form.addRow(self.join_explained)
+        self.progress = QProgressBar()
+        self.progress.setRange(0, 0)  # busy: how long the hub takes is not known
+        self.progress.setTextVisible(False)
+        self.progress.setAccessibleName("Progress")
+        self.progress_text = note_label()
+        form.addRow(self.progress_text)
+        form.addRow(self.progress)
         self.error = error_label()
         form.addRow(self.error)
         self.passphrase = ""
+        self.joined = False  # this PC joined the practice hub (not a new practice)
+        self._form = form
+        self.join_choice.toggled.connect(self._show_choice)
+        self._show_choice()
+        self._working("")
+
+    def _show_choice(self) -> None:
+        joining = self.join_choice.isChecked()
+        for widget, shown in (
+            (self.practice, not joining),
+            (self.explained, not joining),
+            (self.code, joining),
+            (self.pc_name, joining),
+            (self.join_explained, joining),
+        ):
+            self._form.setRowVisible(widget, shown)
+        self.error.hide()
+
+    def _working(self, text: str) -> None:
+        self.progress_text.setText(text)
+        self._form.setRowVisible(self.progress, bool(text))
+        self._form.setRowVisible(self.progress_text, bool(text))
 
     def validatePage(self) -> bool:
-        """Creating the practice (keys, Argon2) runs in the background; then the wizard moves on."""
+        """Creating or joining (keys, Argon2, the hub) runs in the background, then moves on."""
         if self.passphrase:
             return True
-        practice_id = self.practice.text().strip()
+        joining = self.join_choice.isChecked()
 
-        def created(passphrase: str) -> None:
+        def done(passphrase: str) -> None:
+            self._working("")
             self.passphrase = passphrase
-            self.practice.setReadOnly(True)
+            self.joined = joining
+            for widget in (self.practice, self.code, self.pc_name):
+                widget.setReadOnly(True)
+            self.new_choice.setEnabled(False)
+            self.join_choice.setEnabled(False)
             self.error.hide()
             self.wizard().next()
 
         def failed(exc: Exception) -> None:
+            self._working("")
             self.error.setText(user_message(exc))
             self.error.show()
 
-        self._background(lambda: self._actions.create_practice(practice_id), created, failed)
+        self.error.hide()
+        if joining and self._actions.join_practice is not None:
+            join, code, name = self._actions.join_practice, self.code.text(), self.pc_name.text()
+            if not code.strip():
+                failed(JoinCodeMissing("Type the join code IT made for this PC (EJ1-…)."))
+                return False
+            self._working(
+                "Joining the practice hub: checking its certificate, then this PC's keys…"
+            )
+            self._background(lambda: join(code, name), done, failed)
+        else:
+            practice_id = self.practice.text().strip()
+            self._working("Creating the practice's keys and encrypted database…")
+            self._background(lambda: self._actions.create_practice(practice_id), done, failed)
         return False
+
+
+class JoinCodeMissing(EnamelError):
+    """Nothing typed in the join code field."""
 
 
 class PassphrasePage(QWizardPage):

@@ -48,3 +48,12 @@ class SummaryPage(QWizardPage):
             "cannot be used twice, so wait until the app shows a new one (at most 30 seconds)."
         )
         self.summary.setText(summary_html(items, sign_in))
+
+    def show_joined(self, items: list[Item]) -> None:
+        """A PC that joined the hub: anyone with an account at the hub signs in here."""
+        self.items = items
+        sign_in = (
+            "<b>Next:</b> Enamel opens its sign-in window. Everyone with an account at the "
+            "practice hub signs in here with their own password and authenticator code."
+        )
+        self.summary.setText(summary_html(items, sign_in))
