@@ -8,6 +8,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING
 
 from services.audit import AuditTrail, PhiGateway, Pseudonymizer
+from services.auth.local_directory import LocalAccountDirectory
 from services.auth.passwords import PRODUCTION, HashParams
 from services.auth.sessions import IDLE_LOCK_SETTING, idle_lock_minutes
 from services.auth.signin import AuthService
@@ -83,7 +84,7 @@ def build_services(
         workstation_id=installation.workstation_id,
         user_agent=user_agent(),
     )
-    local = SqlAccountDirectory(installation.db, installation.database_key)
+    local = LocalAccountDirectory(installation.db, installation.database_key, hash_params)
     hub = hub_directory(installation, local, clock) if use_hub else None
     accounts: AccountDirectory = local if hub is None else hub
     practice = installation.practice_id

@@ -15,13 +15,13 @@ from services.archive.backends import FolderBackend, S3Backend
 from services.archive.placement import same_disk_problem
 from services.archive.settings import ArchiveSettings, write_s3_keys
 from services.audit import AuditEvent
-from services.auth import totp
 from services.auth.signin import SignInFailed
 from services.clock import Clock, SystemClock
 from services.installation import UsageError, initialise
 from services.pms.http import RetryPolicy
 from services.pms.opendental import Mode, OpenDentalClient, base_url_for, reject_unknown_mode
 from services.pms.settings import PmsSettings, write_keys
+from storage.accounts_repo import CodeCheck
 from storage.keystore import KeyStore
 from storage.layout import DataLayout
 from ui.firstrun import ArchiveChoice, FirstRunActions, PmsChoice
@@ -138,12 +138,11 @@ class FirstRun:
     def confirm_manager(self, login: str, code: str) -> None:
         services = self._svc()
         record = services.accounts.by_login(login)
-        secret = self.secrets.get(login.strip().lower())
-        step = totp.matching_step(secret, code, self.clock.now()) if secret and record else None
         if (
             record is None
-            or step is None
-            or not services.accounts.accept_totp_step(record.user_id, step)
+            or login.strip().lower() not in self.secrets
+            or services.accounts.accept_totp_code(record.user_id, code, self.clock.now())
+            is not CodeCheck.ACCEPTED
         ):
             raise SignInFailed("That code is not right. Type the 6 digits the app shows now.")
         services.accounts.update(record.user_id, totp_enrolled=1)

@@ -7,6 +7,7 @@ import hmac
 import os
 from dataclasses import dataclass, fields
 from datetime import datetime
+from enum import Enum
 from typing import Any, Protocol
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -62,10 +63,20 @@ def _record(row: Any) -> AccountRecord:
     return AccountRecord(**data)
 
 
+class CodeCheck(Enum):
+    """A TOTP code's answer: accepted (its step is spent now), its step used already, or wrong."""
+
+    ACCEPTED = "accepted"
+    REUSED = "reused"
+    WRONG = "wrong"
+
+
 class AccountDirectory(Protocol):
     """Everything sign-in needs to know and change about accounts, behind one interface.
 
-    A later replicated (signed, practice-wide) directory implements the same protocol.
+    The directory checks the password and the code itself (`verify_password`,
+    `accept_totp_code`): a practice hub's directory never hands a workstation a password hash
+    or an enrolled person's TOTP secret. `totp_secret` is this PC's own (None over a hub).
     """
 
     def by_login(self, login: str) -> AccountRecord | None: ...
@@ -75,7 +86,8 @@ class AccountDirectory(Protocol):
     def update(self, user_id: str, **changes: Any) -> None: ...
     def totp_secret(self, user_id: str) -> str | None: ...
     def set_totp_secret(self, user_id: str, secret: str | None) -> None: ...
-    def accept_totp_step(self, user_id: str, step: int) -> bool: ...
+    def verify_password(self, user_id: str, password: str) -> bool: ...
+    def accept_totp_code(self, user_id: str, code: str, now: datetime) -> CodeCheck: ...
     def set_recovery_codes(self, user_id: str, hashes: list[str]) -> None: ...
     def use_recovery_code(self, user_id: str, code_hash: str, now: datetime) -> bool: ...
     def unused_recovery_codes(self, user_id: str) -> int: ...

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from app.bootstrap import user_agent
 from services.audit import AuditTrail, Pseudonymizer
+from services.auth.local_directory import LocalAccountDirectory
 from services.clock import Clock
 from services.hub.directory_rpc import DirectoryRpc
 from services.hub.registry import Registry
@@ -12,7 +13,6 @@ from services.hub.settings import PracticeSettings
 from services.hub.state import load_hub
 from services.hub.tokens import ActorTokens
 from services.installation import ARCHIVE_KEY, PSEUDONYM_KEY, Installation
-from storage.accounts_repo import SqlAccountDirectory
 from storage.hub_repo import HubRepository
 
 
@@ -28,7 +28,7 @@ def build_hub(installation: Installation, clock: Clock) -> HubServices:
         workstation_id=installation.workstation_id,
         user_agent=user_agent().replace("enamel/", "enamel-hub/"),
     )
-    accounts = SqlAccountDirectory(installation.db, installation.database_key)
+    accounts = LocalAccountDirectory(installation.db, installation.database_key)
     repo = HubRepository(installation.db)
     tokens = ActorTokens(repo, accounts, clock)
     return HubServices(

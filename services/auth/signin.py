@@ -15,7 +15,7 @@ from services.auth.breakglass import BreakGlass
 from services.auth.sessions import Session
 from services.auth.throttle import GENERIC, CodeAlreadyUsed, SignInFailed, SignInThrottled
 from services.clock import Clock
-from storage.accounts_repo import AccountDirectory, AccountRecord, FailureState
+from storage.accounts_repo import AccountDirectory, AccountRecord, CodeCheck, FailureState
 
 __all__ = [
     "GENERIC",
@@ -178,14 +178,11 @@ class AuthService:
             passwords.verify_password(self._decoy, password)  # the time a real check takes
             raise self._fail_unknown(name, state)
         self._throttle(record.failures, record.last_failure_at, record.locked_until)
-        # Checked even for a disabled account, so its answer takes as long as any other.
-        matches = passwords.verify_password(record.password_hash, password)
+        # Checked (by the directory, which also rehashes a weak hash) even for a disabled
+        # account, so its answer takes as long as any other.
+        matches = self.directory.verify_password(record.user_id, password)
         if record.disabled or not matches:
             raise self._fail(record, name)
-        if passwords.needs_rehash(record.password_hash, self._params):
-            self.directory.update(
-                record.user_id, password_hash=passwords.hash_password(password, self._params)
-            )
         token = secrets.token_urlsafe(16)
         with self._lock:
             self._pending[token] = (
@@ -201,15 +198,14 @@ class AuthService:
     def check_code(self, step: PasswordAccepted, code: str) -> Session:
         record = self._take_pending(step)
         self._throttle(record.failures, record.last_failure_at, record.locked_until)
-        secret = self.directory.totp_secret(record.user_id)
-        if secret is None or not record.totp_enrolled:
+        if not record.totp_enrolled:
             raise SignInFailed("Set up your authenticator first.")
         cleaned = code.strip()
         if len(cleaned.replace(" ", "")) == 6 and cleaned.replace(" ", "").isdigit():
-            matched = totp.matching_step(secret, cleaned, self._clock.now())
-            if matched is not None and self.directory.accept_totp_step(record.user_id, matched):
+            checked = self.directory.accept_totp_code(record.user_id, cleaned, self._clock.now())
+            if checked is CodeCheck.ACCEPTED:
                 return self._start_session(record)
-            if matched is not None:
+            if checked is CodeCheck.REUSED:
                 # A replay is refused, and recorded, but is no guess: it is not counted
                 # towards the lock, and the password step stands for the next code.
                 self._audit("sign_in", self.actor_for(record), Outcome.FAILURE, ("code_reused",))
@@ -228,6 +224,7 @@ class AuthService:
         record = self.directory.by_id(step.user_id)
         if entry is None or record is None or record.totp_enrolled:
             raise SignInFailed("Start again with your password.")
+        # This PC's own pending secret (an administrator's `user add`); over a hub, a new one.
         secret = self.directory.totp_secret(record.user_id) or totp.new_secret()
         self.directory.set_totp_secret(record.user_id, secret)
         codes = recovery_codes.new_codes()
@@ -240,9 +237,8 @@ class AuthService:
 
     def confirm_enrollment(self, step: PasswordAccepted, code: str) -> Session:
         record = self._take_pending(step)
-        secret = self.directory.totp_secret(record.user_id)
-        matched = totp.matching_step(secret, code, self._clock.now()) if secret else None
-        if matched is None or not self.directory.accept_totp_step(record.user_id, matched):
+        checked = self.directory.accept_totp_code(record.user_id, code, self._clock.now())
+        if checked is not CodeCheck.ACCEPTED:
             self._keep_pending(step, record)  # try the code again without the password
             raise self._fail(record, record.login)
         self.directory.update(record.user_id, totp_enrolled=1)
@@ -259,7 +255,7 @@ class AuthService:
         if record is None or record.disabled:
             return False
         self._throttle(record.failures, record.last_failure_at, record.locked_until)
-        if passwords.verify_password(record.password_hash, password):
+        if self.directory.verify_password(record.user_id, password):
             self.directory.update(record.user_id, failures=0)
             self._audit("session_unlocked", session.actor)
             return True
@@ -274,7 +270,7 @@ class AuthService:
 
     def change_password(self, session: Session, old: str, new: str) -> Session:
         record = self.directory.by_id(session.user_id)
-        if record is None or not passwords.verify_password(record.password_hash, old):
+        if record is None or not self.directory.verify_password(record.user_id, old):
             if record is not None:
                 self._fail(record, record.login)
             raise SignInFailed("The current password is not correct.")
@@ -295,7 +291,7 @@ class AuthService:
         if record is None or not record.must_change_password:
             raise SignInFailed("Use Change password and type your current password.")
         passwords.check_new_password(new, record.login)
-        if passwords.verify_password(record.password_hash, new):
+        if self.directory.verify_password(record.user_id, new):
             raise passwords.WeakPassword("Choose a password different from the temporary one.")
         self.directory.update(
             record.user_id,

@@ -2,10 +2,13 @@
 
 Every call goes to `POST /v1/directory/<method>` on the hub, which runs it in one transaction
 on its own directory, so a TOTP step accepted anywhere is refused everywhere and failure
-counts are the practice's. This PC's own failure count stays local. When the hub cannot be
-reached, a person who signed in here online within `offline_days` can still sign in from the
-cache (their record and TOTP secret, kept at that sign-in, and a last-used step of this PC);
-such a sign-in is flagged `offline`, and the steps used are reported to the hub later.
+counts are the practice's. The hub checks the password and the code itself: this PC never
+gets a password hash or a TOTP secret from it, except, for its own offline cache, in the
+answer to a code it has just accepted. This PC's own failure count stays local. When the hub
+cannot be reached, a person who signed in here online within `offline_days` can still sign in
+from the cache (their password hash and TOTP secret, kept at that sign-in, and a last-used
+step of this PC); such a sign-in is flagged `offline`, and the steps used are reported to the
+hub later.
 """
 
 from __future__ import annotations
@@ -13,10 +16,12 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime, timedelta
 from enum import Enum
 from typing import Any
 
+from services.auth import passwords, totp
 from services.clock import Clock
 from services.hub.client import HubClient, HubUnreachable
 from storage.account_json import (
@@ -26,7 +31,7 @@ from storage.account_json import (
     state_from_json,
     state_to_json,
 )
-from storage.accounts_repo import AccountRecord, FailureState, SqlAccountDirectory
+from storage.accounts_repo import AccountRecord, CodeCheck, FailureState, SqlAccountDirectory
 from storage.hub_cache_repo import HubCacheRepository
 
 log = logging.getLogger("services.hub.directory")
@@ -82,7 +87,6 @@ class HubAccountDirectory:
         self._tokens: dict[str, str] = {}  # user_id -> actor token of a session at this PC
         self._current: str | None = None  # the person whose token admin changes carry
         self._offline_sessions: set[str] = set()
-        self._seen_secret: dict[str, str] = {}
         self.mode = HubMode.UNKNOWN
         self._mode_listeners: list[Callable[[HubMode], None]] = []
 
@@ -183,58 +187,77 @@ class HubAccountDirectory:
         return [record_from_json(d) for d in self._call("all") or []]
 
     def totp_secret(self, user_id: str) -> str | None:
-        try:
-            secret = self._call("totp_secret", user_id=user_id)
-        except HubUnreachable as exc:
-            found = self._cache.by_id(user_id)
-            if self._cached(found) is None or found is None:
-                raise self._away(exc) from None
-            return found.secret
-        if isinstance(secret, str):
-            with self._lock:
-                self._seen_secret[user_id] = secret
-            return secret
+        """The hub never gives an account's secret out: a new enrollment makes a new one."""
         return None
 
-    def accept_totp_step(self, user_id: str, step: int) -> bool:
+    def _cached_or_away(self, user_id: str, error: HubUnreachable) -> Any:
+        found = self._cache.by_id(user_id)
+        if self._cached(found) is None or found is None:
+            raise self._away(error) from None
+        return found
+
+    def verify_password(self, user_id: str, password: str) -> bool:
+        """Checked by the hub (which rehashes a weak hash); offline, against the cached hash."""
         try:
-            answer = self._raw("accept_totp_step", {"user_id": user_id, "step": step})
+            answer = self._raw(
+                "verify_password", {"user_id": user_id, "password": password}, actor=True
+            )
         except HubUnreachable as exc:
-            found = self._cache.by_id(user_id)
-            if self._cached(found) is None:
-                raise self._away(exc) from None
-            accepted = self._cache.accept_step(user_id, step, self._clock.now())
-            if accepted:
-                with self._lock:
-                    self._offline_sessions.add(user_id)
-                    self._current = user_id
-            return accepted
-        if not answer.get("result"):
-            return False
+            found = self._cached_or_away(user_id, exc)
+            stored = found.record.password_hash
+            return bool(stored) and passwords.verify_password(stored, password)
+        return answer.get("result") is True
+
+    def accept_totp_code(self, user_id: str, code: str, now: datetime) -> CodeCheck:
+        """Checked and spent by the hub; offline, against the cached secret and this PC's steps."""
+        try:
+            answer = self._raw("accept_totp_code", {"user_id": user_id, "code": code, "at": now})
+        except HubUnreachable as exc:
+            found = self._cached_or_away(user_id, exc)
+            step = totp.matching_step(found.secret, code, now)
+            if step is None:
+                return CodeCheck.WRONG
+            if not self._cache.accept_step(user_id, step, self._clock.now()):
+                return CodeCheck.REUSED
+            with self._lock:
+                self._offline_sessions.add(user_id)
+                self._current = user_id
+            return CodeCheck.ACCEPTED
+        try:
+            checked = CodeCheck(answer.get("result"))
+        except ValueError:
+            return CodeCheck.WRONG
+        if checked is not CodeCheck.ACCEPTED:
+            return checked
         token = answer.get("actor_token")
         with self._lock:
             self._offline_sessions.discard(user_id)
             if isinstance(token, str) and token:
                 self._tokens[user_id] = token
             self._current = user_id
-            secret = self._seen_secret.pop(user_id, None)
-        self._remember(user_id, step, secret)
-        return True
+        step = answer.get("step")
+        verifier = answer.get("offline_verifier")
+        self._remember(user_id, step if isinstance(step, int) else 0, verifier)
+        return CodeCheck.ACCEPTED
 
-    def _remember(self, user_id: str, step: int, secret: str | None) -> None:
-        """Fill the offline cache at an online sign-in (never for a practice that said 0 days)."""
-        if self._offline_window() is None:
+    def _remember(self, user_id: str, step: int, verifier: Any) -> None:
+        """Fill the offline cache at an online sign-in, from what the hub gave this PC for it
+        (never for a practice that said 0 days)."""
+        if self._offline_window() is None or not isinstance(verifier, dict):
+            self._cache.forget(user_id)
+            return
+        password_hash, secret = verifier.get("password_hash"), verifier.get("totp_secret")
+        if not isinstance(password_hash, str) or not isinstance(secret, str):
             self._cache.forget(user_id)
             return
         try:
             data = self._call("by_id", user_id=user_id)
-            if secret is None:
-                secret = self._call("totp_secret", user_id=user_id)
         except HubUnreachable:
             return
-        if data is None or not isinstance(secret, str):
+        if data is None:
             return
-        self._cache.remember(record_from_json(data), secret, self._clock.now())
+        record = replace(record_from_json(data), password_hash=password_hash)
+        self._cache.remember(record, secret, self._clock.now())
         self._cache.note_online_step(user_id, step)
 
     # -- changes ----------------------------------------------------------------------------

@@ -5,16 +5,18 @@ from __future__ import annotations
 import dataclasses
 import typing
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from services.access import Actor, Permission, may
-from services.audit import AuditEvent, AuditTrail
-from services.auth import totp
+from services.audit import AuditEvent, AuditTrail, Outcome
+from services.auth import throttle
+from services.auth.local_directory import LocalAccountDirectory
 from services.clock import Clock
 from services.hub.errors import HubError, bad_request, forbidden
+from services.hub.settings import PracticeSettings
 from services.hub.tokens import ActorTokens
-from storage.accounts_repo import AccountRecord, FailureState, SqlAccountDirectory
+from storage.accounts_repo import AccountRecord, CodeCheck, FailureState
 from storage.hub_repo import HubRepository
 
 METHODS = (
@@ -23,9 +25,9 @@ METHODS = (
     "all",
     "create",
     "update",
-    "totp_secret",
+    "verify_password",
     "set_totp_secret",
-    "accept_totp_step",
+    "accept_totp_code",
     "set_recovery_codes",
     "use_recovery_code",
     "unused_recovery_codes",
@@ -37,17 +39,18 @@ METHODS = (
 )
 # `update` of these needs no actor: the sign-in flow itself writes them.
 THROTTLE_FIELDS = frozenset({"failures", "last_failure_at", "locked_until", "last_sign_in_at"})
-FREE_FIELDS = THROTTLE_FIELDS | {
-    "totp_enrolled",
-    "display_name",
-    "password_changed_at",
-    "disabled_at",
-}
-# The holder's own token is enough for these (a password change).
-HOLDER_FIELDS = frozenset({"password_hash", "password_changed_at", "must_change_password"})
-# A step this far from the hub's clock is refused: it cannot be a code typed now, and a step
-# far in the future would spend every code of the account.
-STEP_WINDOW = 10
+FREE_FIELDS = THROTTLE_FIELDS | {"display_name", "password_changed_at", "disabled_at"}
+# The holder's own token is enough for these (a password change, the end of enrollment).
+HOLDER_FIELDS = frozenset(
+    {"password_hash", "password_changed_at", "must_change_password", "totp_enrolled"}
+)
+# A code is checked at the workstation's time only within this of the hub's clock (else at
+# the hub's): a step far from now cannot be a code typed now, and a far-future one would
+# spend every code of the account.
+CLOCK_WINDOW = timedelta(minutes=5)
+# A code (or recovery code) is taken only this soon after the same account's password was
+# proven from the same workstation: the hub's two steps are one sign-in.
+PASSWORD_PROOF = timedelta(minutes=5)
 
 _HINTS = typing.get_type_hints(AccountRecord)
 _TIME_FIELDS = frozenset(name for name, hint in _HINTS.items() if "datetime" in str(hint))
@@ -119,7 +122,7 @@ def _arg(args: dict[str, Any], name: str, kind: type) -> Any:
 class DirectoryRpc:
     def __init__(
         self,
-        accounts: SqlAccountDirectory,
+        accounts: LocalAccountDirectory,
         tokens: ActorTokens,
         repo: HubRepository,
         trail: AuditTrail,
@@ -130,6 +133,9 @@ class DirectoryRpc:
         self._repo = repo
         self._trail = trail
         self._clock = clock
+        self._settings = PracticeSettings(repo, trail, clock)
+        # (user_id, workstation_id) -> when that account's password was proven from there.
+        self._proven: dict[tuple[str, str], datetime] = {}
 
     # -- who may ----------------------------------------------------------------------------
 
@@ -177,13 +183,13 @@ class DirectoryRpc:
             raise bad_request("The call's arguments are not valid.") from exc
 
     def _do_by_login(self, args: dict[str, Any], actor: Actor | None, ws: str) -> dict[str, Any]:
-        return {"result": encode(self._accounts.by_login(_arg(args, "login", str)))}
+        return {"result": encode(_public(self._accounts.by_login(_arg(args, "login", str))))}
 
     def _do_by_id(self, args: dict[str, Any], actor: Actor | None, ws: str) -> dict[str, Any]:
-        return {"result": encode(self._accounts.by_id(_arg(args, "user_id", str)))}
+        return {"result": encode(_public(self._accounts.by_id(_arg(args, "user_id", str))))}
 
     def _do_all(self, args: dict[str, Any], actor: Actor | None, ws: str) -> dict[str, Any]:
-        return {"result": encode(self._accounts.all())}
+        return {"result": encode([_public(r) for r in self._accounts.all()])}
 
     def _do_create(self, args: dict[str, Any], actor: Actor | None, ws: str) -> dict[str, Any]:
         manager = self._manager(actor)
@@ -223,8 +229,89 @@ class DirectoryRpc:
             self._audit(_update_action(guarded, changes, who.actor_id == user_id), who, user_id, ws)
         return {"result": None}
 
-    def _do_totp_secret(self, args: dict[str, Any], actor: Actor | None, ws: str) -> dict[str, Any]:
-        return {"result": self._accounts.totp_secret(_arg(args, "user_id", str))}
+    # -- the checks: the hub verifies the password and the code itself ------------------------
+
+    def _locked(self, record: AccountRecord) -> bool:
+        return record.locked_until is not None and self._clock.now() < record.locked_until
+
+    def _count_failure(self, record: AccountRecord, ws: str) -> None:
+        """A wrong password or code asked of the hub counts towards the practice-wide lock,
+        whoever asks (the sign-in flow at a workstation writes the same count again)."""
+        now = self._clock.now()
+        failures = record.failures + 1
+        locked_until = throttle.lock_until(failures, now) or record.locked_until
+        self._accounts.update(
+            record.user_id, failures=failures, last_failure_at=now, locked_until=locked_until
+        )
+        self._trail.append(
+            AuditEvent(
+                action="sign_in",
+                actor=Actor.system("hub_signin"),
+                outcome=Outcome.FAILURE,
+                resource_type="account",
+                resource_id=record.user_id,
+                flags=("hub", f"workstation:{ws}"),
+            )
+        )
+
+    def _proof(self, user_id: str, ws: str) -> bool:
+        at = self._proven.get((user_id, ws))
+        return at is not None and self._clock.now() - at <= PASSWORD_PROOF
+
+    def _do_verify_password(
+        self, args: dict[str, Any], actor: Actor | None, ws: str
+    ) -> dict[str, Any]:
+        user_id, password = _arg(args, "user_id", str), _arg(args, "password", str)
+        record = self._accounts.by_id(user_id)
+        if record is None or len(password) > 1024:
+            return {"result": False}
+        if self._locked(record):
+            return {"result": False}
+        if not self._accounts.verify_password(user_id, password):
+            if actor is None or actor.actor_id != user_id:  # the holder's own check is theirs
+                self._count_failure(record, ws)
+            return {"result": False}
+        now = self._clock.now()
+        self._proven = {k: v for k, v in self._proven.items() if now - v <= PASSWORD_PROOF}
+        self._proven[(user_id, ws)] = now
+        return {"result": True}
+
+    def _code_time(self, args: dict[str, Any]) -> datetime:
+        now = self._clock.now()
+        at = _time(args.get("at"), "at")
+        return at if at is not None and abs(at - now) <= CLOCK_WINDOW else now
+
+    def _do_accept_totp_code(
+        self, args: dict[str, Any], actor: Actor | None, ws: str
+    ) -> dict[str, Any]:
+        user_id, code = _arg(args, "user_id", str), _arg(args, "code", str)
+        wrong = {"result": CodeCheck.WRONG.value}
+        record = self._accounts.by_id(user_id)
+        if record is None or record.disabled or len(code) > 32:
+            return wrong
+        if self._locked(record) or not self._proof(user_id, ws):
+            return wrong
+        step = self._accounts.matching_step(user_id, code, self._code_time(args))
+        if step is None:
+            self._count_failure(record, ws)
+            return wrong
+        token = self._tokens.accept_step(user_id, step, ws)
+        if token is None:
+            return {"result": CodeCheck.REUSED.value}
+        self._proven.pop((user_id, ws), None)
+        answer: dict[str, Any] = {
+            "result": CodeCheck.ACCEPTED.value,
+            "step": step,
+            "actor_token": token,
+        }
+        secret = self._accounts.totp_secret(user_id)
+        if self._settings.offline_days() > 0 and secret is not None:
+            # For this workstation's offline cache only: the person just proved both.
+            answer["offline_verifier"] = {
+                "password_hash": record.password_hash,
+                "totp_secret": secret,
+            }
+        return answer
 
     def _enrolment_or(self, actor: Actor | None, user_id: str) -> Actor | None:
         """The first enrollment happens before the holder has a token: an account not enrolled
@@ -249,18 +336,6 @@ class DirectoryRpc:
             self._audit("mfa_reset", who, user_id, ws)
         return {"result": None}
 
-    def _do_accept_totp_step(
-        self, args: dict[str, Any], actor: Actor | None, ws: str
-    ) -> dict[str, Any]:
-        user_id, step = _arg(args, "user_id", str), _arg(args, "step", int)
-        current = int(self._clock.now().timestamp()) // totp.STEP_SECONDS
-        if abs(step - current) > STEP_WINDOW or self._accounts.by_id(user_id) is None:
-            return {"result": False}
-        token = self._tokens.accept_step(user_id, step, ws)
-        if token is None:
-            return {"result": False}
-        return {"result": True, "actor_token": token}
-
     def _do_set_recovery_codes(
         self, args: dict[str, Any], actor: Actor | None, ws: str
     ) -> dict[str, Any]:
@@ -278,11 +353,16 @@ class DirectoryRpc:
         self, args: dict[str, Any], actor: Actor | None, ws: str
     ) -> dict[str, Any]:
         user_id = _arg(args, "user_id", str)
-        used = self._accounts.use_recovery_code(
-            user_id, _arg(args, "code_hash", str), self._clock.now()
-        )
-        if not used:
+        code_hash = _arg(args, "code_hash", str)
+        record = self._accounts.by_id(user_id)
+        if record is None or record.disabled or self._locked(record):
             return {"result": False}
+        if not self._proof(user_id, ws):
+            return {"result": False}
+        if not self._accounts.use_recovery_code(user_id, code_hash, self._clock.now()):
+            self._count_failure(record, ws)
+            return {"result": False}
+        self._proven.pop((user_id, ws), None)
         return {"result": True, "actor_token": self._tokens.issue(user_id, ws)}
 
     def _do_unused_recovery_codes(
@@ -320,6 +400,11 @@ class DirectoryRpc:
         self, args: dict[str, Any], actor: Actor | None, ws: str
     ) -> dict[str, Any]:
         return {"result": self._accounts.break_glass_grants(_arg(args, "user_id", str))}
+
+
+def _public(record: AccountRecord | None) -> AccountRecord | None:
+    """A record as a workstation gets it: without the password hash."""
+    return None if record is None else dataclasses.replace(record, password_hash="")
 
 
 def _update_action(guarded: set[str], changes: dict[str, Any], own: bool) -> str:

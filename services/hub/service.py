@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from services.audit import AuditTrail
+from services.auth.local_directory import LocalAccountDirectory
 from services.clock import Clock
 from services.hub.directory_rpc import DirectoryRpc
 from services.hub.registry import Registry
@@ -12,7 +13,6 @@ from services.hub.settings import PracticeSettings
 from services.hub.state import HubConfig
 from services.hub.tokens import ActorTokens
 from services.installation import Installation
-from storage.accounts_repo import SqlAccountDirectory
 from storage.hub_repo import HubRepository
 
 
@@ -22,7 +22,7 @@ class HubServices:
     config: HubConfig
     clock: Clock
     trail: AuditTrail
-    accounts: SqlAccountDirectory
+    accounts: LocalAccountDirectory
     repo: HubRepository
     registry: Registry
     tokens: ActorTokens

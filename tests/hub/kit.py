@@ -19,7 +19,7 @@ from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 
 from services.clock import TEST_EPOCH
 from services.hub import joincode, keywrap, pki
-from storage.accounts_repo import AccountRecord, FailureState
+from storage.accounts_repo import AccountRecord, CodeCheck, FailureState
 from tests.support import admin, admin_recovery, passphrase_from
 
 PRACTICE = "smile-dental-01"
@@ -148,7 +148,10 @@ class RemoteDirectory:
     actor_token: str | None = None
     _failures: list[datetime] = field(default_factory=list)
 
-    def call(self, method: str, **args: Any) -> Any:
+    last_answer: dict[str, Any] = field(default_factory=dict)
+
+    def raw(self, method: str, **args: Any) -> dict[str, Any]:
+        """The hub's whole answer to one call (the actor token it carries is kept)."""
         headers = {"X-Enamel-Actor": self.actor_token} if self.actor_token else {}
         response = self.http.post(
             f"/v1/directory/{method}",
@@ -157,10 +160,13 @@ class RemoteDirectory:
         )
         if response.status_code != 200:
             raise HubRefused(response.status_code, response.json())
-        data = response.json()
+        data: dict[str, Any] = response.json()
         if data.get("actor_token"):
             self.actor_token = data["actor_token"]
-        return data["result"]
+        return data
+
+    def call(self, method: str, **args: Any) -> Any:
+        return self.raw(method, **args)["result"]
 
     def by_login(self, login: str) -> AccountRecord | None:
         return _record(self.call("by_login", login=login))
@@ -180,14 +186,17 @@ class RemoteDirectory:
         self.call("update", user_id=user_id, **changes)
 
     def totp_secret(self, user_id: str) -> str | None:
-        value = self.call("totp_secret", user_id=user_id)
-        return None if value is None else str(value)
+        return None  # the hub gives no secret out: a new enrollment makes a new one
 
     def set_totp_secret(self, user_id: str, secret: str | None) -> None:
         self.call("set_totp_secret", user_id=user_id, secret=secret)
 
-    def accept_totp_step(self, user_id: str, step: int) -> bool:
-        return bool(self.call("accept_totp_step", user_id=user_id, step=step))
+    def verify_password(self, user_id: str, password: str) -> bool:
+        return bool(self.call("verify_password", user_id=user_id, password=password))
+
+    def accept_totp_code(self, user_id: str, code: str, now: datetime) -> CodeCheck:
+        self.last_answer = self.raw("accept_totp_code", user_id=user_id, code=code, at=now)
+        return CodeCheck(self.last_answer["result"])
 
     def set_recovery_codes(self, user_id: str, hashes: list[str]) -> None:
         self.call("set_recovery_codes", user_id=user_id, hashes=hashes)
@@ -243,8 +252,8 @@ def b64(data: bytes) -> str:
 def hub_entries(root: Path) -> list[dict[str, Any]]:
     """The hub's audit entries, read with its own key (a test's view of its trail)."""
     from services.installation import open_installation
-    from storage.keystore import KeyringKeyStore
     from storage.layout import DataLayout
+    from storage.service_keystore import ServiceKeyStore
 
     installation = open_installation(DataLayout(root), ServiceKeyStore(root))
     try:
@@ -252,4 +261,3 @@ def hub_entries(root: Path) -> list[dict[str, Any]]:
         return [json.loads(r[0]) for r in rows]
     finally:
         installation.close()
-    from storage.service_keystore import ServiceKeyStore

@@ -21,10 +21,11 @@ from services.auth.users import UserAdmin
 from services.clock import TEST_EPOCH, ManualClock
 from services.hub import pki
 from services.installation import ARCHIVE_KEY, PSEUDONYM_KEY, initialise, open_installation
+from storage.accounts_repo import CodeCheck
 from storage.keystore import KeyringKeyStore
 from storage.layout import DataLayout
-from tests.hub import kit
 from storage.service_keystore import ServiceKeyStore
+from tests.hub import kit
 from tests.support import PERSON_PASSWORD, TEMPORARY_PASSWORD, admin, admin_recovery
 
 
@@ -71,8 +72,9 @@ def trail_at(tmp_path: Path, name: str, clock: ManualClock):  # type: ignore[no-
     return build_services(made.installation, clock).trail
 
 
-def signed_in(hub: Hub, ws: kit.Workstation, tmp_path: Path, login: str, role: str):  # type: ignore[no-untyped-def]
-    """An account added at the hub, then enrolled at `ws` through AuthService over the hub."""
+def enrolled(hub: Hub, ws: kit.Workstation, tmp_path: Path, login: str, role: str):  # type: ignore[no-untyped-def]
+    """An account added at the hub, then enrolled at `ws` through AuthService over the hub;
+    the secret is the one its holder's phone got (the hub never gives it out again)."""
     add_user(hub, login, role)
     clock = ManualClock(hub_now(ws))
     http = ws.client()
@@ -83,7 +85,23 @@ def signed_in(hub: Hub, ws: kit.Workstation, tmp_path: Path, login: str, role: s
     session = auth.confirm_enrollment(step, totp.code_at(enrollment.secret, clock.now()))
     session = auth.set_required_password(session, PERSON_PASSWORD)
     assert directory.actor_token
+    return directory, auth, session, clock, enrollment.secret
+
+
+def signed_in(hub: Hub, ws: kit.Workstation, tmp_path: Path, login: str, role: str):  # type: ignore[no-untyped-def]
+    directory, auth, session, clock, _ = enrolled(hub, ws, tmp_path, login, role)
     return directory, auth, session, clock
+
+
+def code_now(secret: str, ws: kit.Workstation, ahead: int = 0) -> tuple[str, datetime]:
+    """The code the holder's phone shows at the hub's time (`ahead` steps later)."""
+    at = hub_now(ws) + timedelta(seconds=totp.STEP_SECONDS * ahead)
+    return totp.code_at(secret, at), at
+
+
+def wrong_code(secret: str, at: datetime) -> str:
+    near = {totp.code_at(secret, at + timedelta(seconds=30 * d)) for d in range(-11, 12)}
+    return next(c for c in (f"{n:06d}" for n in range(1000000)) if c not in near)
 
 
 # -- the transport ---------------------------------------------------------------------------------
@@ -224,22 +242,106 @@ def test_a_revoked_workstation_gets_nothing_more(hub: Hub) -> None:
 # -- the account directory -------------------------------------------------------------------------
 
 
-def test_a_step_accepted_at_one_workstation_is_refused_at_another(hub: Hub) -> None:
-    user_id = add_user(hub, "stepper", "front_desk")
-    step = int(hub_now(hub.a).timestamp()) // totp.STEP_SECONDS
+def test_a_code_accepted_at_one_workstation_is_refused_at_another(hub: Hub, tmp_path: Path) -> None:
+    _, _, session, _, secret = enrolled(hub, hub.a, tmp_path, "stepper", "front_desk")
+    user_id = session.user_id
+    code, at = code_now(secret, hub.a, ahead=1)
     with hub.a.client() as ca, hub.b.client() as cb:
-        first = ca.post(
-            "/v1/directory/accept_totp_step", json={"args": {"user_id": user_id, "step": step}}
-        )
-        assert first.json()["result"] is True and first.json()["actor_token"]
-        again = cb.post(
-            "/v1/directory/accept_totp_step", json={"args": {"user_id": user_id, "step": step}}
-        )
-        assert again.json() == {"result": False}
-        far = cb.post("/v1/directory/accept_totp_step",
-                      json={"args": {"user_id": user_id, "step": step + 1000}})  # fmt: skip
-        assert far.json() == {"result": False}  # would spend every code until then
-        assert kit.RemoteDirectory(cb).accept_totp_step(user_id, step + 1)
+        at_a, at_b = kit.RemoteDirectory(ca), kit.RemoteDirectory(cb)
+        assert at_a.verify_password(user_id, PERSON_PASSWORD)
+        assert at_a.accept_totp_code(user_id, code, at) is CodeCheck.ACCEPTED
+        assert at_a.last_answer["actor_token"]
+        assert at_b.verify_password(user_id, PERSON_PASSWORD)
+        assert at_b.accept_totp_code(user_id, code, at) is CodeCheck.REUSED
+        assert "actor_token" not in at_b.last_answer
+        far_code, far = code_now(secret, hub.b, ahead=1000)
+        # a time far from the hub's is not taken: the code is checked at the hub's clock
+        assert at_b.accept_totp_code(user_id, far_code, far) is CodeCheck.WRONG
+        assert at_b.verify_password(user_id, PERSON_PASSWORD)
+        later, at = code_now(secret, hub.b, ahead=2)
+        assert at_b.accept_totp_code(user_id, later, at) is CodeCheck.ACCEPTED
+
+
+def test_no_token_is_minted_without_the_password_and_the_code(hub: Hub, tmp_path: Path) -> None:
+    """A stolen workstation certificate alone buys no person's token (the hub checks both)."""
+    _, _, session, _, secret = enrolled(hub, hub.a, tmp_path, "mgr", "office_manager")
+    user_id = session.user_id
+    step = int(hub_now(hub.b).timestamp()) // totp.STEP_SECONDS
+    with hub.b.client() as cb:
+        old = cb.post("/v1/directory/accept_totp_step",
+                      json={"args": {"user_id": user_id, "step": step + 1}})  # fmt: skip
+        assert old.status_code == 404 and "actor_token" not in old.json()
+        thief = kit.RemoteDirectory(cb)
+        code, at = code_now(secret, hub.b, ahead=1)
+        # the right code without the password first: refused
+        assert thief.accept_totp_code(user_id, code, at) is CodeCheck.WRONG
+        assert thief.actor_token is None
+        assert thief.call("use_recovery_code", user_id=user_id, code_hash="0" * 64) is False
+        assert thief.actor_token is None
+        assert not thief.verify_password(user_id, "not the password")
+        assert thief.actor_token is None
+        record = thief.by_id(user_id)
+        assert record is not None and record.failures == 1  # the hub counted the guess
+        # the password, then a wrong code: no token, and one more failure
+        assert thief.verify_password(user_id, PERSON_PASSWORD)
+        assert thief.accept_totp_code(user_id, wrong_code(secret, at), at) is CodeCheck.WRONG
+        assert thief.actor_token is None and "actor_token" not in thief.last_answer
+        record = thief.by_id(user_id)
+        assert record is not None and record.failures == 2
+    failures = [e for e in kit.hub_entries(hub.root)
+                if e["action"] == "sign_in" and e["resource_id"] == user_id]  # fmt: skip
+    assert len(failures) == 2 and all(e["outcome"] == "failure" for e in failures)
+    assert all("workstation:ws-op-1" in e["flags"] for e in failures)
+
+
+def test_workstations_get_no_password_hash_and_no_totp_secret(hub: Hub, tmp_path: Path) -> None:
+    _, _, session, _, secret = enrolled(hub, hub.a, tmp_path, "hashy", "dentist")
+    with hub.b.client() as cb:
+        directory = kit.RemoteDirectory(cb)
+        by_login = cb.post("/v1/directory/by_login", json={"args": {"login": "hashy"}}).json()
+        assert by_login["result"]["password_hash"] == ""
+        record = directory.by_id(session.user_id)
+        assert record is not None and record.password_hash == ""
+        assert all(r.password_hash == "" for r in directory.all())
+        asked = cb.post("/v1/directory/totp_secret", json={"args": {"user_id": session.user_id}})
+        assert asked.status_code == 404
+        assert secret not in asked.text
+        assert "$argon2" not in cb.post("/v1/directory/all", json={"args": {}}).text
+        # an enrolled person's secret cannot be replaced without a manager either
+        with pytest.raises(kit.HubRefused):
+            directory.set_totp_secret(session.user_id, "JBSWY3DPEHPK3PXP")
+        with pytest.raises(kit.HubRefused):
+            directory.update(session.user_id, totp_enrolled=0)
+
+
+def test_the_offline_verifier_goes_only_with_an_accepted_code_and_offline_days(
+    hub: Hub, tmp_path: Path
+) -> None:
+    _, _, session, _, secret = enrolled(hub, hub.a, tmp_path, "cachy", "hygienist")
+    user_id = session.user_id
+
+    def sign_in(ahead: int) -> dict[str, object]:
+        with hub.b.client() as cb:
+            directory = kit.RemoteDirectory(cb)
+            assert directory.verify_password(user_id, PERSON_PASSWORD)
+            code, at = code_now(secret, hub.b, ahead=ahead)
+            assert directory.accept_totp_code(user_id, code, at) is CodeCheck.ACCEPTED
+            return directory.last_answer
+
+    def offline_days(value: str) -> None:
+        made = admin_recovery("--data-dir", str(hub.root), "hub", "settings", "set",
+                              "offline_days", value, passphrase=hub.passphrase)  # fmt: skip
+        assert made.code == 0, made.err
+
+    offline_days("7")
+    verifier = sign_in(1)["offline_verifier"]
+    assert isinstance(verifier, dict) and verifier["totp_secret"] == secret
+    assert str(verifier["password_hash"]).startswith("$argon2")
+    offline_days("0")
+    try:
+        assert "offline_verifier" not in sign_in(2)
+    finally:
+        offline_days("7")
 
 
 def test_ten_failures_at_one_workstation_lock_the_account_at_another(
@@ -364,34 +466,45 @@ def test_settings_are_changed_by_a_manager_and_seen_everywhere(hub: Hub, tmp_pat
 # -- offline uses ----------------------------------------------------------------------------------
 
 
-def test_a_step_used_offline_at_two_workstations_is_a_conflict(hub: Hub) -> None:
+def test_a_step_used_offline_at_two_workstations_is_a_conflict(hub: Hub, tmp_path: Path) -> None:
     user_id = add_user(hub, "offy", "hygienist")
-    online = add_user(hub, "onny", "hygienist")
+    _, _, session, _, secret = enrolled(hub, hub.a, tmp_path, "onny", "hygienist")
+    online = session.user_id
+    code, code_at = code_now(secret, hub.a, ahead=1)
+    online_step = int(code_at.timestamp()) // totp.STEP_SECONDS
     step = int(hub_now(hub.a).timestamp()) // totp.STEP_SECONDS
     at = hub_now(hub.a).isoformat()
     with hub.a.client() as ca, hub.b.client() as cb:
-        assert kit.RemoteDirectory(ca).accept_totp_step(online, step)
+        directory = kit.RemoteDirectory(ca)
+        assert directory.verify_password(online, PERSON_PASSWORD)
+        assert directory.accept_totp_code(online, code, code_at) is CodeCheck.ACCEPTED
         first = ca.post("/v1/offline/reconcile", json={"uses": [
             {"user_id": user_id, "step": step - 3, "at": at},
-            {"user_id": online, "step": step, "at": at}]})  # fmt: skip
-        assert first.json() == {"conflicts": [{"user_id": online, "step": step}]}
+            {"user_id": online, "step": online_step, "at": at}]})  # fmt: skip
+        assert first.json() == {"conflicts": [{"user_id": online, "step": online_step}]}
         second = cb.post("/v1/offline/reconcile",
                          json={"uses": [{"user_id": user_id, "step": step - 3, "at": at}]})  # fmt: skip
         assert second.json() == {"conflicts": [{"user_id": user_id, "step": step - 3}]}
-        # the reported step is spent online too
-        assert not kit.RemoteDirectory(cb).accept_totp_step(user_id, step - 3)
+        # a step reported from offline is spent online too
+        later, later_at = code_now(secret, hub.b, ahead=3)
+        reported = int(later_at.timestamp()) // totp.STEP_SECONDS
+        cb.post("/v1/offline/reconcile",
+                json={"uses": [{"user_id": online, "step": reported, "at": at}]})  # fmt: skip
+        other = kit.RemoteDirectory(cb)
+        assert other.verify_password(online, PERSON_PASSWORD)
+        assert other.accept_totp_code(online, later, later_at) is CodeCheck.REUSED
 
 
-def test_the_hubs_log_holds_no_tokens_names_or_secrets(hub: Hub) -> None:
+def test_the_hubs_log_holds_no_tokens_names_or_secrets(hub: Hub, tmp_path: Path) -> None:
     code = kit.invite(hub.root, hub.passphrase, "PC-LOG")
     token = kit.joincode.decode(code).token
     kit.join(code, "ws-log")
-    user_id = add_user(hub, "loggy", "front_desk")
-    step = int(hub_now(hub.a).timestamp()) // totp.STEP_SECONDS
+    _, _, session, _, secret = enrolled(hub, hub.a, tmp_path, "loggy", "front_desk")
     with hub.a.client() as c:
         directory = kit.RemoteDirectory(c)
-        secret = directory.totp_secret(user_id)
-        assert directory.accept_totp_step(user_id, step)
+        assert directory.verify_password(session.user_id, PERSON_PASSWORD)
+        typed, at = code_now(secret, hub.a, ahead=1)
+        assert directory.accept_totp_code(session.user_id, typed, at) is CodeCheck.ACCEPTED
         actor_token = directory.actor_token
         c.post("/v1/directory/not_a_method_loggy", json={"args": {}})
         c.put("/v1/settings", json={"name": "loggy", "value": "v"}, headers={"X-Enamel-Actor": "x"})
