@@ -42,8 +42,11 @@ SECRET_FIELDS: dict[tuple[str, str], str] = {
     ("archive", "secret_access_key"): S3_SECRET_KEY,
 }
 TOP_KEYS = frozenset(
-    {"format", "practice_id", "pms", "archive", "idle_lock_minutes", "office_hours"}
+    {"format", "practice_id", "pms", "archive", "hub", "idle_lock_minutes", "office_hours"}
 )
+HUB_KEYS = frozenset({"join_code", "name"})
+# Taken once and then replaced in the file: the secrets, and the hub's one-time join code.
+SCRUBBED_FIELDS: tuple[tuple[str, str], ...] = (*SECRET_FIELDS, ("hub", "join_code"))
 PMS_KEYS = frozenset({"mode", "host", "url", "allow_http_hosts", "developer_key", "customer_key"})
 ARCHIVE_KEYS = frozenset(
     {
@@ -88,10 +91,12 @@ class ProvisioningFile:
 class Provisioning:
     """What a provisioning file asks for, validated: settings by name and secrets by name."""
 
-    practice_id: str
+    practice_id: str  # "" only with a join code: the hub's practice is this PC's
     settings: dict[str, str]
     secrets: dict[str, bytes]
     notes: tuple[str, ...] = ()
+    join_code: str = ""  # [hub] join_code: this PC joins the practice hub ('hub invite')
+    pc_name: str = ""  # [hub] name: this PC's name at the hub (default: its host name)
 
 
 @dataclass
@@ -346,13 +351,18 @@ def parse(document: Mapping[str, Any]) -> Provisioning:
     fmt = document.get("format", FORMAT)
     if fmt != FORMAT:
         raise _bad("format", f"is '{fmt}'; this Enamel reads '{FORMAT}'.")
-    practice = document.get("practice_id")
-    if not isinstance(practice, str) or not practice:
+    hub = _section(document, "hub", HUB_KEYS)
+    join_code = _secret(hub, "hub", "join_code") if hub.get("join_code") != "" else None
+    if join_code is not None and not join_code.startswith("EJ1-"):
+        raise _bad("hub.join_code", "is not a join code (it starts with EJ1-; 'hub invite').")
+    practice = document.get("practice_id", "" if join_code else None)
+    if not isinstance(practice, str) or not (practice or join_code):
         raise _bad("practice_id", 'is missing (e.g. "smile-dental-01").')
-    try:
-        validate_practice_id(practice)
-    except EnamelError as exc:
-        raise _bad("practice_id", f"is not valid. {exc.message}") from None
+    if practice:
+        try:
+            validate_practice_id(practice)
+        except EnamelError as exc:
+            raise _bad("practice_id", f"is not valid. {exc.message}") from None
     settings: dict[str, str] = {}
     secrets: dict[str, bytes] = {}
     notes: list[str] = []
@@ -362,7 +372,14 @@ def parse(document: Mapping[str, Any]) -> Provisioning:
         settings[IDLE_LOCK_SETTING] = _idle_minutes(document["idle_lock_minutes"])
     if "office_hours" in document:
         settings["office_hours"] = office_hours_setting(document["office_hours"])
-    return Provisioning(practice, settings, secrets, tuple(notes))
+    return Provisioning(
+        practice,
+        settings,
+        secrets,
+        tuple(notes),
+        join_code or "",
+        _text(hub, "hub", "name"),
+    )
 
 
 def apply(
@@ -376,7 +393,7 @@ def apply(
     """Write the settings that differ and store every secret given; audit each change."""
     result = ApplyResult(notes=list(provisioning.notes))
     current = settings.get("practice_id")
-    if current is not None and current != provisioning.practice_id:
+    if provisioning.practice_id and current is not None and current != provisioning.practice_id:
         raise _bad(
             "practice_id",
             f"is '{provisioning.practice_id}' but this installation belongs to '{current}'. "
@@ -422,7 +439,7 @@ def apply(
 def secrets_in_file(file: ProvisioningFile) -> list[tuple[str, str]]:
     """(section, key) of every secret still present in the file (not yet "(stored)")."""
     found = []
-    for section, key in SECRET_FIELDS:
+    for section, key in SCRUBBED_FIELDS:
         table = file.document.get(section)
         value = table.get(key) if isinstance(table, dict) else None
         if isinstance(value, str) and value.strip() and value.strip() != STORED:

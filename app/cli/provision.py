@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import platform
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +13,9 @@ from app.cli.context import CliContext
 from services import installation as inst
 from services import provisioning as prov
 from services.access import Actor, Permission
+from services.hub.join import HubIdentity, fetch_ca, join
+from services.hub.join_new import join_checked
+from services.hub.membership import hub_file
 from storage.errors import DatabaseMissing
 
 
@@ -46,6 +50,49 @@ def write_passphrase(path: Path, passphrase: str) -> None:
         os.fsync(fh.fileno())
 
 
+def _hub_for(wanted: prov.Provisioning) -> HubIdentity:
+    hub = fetch_ca(wanted.join_code)  # nothing is made before the hub proved it is the practice's
+    if wanted.practice_id and hub.practice_id != wanted.practice_id:
+        raise prov.ProvisioningError(
+            f"Provisioning file: 'practice_id' is '{wanted.practice_id}' but the hub of "
+            f"'hub.join_code' belongs to '{hub.practice_id}'. Nothing was changed."
+        )
+    return hub
+
+
+def _pc_name(wanted: prov.Provisioning) -> str:
+    return wanted.pc_name or platform.node() or "workstation"
+
+
+def _create(ctx: CliContext, wanted: prov.Provisioning) -> str:
+    """A new installation, of the hub's practice when the file has a join code; its passphrase."""
+    if not wanted.join_code:
+        result = inst.initialise(ctx.layout, ctx.keystore(), wanted.practice_id, ctx.clock)
+        result.installation.close()
+        print(
+            f"Created the Enamel installation for practice '{wanted.practice_id}' in "
+            f"{ctx.layout.root}"
+        )
+        return result.passphrase
+    hub = _hub_for(wanted)
+    joined = join_checked(ctx.layout, ctx.keystore(), hub, _pc_name(wanted), ctx.clock)
+    joined.installation.close()
+    print(
+        f"Created the Enamel installation for practice '{hub.practice_id}' in {ctx.layout.root}; "
+        f"this PC ({_pc_name(wanted)}) joined the practice hub at {hub.code.url}."
+    )
+    return joined.passphrase
+
+
+def _join_existing(ctx: CliContext, wanted: prov.Provisioning) -> None:
+    if hub_file(ctx.layout).exists():
+        print("Note: this PC has joined a practice hub already; the join code was not used.")
+        return
+    hub = _hub_for(wanted)
+    join(ctx.installation(), hub, _pc_name(wanted), ctx.clock)
+    print(f"This PC ({_pc_name(wanted)}) joined the practice hub at {hub.code.url}.")
+
+
 def cmd_provision(args: argparse.Namespace, ctx: CliContext) -> int:
     # Everything is validated before anything is created or changed.
     file = prov.read_file(args.file)
@@ -62,16 +109,11 @@ def cmd_provision(args: argparse.Namespace, ctx: CliContext) -> int:
     if not created:
         actor = ctx.authenticated(Permission.MANAGE_SETTINGS)
     else:
-        result = inst.initialise(ctx.layout, ctx.keystore(), wanted.practice_id, ctx.clock)
-        result.installation.close()
-        print(
-            f"Created the Enamel installation for practice '{wanted.practice_id}' in "
-            f"{ctx.layout.root}"
-        )
+        passphrase = _create(ctx, wanted)
         written = False
         if out is not None:
             try:
-                write_passphrase(out, result.passphrase)
+                write_passphrase(out, passphrase)
                 written = True
                 print(f"The recovery passphrase is in {out} (owner-only). Move it to a safe place.")
             except OSError as exc:
@@ -81,9 +123,11 @@ def cmd_provision(args: argparse.Namespace, ctx: CliContext) -> int:
             print()
             print("RECOVERY PASSPHRASE (shown once; write it down and keep it locked away):")
             print()
-            print(f"    {result.passphrase}")
+            print(f"    {passphrase}")
             print()
         actor = ctx.cli_actor()
+    if wanted.join_code and not created:
+        _join_existing(ctx, wanted)
     services = ctx.services()
     installation = services.installation
     applied = prov.apply(
