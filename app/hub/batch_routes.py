@@ -27,14 +27,21 @@ def _inbox(request: web.Request) -> BatchInbox:
     held: list[BatchInbox] = request.app[INBOX_KEY]
     if not held:
         from services.archive.setup import archive_keys
+        from services.installation import ARCHIVE_KEY
 
         hub = request.app[HUB_KEY]
+        secrets = hub.installation.secrets
+
+        def keep(kid: str, key: bytes) -> None:
+            secrets.put(f"{ARCHIVE_KEY}.{kid}", key, hub.clock.now())
+
         held.append(
             BatchInbox(
                 HubBatchRepository(hub.installation.db),
                 hub.practice_id,
                 archive_keys(hub.installation),
                 hub.clock,
+                keep,
             )
         )
     return held[0]
@@ -54,6 +61,13 @@ async def post_batch(request: web.Request) -> web.Response:
     return web.json_response(
         {"result": received.result, "first_seq": received.first_seq, "last_seq": received.last_seq}
     )
+
+
+async def post_keys(request: web.Request) -> web.Response:
+    body = await _body(request)
+    ws = _workstation(request).workstation_id
+    added = await _blocking(request, lambda: _inbox(request).add_keys(ws, body))
+    return web.json_response({"added": added})
 
 
 async def post_head(request: web.Request) -> web.Response:
@@ -100,6 +114,7 @@ def add_batch_routes(app: web.Application) -> None:
     app[INBOX_KEY] = []
     app.router.add_post("/v1/batches", post_batch)
     app.router.add_post("/v1/batches/head", post_head)
+    app.router.add_post("/v1/batches/keys", post_keys)
     app.router.add_get("/v1/batches/{workstation_id}", get_names)
     app.router.add_get("/v1/batches/{workstation_id}/{object}", get_object)
     app.router.add_get("/v1/status/workstations", get_status)

@@ -52,8 +52,17 @@ def build_backend(inst: Installation) -> ArchiveBackend:
     if membership is not None:
         from services.hub.batch_backend import HubBatchBackend
 
+        def earlier() -> tuple[ArchiveBackend, list[tuple[str, int, int, str, str]], list[bytes]]:
+            confirmed = ArchiveRepository(inst.db).batches()
+            return build_archive_backend(inst), confirmed, list(archive_keys(inst).values())
+
         client = client_for(inst, membership)
-        return HubBatchBackend(client, inst.practice_id, inst.workstation_id)
+        return HubBatchBackend(client, inst.practice_id, inst.workstation_id, earlier)
+    return build_archive_backend(inst)
+
+
+def build_archive_backend(inst: Installation) -> ArchiveBackend:
+    """The write-once archive this installation is set up with (folder or S3)."""
     config = ArchiveSettings.read(inst.settings)
     if config.backend == FOLDER:
         return FolderBackend(Path(config.folder_path or inst.layout.archive_dir))

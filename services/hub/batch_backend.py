@@ -11,11 +11,16 @@ from __future__ import annotations
 
 import base64
 import binascii
+from collections.abc import Callable
 from datetime import datetime
 from urllib.parse import quote
 
-from services.archive.backends import ArchiveUnavailable, ObjectVersion, PutResult
+from services.archive.backends import ArchiveBackend, ArchiveUnavailable, ObjectVersion, PutResult
 from services.hub.client import HubClient, HubRefused, HubUnreachable
+from services.hub.handover import ConfirmedBatch, hand_over
+
+# What a PC archived on its own before it joined: its archive and the batches it confirmed.
+Earlier = Callable[[], tuple[ArchiveBackend, list[ConfirmedBatch], list[bytes]]]
 
 HUB_BATCH_SIZE = 1000  # entries per batch: a batch stays well inside the hub's 1 MiB body
 
@@ -29,10 +34,14 @@ class HubRefusedBatch(ArchiveUnavailable):
 
 
 class HubBatchBackend:
-    def __init__(self, client: HubClient, practice: str, workstation: str) -> None:
+    def __init__(
+        self, client: HubClient, practice: str, workstation: str, earlier: Earlier | None = None
+    ) -> None:
         self._client = client
+        self._practice = practice
         self._own = f"{practice}/{workstation}/"
         self._workstation = workstation
+        self._earlier = earlier
         self._public_key: bytes | None = None
 
     def describe(self) -> str:
@@ -66,8 +75,34 @@ class HubBatchBackend:
         except HubRefused as exc:
             if exc.code == "exists_different":
                 return PutResult.EXISTS_DIFFERENT
+            if exc.code == "not_from_start" and self._earlier is not None:
+                self._hand_over(now)  # the batches archived before joining go first
+                return self.put_new(name, data, now)
             raise HubRefusedBatch(exc.message, exc.code) from None
         return PutResult.EXISTS_SAME if answer.get("result") == "exists" else PutResult.CREATED
+
+    def _hand_over(self, now: datetime) -> None:
+        assert self._earlier is not None and self._public_key is not None
+        earlier, confirmed, keys = self._earlier()
+        self._earlier = None  # once: a second refusal is the hub's answer
+        hand_over(
+            self,
+            earlier,
+            confirmed,
+            keys,
+            practice=self._practice,
+            workstation=self._workstation,
+            public_key=self._public_key,
+            now=now,
+        )
+
+    def put_keys(self, keys: list[bytes]) -> None:
+        """This PC's archive keys (current and retired): the hub opens its earlier batches."""
+        body: dict[str, object] = {"keys": [base64.b64encode(k).decode() for k in keys]}
+        try:
+            self._call("POST", "/v1/batches/keys", body)
+        except HubRefused as exc:
+            raise HubRefusedBatch(exc.message, exc.code) from None
 
     def report_head(self, head_seq: int) -> None:
         """Tell the hub how far this workstation's trail goes (its backlog at the hub)."""

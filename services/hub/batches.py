@@ -5,9 +5,9 @@ the header names this practice and the sending workstation (the certificate's CN
 body); the signature under the workstation's signing key, **pinned with its first batch**
 (every `POST /v1/batches` carries the public key; a different one later is refused); that it
 opens under the practice's archive keys; and that it continues that workstation's chain: its
-`prev_batch_hash` is the last stored batch's hash, its `first_seq` the next seq, no gap. A
-chain's first batch may start after seq 1 (a PC that archived on its own before it joined);
-where it starts is recorded with the pinned key. The same batch again is accepted (nothing
+`prev_batch_hash` is the last stored batch's hash, its `first_seq` the next seq, no gap; a
+chain starts at seq 1 (a PC that archived on its own before it joined hands those batches
+over first, `services/hub/handover.py`). The same batch again is accepted (nothing
 changes); different bytes under a stored name, or a batch that does not continue, are 409.
 """
 
@@ -16,12 +16,13 @@ from __future__ import annotations
 import base64
 import hashlib
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
 from services.archive.batch import (
     BatchInvalid,
+    key_id,
     object_name,
     open_batch,
     peek_header,
@@ -64,11 +65,33 @@ class BatchInbox:
         practice_id: str,
         archive_keys: Mapping[str, bytes],
         clock: Clock,
+        keep_key: Callable[[str, bytes], None],
     ) -> None:
         self._repo = repo
         self._practice = practice_id
-        self._keys = archive_keys
+        self._keys = dict(archive_keys)
         self._clock = clock
+        self._keep_key = keep_key
+
+    def add_keys(self, workstation_id: str, body: Mapping[str, object]) -> int:
+        """Archive keys a joining PC used on its own: kept as retired practice keys, so its
+        earlier batches open here. A key only decrypts; a batch still needs that PC's
+        signature and its chain."""
+        keys = body.get("keys")
+        if not isinstance(keys, list) or len(keys) > 100:
+            raise bad_request("'keys' is a list of base64 keys.")
+        added = 0
+        for text in keys:
+            key = _b64(text, "keys")
+            if len(key) != 32:
+                raise bad_request("An archive key is 32 bytes.")
+            if key_id(key) not in self._keys:
+                self._keep_key(key_id(key), key)
+                self._keys[key_id(key)] = key
+                added += 1
+        if added:
+            log.info("hub.archive_keys_added", extra={"workstation_id": workstation_id})
+        return added
 
     def receive(self, workstation_id: str, body: Mapping[str, object]) -> Received:
         data = _b64(body.get("batch"), "batch")
@@ -120,7 +143,13 @@ class BatchInbox:
                 raise refused(
                     "broken_chain", "The batch does not link to the last batch the hub holds."
                 )
-        elif first == 1 and h.get("prev_batch_hash") != "0" * 64:
+        elif first != 1:
+            raise refused(
+                "not_from_start",
+                f"The hub holds nothing of this workstation yet and the batch starts at seq "
+                f"{first}: its earlier batches go first.",
+            )
+        elif h.get("prev_batch_hash") != "0" * 64:
             raise refused("broken_chain", "A chain's first batch links to nothing.")
         batch = StoredBatch(
             workstation_id,

@@ -3,7 +3,7 @@
 Each workstation's stored batches are read as an archive (the same checks as
 `audit verify --archive`, `services.archive.verify.verify_archive`): the signature under the
 key pinned with its first batch, decryption, every entry's hash and link, seq continuity
-from where its chain starts at the hub, and batch-to-batch links. On top, the hub's own
+from seq 1, and batch-to-batch links. On top, the hub's own
 record of the last batch it received must still be there (a withheld last batch shows).
 """
 
@@ -15,7 +15,7 @@ from datetime import datetime
 
 from services.archive.backends import ArchiveMisconfigured, ObjectVersion, PutResult
 from services.archive.batch import public_key_name
-from services.archive.verify import SoundBatch, verify_archive
+from services.archive.verify import verify_archive
 from storage.hub_batches_repo import ChainRow, HubBatchRepository
 
 
@@ -89,14 +89,8 @@ def verify_practice(
             if repo.counts(ws)[0]:
                 verdict.problems.append(f"{ws}: batches stored without the chain's pinned key")
             continue
-        start = None
-        if chain.start_seq > 1:
-            before = f"{practice}/{ws}/{0:012d}-{chain.start_seq - 1:012d}"
-            start = SoundBatch(
-                before, chain.start_seq - 1, chain.start_batch_hash, chain.start_entry_hash
-            )
-        report = verify_archive(StoredChain(repo, practice, chain), practice, ws, archive_keys,
-                                start=start)  # fmt: skip
+        # The hub takes a chain only from seq 1, so every stored chain is read from its start.
+        report = verify_archive(StoredChain(repo, practice, chain), practice, ws, archive_keys)
         verdict.entries, verdict.batches = report.entries, report.batches
         verdict.problems.extend(report.problems)
         verdict.gaps = [p for p in report.problems if ": gap:" in p]

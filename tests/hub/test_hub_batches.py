@@ -31,6 +31,7 @@ SEAL_AFTER = 61 * 60  # past the hour a partial batch waits before it is sealed
 @dataclass
 class Office:
     hub: Hub
+    passphrase: str
     pcs: list[Path]
     clocks: list[ManualClock]
     ids: list[str]
@@ -58,7 +59,7 @@ def office(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Office]:
             joined = admin_process("--data-dir", str(pc), "join", code, "--name", f"PC-{i}")
             assert joined.code == 0, joined.err
         clocks = [ManualClock(HUB_START) for _ in pcs]
-        yield Office(hub, pcs, clocks, [workstation_id(pc) for pc in pcs])
+        yield Office(hub, passphrase, pcs, clocks, [workstation_id(pc) for pc in pcs])
     finally:
         hub.stop()
 
@@ -261,6 +262,35 @@ def test_with_its_hub_unreachable_a_workstation_catches_up_without_a_gap(office:
     assert {w["workstation_id"]: w["backlog"] for w in status}[office.ids[1]] == 0
 
 
+def test_a_pc_that_archived_on_its_own_hands_its_earlier_batches_over(
+    office: Office, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    from app.jobs_setup import archive_job
+    from services.hub.join import fetch_ca, join
+    from tests.hub.kit import PRACTICE
+
+    pc = tmp_path_factory.mktemp("single") / "pc3"
+    made = admin("--data-dir", str(pc), "init", "--practice-id", PRACTICE)
+    assert made.code == 0, made.err
+    clock = ManualClock(HUB_START)
+    services = open_pc(pc, clock)
+    try:
+        append(services, 6)
+        clock.advance(SEAL_AFTER)
+        assert archive_job(services).run() == "up to date"  # to its own folder archive
+        code = invite(office.hub.root, office.passphrase, "PC-3")
+        join(services.installation, fetch_ca(code), "PC-3", clock)
+    finally:
+        services.close()
+    office.pcs.append(pc)
+    office.clocks.append(clock)
+    office.ids.append(workstation_id(pc))
+    assert work(office, 2, 2) == "up to date at the hub"
+    seqs = [(first, last) for _, first, last in stored(office, office.ids[2])]
+    assert seqs[0][0] == 1 and seqs[-1][1] == local_head(pc)  # from seq 1, under its old key too
+    assert all(seqs[n + 1][0] == seqs[n][1] + 1 for n in range(len(seqs) - 1))
+
+
 def _alter(office: Office, name: str) -> bytes:
     inst = hub_db(office)
     try:
@@ -286,7 +316,7 @@ def test_verify_practice_passes_then_names_an_altered_and_a_withheld_batch(offic
     assert ok.code == 0, ok.out + ok.err
     for ws in office.ids:
         assert f"OK     {ws}" in ok.out
-    assert "Practice audit trail OK: 2 workstations." in ok.out
+    assert "Practice audit trail OK: 3 workstations." in ok.out
     ws = office.ids[1]
     batches = stored(office, ws)
     assert len(batches) >= 3
