@@ -101,6 +101,7 @@ def free_port() -> int:
 
 
 def screenshot(wizard: Wizard, name: str) -> None:
+    wizard.wizard.practice_page.code.home(False)  # the code's start: "EJ1-…"
     folder = os.environ.get("ENAMEL_SCREENSHOTS")
     out = Path(folder) if folder else wizard.layout.root.parent / "screenshots"
     out.mkdir(parents=True, exist_ok=True)
