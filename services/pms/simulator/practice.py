@@ -86,10 +86,11 @@ OPEN, CLOSE = time(8, 0), time(17, 0)
 CONFIRM_DEFS = {19: "Not Called", 20: "Unconfirmed", 21: "Appointment Confirmed", 22: "Texted"}
 CONFIRM_VALS = {"None": 19, "Sent": 22, "Confirmed": 21, "Not Accepted": 20, "Failed": 20}
 APPT_FIELD_DEFS = ("Ins Verified",)
-# An hour each provider keeps free on coming days (no appointment of theirs, in no chair):
-# Slots counts a provider's appointments in every operatory together, so a book filled chair
-# by chair would leave no provider time at all.
-FREE_HOURS = {1: time(11, 0), 2: time(14, 0), 3: time(9, 0), 4: time(15, 0)}
+# An hour each provider keeps free on coming days (no appointment of theirs, in no chair of
+# theirs): Slots counts a provider's appointments in every operatory together, so a book
+# filled chair by chair would leave no provider time at all. The dentists share theirs (an
+# appointment can move from one dentist's chair to the other's), as do the hygienists.
+FREE_HOURS = {1: time(14, 0), 2: time(14, 0), 3: time(9, 0), 4: time(9, 0)}
 # A multi-clinic practice (SyntheticPractice(multi_clinic=True)): operatories by clinic.
 CLINIC_OPS = {1: (1, 2, 3, 6), 2: (4, 5, 7, 8)}
 PROGRAM_VERSION = "24.3.1.0"
