@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+from datetime import UTC, datetime
 from pathlib import Path
 
+from services.auth import totp
 from services.hub.directory_rpc import encode
-from storage.accounts_repo import SqlAccountDirectory
+from storage.accounts_repo import CodeCheck, SqlAccountDirectory
 from tests.hub import kit
 from tests.support import person_in
 
@@ -30,11 +33,13 @@ def test_accounts_move_to_an_empty_hub_once(services, tmp_path: Path) -> None:  
             assert moved.json() == {"adopted": 1}
             remote = kit.RemoteDirectory(c)
             there = remote.by_login("it-anna")
-            assert there == record  # enrolled, last step, hash and all
-            assert remote.totp_secret(anna.user_id) == anna.secret
+            assert there == replace(record, password_hash="")  # enrolled, last step and all
+            assert remote.verify_password(anna.user_id, anna.password)  # the hash moved
             assert remote.unused_recovery_codes(anna.user_id) == 2
-            # the step last used on the PC stays spent at the hub
-            assert not remote.accept_totp_step(anna.user_id, record.last_totp_step)
+            # the secret moved, and the step last used on the PC stays spent at the hub
+            last = datetime.fromtimestamp(record.last_totp_step * totp.STEP_SECONDS, UTC)
+            code = totp.code_at(anna.secret, last)
+            assert remote.accept_totp_code(anna.user_id, code, last) is not CodeCheck.ACCEPTED
             again = c.post("/v1/adopt", json=body)
             assert again.status_code == 409
             assert again.json()["error"] == "hub_has_accounts"
