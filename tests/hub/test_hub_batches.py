@@ -344,3 +344,18 @@ def test_verify_practice_passes_then_names_an_altered_and_a_withheld_batch(offic
     assert withheld.code == 1
     assert f"FAILED {ws}" in withheld.out
     assert f"expected seq {first}" in withheld.out and f"seqs {first}-{last}" in withheld.out
+
+
+def test_verify_practice_names_a_withheld_last_batch(office: Office) -> None:
+    ws = office.ids[0]
+    name, first, last = stored(office, ws)[-1]
+    inst = hub_db(office)
+    try:
+        with inst.db.transaction() as conn:
+            conn.execute("DELETE FROM hub_batches WHERE name = ?", (name,))
+    finally:
+        inst.close()
+    withheld = verify_practice(office)
+    assert withheld.code == 1
+    assert f"FAILED {ws}" in withheld.out
+    assert f"holds only up to seq {first - 1} (seqs {first}-{last} withheld)" in withheld.out
