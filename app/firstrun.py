@@ -155,8 +155,8 @@ class FirstRun:
             self.test_archive,
             self.create_manager,
             self.confirm_manager,
-            self.join_practice,
             lambda: str(self.layout.archive_dir),
+            self.join_practice,
         )
 
     def close(self) -> Any:

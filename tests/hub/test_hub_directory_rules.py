@@ -11,7 +11,7 @@ from services.hub.directory_rpc import DirectoryRpc
 from services.hub.errors import HubError
 from services.hub.tokens import ActorTokens
 from storage.hub_repo import HubRepository
-from tests.support import person_in
+from tests.support import Person, person_in
 
 
 @pytest.fixture
@@ -26,11 +26,16 @@ def rpc(cheap_services):  # type: ignore[no-untyped-def]
     )
 
 
-def token_for(rpc: DirectoryRpc, services, user_id: str, ws: str = "ws-1") -> str:  # type: ignore[no-untyped-def]
-    services.clock.advance(30)
-    step = int(services.clock.now().timestamp()) // totp.STEP_SECONDS
-    answer = rpc.call("accept_totp_step", {"user_id": user_id, "step": step}, None, ws)
-    assert answer["result"] is True
+def token_for(rpc: DirectoryRpc, person: Person, ws: str = "ws-1") -> str:
+    """The hub's token for `person`: the password, then a code at a step not used yet."""
+    person.clock.advance(30)
+    proof = rpc.call(
+        "verify_password", {"user_id": person.user_id, "password": person.password}, None, ws
+    )
+    assert proof["result"] is True
+    code = totp.code_at(person.secret, person.clock.now())
+    answer = rpc.call("accept_totp_code", {"user_id": person.user_id, "code": code}, None, ws)
+    assert answer["result"] == "accepted", answer
     return str(answer["actor_token"])
 
 
@@ -43,7 +48,7 @@ def refused(rpc: DirectoryRpc, method: str, args: dict, token: str | None) -> in
 def test_the_holder_changes_their_own_password_but_nothing_else(rpc) -> None:  # type: ignore[no-untyped-def]
     directory, services = rpc
     pat = person_in(services, "pat", "front_desk")
-    own = token_for(directory, services, pat.user_id)
+    own = token_for(directory, pat)
     directory.call(
         "update",
         {"user_id": pat.user_id, "password_hash": "x", "must_change_password": False},
@@ -93,7 +98,7 @@ def test_a_manager_token_lasts_twelve_hours_at_its_own_workstation(rpc) -> None:
     directory, services = rpc
     boss = person_in(services, "boss", "office_manager")
     pat = person_in(services, "pat", "front_desk")
-    token = token_for(directory, services, boss.user_id)
+    token = token_for(directory, boss)
     assert refused(directory, "update", {"user_id": pat.user_id, "role": "dentist"}, None) == 403
     with pytest.raises(HubError):
         directory.call("update", {"user_id": pat.user_id, "role": "dentist"}, token, "ws-2")
@@ -103,14 +108,31 @@ def test_a_manager_token_lasts_twelve_hours_at_its_own_workstation(rpc) -> None:
     assert refused(directory, "update", {"user_id": pat.user_id, "role": "billing"}, token) == 403
 
 
-def test_a_step_far_from_the_hubs_clock_is_refused(rpc) -> None:  # type: ignore[no-untyped-def]
+def test_a_code_for_a_time_far_from_the_hubs_clock_is_refused(rpc) -> None:  # type: ignore[no-untyped-def]
+    """A workstation whose clock is off by more than five minutes cannot pick the step."""
     directory, services = rpc
     pat = person_in(services, "pat", "front_desk")
-    now = int(services.clock.now().timestamp()) // totp.STEP_SECONDS
-    for step in (now + 11, now - 11):
-        assert directory.call(
-            "accept_totp_step", {"user_id": pat.user_id, "step": step}, None, "ws-1"
-        ) == {"result": False}
+    now = services.clock.now()
+    for offset in (timedelta(minutes=11), timedelta(minutes=-11)):
+        at = now + offset
+        proof = {"user_id": pat.user_id, "password": pat.password}
+        assert directory.call("verify_password", proof, None, "ws-1")["result"] is True
+        code = totp.code_at(pat.secret, at)
+        answer = directory.call(
+            "accept_totp_code",
+            {"user_id": pat.user_id, "code": code, "at": at.isoformat()},
+            None,
+            "ws-1",
+        )
+        assert answer["result"] == "wrong" and "actor_token" not in answer
+    at = now + timedelta(minutes=4)
     assert directory.call(
-        "accept_totp_step", {"user_id": pat.user_id, "step": now + 10}, None, "ws-1"
+        "verify_password", {"user_id": pat.user_id, "password": pat.password}, None, "ws-1"
     )["result"]
+    answer = directory.call(
+        "accept_totp_code",
+        {"user_id": pat.user_id, "code": totp.code_at(pat.secret, at), "at": at.isoformat()},
+        None,
+        "ws-1",
+    )
+    assert answer["result"] == "accepted"
