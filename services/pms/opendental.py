@@ -563,21 +563,30 @@ class OpenDentalClient(FollowUpCalls, MailingAddressCalls):
         )
         return parse.integer(created, "AptNum")
 
-    def reschedule(self, apt_num: int, start: datetime, op_num: int, prov_num: int) -> None:
-        """Appointments PUT: new time, operatory and provider, and Scheduled again.
+    def reschedule(
+        self,
+        apt_num: int,
+        start: datetime,
+        op_num: int,
+        prov_num: int,
+        *,
+        priority: str | None = None,
+    ) -> None:
+        """Appointments PUT: new time, operatory and provider, and Scheduled again (and the
+        Priority, "Normal" for an ASAP appointment booked into a freed time).
 
         Open Dental's advice for a broken appointment is exactly this update.
         """
+        body: dict[str, Any] = {
+            "AptDateTime": start.strftime(TIME_FORMAT),
+            "Op": op_num,
+            "ProvNum": prov_num,
+            "AptStatus": AptStatus.SCHEDULED.value,
+        }
+        if priority is not None:
+            body["Priority"] = priority
         self._http.request(
-            "PUT",
-            f"/appointments/{apt_num}",
-            template="/appointments/{AptNum}",
-            json_body={
-                "AptDateTime": start.strftime(TIME_FORMAT),
-                "Op": op_num,
-                "ProvNum": prov_num,
-                "AptStatus": AptStatus.SCHEDULED.value,
-            },
+            "PUT", f"/appointments/{apt_num}", template="/appointments/{AptNum}", json_body=body
         )
 
     def break_appointment(self, apt_num: int) -> None:

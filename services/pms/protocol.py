@@ -109,7 +109,17 @@ class PmsClient(Protocol):
         """Returns the new appointment's number."""
         ...
 
-    def reschedule(self, apt_num: int, start: datetime, op_num: int, prov_num: int) -> None: ...
+    def reschedule(
+        self,
+        apt_num: int,
+        start: datetime,
+        op_num: int,
+        prov_num: int,
+        *,
+        priority: str | None = None,
+    ) -> None:
+        """Appointments PUT; `priority` "Normal" takes a booked ASAP appointment off the list."""
+        ...
 
     def break_appointment(self, apt_num: int) -> None: ...
 

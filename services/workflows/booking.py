@@ -423,6 +423,7 @@ class BookingService:
         action: str = "appointment_move",
         *,
         commlog: str = "",
+        priority: str | None = None,
     ) -> bool:
         """`appointment` to the time, chair and provider of `request` (its length and
         hygienist kept), checked again first. A broken one is Scheduled again. `commlog`:
@@ -444,6 +445,7 @@ class BookingService:
                 "pat_num": appointment.pat_num,
                 "request": request_payload(request),
                 "commlog": commlog,
+                "priority": priority,
             }
             return self.writes.submit(MOVE, str(appointment.apt_num), payload, actor)
         self.checked(actor, purpose, action, request, appointment.pat_num)
@@ -454,7 +456,11 @@ class BookingService:
             appointment.apt_num,
             appointment.pat_num,
             lambda: self._ctx.pms.reschedule(
-                appointment.apt_num, request.start, request.op_num, request.prov_num
+                appointment.apt_num,
+                request.start,
+                request.op_num,
+                request.prov_num,
+                priority=priority,
             ),
         )
         if commlog:

@@ -100,7 +100,8 @@ class BookingWrites:
             self._send(
                 actor, purpose, action, apt_num, pat_num, flags,
                 lambda: self._ctx.pms.reschedule(
-                    apt_num, request.start, request.op_num, request.prov_num
+                    apt_num, request.start, request.op_num, request.prov_num,
+                    priority=p.get("priority"),
                 ),
             )  # fmt: skip
         self._commlog(actor, purpose, p, write_id, from_queue)

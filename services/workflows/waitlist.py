@@ -202,9 +202,10 @@ class WaitlistService:
         leaves the list. The AptNum booked, or 0 when Open Dental cannot be reached and the
         booking is kept for the "pms_writes" job (the wish leaves the list when it lands)."""
         if entry.appointment is not None:
-            landed = self._booking.move(
-                actor, PURPOSE, entry.appointment, request, action="waitlist_book"
-            )
+            landed = self._booking.move(  # booked: off the ASAP list (Priority Normal)
+                actor, PURPOSE, entry.appointment, request, action="waitlist_book",
+                priority="Normal",
+            )  # fmt: skip
             return entry.appointment.apt_num if landed else 0
         return self._booking.book(
             actor,

@@ -271,3 +271,22 @@ def test_a_move_is_still_retried_after_a_dropped_answer_it_sets_the_same_values(
     ctx.pms.reschedule(int(apt["AptNum"]), start, int(apt["Op"]), int(apt["ProvNum"]))
     puts = [p for m, p in sim.requests if m == "PUT"]
     assert len(puts) == 2  # idempotent: retried, and the second changes nothing
+
+
+def test_an_asap_appointment_booked_from_the_waitlist_is_moved_and_off_the_asap_list(
+    cheap_services: Services, ctx: DeskContext, sim: SimulatorServer
+) -> None:
+    waitlist = WaitlistService(ctx, booking_for(ctx, pending_for(cheap_services)))
+    entries = waitlist.entries(FRONT)
+    offers = waitlist.offers(FRONT, entries, ctx.today() + timedelta(days=1))
+    offer = next(o for o in offers if o.wish.key.startswith("asap_"))
+    entry = next(e for e in entries if e.wish.key == offer.wish.key)
+    assert entry.appointment is not None
+    request = waitlist.request_for(entry, offer)
+
+    assert waitlist.book(FRONT, entry, request) == entry.appointment.apt_num
+
+    stored = sim.practice.appointments[entry.appointment.apt_num]
+    assert stored["AptDateTime"] == request.start.strftime(FMT)
+    assert (stored["Priority"], stored["AptStatus"]) == ("Normal", "Scheduled")
+    assert offer.wish.key not in {e.wish.key for e in waitlist.entries(FRONT)}
