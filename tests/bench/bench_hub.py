@@ -5,12 +5,13 @@ Everything runs in a child process with a throw-away credential store. A real `e
 serve` process on 127.0.0.1 holds 100 enrolled accounts; 50 workstations join it (50 issued
 certificates, one TLS connection each) and sign in concurrently, each its own person, through
 AuthService over the hub's directory (password, then TOTP code: five directory calls).
-The floor is the same AuthService sign-in on a local SqlAccountDirectory in the same process.
-Both sides use a cheap password hash and leave the workstation's own audit write out, so the
-ratio is what the hub adds; with the production hash (tens of milliseconds) it is smaller.
-Budget: 10 sign-ins a second, so the fifteen PCs of a large office signing in at opening
-time wait under two seconds; the hub writes each accepted step to disk (synchronous=FULL),
-so the disk's fsync sets the ceiling.
+The floor is the same AuthService sign-in on a local directory (LocalAccountDirectory) in the same process.
+Both sides check the production password hash (Argon2id, what a real sign-in costs; the hub
+rehashes any other to it) and leave the workstation's own audit write out, so the ratio is
+what the hub adds to a real sign-in.
+Budgets: throughput at least half of what every core hashing could do (the Argon2 check is the
+cost of a sign-in; the hub also writes each accepted step to disk, synchronous=FULL), latency
+at most 1.5x the local sign-in, and the hub's memory under 150 MB.
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ def _child() -> dict[str, Any]:
     from services.audit import AuditEvent, AuditTrail
     from services.audit.entry import AuditEntry
     from services.auth import passwords, totp
+    from services.auth.local_directory import LocalAccountDirectory
     from services.auth.signin import AuthService
     from services.clock import ManualClock, SystemClock
     from services.installation import initialise, open_installation
@@ -47,9 +49,10 @@ def _child() -> dict[str, Any]:
     from storage.keystore import KeyringKeyStore
     from storage.layout import DataLayout
     from tests.hub import kit
+    from tests.support import key_store
 
     cheap = passwords.HashParams(1, 8 * 1024, 1)
-    hashed = passwords.hash_password(PASSWORD, cheap)
+    hashed = passwords.hash_password(PASSWORD, passwords.PRODUCTION)
 
     class NullTrail(AuditTrail):
         """The workstation's own audit write, left out on both sides."""
@@ -88,7 +91,7 @@ def _child() -> dict[str, Any]:
     start = system.now()
     # The floor: a local directory in this process.
     local = initialise(DataLayout(tmp / "local"), KeyringKeyStore(), kit.PRACTICE, system)
-    local_dir = SqlAccountDirectory(local.installation.db, local.installation.database_key)
+    local_dir = LocalAccountDirectory(local.installation.db, local.installation.database_key)
     local_people = fill(local_dir, LATENCY_SAMPLES, start)
     clock = ManualClock(start)
     local_auth = AuthService(local_dir, NullTrail(), clock, kit.PRACTICE, cheap)
@@ -97,7 +100,7 @@ def _child() -> dict[str, Any]:
 
     root = tmp / "hub"
     passphrase = kit.init_hub(root)
-    hub_inst = open_installation(DataLayout(root), KeyringKeyStore())
+    hub_inst = open_installation(DataLayout(root), key_store(root))
     people = fill(SqlAccountDirectory(hub_inst.db, hub_inst.database_key),
                   WORKSTATIONS + LATENCY_SAMPLES, start)  # fmt: skip
     hub_inst.close()
@@ -170,25 +173,28 @@ def run() -> dict[str, Any]:
     r: dict[str, Any] = json.loads(out.stdout.strip().splitlines()[-1])
     ratio = r["hub_ms"] / r["local_ms"]
     added = r["hub_ms"] - r["local_ms"]
+    # The most a machine can do: every core checking Argon2 hashes, as the local sign-in does.
+    bound = (os.cpu_count() or 1) / (r["local_ms"] / 1000)
+    share = r["per_second"] / bound
     return {
         **r,
         "rows": [
             {
                 "name": f"hub sign-ins per second, {WORKSTATIONS} workstations at once",
-                "enamel": f"{r['per_second']:.0f} /s"
+                "enamel": f"{r['per_second']:.1f} /s"
                 + (f" ({r['errors']} failed)" if r["errors"] else ""),
-                "floor": "",
-                "ratio": "",
-                "budget": ">= 10 /s",
-                "verdict": "ok" if r["per_second"] >= 10 and not r["errors"] else "MISSES",
+                "floor": f"{bound:.1f} /s (every core hashing, the local sign-in's cost)",
+                "ratio": f"{share:.2f}",
+                "budget": ">= 0.5 of the floor",
+                "verdict": "ok" if share >= 0.5 and not r["errors"] else "MISSES",
             },
             {
                 "name": "sign-in latency at a workstation through the hub",
                 "enamel": f"{r['hub_ms']:.1f} ms (+{added:.1f} ms)",
                 "floor": f"{r['local_ms']:.1f} ms local directory",
                 "ratio": f"{ratio:.1f}",
-                "budget": "< 100 ms added",
-                "verdict": "ok" if added < 100 else "MISSES",
+                "budget": "<= 1.5",
+                "verdict": "ok" if ratio <= 1.5 else "MISSES",
             },
             {
                 "name": "hub process resident memory after the run",
