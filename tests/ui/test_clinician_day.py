@@ -4,6 +4,8 @@ link. Real windows on the demo's simulator."""
 
 from __future__ import annotations
 
+import os
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -16,7 +18,9 @@ from tests.ui.desk_support import sign_in, start_demo
 from ui.schedule.page import SchedulePage
 
 pytestmark = pytest.mark.ui
-SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+# Screenshots go to ENAMEL_SCREENSHOTS (docs/screenshots when the scripts refresh them), else a
+# temporary folder: a test run never rewrites the documentation.
+SHOTS = Path(os.environ.get("ENAMEL_SCREENSHOTS") or tempfile.mkdtemp(prefix="enamel-shots-"))
 
 
 @pytest.fixture

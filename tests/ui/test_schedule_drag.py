@@ -4,6 +4,8 @@ is read back from the demo's simulator; Escape calls a drag off."""
 
 from __future__ import annotations
 
+import os
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +29,9 @@ from ui.schedule.day_view import DayView
 
 __all__ = ["running"]  # the fixture, shared with the booking tests
 pytestmark = pytest.mark.ui
-SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+# Screenshots go to ENAMEL_SCREENSHOTS (docs/screenshots when the scripts refresh them), else a
+# temporary folder: a test run never rewrites the documentation.
+SHOTS = Path(os.environ.get("ENAMEL_SCREENSHOTS") or tempfile.mkdtemp(prefix="enamel-shots-"))
 
 
 def mouse(view: DayView, kind: QEvent.Type, at: QPointF, held: bool) -> None:
