@@ -375,8 +375,22 @@ Section "un.Enamel" UnSecMain
   Pop $0
   nsExec::ExecToLog '"$SYSDIR\netsh.exe" advfirewall firewall delete rule name="${HUB_FIREWALL_RULE}"'
   Pop $0
+  ; A hub that is restarting after a failure (or a stop that has not finished) still holds
+  ; the bundle's modules open: end it, then remove the files, trying again while they are held.
+  nsExec::ExecToLog '"$SYSDIR\taskkill.exe" /F /T /IM enamel-hub.exe'
+  Pop $0
   Delete "$SMPROGRAMS\${APP}.lnk"
+  StrCpy $1 0
+  un_remove_files:
   RMDir /r "$INSTDIR\_internal"
+  ${If} ${FileExists} "$INSTDIR\_internal\*.*"
+  ${AndIf} $1 < 10
+    IntOp $1 $1 + 1
+    Sleep 1000
+    nsExec::ExecToLog '"$SYSDIR\taskkill.exe" /F /T /IM enamel-hub.exe'
+    Pop $0
+    Goto un_remove_files
+  ${EndIf}
   Delete "$INSTDIR\enamel.exe"
   Delete "$INSTDIR\enamel-admin.exe"
   Delete "$INSTDIR\enamel-hub.exe"
