@@ -81,11 +81,16 @@ def test_the_windows_installer_runs_provision_the_self_test_and_the_hub_service_
     ]
     # Everything else is Windows' own service and firewall tools, about the hub only.
     others = [r for r in runs if "$INSTDIR" not in r.split()[0]]
-    assert {re.findall(r"\\(\w+\.exe)\"", r)[0] for r in others} == {
-        "sc.exe",
-        "net.exe",
-        "netsh.exe",
-    }
+    tools = {re.findall(r"\\(\w+\.exe)\"", r)[0] for r in others}
+    assert tools == {"sc.exe", "net.exe", "netsh.exe", "taskkill.exe"}
+    # taskkill ends only the hub's own process, and only while uninstalling.
+    kills = [r for r in others if "taskkill.exe" in r]
+    uninstall = _block(code, 'Section "un.Enamel" UnSecMain', "SectionEnd")
+    assert kills and all(
+        r == """'"$SYSDIR\\taskkill.exe" /F /T /IM enamel-hub.exe'""" for r in kills
+    )
+    assert all(r in uninstall for r in kills)
+    others = [r for r in others if "taskkill.exe" not in r]
     assert all("${HUB_SERVICE}" in r or "${HUB_FIREWALL_RULE}" in r for r in others)
     # The service is created, configured and started only by the hub's own section.
     hub = _block(code, 'Section /o "This PC is the practice hub" SecHub', "SectionEnd")
@@ -93,7 +98,6 @@ def test_the_windows_installer_runs_provision_the_self_test_and_the_hub_service_
         made = [r for r in others if re.search(rf"sc\.exe\" {verb} \$\{{HUB_SERVICE\}}", r)]
         assert made and all(r in hub for r in made), verb
     assert "firewall add rule" in hub and code.count("firewall add rule") == 1
-    uninstall = _block(code, 'Section "un.Enamel" UnSecMain', "SectionEnd")
     assert "delete ${HUB_SERVICE}" in uninstall and "firewall delete rule" in uninstall
 
 
