@@ -1,0 +1,99 @@
+"""A signed-in app left running for hours keeps its threads, descriptors and widgets flat.
+
+The session is the front desk's: every screen opened again and again (each reload reads the
+simulator over HTTP), the background jobs run round after round as the clock moves on,
+the screen locked and unlocked, and people switching user. Resources are counted after a
+first warm-up pass (thread pools and connection pools fill up once) and again after many
+more; whatever grows with the number of rounds is a leak.
+"""
+
+from __future__ import annotations
+
+import gc
+import os
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PySide6.QtWidgets import QApplication, QWidget
+
+from app.gui import Running
+from services.clock import ManualClock
+from tests.ui.desk_support import PASSWORD, sign_in, start_demo
+
+pytestmark = [
+    pytest.mark.ui,
+    pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="counts /proc/self/fd"),
+]
+
+
+@pytest.fixture
+def running(tmp_path: Path, qtbot: Any) -> Iterator[Running]:
+    app = start_demo(tmp_path / "demo")
+    yield app
+    app.shell.switch_user()
+    app.close()
+
+
+def _settle(qtbot: Any, running: Running) -> None:
+    qtbot.waitUntil(lambda: not running.ops.busy(), timeout=30000)
+    QApplication.processEvents()
+    QApplication.sendPostedEvents(None, 0)  # deleteLater of closed windows
+    QApplication.processEvents()
+    gc.collect()
+
+
+def _counts() -> dict[str, int]:
+    return {
+        "threads": threading.active_count(),
+        "fds": len(os.listdir("/proc/self/fd")),
+        "widgets": len(QApplication.allWidgets()),
+        "windows": len([w for w in QApplication.topLevelWidgets() if isinstance(w, QWidget)]),
+    }
+
+
+def _a_round(qtbot: Any, running: Running, window: Any, clock: ManualClock) -> None:
+    for key in window.page_keys():
+        window.open_page(key)
+        _settle(qtbot, running)
+    clock.advance(600)  # ten minutes of the day: the jobs' next runs come due
+    for status in running.jobs.statuses():
+        running.jobs.run_now(status.name)
+    _settle(qtbot, running)
+    running.shell.lock_now()
+    qtbot.waitUntil(window.is_locked, timeout=10000)
+
+
+def test_a_long_session_keeps_threads_descriptors_and_widgets_flat(
+    qtbot: Any, running: Running
+) -> None:
+    clock = running.services.clock
+    assert isinstance(clock, ManualClock)
+    window = sign_in(qtbot, running, "frontdesk")
+    rounds = 0
+
+    def session(times: int) -> Any:
+        nonlocal window, rounds
+        for _ in range(times):
+            _a_round(qtbot, running, window, clock)
+            rounds += 1
+            if rounds % 3 == 0:
+                running.shell.switch_user()  # the next person signs in at the same PC
+                _settle(qtbot, running)
+                window = sign_in(qtbot, running, "frontdesk")
+            else:
+                window.lock_screen.password_edit.setText(PASSWORD)
+                window.lock_screen.unlock_button.click()
+                desk = window
+                qtbot.waitUntil(lambda: not desk.is_locked(), timeout=10000)
+            _settle(qtbot, running)
+        return _counts()
+
+    warm = session(3)
+    later = session(9)
+    assert later["threads"] <= warm["threads"], (warm, later)
+    assert later["fds"] <= warm["fds"] + 2, (warm, later)
+    assert later["widgets"] <= warm["widgets"] + 20, (warm, later)
+    assert later["windows"] <= warm["windows"], (warm, later)
