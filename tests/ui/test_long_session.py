@@ -66,6 +66,12 @@ def _a_round(qtbot: Any, running: Running, window: Any, clock: ManualClock) -> N
     qtbot.waitUntil(window.is_locked, timeout=10000)
 
 
+def _unlock(qtbot: Any, window: Any) -> None:
+    window.lock_screen.password_edit.setText(PASSWORD)
+    window.lock_screen.unlock_button.click()
+    qtbot.waitUntil(lambda: not window.is_locked(), timeout=10000)
+
+
 def test_a_long_session_keeps_threads_descriptors_and_widgets_flat(
     qtbot: Any, running: Running
 ) -> None:
@@ -84,10 +90,7 @@ def test_a_long_session_keeps_threads_descriptors_and_widgets_flat(
                 _settle(qtbot, running)
                 window = sign_in(qtbot, running, "frontdesk")
             else:
-                window.lock_screen.password_edit.setText(PASSWORD)
-                window.lock_screen.unlock_button.click()
-                desk = window
-                qtbot.waitUntil(lambda: not desk.is_locked(), timeout=10000)
+                _unlock(qtbot, window)
             _settle(qtbot, running)
         return _counts()
 
