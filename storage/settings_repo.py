@@ -80,6 +80,11 @@ class SecretsRepository:
             return None
         return self._aead.decrypt(bytes(row[0]), bytes(row[1]), name.encode())
 
+    def delete(self, name: str) -> bool:
+        """Remove a secret (credentials this installation no longer holds); False if none."""
+        with self._db.transaction() as conn:
+            return bool(conn.execute("DELETE FROM secrets WHERE name = ?", (name,)).rowcount)
+
     def require(self, name: str) -> bytes:
         value = self.get(name)
         if value is None:

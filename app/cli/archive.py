@@ -33,6 +33,7 @@ def register(sub: Any) -> None:
     f.add_argument("path")
     _tuning(f)
     protect(f, cmd_set, Permission.MANAGE_SETTINGS)
+    _refused_when_joined(f)
     s = kinds.add_parser("s3", help="S3-compatible storage with Object Lock")
     s.add_argument("--endpoint", required=True, help="https://… (http only to this computer)")
     s.add_argument("--bucket", required=True)
@@ -53,6 +54,7 @@ def register(sub: Any) -> None:
     )
     _tuning(s)
     protect(s, cmd_set, Permission.MANAGE_SETTINGS)
+    _refused_when_joined(s)
     for name, fn, helptext in (
         ("check", cmd_check, "is the archive reachable and write-once?"),
         ("sync", cmd_sync, "send every unsent audit entry now"),
@@ -67,6 +69,27 @@ def register(sub: Any) -> None:
                 action="store_true",
                 help="check every batch again (by default only those after the last check)",
             )
+
+
+def _refused_when_joined(parser: Any) -> None:
+    """On a PC that joined the practice hub, `archive set` is refused before anyone signs in:
+    the hub holds the archive credentials and archives for every PC of the practice."""
+    guarded = parser.get_default("handler")
+
+    def refuse_if_joined(args: argparse.Namespace, ctx: CliContext) -> int:
+        from services.hub.membership import hub_file
+
+        if hub_file(ctx.layout).exists():
+            raise UsageError(
+                "This PC has joined the practice hub, and the hub archives the audit trail for "
+                "the whole practice: a workstation holds no archive credentials. Set the archive "
+                "at the hub: enamel-admin --data-dir HUB-FOLDER archive set folder|s3 ... "
+                "Nothing was changed."
+            )
+        result: int = guarded(args, ctx)
+        return result
+
+    parser.set_defaults(handler=refuse_if_joined)
 
 
 def _tuning(parser: Any) -> None:

@@ -71,10 +71,18 @@ async def _serve(args: argparse.Namespace, clock: Clock) -> int:
                 executor,
                 lambda: installation.settings.set(PORT, str(actual), clock.now()),
             )
+        from app.hub.archive_job import start_hub_jobs
+
+        # The archive job runs on its own thread: archive I/O never waits on (or holds) the
+        # database thread that answers the workstations.
+        jobs = await loop.run_in_executor(
+            executor, lambda: start_hub_jobs(installation, hub.trail, clock)
+        )
         stop = asyncio.Event()
         stop_on_signals(loop, stop)
         print(f"listening https://{args.host}:{actual}", flush=True)
         await stop.wait()
+        await loop.run_in_executor(None, jobs.stop)
         await runner.cleanup()
         print("stopped", flush=True)
         return 0

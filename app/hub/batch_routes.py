@@ -95,19 +95,28 @@ async def get_object(request: web.Request) -> web.Response:
     return web.json_response({"name": name, "data": base64.b64encode(data).decode()})
 
 
-def _status(hub: HubServices) -> list[dict[str, Any]]:
+def _status(hub: HubServices) -> dict[str, Any]:
+    from services.hub.archive_status import archive_fields, archive_summary
+    from storage.archive_repo import ArchiveRepository
+    from storage.hub_forward_repo import HubForwardRepository
+
     rows = [(w.workstation_id, w.name) for w in hub.repo.workstations() if w.revoked_at is None]
+    forward = HubForwardRepository(hub.installation.db)
+    cursors = forward.cursors()
     out = []
     for chain in chain_status(HubBatchRepository(hub.installation.db), rows):
         item = asdict(chain)
         item["last_batch_at"] = chain.last_batch_at.isoformat() if chain.last_batch_at else None
+        ws = chain.workstation_id
+        item.update(archive_fields(cursors.get(ws) or forward.cursor(ws), chain))
         out.append(item)
-    return out
+    archive = archive_summary(forward, ArchiveRepository(hub.installation.db))
+    return {"workstations": out, "archive": archive}
 
 
 async def get_status(request: web.Request) -> web.Response:
     hub = request.app[HUB_KEY]
-    return web.json_response({"workstations": await _blocking(request, lambda: _status(hub))})
+    return web.json_response(await _blocking(request, lambda: _status(hub)))
 
 
 def add_batch_routes(app: web.Application) -> None:

@@ -28,6 +28,7 @@ from services.archive.settings import (
     S3_SECRET_KEY,
     SEAL_AFTER_MINUTES,
     ArchiveSettings,
+    forget_s3_keys,
     proxy_problem,
 )
 from services.archive.sync import (
@@ -57,7 +58,13 @@ def build_backend(inst: Installation) -> ArchiveBackend:
             return build_archive_backend(inst), confirmed, list(archive_keys(inst).values())
 
         client = client_for(inst, membership)
-        return HubBatchBackend(client, inst.practice_id, inst.workstation_id, earlier)
+        return HubBatchBackend(
+            client,
+            inst.practice_id,
+            inst.workstation_id,
+            earlier,
+            release=lambda: forget_s3_keys(inst.secrets),
+        )
     return build_archive_backend(inst)
 
 

@@ -35,7 +35,13 @@ class HubRefusedBatch(ArchiveUnavailable):
 
 class HubBatchBackend:
     def __init__(
-        self, client: HubClient, practice: str, workstation: str, earlier: Earlier | None = None
+        self,
+        client: HubClient,
+        practice: str,
+        workstation: str,
+        earlier: Earlier | None = None,
+        *,
+        release: Callable[[], object] | None = None,
     ) -> None:
         self._client = client
         self._practice = practice
@@ -43,6 +49,9 @@ class HubBatchBackend:
         self._workstation = workstation
         self._earlier = earlier
         self._public_key: bytes | None = None
+        # Called once the hub took a batch: its chain reaches this one from seq 1, so what this
+        # PC archived on its own is at the hub and its archive credentials can go.
+        self._release = release
 
     def describe(self) -> str:
         return f"the practice hub at {self._client.url}"
@@ -79,6 +88,9 @@ class HubBatchBackend:
                 self._hand_over(now)  # the batches archived before joining go first
                 return self.put_new(name, data, now)
             raise HubRefusedBatch(exc.message, exc.code) from None
+        if self._release is not None:
+            release, self._release = self._release, None
+            release()
         return PutResult.EXISTS_SAME if answer.get("result") == "exists" else PutResult.CREATED
 
     def _hand_over(self, now: datetime) -> None:

@@ -144,7 +144,26 @@ def join(installation: Installation, hub: HubIdentity, name: str, clock: Clock) 
         joined_at=now.isoformat(),
     )
     membership.save(installation.layout)
+    release_archive_credentials(installation)
     return membership
+
+
+def release_archive_credentials(installation: Installation) -> bool:
+    """A joined PC holds no archive credentials: the hub archives for the practice.
+
+    Deleted at once when this PC archived nothing on its own; otherwise once its earlier
+    batches are at the hub (`services/hub/handover.py` reads them from its own archive first),
+    i.e. after the hub took a batch of its chain. True if keys were deleted.
+    """
+    from services.archive.settings import forget_s3_keys
+    from storage.archive_repo import ArchiveRepository
+
+    if ArchiveRepository(installation.db).batches():
+        return False
+    released = forget_s3_keys(installation.secrets)
+    if released:
+        log.info("hub.archive_credentials_released")
+    return released
 
 
 def _adopt_practice_keys(
