@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import date, datetime, time
 from enum import StrEnum
@@ -16,6 +15,7 @@ from services.pms.directory import PatientDirectory
 from services.pms.http import DEADLINE_SECONDS, PmsHttp, RateLimiter, RetryPolicy
 from services.pms.mailing import MailingAddressCalls
 from services.pms.opendental_followup import FollowUpCalls
+from services.pms.paging import ListAsk, PagedReader, PageHints, ReadPool
 from services.pms.plans import PER_PATIENT_UP_TO, plans_from_lists
 from services.pms.protocol import PmsClient
 from services.pms.records import (
@@ -26,7 +26,6 @@ from services.pms.records import (
     OpenSlot,
     Operatory,
     PatientContact,
-    PmsBadAnswer,
     PmsRejected,
     Provider,
     RecallDue,
@@ -35,11 +34,9 @@ from services.pms.records import (
 from services.retry import pause
 
 log = logging.getLogger("services.pms.opendental")
-MAX_PAGES = 500  # a server that never sends a short page must not loop forever
 # The office names its own "Appt Confirmed" definitions; these are the usual confirmed ones.
 CONFIRMED_TEXTS = frozenset({"appointment confirmed", "confirmed", "confirmed by text"})
 TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
-SERVER_PAGE_CAPS = frozenset({100, 1000})  # Remote pages at 100, Local/Service at 1,000
 CONTACT_FIELDS = frozenset({Field.PATIENT_NAME, Field.PHONE, Field.EMAIL, Field.BIRTHDATE})
 T = TypeVar("T")
 R = TypeVar("R")
@@ -68,6 +65,13 @@ def page_size_for(mode: Mode) -> int:
     return 100 if mode is Mode.REMOTE else 1000
 
 
+def read_concurrency_for(mode: Mode) -> int:
+    """How many reads may be in flight at once: the cloud and the API Service answer several
+    (the cloud's throttle still spaces them); the API inside the Open Dental program on this
+    PC (Local) and an address of unknown kind get one at a time."""
+    return {Mode.REMOTE: 4, Mode.SERVICE: 6}.get(mode, 1)
+
+
 class OpenDentalClient(FollowUpCalls, MailingAddressCalls):
     def __init__(
         self,
@@ -93,7 +97,10 @@ class OpenDentalClient(FollowUpCalls, MailingAddressCalls):
         self.clinic_num = clinic_num
         # Without a directory every contact is one Patients GET (single), as before.
         self.directory = directory
-        self.concurrency = max(1, concurrency)
+        # One set of reader threads for the client's lifetime, however many screens read.
+        self._reads = ReadPool(concurrency)
+        self.concurrency = self._reads.size
+        self._page_hints = PageHints()
         self._http = PmsHttp(
             base_url,
             {
@@ -109,6 +116,7 @@ class OpenDentalClient(FollowUpCalls, MailingAddressCalls):
         )
 
     def close(self) -> None:
+        self._reads.close()
         self._http.close()
 
     # -- plumbing -------------------------------------------------------------------
@@ -118,31 +126,15 @@ class OpenDentalClient(FollowUpCalls, MailingAddressCalls):
 
     def _all_pages(self, path: str, params: dict[str, Any], what: str) -> list[dict[str, Any]]:
         """Ask with Offset until a short page; the list is returned only when complete."""
-        items: list[dict[str, Any]] = []
-        for page in range(MAX_PAGES):
-            query = {**params, "Limit": self.page_size, "Offset": len(items)}
-            batch = parse.as_list(self._get(path, query, path), what)
-            if len(batch) > self.page_size:
-                raise parse.bad(f"a page of {what} longer than asked for")
-            items.extend(batch)
-            # A page exactly at a server's own cap may be full, not final: a server that
-            # pages at 100 while we asked for 1000 must not have its list cut short.
-            if len(batch) < self.page_size and (not batch or len(batch) not in SERVER_PAGE_CAPS):
-                log.info(
-                    "pms.list_loaded",
-                    extra={"path_template": path, "count": len(items), "page": page + 1},
-                )
-                return items
-        raise PmsBadAnswer("The practice-management system kept sending pages without end.")
+        return self._lists([ListAsk(path, params, what)])[0]
+
+    def _lists(self, asks: Sequence[ListAsk]) -> list[list[dict[str, Any]]]:
+        """Several paged lists, read side by side where the client allows (services/pms/paging)."""
+        return PagedReader(self._get, self._reads, self.page_size, self._page_hints).read(asks)
 
     def _each(self, work: Callable[[T], R], items: Sequence[T]) -> list[R]:
         """`work` over `items` in order; concurrently (HTTP only, no database) when allowed."""
-        if self.concurrency == 1 or len(items) < 2:
-            return [work(item) for item in items]
-        with ThreadPoolExecutor(
-            max_workers=min(self.concurrency, len(items)), thread_name_prefix="pms-read"
-        ) as pool:
-            return list(pool.map(work, items))
+        return self._reads.map(work, items)
 
     def _contacts(
         self, pat_nums: set[int], wanted: frozenset[Field], *, always: bool = False
@@ -340,13 +332,14 @@ class OpenDentalClient(FollowUpCalls, MailingAddressCalls):
         date, and both are needed (the worklist remembers outcomes per recall).
         """
         wanted = fields_for(purpose)
-        records = self._all_pages("/recalls", {}, "recalls")
-        types: dict[int, str] = {}
+        asks = [ListAsk("/recalls", {}, "recalls")]
         if Field.RECALL_TYPE in wanted:
-            types = {
-                parse.integer(t, "RecallTypeNum"): parse.text(t, "Description")
-                for t in self._all_pages("/recalltypes", {}, "recall types")
-            }
+            asks.append(ListAsk("/recalltypes", {}, "recall types"))
+        records, *type_list = self._lists(asks)  # side by side where the client allows
+        types = {
+            parse.integer(t, "RecallTypeNum"): parse.text(t, "Description")
+            for t in (type_list[0] if type_list else [])
+        }
         recalls = []
         for r in records:
             due = parse.day(r, "DateDue")
@@ -405,8 +398,7 @@ class OpenDentalClient(FollowUpCalls, MailingAddressCalls):
             plans = dict(zip(numbers, self._each(plans_of, numbers), strict=True))
         else:
             plans = plans_from_lists(
-                self._all_pages,
-                self._each,
+                self._lists,
                 numbers,
                 subscriber_id=Field.SUBSCRIBER_ID in wanted,
                 group_number=Field.GROUP_NUMBER in wanted,

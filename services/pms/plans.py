@@ -8,16 +8,16 @@ Each patient's plans come back in the shape FamilyModules gives them, joined on 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from services.pms import parse
+from services.pms.paging import ListAsk
 
 # Up to this many patients, one FamilyModules GET each is fewer requests than the lists.
 PER_PATIENT_UP_TO = 10
 
-Pages = Callable[[str, dict[str, Any], str], list[dict[str, Any]]]
-Each = Callable[[Callable[[str], list[dict[str, Any]]], list[str]], list[list[dict[str, Any]]]]
+Lists = Callable[[Sequence[ListAsk]], list[list[dict[str, Any]]]]
 
 LISTS = {
     "/patplans": "patient plans",
@@ -28,8 +28,7 @@ LISTS = {
 
 
 def plans_from_lists(
-    pages: Pages,
-    each: Each,
+    lists: Lists,
     pat_nums: Iterable[int],
     *,
     subscriber_id: bool,
@@ -38,8 +37,8 @@ def plans_from_lists(
 ) -> dict[int, list[dict[str, Any]]]:
     """Each patient's plans (PatPlanNum, PatNum, Ordinal and what was asked for), by PatNum.
 
-    The lists that are needed are read concurrently where the client allows; a list is used
-    only once every page of it has arrived."""
+    The lists that are needed, and their pages, are read side by side where the client
+    allows (services/pms/paging.py); a list is used only once every page of it has arrived."""
     wanted = set(pat_nums)
     needed = ["/patplans"]
     if subscriber_id or group_number or carrier:
@@ -48,7 +47,8 @@ def plans_from_lists(
         needed.append("/insplans")
     if carrier:
         needed.append("/carriers")
-    read = dict(zip(needed, each(lambda path: pages(path, {}, LISTS[path]), needed), strict=True))
+    asks = [ListAsk(path, {}, LISTS[path]) for path in needed]
+    read = dict(zip(needed, lists(asks), strict=True))
     subs = {parse.integer(s, "InsSubNum"): s for s in read.get("/inssubs", [])}
     plans = {parse.integer(p, "PlanNum"): p for p in read.get("/insplans", [])}
     carriers = {parse.integer(c, "CarrierNum"): c for c in read.get("/carriers", [])}

@@ -109,6 +109,12 @@ class SimulatorServer:
         self.on_change = on_change  # after each accepted write, under the practice's lock
         self.faults: list[Fault] = []
         self.requests: list[tuple[str, str]] = []  # (method, path with query), for tests
+        # Each request's (method, path, begun, ended), numbered on one counter of beginnings
+        # and ends, so tests see which requests were in flight together without a clock.
+        self.spans: list[tuple[str, str, int, int]] = []
+        self.in_flight = 0
+        self.peak_in_flight = 0  # the most requests being answered at once
+        self._events = 0
         self._lock = threading.Lock()
         self._httpd = ThreadingHTTPServer((host, port), _handler_for(self))
         self._httpd.daemon_threads = True
@@ -154,9 +160,20 @@ class SimulatorServer:
                     return fault
         return None
 
-    def log(self, method: str, path: str) -> None:
+    def log(self, method: str, path: str) -> int:
+        """Record a request as begun; returns its beginning for `ended`."""
         with self._lock:
             self.requests.append((method, path))
+            self.in_flight += 1
+            self.peak_in_flight = max(self.peak_in_flight, self.in_flight)
+            self._events += 1
+            return self._events
+
+    def ended(self, method: str, path: str, begun: int) -> None:
+        with self._lock:
+            self.in_flight -= 1
+            self._events += 1
+            self.spans.append((method, path, begun, self._events))
 
 
 def _handler_for(server: SimulatorServer) -> type[BaseHTTPRequestHandler]:
@@ -209,7 +226,14 @@ def _handler_for(server: SimulatorServer) -> type[BaseHTTPRequestHandler]:
                 self.close_connection = True
 
         def _serve(self, method: str) -> None:
-            server.log(method, self.path)
+            path = self.path
+            begun = server.log(method, path)
+            try:
+                self._answer(method)
+            finally:
+                server.ended(method, path, begun)
+
+        def _answer(self, method: str) -> None:
             # Read the body first: an answer that leaves it unread would corrupt the next
             # request on a kept-alive connection.
             length = int(self.headers.get("Content-Length") or 0)
