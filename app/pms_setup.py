@@ -5,7 +5,7 @@ from __future__ import annotations
 from services.clock import Clock
 from services.installation import Installation
 from services.pms.directory import PatientDirectory
-from services.pms.opendental import Mode, OpenDentalClient
+from services.pms.opendental import Mode, OpenDentalClient, read_concurrency_for
 from services.pms.records import PmsRejected
 from services.pms.settings import PmsSettings, read_keys
 from storage.contacts_repo import ContactsRepository
@@ -30,8 +30,9 @@ def pms_client(installation: Installation, clock: Clock | None = None) -> OpenDe
         page_size=config.effective_page_size(),
         requests_per_second=0.2 if config.mode is Mode.REMOTE else 0.0,
         allow_http_hosts=config.allow_http_hosts,
-        # Concurrent reads (OpenDentalClient(concurrency=...)) stay off in the app for now:
-        # with them on, the desk's UI tests crash at teardown (see the issue).
+        # The mode's reads at once, on the client's own reader threads (one set for the whole
+        # session, closed with the desk; the cloud's throttle still spaces the requests).
+        concurrency=read_concurrency_for(config.mode),
         directory=directory,
         clinic_num=config.clinic_num,
     )

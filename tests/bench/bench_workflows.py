@@ -4,9 +4,10 @@ without latency.
 Run: .venv/bin/python -m tests.bench.bench_workflows
 Workflows: the day's schedule with names, the insurance worklist (three days ahead, with
 birth dates and plans) and the recall list (names and phones). For each, in Remote (pages of
-100, one request at a time), Service (pages of 1,000, concurrent reads) and Local (pages of
-1,000, one request at a time: the API inside the Open Dental program on this PC) modes, with
-nothing and with 20 ms added to every request:
+100, four reads at once), Service (pages of 1,000, six at once) and Local (pages of 1,000, one
+request at a time: the API inside the Open Dental program on this PC) modes, the reads at once
+being the app's own (`read_concurrency_for`), with nothing and with 20 ms added to every
+request:
 - "per patient": the adapter without the patient directory (one Patients GET per patient);
 - "cold": the first read with an empty directory (every patient loaded in pages);
 - "warm": a later read (one DateTStamp request for the changes, then the cache);
@@ -30,7 +31,7 @@ import httpx
 from services.access import Purpose
 from services.clock import ManualClock
 from services.pms.directory import PatientDirectory
-from services.pms.opendental import OpenDentalClient
+from services.pms.opendental import Mode, OpenDentalClient, page_size_for, read_concurrency_for
 from services.pms.records import AptStatus
 from services.pms.simulator import Fault, SimulatorServer, SyntheticPractice
 from storage.contacts_repo import ContactsRepository
@@ -38,7 +39,10 @@ from storage.database import Database
 
 LATENCIES = (0.0, 0.020)  # seconds added to every request (none: loopback only)
 THROTTLE_SECONDS = 5.0  # the cloud API, read-only key
-MODES = {"Remote": (100, 1), "Service": (1000, 6), "Local": (1000, 1)}
+MODES = {
+    name: (page_size_for(mode), read_concurrency_for(mode))
+    for name, mode in (("Remote", Mode.REMOTE), ("Service", Mode.SERVICE), ("Local", Mode.LOCAL))
+}
 
 
 def _workflows(

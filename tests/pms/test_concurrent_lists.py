@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from app.bootstrap import Services
+from app.pms_setup import pms_client
 from services.access import Actor, ActorType, Role
 from services.calendar import PracticeCalendar
 from services.clock import ManualClock
@@ -19,6 +20,7 @@ from services.pms.directory import PatientDirectory
 from services.pms.http import RetryPolicy
 from services.pms.opendental import Mode, OpenDentalClient, read_concurrency_for
 from services.pms.records import PmsUnavailable
+from services.pms.settings import PmsSettings, write_keys
 from services.pms.simulator import Fault, SimulatorServer, SyntheticPractice
 from services.workflows.context import DeskContext
 from services.workflows.insurance import InsuranceService, VerificationItem
@@ -186,6 +188,15 @@ def test_a_server_paging_shorter_than_asked_still_gives_the_whole_list(
         side_by_side.close()
 
 
-def test_the_cloud_reads_several_at_once_within_the_bound() -> None:
-    assert 4 <= read_concurrency_for(Mode.REMOTE) <= 6
-    assert read_concurrency_for(Mode.LOCAL) == 1
+@pytest.mark.parametrize(("mode", "readers_at_once"), [(Mode.REMOTE, 4), (Mode.LOCAL, 1)])
+def test_the_app_reads_as_many_at_once_as_the_mode_allows(
+    cheap_services: Services, clock: ManualClock, mode: Mode, readers_at_once: int
+) -> None:
+    installation = cheap_services.installation
+    PmsSettings(mode).write(installation.settings, clock.now())
+    write_keys(installation.secrets, "developer", "customer", clock.now())
+    pms = pms_client(installation, clock)
+    try:
+        assert read_concurrency_for(mode) == pms.concurrency == readers_at_once
+    finally:
+        pms.close()
