@@ -116,11 +116,16 @@ class HubRepository:
         token_hash: str,
         now: datetime,
         workstation: WorkstationRow,
+        *,
+        rejoin: bool = False,
     ) -> str | None:
         """Mark the invite used and record the workstation, in one transaction.
 
         Returns the invite's name, or None (nothing written) if the token is unknown, used or
-        expired, or the workstation id is taken.
+        expired, or the workstation id is taken. With `rejoin` a taken id is re-enrolled
+        instead when the invite was made under the name the hub lists it by (IT names the PC
+        it means): its row gets the new certificate (the old one is refused from then on) and
+        no revocation; its chain at the hub is not touched.
         """
         with self._db.transaction() as conn:
             row = conn.execute(
@@ -130,15 +135,26 @@ class HubRepository:
             if row is None or row[2] is not None or datetime.fromisoformat(str(row[1])) <= now:
                 return None
             taken = conn.execute(
-                "SELECT 1 FROM hub_workstations WHERE workstation_id = ?",
+                "SELECT name FROM hub_workstations WHERE workstation_id = ?",
                 (workstation.workstation_id,),
             ).fetchone()
-            if taken is not None:
+            if taken is not None and not (rejoin and str(taken[0]) == str(row[0])):
                 return None
             conn.execute(
                 "UPDATE hub_invites SET used_at = ?, workstation_id = ? WHERE token_hash = ?",
                 (now.isoformat(), workstation.workstation_id, token_hash),
             )
+            if taken is not None:
+                conn.execute(
+                    "UPDATE hub_workstations SET cert_serial = ?, revoked_at = NULL, "
+                    "last_seen_at = ? WHERE workstation_id = ?",
+                    (
+                        workstation.cert_serial,
+                        now.isoformat(),
+                        workstation.workstation_id,
+                    ),
+                )
+                return str(row[0])
             conn.execute(
                 f"INSERT INTO hub_workstations({_WS}) VALUES (?, ?, ?, ?, NULL, ?)",
                 (

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import platform
 from pathlib import Path
 from typing import Any
 
@@ -10,12 +11,15 @@ from app.cli.admin_auth import protect_with_passphrase
 from app.cli.context import CliContext
 from app.cli.foundation import read_passphrase
 from services.backup.create import create_backup
-from services.backup.file_format import Wrapping
+from services.backup.file_format import SERVICE_KEYS, Wrapping, read_backup
 from services.backup.restore import is_empty_folder, record_restore, restore_backup
 from services.backup.schedule import enable_scheduled_backups, run_scheduled_backup
 from services.backup.verify import verify_backup
-from services.installation import UsageError
+from services.hub.join import fetch_ca, join
+from services.hub.membership import HubMembership
+from services.installation import Installation, UsageError
 from storage.compliance_repo import ComplianceRepository
+from storage.service_keystore import service_key_folder
 
 
 def register(sub: Any) -> None:
@@ -46,6 +50,21 @@ def register(sub: Any) -> None:
     p.add_argument("file")
     p.add_argument(
         "--force", action="store_true", help="replace even a database newer than the backup"
+    )
+    p.add_argument(
+        "--join",
+        metavar="CODE",
+        default="",
+        help="a joined PC: enrol it with the practice hub again with this invite code (made "
+        "under the name 'hub workstations' lists it by) before its entries come back from the "
+        "hub; same workstation id and chain, a new certificate",
+    )
+    p.add_argument(
+        "--key-store",
+        choices=("service", "keyring"),
+        default="",
+        help="where the restored database key goes on an empty folder (default: a practice "
+        "hub's backup goes to a service key file, a workstation's to the credential store)",
     )
     protect_with_passphrase(p, cmd_restore)
     # On a new PC there is no recovery file to check the passphrase against: the backup it
@@ -120,19 +139,40 @@ def cmd_restore(args: argparse.Namespace, ctx: CliContext) -> int:
     path = Path(args.file)
     passphrase = ctx.verified_passphrase()
     ctx.start_logging()
-    result = restore_backup(
-        ctx.layout, ctx.keystore(), path, passphrase, ctx.clock, force=args.force
-    )
+    empty = is_empty_folder(ctx.layout)
+    if empty and not ctx.key_store:
+        wants_service = bool(read_backup(path).header.get(SERVICE_KEYS))
+        ctx.key_store = args.key_store or ("service" if wants_service else "keyring")
+    rejoin = None
+    if args.join:
+        hub = fetch_ca(args.join)  # the hub proved it is the practice's before anything changes
+
+        def rejoin(inst: Installation) -> object:
+            return join(inst, hub, platform.node() or "workstation", ctx.clock)
+
+    keys = service_key_folder(ctx.layout.root)
+    had_keys = keys.is_dir()
+    try:
+        result = restore_backup(
+            ctx.layout, ctx.keystore(), path, passphrase, ctx.clock, force=args.force,
+            rejoin=rejoin,
+        )  # fmt: skip
+    except BaseException:
+        if empty and not had_keys and keys.is_dir() and not any(keys.iterdir()):
+            keys.rmdir()  # nothing left behind
+        raise
     services = ctx.services()
     record_restore(services.trail, ctx.admin_actor(), result, forced=args.force)
     taken = result.taken_back
+    membership = HubMembership.load(ctx.layout)
+    source = "the archive" if membership is None else "the practice hub"
     print(
         f"Restored backup {result.backup_id} (audit entries up to {result.last_seq}); the "
         "restore is recorded in the audit trail."
     )
     if taken.batches:
         print(
-            f"Taken back from the archive: {taken.entries} entries made after the backup "
+            f"Taken back from {source}: {taken.entries} entries made after the backup "
             f"({taken.batches} batches, checked); the trail continues from seq {taken.head_seq}."
         )
     if result.new_pc:
@@ -141,6 +181,11 @@ def cmd_restore(args: argparse.Namespace, ctx: CliContext) -> int:
             f"This computer is now workstation {inst.workstation_id} of {inst.practice_id}: a "
             "new database key is in its credential store, and the recovery file is written "
             "under the same recovery passphrase."
+        )
+    if membership is not None:
+        print(
+            f"It is joined to the practice hub at {membership.url}"
+            + (" (enrolled again with the code given)." if args.join else ".")
         )
     if result.replaced is not None:
         print(f"The database that was here is kept as {result.replaced.name} (encrypted).")

@@ -30,6 +30,13 @@ def register(sub: Any) -> None:
     )
     p.add_argument("code", help="the join code (EJ1-...)")
     p.add_argument("--name", default="", help="this PC's name at the hub (default: its host name)")
+    p.add_argument(
+        "--again",
+        action="store_true",
+        help="enrol a PC that joined already once more (a restored PC, a revoked certificate, "
+        "a hub at a new address): same workstation id and chain, a new certificate; make the "
+        "invite under the name 'hub workstations' lists it by",
+    )
     add_sign_in_options(p)
     p.set_defaults(handler=cmd_join, protected_by=KEYS.value)
 
@@ -56,9 +63,10 @@ def cmd_join(args: argparse.Namespace, ctx: CliContext) -> int:
     layout = ctx.layout
     fresh = not layout.identity_file.exists() and not layout.database.exists()
     if not fresh:
-        if hub_file(layout).exists():
+        if hub_file(layout).exists() and not args.again:
             raise JoinFailed(
-                f"This PC has joined a practice hub already ({hub_file(layout)}). Nothing was changed."
+                f"This PC has joined a practice hub already ({hub_file(layout)}). Nothing was "
+                "changed. To enrol it again (same workstation, new certificate), add --again."
             )
         ctx.authenticated(KEYS)  # an existing installation: IT or the recovery passphrase
     hub = fetch_ca(args.code)  # nothing is changed before the hub proved it is the practice's

@@ -57,12 +57,22 @@ def build_backend(inst: Installation) -> ArchiveBackend:
             confirmed = ArchiveRepository(inst.db).batches()
             return build_archive_backend(inst), confirmed, list(archive_keys(inst).values())
 
+        from services.hub.resend import SentBefore
+        from storage.audit_repo import AuditRepository
+
+        sent = SentBefore(
+            confirmed=ArchiveRepository(inst.db).batches,
+            rows=lambda first, last: list(AuditRepository(inst.db).rows(first, last)),
+            archive_keys=lambda: list(archive_keys(inst).values()),
+            signing_key=inst.secrets.require(SIGNING_KEY),
+        )
         client = client_for(inst, membership)
         return HubBatchBackend(
             client,
             inst.practice_id,
             inst.workstation_id,
             earlier,
+            sent,
             release=lambda: forget_s3_keys(inst.secrets),
         )
     return build_archive_backend(inst)

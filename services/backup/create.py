@@ -12,7 +12,13 @@ from typing import Any
 from services.access import Actor
 from services.audit import AuditEvent, AuditTrail
 from services.backup.errors import BackupError, BackupRefused
-from services.backup.file_format import Wrapping, identity_record, scratch, write_backup
+from services.backup.file_format import (
+    Wrapping,
+    identity_record,
+    membership_record,
+    scratch,
+    write_backup,
+)
 from services.clock import Clock
 from services.installation import Installation
 from storage.compliance_repo import ComplianceRepository
@@ -70,6 +76,9 @@ def create_backup(
         "last_hash": exported.last_hash,
         # What a new PC needs to be this workstation again (no secret: ids and a date).
         "identity": identity_record(installation.identity),
+        # A joined PC comes back joined (hub.json: address, CA, certificate; the TLS key is
+        # in the copy); a hub's key goes back into a service key store.
+        **membership_record(installation.layout),
     }
     write_backup(out, header, payload, wrapping, backup_key, installation.database_key)
     ComplianceRepository(installation.db).add_backup(

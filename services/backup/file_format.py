@@ -32,6 +32,7 @@ from services.backup.errors import DAMAGED, BackupDamaged, BackupError
 from storage import recovery
 from storage.errors import WrongPassphrase
 from storage.layout import DataLayout, WorkstationIdentity
+from storage.service_keystore import uses_service_keys
 
 MAGIC = b"ENAMEL-BACKUP-1\n"
 FORMAT = "enamel-backup-v1"
@@ -82,6 +83,27 @@ def identity_record(identity: WorkstationIdentity) -> dict[str, str]:
         "workstation_id": identity.workstation_id,
         "created_at": identity.created_at,
     }
+
+
+HUB_MEMBERSHIP = "hub_membership"
+SERVICE_KEYS = "service_keys"
+
+
+def membership_record(layout: DataLayout) -> dict[str, Any]:
+    """The header's part about the hub: this PC's hub.json (no secret), and whether the
+    installation keeps its key in a service key store (the practice hub does)."""
+    record: dict[str, Any] = {}
+    from services.hub.membership import hub_file
+
+    path = hub_file(layout)
+    if path.exists():
+        try:
+            record[HUB_MEMBERSHIP] = json.loads(path.read_text())
+        except (OSError, ValueError):
+            pass  # a damaged hub.json: the restored PC joins again (enamel-admin join --again)
+    if uses_service_keys(layout.root):
+        record[SERVICE_KEYS] = True
+    return record
 
 
 # -- reading and writing the file --------------------------------------------------------------

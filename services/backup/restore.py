@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 import shutil
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,9 +27,16 @@ from services.archive.setup import archive_keys, build_backend
 from services.archive.take_back import TakeBackRefused, TakenBack, take_back
 from services.audit import AuditEvent, AuditTrail
 from services.backup.errors import DAMAGED, BackupDamaged, BackupError, BackupRefused
-from services.backup.file_format import BackupFile, read_backup, unwrap_keys, write_private
+from services.backup.file_format import (
+    HUB_MEMBERSHIP,
+    BackupFile,
+    read_backup,
+    unwrap_keys,
+    write_private,
+)
 from services.backup.verify import VerifyReport, check_copy_into
 from services.clock import Clock
+from services.hub.membership import HubMembership, hub_file, membership_of
 from services.installation import ARCHIVE_KEY, SIGNING_KEY, Installation, load_identity
 from storage import recovery
 from storage.database import Database
@@ -40,6 +48,9 @@ from storage.settings_repo import SecretsRepository, SettingsRepository
 from storage.sqlcipher_ops import audit_head, fold_wal, reencrypt_file_fields, rekey_file
 
 NOTHING_TAKEN_BACK = TakenBack(0, 0, 0)
+
+# Enrols the prepared copy with the practice hub again (enamel-admin backup restore --join).
+Rejoin = Callable[[Installation], object]
 
 
 @dataclass(frozen=True)
@@ -66,16 +77,19 @@ def restore_backup(
     clock: Clock,
     *,
     force: bool = False,
+    rejoin: Rejoin | None = None,
 ) -> RestoreResult:
     """Put the backup in place of this workstation's database. Enamel must be closed.
 
     On an empty folder this is a new PC: see `restore_on_new_pc`. Otherwise the database
     that was there is kept beside it, and a database with newer audit entries than the backup
     is refused unless `force`. The caller opens the installation afterwards and records
-    `backup_restored` (nothing may be written to the trail before the take-back).
+    `backup_restored` (nothing may be written to the trail before the take-back). `rejoin`
+    enrols the restored copy with the practice hub again (a new certificate, same workstation)
+    before the entries sent after the backup are taken back from it.
     """
     if is_empty_folder(layout):
-        return restore_on_new_pc(layout, keystore, path, passphrase, clock)
+        return restore_on_new_pc(layout, keystore, path, passphrase, clock, rejoin=rejoin)
     identity = load_identity(layout)
     backup = read_backup(path)
     h = backup.header
@@ -103,9 +117,19 @@ def restore_backup(
             f"The database here is newer than the backup (audit entries up to {head}; the "
             f"backup ends at {backup.last_seq}). Nothing was changed. Use --force to replace it."
         )
-    prepared, taken, _ = _prepare(
-        layout, identity, backup, backup_key, database_key_then, target_key, clock
-    )
+    member = hub_file(layout)
+    membership_before = member.read_bytes() if member.exists() else None
+    try:
+        prepared, taken, _ = _prepare(
+            layout, identity, backup, backup_key, database_key_then, target_key, clock, rejoin
+        )
+    except BaseException:
+        if rejoin is not None:  # the new certificate's key was in the copy: as it was, please
+            if membership_before is None:
+                member.unlink(missing_ok=True)
+            else:
+                member.write_bytes(membership_before)
+        raise
     kept: Path | None = None
     if layout.database.exists():
         stamp = clock.now().strftime("%Y%m%d-%H%M%S")
@@ -122,14 +146,22 @@ def restore_backup(
 
 
 def restore_on_new_pc(
-    layout: DataLayout, keystore: KeyStore, path: Path, passphrase: str, clock: Clock
+    layout: DataLayout,
+    keystore: KeyStore,
+    path: Path,
+    passphrase: str,
+    clock: Clock,
+    *,
+    rejoin: Rejoin | None = None,
 ) -> RestoreResult:
     """Make this empty folder the backed-up workstation, with only the recovery passphrase.
 
     The passphrase must open the backup (that is the proof). A new database key goes into
     this computer's credential store; `workstation.json` keeps the workstation id, with a new
     install id (a new credential-store entry); `recovery.json` wraps the new key and the
-    archive key under the same passphrase. If anything fails, nothing is left behind.
+    archive key under the same passphrase. A joined PC's `hub.json` comes back from the
+    header before the take-back, so the entries it sent after the backup come back from the
+    hub. If anything fails, nothing is left behind.
     """
     layout.ensure_writable()
     backup = read_backup(path)
@@ -138,8 +170,9 @@ def restore_on_new_pc(
     identity = _identity_from(backup, new_key := os.urandom(32))
     keystore.put(identity.keystore_name, new_key)
     try:
+        _restore_membership(layout, backup)
         prepared, taken, archive_key = _prepare(
-            layout, identity, backup, backup_key, database_key_then, new_key, clock
+            layout, identity, backup, backup_key, database_key_then, new_key, clock, rejoin
         )
         os.replace(prepared, layout.database)
         identity.with_salt(layout.database.read_bytes()[:16]).save(layout.identity_file)
@@ -149,10 +182,36 @@ def restore_on_new_pc(
         recovery.write_file(layout.recovery_file, blob)
     except BaseException:
         keystore.delete(identity.keystore_name)
-        for p in [*layout.database_files(), layout.identity_file, layout.recovery_file]:
+        for p in [
+            *layout.database_files(),
+            layout.identity_file,
+            layout.recovery_file,
+            hub_file(layout),
+        ]:
             p.unlink(missing_ok=True)
         raise
     return RestoreResult(backup.backup_id, backup.last_seq, None, taken, new_pc=True)
+
+
+def _restore_membership(layout: DataLayout, backup: BackupFile) -> None:
+    """hub.json as the backed-up PC had it (its TLS key is inside the copy)."""
+    record = backup.header.get(HUB_MEMBERSHIP)
+    if not isinstance(record, dict):
+        return
+    try:
+        membership = HubMembership(**record)
+    except TypeError:
+        raise BackupDamaged(
+            DAMAGED.format(name=backup.name, why="its practice hub membership does not read")
+        ) from None
+    if (membership.practice_id, membership.workstation_id) != (
+        backup.header.get("practice_id"),
+        backup.header.get("workstation_id"),
+    ):
+        raise BackupDamaged(
+            DAMAGED.format(name=backup.name, why="its practice hub membership is another PC's")
+        )
+    membership.save(layout)
 
 
 def _refuse_newer_schema(backup: BackupFile) -> None:
@@ -188,6 +247,7 @@ def _prepare(
     database_key_then: bytes,
     target_key: bytes,
     clock: Clock,
+    rejoin: Rejoin | None = None,
 ) -> tuple[Path, TakenBack, bytes]:
     """The checked copy under `target_key`, with the archive's newer entries taken back.
 
@@ -214,6 +274,8 @@ def _prepare(
                 SettingsRepository(db),
                 SecretsRepository(db, target_key),
             )
+            if rejoin is not None:
+                rejoin(inst)  # a new certificate first: the old one may be revoked
             taken = _take_back(inst, clock)
             archive_key = inst.secrets.require(ARCHIVE_KEY)
         finally:
@@ -237,6 +299,7 @@ def _take_back(inst: Installation, clock: Clock) -> TakenBack:
     """The entries the archive holds after the backup's cursor, into the prepared copy."""
     signing = Ed25519PrivateKey.from_private_bytes(inst.secrets.require(SIGNING_KEY))
     public = signing.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
+    joined = membership_of(inst) is not None
     try:
         backend = build_backend(inst)
         return take_back(
@@ -251,6 +314,13 @@ def _take_back(inst: Installation, clock: Clock) -> TakenBack:
     except EnamelError as exc:
         if isinstance(exc, BackupError | TakeBackRefused):
             raise
+        if joined:
+            raise BackupRefused(
+                "The entries made after this backup could not be taken back from the practice "
+                f"hub: {exc.message} The restored workstation must continue from the hub's last "
+                "entry, so nothing was changed; restore again once the hub answers, or with "
+                "--join CODE (an invite made under this PC's name at the hub) to enrol it again."
+            ) from None
         raise BackupRefused(
             "The entries made after this backup could not be taken back from the archive: "
             f"{exc.message} The restored workstation must continue from the archive's last "

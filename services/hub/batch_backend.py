@@ -18,6 +18,7 @@ from urllib.parse import quote
 from services.archive.backends import ArchiveBackend, ArchiveUnavailable, ObjectVersion, PutResult
 from services.hub.client import HubClient, HubRefused, HubUnreachable
 from services.hub.handover import ConfirmedBatch, hand_over
+from services.hub.resend import SentBefore, resend
 
 # What a PC archived on its own before it joined: its archive and the batches it confirmed.
 Earlier = Callable[[], tuple[ArchiveBackend, list[ConfirmedBatch], list[bytes]]]
@@ -40,6 +41,7 @@ class HubBatchBackend:
         practice: str,
         workstation: str,
         earlier: Earlier | None = None,
+        sent: SentBefore | None = None,
         *,
         release: Callable[[], object] | None = None,
     ) -> None:
@@ -48,6 +50,8 @@ class HubBatchBackend:
         self._own = f"{practice}/{workstation}/"
         self._workstation = workstation
         self._earlier = earlier
+        self._sent = sent  # to send again what a hub restored from an older backup lost
+        self._resending = False
         self._public_key: bytes | None = None
         # Called once the hub took a batch: its chain reaches this one from seq 1, so what this
         # PC archived on its own is at the hub and its archive credentials can go.
@@ -85,8 +89,14 @@ class HubBatchBackend:
             if exc.code == "exists_different":
                 return PutResult.EXISTS_DIFFERENT
             if exc.code == "not_from_start" and self._earlier is not None:
-                self._hand_over(now)  # the batches archived before joining go first
+                try:
+                    self._hand_over(now)  # the batches archived before joining go first
+                except ArchiveUnavailable:
+                    if not self._resend(now):  # or they went to this hub, which lost them
+                        raise
                 return self.put_new(name, data, now)
+            if exc.code in ("gap", "not_from_start") and self._resend(now):
+                return self.put_new(name, data, now)  # the hub's chain reaches this one now
             raise HubRefusedBatch(exc.message, exc.code) from None
         if self._release is not None:
             release, self._release = self._release, None
@@ -107,6 +117,23 @@ class HubBatchBackend:
             public_key=self._public_key,
             now=now,
         )
+
+    def _resend(self, now: datetime) -> int:
+        """The hub is behind this PC's cursor: send it what it lost (0: nothing to send)."""
+        if self._sent is None or self._resending or self._public_key is None:
+            return 0
+        self._resending = True
+        try:
+            return resend(
+                self,
+                self._sent,
+                practice=self._practice,
+                workstation=self._workstation,
+                public_key=self._public_key,
+                now=now,
+            )
+        finally:
+            self._resending = False
 
     def put_keys(self, keys: list[bytes]) -> None:
         """This PC's archive keys (current and retired): the hub opens its earlier batches."""

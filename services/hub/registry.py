@@ -91,10 +91,18 @@ class Registry:
         wrapped = keywrap.wrap_keys(self._keys[0], self._keys[1], wrap_public, workstation_id)
         # The hub lists the name IT gave the invitation, not the one the PC sends.
         row = WorkstationRow(workstation_id, invite.name, serial_hex(serial), now, None, now)
-        if self._repo.spend_invite(token_hash(token), now, row) is None:
+        # A known id joining again (a restored PC, a hub that moved) keeps its chain here; the
+        # invite must be made under the name the hub lists it by.
+        known = self._repo.workstation(workstation_id)
+        if self._repo.spend_invite(token_hash(token), now, row, rejoin=True) is None:
             raise HubError(401, "invalid_code", "This join code is unknown, used or expired, "
-                           "or this workstation has joined already.")  # fmt: skip
-        self._audit("workstation_joined", HUB_ACTOR, workstation_id)
+                           "or this workstation has joined already (to enrol it again, make "
+                           "the invite under the name 'hub workstations' lists it by).")  # fmt: skip
+        self._audit(
+            "workstation_joined" if known is None else "workstation_rejoined",
+            HUB_ACTOR,
+            workstation_id,
+        )
         return Joined(workstation_id, cert, wrapped)
 
     def check(self, peer_der: bytes | None) -> WorkstationRow:
