@@ -53,7 +53,8 @@ def build_compliance(services: Services) -> Compliance:
         config=SettingsRuleConfig(inst.settings.get, services.clock),
         users=users,
     )
-    engine.attach()
+    if services.hub is None:
+        engine.attach()  # a joined PC's entries are judged at the hub, with the practice's
     # A disabled account is flagged from its very next entry, not when the user cache expires.
     services.users.on_disabled_change(lambda _user_id: engine.forget_cached_users())
     trail_repo = services.trail.repository
@@ -67,8 +68,15 @@ def build_compliance(services: Services) -> Compliance:
         audit_ok=lambda: verify_local(trail_repo).ok,
         zone=services.calendar.zone,
     )
+    from app.practice_setup import practice_alerts
+
     alerts = AlertService(
-        repo, services.trail, services.clock, users=users, reasons=users.break_glass_reasons
+        repo,
+        services.trail,
+        services.clock,
+        users=users,
+        reasons=users.break_glass_reasons,
+        practice=practice_alerts(services),
     )
     return Compliance(repo, alerts, engine, users, sources)
 
@@ -86,6 +94,8 @@ def compliance_pages(
         except Exception:  # the report still shows the record without a name
             return None
 
+    from app.practice_setup import entry_source
+
     deps = ComplianceDeps(
         services.gateway,
         services.clock,
@@ -99,5 +109,6 @@ def compliance_pages(
         pms=pms,
         addresses=pms if isinstance(pms, MailingAddressCalls) else None,
         runner=runner,
+        source=entry_source(services),
     )
     return pages(deps, actor)

@@ -203,10 +203,14 @@ def make_window(
 
         zone = services.calendar.zone
         users = AccountDirectoryFacts(services.accounts)
+        from app.practice_setup import entry_source
         from services.audit.export import export_jsonl
 
+        source = entry_source(services)
         return AuditViewer(
-            lambda a, b, text: audit_page(services.trail, actor(), users, a, b, text, zone),
+            lambda a, b, text, filters: audit_page(
+                services.trail, actor(), users, a, b, text, zone, filters=filters, source=source
+            ),
             lambda: verify_local(services.trail.repository),
             today(),
             run,

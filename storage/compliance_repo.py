@@ -134,9 +134,16 @@ _OPENED = (
 )
 
 
+# The tables whose entries the breach rules read: a workstation's own trail, or (at the
+# practice hub) every workstation's entries (storage/hub_entries_repo.py).
+TRAIL_TABLES = {"audit_log": "seq", "hub_entries": "ts, workstation_id, seq"}
+
+
 class ComplianceRepository:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, trail_table: str = "audit_log") -> None:
         self._db = db
+        self._order = TRAIL_TABLES[trail_table]  # a KeyError for any other name
+        self._table = trail_table
 
     # -- alerts ---------------------------------------------------------------------
 
@@ -232,7 +239,7 @@ class ComplianceRepository:
         row = (
             self._db.connection()
             .execute(
-                "SELECT count(DISTINCT patient_id) FROM audit_log WHERE ts > ? AND ts <= ? "
+                f"SELECT count(DISTINCT patient_id) FROM {self._table} WHERE ts > ? AND ts <= ? "
                 f"AND actor_id = ? {_OPENED}",
                 (ts_from, ts_to, actor_id),
             )
@@ -243,7 +250,7 @@ class ComplianceRepository:
     def recent_patients(self, actor_id: str, ts_from: str, ts_to: str) -> list[tuple[str, str]]:
         """(patient pseudonym, last ts) of records an actor opened with ts_from < ts <= ts_to."""
         rows = self._db.connection().execute(
-            "SELECT patient_id, max(ts) FROM audit_log WHERE ts > ? AND ts <= ? "
+            f"SELECT patient_id, max(ts) FROM {self._table} WHERE ts > ? AND ts <= ? "
             f"AND actor_id = ? {_OPENED} GROUP BY patient_id",
             (ts_from, ts_to, actor_id),
         )
@@ -260,7 +267,7 @@ class ComplianceRepository:
         marks = ", ".join("?" for _ in ids)
         rows = self._db.connection().execute(
             "SELECT actor_id, substr(ts, 1, 13) AS hour, count(DISTINCT patient_id) "
-            f"FROM audit_log WHERE ts >= ? AND ts < ? AND actor_id IN ({marks}) {_OPENED} "
+            f"FROM {self._table} WHERE ts >= ? AND ts < ? AND actor_id IN ({marks}) {_OPENED} "
             "GROUP BY actor_id, hour",
             (ts_from, ts_to, *ids),
         )
@@ -268,12 +275,13 @@ class ComplianceRepository:
 
     def entries_between(self, ts_from: str, ts_to: str, outcome: str | None = None) -> list[str]:
         """Bodies of entries with ts_from < ts <= ts_to (optionally of one outcome)."""
-        sql = "SELECT body FROM audit_log WHERE ts > ? AND ts <= ?"
+        sql = f"SELECT body FROM {self._table} WHERE ts > ? AND ts <= ?"
         params: tuple[str, ...] = (ts_from, ts_to)
         if outcome is not None:
             sql += " AND outcome = ?"
             params = (*params, outcome)
-        return [str(r[0]) for r in self._db.connection().execute(sql + " ORDER BY seq", params)]
+        rows = self._db.connection().execute(f"{sql} ORDER BY {self._order}", params)
+        return [str(r[0]) for r in rows]
 
     # -- access reviews --------------------------------------------------------------
 

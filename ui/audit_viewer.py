@@ -8,6 +8,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QAbstractTableModel, QDate, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtWidgets import (
+    QComboBox,
     QDateEdit,
     QDialog,
     QFileDialog,
@@ -21,12 +22,16 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from services.access import Purpose
 from services.audit import AuditEntry, VerifyResult
-from services.compliance.people import People
+from services.audit.browse import ViewerFilters
+from services.compliance.people import AuditPage, People
 from ui.operations import Run
 
-# What `load` returns: the entries and the people they name (read off the UI thread).
-Page = tuple[list[AuditEntry], People]
+# What `load` returns: the entries, the people they name, and whether they are the whole
+# practice's (read off the UI thread).
+Page = AuditPage
+Load = Callable[[date, date, str, ViewerFilters], Page]
 
 COLUMNS = [
     ("seq", "Seq"),
@@ -38,6 +43,7 @@ COLUMNS = [
     ("patient_id", "Patient (pseudonym)"),
     ("resource_id", "Record (pseudonym)"),
     ("flags", "Flags"),
+    ("workstation_id", "Workstation"),
 ]
 
 Index = QModelIndex | QPersistentModelIndex
@@ -111,7 +117,7 @@ class AuditViewer(QWidget):
 
     def __init__(
         self,
-        load: Callable[[date, date, str], Page],
+        load: Load,
         verify: Callable[[], VerifyResult],
         today: date,
         runner: Run,
@@ -133,9 +139,9 @@ class AuditViewer(QWidget):
         title = QLabel("Audit trail")
         title.setObjectName("pageTitle")
         subtitle = QLabel(
-            "Every access to patient information, sign-in and change on this workstation, in "
-            "practice time. People appear by name and role with their account id; patients and "
-            "records as pseudonyms (resolve one in the patient access report)."
+            "Every access to patient information, sign-in and change on every workstation of the "
+            "practice, in practice time. People appear by name and role with their account id; "
+            "patients and records as pseudonyms (resolve one in the patient access report)."
         )
         subtitle.setObjectName("pageSubtitle")
         subtitle.setWordWrap(True)
@@ -173,6 +179,30 @@ class AuditViewer(QWidget):
         bar.addWidget(self.export_button)
         outer.addLayout(bar)
 
+        filters = QHBoxLayout()
+        self.workstation_edit = QLineEdit()
+        self.workstation_edit.setPlaceholderText("Workstation (ws_…): any")
+        self.person_edit = QLineEdit()
+        self.person_edit.setPlaceholderText("Person (account id): anyone")
+        self.patient_edit = QLineEdit()
+        self.patient_edit.setPlaceholderText("Patient (pt_…): any")
+        self.purpose_box = QComboBox()
+        self.purpose_box.addItem("Any purpose", "")
+        for purpose in Purpose:
+            self.purpose_box.addItem(purpose.value.replace("_", " ").capitalize(), purpose.value)
+        for widget, name in (
+            (self.workstation_edit, "Workstation"),
+            (self.person_edit, "Person"),
+            (self.patient_edit, "Patient"),
+            (self.purpose_box, "Purpose"),
+        ):
+            widget.setAccessibleName(name)
+            filters.addWidget(widget, 1)
+            if isinstance(widget, QLineEdit):
+                widget.setClearButtonEnabled(True)
+                widget.returnPressed.connect(self.refresh)
+        outer.addLayout(filters)
+
         self.result_label = QLabel()
         self.result_label.setWordWrap(True)
         outer.addWidget(self.result_label)
@@ -201,8 +231,17 @@ class AuditViewer(QWidget):
             self.result_label.setText("The end date is before the start date.")
             return
         text = self.filter_edit.text().strip()
+        chosen = self.filters()
         self._busy("Reading the trail…")
-        self._run(lambda: self._load(start, end, text), self._shown, owner=self)
+        self._run(lambda: self._load(start, end, text, chosen), self._shown, owner=self)
+
+    def filters(self) -> ViewerFilters:
+        return ViewerFilters(
+            workstation_id=self.workstation_edit.text().strip(),
+            actor_id=self.person_edit.text().strip(),
+            patient_id=self.patient_edit.text().strip(),
+            purpose=str(self.purpose_box.currentData() or ""),
+        )
 
     def _busy(self, message: str) -> None:
         self.busy = True
@@ -217,10 +256,17 @@ class AuditViewer(QWidget):
         self.verify_button.setEnabled(True)
 
     def _shown(self, page: Page) -> None:
-        entries, people = page
         self._idle()
-        self.model.set_entries(entries, people)
-        self.result_label.setText(f"{len(entries)} entries.")
+        self.model.set_entries(page.entries, page.people)
+        more = " More matched: narrow the days or the filters." if page.truncated else ""
+        if page.practice_wide:
+            self.result_label.setText(f"{len(page.entries)} entries.{more}")
+            return
+        # Never silently partial: the hub was away, so these are this workstation's only.
+        self.result_label.setText(
+            f"This workstation only — {len(page.entries)} entries. {page.notice}{more}"
+        )
+        self.result_label.setStyleSheet("color: #92400e; font-weight: 600;")
 
     def show_failure(self, message: str) -> None:
         self._idle()

@@ -44,6 +44,9 @@ def _inbox(request: web.Request) -> BatchInbox:
                 keep,
             )
         )
+        from app.hub.practice_routes import practice
+
+        held[0].on_stored.append(practice(request.app)[0].on_stored)
     return held[0]
 
 

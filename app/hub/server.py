@@ -247,6 +247,9 @@ def make_app(hub: HubServices, executor: ThreadPoolExecutor) -> web.Application:
     from app.hub.batch_routes import add_batch_routes
 
     add_batch_routes(app)
+    from app.hub.practice_routes import add_practice_routes
+
+    add_practice_routes(app)
     return app
 
 

@@ -131,6 +131,9 @@ def full_verify_every(inst: Installation) -> timedelta:
     return timedelta(days=_int_setting(inst, FULL_VERIFY_DAYS, DEFAULT_FULL_VERIFY_DAYS, 1, 366))
 
 
+HUB_SEAL_AFTER_MINUTES = 1
+
+
 def build_sync(
     inst: Installation,
     trail: AuditTrail,
@@ -142,6 +145,10 @@ def build_sync(
 
     backend = backend or build_backend(inst)
     most = HUB_BATCH_SIZE if isinstance(backend, HubBatchBackend) else MAX_BATCH_SIZE
+    # The hub is on the LAN and runs the practice's breach rules over what it receives: a
+    # joined PC seals a partial batch after a minute, not the archive's hour.
+    to_hub = isinstance(backend, HubBatchBackend)
+    seal_default = HUB_SEAL_AFTER_MINUTES if to_hub else DEFAULT_SEAL_AFTER_MINUTES
     return ArchiveSync(
         trail,
         ArchiveRepository(inst.db),
@@ -158,8 +165,6 @@ def build_sync(
             inst, LOCAL_WINDOW_SETTING, DEFAULT_LOCAL_WINDOW_DAYS, 1, 36500
         ),
         seal_after=timedelta(
-            minutes=_int_setting(
-                inst, SEAL_AFTER_MINUTES, DEFAULT_SEAL_AFTER_MINUTES, 0, MAX_SEAL_AFTER_MINUTES
-            )
+            minutes=_int_setting(inst, SEAL_AFTER_MINUTES, seal_default, 0, MAX_SEAL_AFTER_MINUTES)
         ),
     )

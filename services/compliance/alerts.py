@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Protocol
 
 from errors import EnamelError
 from services.access import Actor, Permission, require
@@ -21,6 +22,19 @@ GrantReasons = Callable[[str, datetime], list[str]]
 
 class AlertNotFound(EnamelError):
     exit_code = 1
+
+
+class PracticeAlerts(Protocol):
+    """The practice's alerts at the hub (a joined PC): the hub runs the rules over every
+    workstation's entries, so one misuse is one alert wherever it happened."""
+
+    def alerts(self, actor: Actor, unacknowledged_only: bool) -> list[AlertRecord]: ...
+
+    def acknowledge(self, actor: Actor, alert_id: str, note: str) -> AlertRecord: ...
+
+    def count(self) -> int | None:
+        """None while the hub cannot be reached."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -45,7 +59,9 @@ class AlertService:
         *,
         users: UserFacts | None = None,
         reasons: GrantReasons | None = None,
+        practice: PracticeAlerts | None = None,
     ) -> None:
+        self._practice = practice
         self._repo = repo
         self._trail = trail
         self._clock = clock
@@ -69,7 +85,12 @@ class AlertService:
 
     def alerts(self, actor: Actor, *, unacknowledged_only: bool = False) -> list[AlertRecord]:
         self._check(actor, "alerts_view")
-        return self._repo.alerts(unacknowledged_only=unacknowledged_only)
+        here = self._repo.alerts(unacknowledged_only=unacknowledged_only)
+        if self._practice is None:
+            return here
+        # This PC's own (a code used twice while the hub was away) with the practice's.
+        found = self._practice.alerts(actor, unacknowledged_only)
+        return sorted([*found, *here], key=lambda a: (a.event_at, a.raised_at), reverse=True)
 
     def views(self, actor: Actor, *, unacknowledged_only: bool = False) -> list[AlertView]:
         """The alerts with names for ids and the break-glass reasons (for the alerts page)."""
@@ -89,13 +110,14 @@ class AlertService:
 
     def unacknowledged_count(self) -> int:
         """For the badge: a number, no PHI, so no permission is needed to show it."""
-        return self._repo.unacknowledged_count()
+        here = self._repo.unacknowledged_count()
+        return here + ((self._practice.count() or 0) if self._practice is not None else 0)
 
     def acknowledge(self, actor: Actor, alert_id: str, note: str) -> AlertRecord:
         self._check(actor, "alert_acknowledged")
         if not note.strip():
             raise AlertNotFound("Write a short note saying what was checked before acknowledging.")
-        if self._repo.alert(alert_id) is None:
+        if self._repo.alert(alert_id) is None and self._practice is None:
             raise AlertNotFound("That alert does not exist (any more).")
         # The entry first (fail closed), then the note, which may name a patient and so is
         # kept only in the encrypted database.
@@ -107,6 +129,8 @@ class AlertService:
                 resource_id=alert_id,
             )
         )
+        if self._practice is not None and self._repo.alert(alert_id) is None:
+            return self._practice.acknowledge(actor, alert_id, note.strip())
         if not self._repo.acknowledge(alert_id, actor.actor_id, note.strip(), self._clock.now()):
             raise AlertNotFound("That alert was already acknowledged.")
         record = self._repo.alert(alert_id)

@@ -11,7 +11,8 @@ from datetime import UTC, date, tzinfo
 
 from services.access import Actor, Role
 from services.audit import AuditEntry, AuditTrail
-from services.audit.browse import entries_between
+from services.audit.browse import ViewerFilters, find_entries
+from services.audit.sources import EntrySource
 from services.compliance.facts import UserFacts
 
 
@@ -97,6 +98,18 @@ class People:
         return {p.actor_id for p in self._known.values() if p.matches(needle)}
 
 
+@dataclass(frozen=True)
+class AuditPage:
+    """The audit viewer's load: the entries, the people to name them with, and whether they
+    are the whole practice's (a joined PC with its hub away shows its own only, and says so)."""
+
+    entries: list[AuditEntry]
+    people: People
+    practice_wide: bool = True
+    notice: str = ""
+    truncated: bool = False
+
+
 def audit_page(
     trail: AuditTrail,
     actor: Actor,
@@ -105,11 +118,22 @@ def audit_page(
     end: date,
     text: str = "",
     zone: tzinfo = UTC,
-) -> tuple[list[AuditEntry], People]:
-    """The audit viewer's load: entries of practice days start..end matching `text`, where a
-    name or role typed finds that person's entries, and the people to name them with."""
+    *,
+    filters: ViewerFilters = ViewerFilters(),  # noqa: B008 (frozen)
+    source: EntrySource | None = None,
+) -> AuditPage:
+    """The audit viewer's load: entries of practice days start..end matching `text` and
+    `filters`, where a name or role typed finds that person's entries, and the people."""
     people = People(users)
-    found = entries_between(
-        trail, actor, start, end, text, actors=people.matching(text) if text else (), zone=zone
+    found = find_entries(
+        trail,
+        actor,
+        start,
+        end,
+        text,
+        actors=people.matching(text) if text else (),
+        zone=zone,
+        filters=filters,
+        source=source,
     )
-    return found, people
+    return AuditPage(found.entries, people, found.practice_wide, found.notice, found.truncated)

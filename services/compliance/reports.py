@@ -15,12 +15,21 @@ from services.access import Actor, Permission, Purpose, may, may_read
 from services.access.policy import AccessDenied
 from services.audit import AuditEntry, AuditEvent, Outcome, PhiGateway, RecordKind, Touched
 from services.audit.entry import iso_millis
+from services.audit.sources import (
+    ACCESS_REPORT,
+    BREACH_ASSESSMENT,
+    MAX_ENTRIES,
+    EntrySource,
+    FoundEntries,
+    LocalEntrySource,
+)
 from services.clock import Clock
 from services.compliance.facts import UserFacts
 from services.compliance.people import People
 from services.pms.records import PatientContact
 from services.workflows.lookup import parse_query  # one way to read a search box
 from storage.compliance_repo import ComplianceRepository, ReviewRecord
+from storage.hub_entries_repo import EntryFilter
 
 NOTIFICATION_DAYS = 60  # HIPAA breach notification: without unreasonable delay, at most 60 days
 
@@ -83,6 +92,8 @@ class PatientAccessReport:
     rows: list[AccessRow]
     generated_at: datetime
     generated_by: str
+    practice_wide: bool = True  # False: this workstation's entries only (the hub was away)
+    notice: str = ""  # said with the report when it is not the whole practice's
 
 
 def _staff_labels(users: UserFacts | None) -> dict[str, str]:
@@ -120,6 +131,7 @@ def patient_access_report(
     *,
     names: PatientNames | None = None,
     users: UserFacts | None = None,
+    source: EntrySource | None = None,
 ) -> PatientAccessReport:
     """Who touched one patient's records, when and why.
 
@@ -134,6 +146,10 @@ def patient_access_report(
     by_ref = text.startswith(f"{RecordKind.PATIENT.value}_")
     labels = _staff_labels(users)
     now = clock.now()
+    entry_source = source or LocalEntrySource(trail)
+
+    def of_patient(ref: str) -> FoundEntries:
+        return entry_source.find(actor, ACCESS_REPORT, EntryFilter(patient_id=ref), MAX_ENTRIES)
 
     if may_read(actor, Purpose.ACCESS_REPORT, now):
         if by_ref:
@@ -143,12 +159,12 @@ def patient_access_report(
         else:
             record_number, ref = text, trail.ref(RecordKind.PATIENT, text)
 
-        def fetch() -> tuple[list[AuditEntry], str | None]:
-            entries = [AuditEntry.from_row(*r) for r in trail.repository.rows_for_patient(ref)]
+        def fetch() -> tuple[FoundEntries, str | None]:
+            matched = of_patient(ref)
             name = names(record_number) if names and record_number is not None else None
-            return entries, name
+            return matched, name
 
-        def touched(_: tuple[list[AuditEntry], str | None]) -> list[Touched]:
+        def touched(_: tuple[FoundEntries, str | None]) -> list[Touched]:
             if record_number is None:
                 return []
             return [
@@ -160,7 +176,7 @@ def patient_access_report(
                 )
             ]
 
-        entries, name = gateway.read(
+        matched, name = gateway.read(
             actor,
             Purpose.ACCESS_REPORT,
             "patient_access_report",
@@ -175,11 +191,18 @@ def patient_access_report(
         else:
             label = ref
         return PatientAccessReport(
-            ref, label, record_number is not None, _rows(entries, labels), now, actor.actor_id
+            ref,
+            label,
+            record_number is not None,
+            _rows(matched.entries, labels),
+            now,
+            actor.actor_id,
+            matched.practice_wide,
+            matched.notice,
         )
 
     if by_ref and (may(actor, Permission.RUN_REPORTS) or may(actor, Permission.VIEW_AUDIT)):
-        entries = [AuditEntry.from_row(*r) for r in trail.repository.rows_for_patient(text)]
+        pseudonymous = of_patient(text)
         trail.append(
             AuditEvent(
                 action="patient_access_report",
@@ -189,7 +212,16 @@ def patient_access_report(
                 flags=("pseudonymous",),
             )
         )
-        return PatientAccessReport(text, text, False, _rows(entries, labels), now, actor.actor_id)
+        return PatientAccessReport(
+            text,
+            text,
+            False,
+            _rows(pseudonymous.entries, labels),
+            now,
+            actor.actor_id,
+            pseudonymous.practice_wide,
+            pseudonymous.notice,
+        )
 
     if may(actor, Permission.RUN_REPORTS) or may(actor, Permission.VIEW_AUDIT):
         # A record number names the patient: looking it up is resolution.
@@ -242,6 +274,7 @@ class BreachAssessment:
     first_access: datetime | None = None
     last_access: datetime | None = None
     notes: list[str] = field(default_factory=list)
+    practice_wide: bool = True  # False: this workstation's entries only (the hub was away)
 
 
 def notification_deadline(discovered: date) -> date:
@@ -259,6 +292,7 @@ def breach_assessment(
     workstation_id: str = "",
     discovered: date | None = None,
     names: PatientNames | None = None,
+    source: EntrySource | None = None,
 ) -> BreachAssessment:
     """Which patients an actor (and/or a workstation) touched in a window, and the deadline.
 
@@ -272,17 +306,19 @@ def breach_assessment(
     if end <= start:
         raise ReportError("The end of the window is before its start.")
     trail = gateway.trail
+    entry_source = source or LocalEntrySource(trail)
+    scope: list[FoundEntries] = []
 
     def collect() -> tuple[list[AuditEntry], dict[str, str]]:
-        chosen = []
-        for seq, body, hash_ in trail.repository.rows_between(iso_millis(start), iso_millis(end)):
-            e = AuditEntry.from_row(seq, body, hash_)
-            d = e.data
-            if actor_id and d.get("actor_id") != actor_id:
-                continue
-            if workstation_id and d.get("workstation_id") != workstation_id:
-                continue
-            chosen.append(e)
+        wanted = EntryFilter(
+            ts_from=iso_millis(start),
+            ts_to=iso_millis(end),
+            workstation_id=workstation_id,
+            actor_ids=(actor_id,) if actor_id else (),
+        )
+        matched = entry_source.find(actor, BREACH_ASSESSMENT, wanted, MAX_ENTRIES)
+        scope.append(matched)
+        chosen = matched.entries
         numbers: dict[str, str] = {}
         if named:
             for ref in {str(e.data.get("patient_id")) for e in chosen if e.data.get("patient_id")}:
@@ -340,6 +376,9 @@ def breach_assessment(
     patients.sort(key=lambda p: (p.first_access, p.patient_ref))
     stamps = [datetime.fromisoformat(str(e.data["timestamp"])) for e in entries]
     found_on = discovered or now.date()
+    notes = [scope[0].notice] if scope and scope[0].notice else []
+    if scope and scope[0].truncated:
+        notes.append(f"More than {MAX_ENTRIES} entries matched: narrow the window.")
     return BreachAssessment(
         start=start,
         end=end,
@@ -355,6 +394,8 @@ def breach_assessment(
         generated_by=actor.actor_id,
         first_access=min(stamps) if stamps else None,
         last_access=max(stamps) if stamps else None,
+        notes=notes,
+        practice_wide=not scope or scope[0].practice_wide,
     )
 
 

@@ -22,6 +22,7 @@ from datetime import datetime
 
 from services.archive.batch import (
     BatchInvalid,
+    OpenedBatch,
     key_id,
     object_name,
     open_batch,
@@ -72,6 +73,8 @@ class BatchInbox:
         self._keys = dict(archive_keys)
         self._clock = clock
         self._keep_key = keep_key
+        # Called with each newly stored batch and its opened entries (the hub's entry index).
+        self.on_stored: list[Callable[[StoredBatch, OpenedBatch], None]] = []
 
     def add_keys(self, workstation_id: str, body: Mapping[str, object]) -> int:
         """Archive keys a joining PC used on its own: kept as retired practice keys, so its
@@ -177,6 +180,8 @@ class BatchInbox:
             "hub.batch_stored",
             extra={"workstation_id": workstation_id, "first_seq": first, "last_seq": last},
         )
+        for listener in self.on_stored:
+            listener(batch, opened)
         return Received(STORED, first, last)
 
     def report_head(self, workstation_id: str, head_seq: object) -> None:

@@ -341,6 +341,12 @@ class HubAccountDirectory:
         with self._lock:
             return (OFFLINE_FLAG,) if user_id in self._offline_sessions else ()
 
+    def actor_token(self, user_id: str) -> str | None:
+        """The hub's token of `user_id`'s session at this PC (the practice-wide audit queries
+        carry it); None without one (signed in offline, or not signed in here)."""
+        with self._lock:
+            return self._tokens.get(user_id)
+
     def session_ended(self, user_id: str) -> None:
         """The person signed out here: the hub forgets their token (best effort)."""
         with self._lock:

@@ -370,7 +370,9 @@ def test_audit_viewer_names_people_and_finds_them_by_name(qtbot: Any, practice: 
 
     out = Path(str(d.ask_path("audit.jsonl")))
     viewer = AuditViewer(
-        lambda a, b, text: audit_page(services.trail, OFFICER, d.users, a, b, text, ZONE),
+        lambda a, b, text, filters: audit_page(
+            services.trail, OFFICER, d.users, a, b, text, ZONE, filters=filters
+        ),
         lambda: verify_local(services.trail.repository),
         today,
         d.runner.run,
@@ -402,9 +404,9 @@ def test_audit_viewer_names_people_and_finds_them_by_name(qtbot: Any, practice: 
     viewer.refresh()
     qtbot.waitUntil(lambda: not viewer.busy, timeout=15000)
     assert set(column("actor_id")) == {"Dr. Lee, Dentist (user_drlee)"}
-    entries, _ = audit_page(
+    entries = audit_page(
         services.trail, OFFICER, d.users, today - timedelta(days=7), today, "Dentist", ZONE
-    )
+    ).entries
     stamp = datetime.fromisoformat(entries[0].timestamp).astimezone(ZONE)
     assert column("timestamp")[0] == f"{stamp:%Y-%m-%d %H:%M:%S}"  # practice time, not UTC
 

@@ -119,7 +119,8 @@ def patient_report_html(
         else ""
     )
     body = (
-        f"<p><b>{_e(who)}:</b> {_e(report.patient_label)}<br/>{ref}"
+        _scope_html(report.practice_wide, report.notice)
+        + f"<p><b>{_e(who)}:</b> {_e(report.patient_label)}<br/>{ref}"
         f"<b>Accesses recorded:</b> {len(report.rows)}</p>"
         + _table(
             ["When", "Who", "What", "Purpose", "Result", "Workstation", "Flags"],
@@ -129,6 +130,13 @@ def patient_report_html(
     )
     meta = _meta(report.generated_at, report.generated_by, people, zone)
     return _page("Patient access report", meta, body, practice)
+
+
+def _scope_html(practice_wide: bool, notice: str) -> str:
+    """Never silently partial: a report of this workstation's entries only says so first."""
+    if practice_wide:
+        return ""
+    return f"<p class='deadline'><b>This workstation only.</b> {_e(notice)}</p>"
 
 
 def _meta(at: datetime, by: str, people: People, zone: tzinfo) -> str:
@@ -192,7 +200,8 @@ def breach_html(
         "Purposes",
     ]
     body = (
-        f"<p><b>Window:</b> {_e(_when(a.start, zone))} to {_e(_when(a.end, zone))}<br/>"
+        _scope_html(a.practice_wide, " ".join(a.notes))
+        + f"<p><b>Window:</b> {_e(_when(a.start, zone))} to {_e(_when(a.end, zone))}<br/>"
         f"<b>Scope:</b> {_e(', '.join(scope) or 'every actor and workstation')}<br/>"
         f"<b>Entries in scope:</b> {a.entries} · <b>affected patients:</b> {len(a.patients)}"
         f"<br/><b>Who:</b> {_e('; '.join(people.label(x) for x in a.actors) or '—')}<br/>"

@@ -10,6 +10,7 @@ from pathlib import Path
 from services.access import Actor, Permission, may
 from services.access.screens import Screen, screens_for
 from services.audit import PhiGateway
+from services.audit.sources import EntrySource
 from services.clock import Clock
 from services.compliance.alerts import AlertService
 from services.compliance.breach_response import (
@@ -56,6 +57,7 @@ class ComplianceDeps:
     zone: tzinfo = UTC  # the practice's (services.calendar): every time a person reads
     pms: PatientSearch | None = None  # finds the patient of an access report by name
     addresses: AddressBook | None = None  # the notice letters' mailing addresses (the PMS)
+    source: EntrySource | None = None  # the practice's entries on a joined PC (default: here)
 
     def people(self) -> People:
         """Names and roles from the account directory, read now (call it off the UI thread)."""
@@ -84,6 +86,7 @@ def reports_page(d: ComplianceDeps, actor: Actor) -> ReportsPage:
             workstation_id=station,
             discovered=found,
             names=d.names,
+            source=d.source,
         )
 
     pms = d.pms
@@ -104,7 +107,7 @@ def reports_page(d: ComplianceDeps, actor: Actor) -> ReportsPage:
     )
     return ReportsPage(
         lambda patient: patient_access_report(
-            d.gateway, d.clock, actor, patient, names=d.names, users=d.users
+            d.gateway, d.clock, actor, patient, names=d.names, users=d.users, source=d.source
         ),
         breach,
         practice=d.practice,
