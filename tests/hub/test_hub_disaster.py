@@ -21,7 +21,8 @@ from services.clock import ManualClock
 from storage.errors import KeyMissing
 from storage.keystore import KeyringKeyStore
 from storage.layout import DataLayout, WorkstationIdentity
-from tests.hub.kit import init_hub, invite
+from tests.hub.kit import hub_entries, init_hub, invite
+from tests.hub.test_hub_archive import caught_up, tune, until
 from tests.hub.test_hub_batches import (
     local_head,
     stored,
@@ -200,6 +201,11 @@ def test_a_revoked_pc_is_restored_with_a_new_invite_and_keeps_its_chain(office: 
     revoked = admin_recovery("--data-dir", str(office.hub.root), "hub", "revoke",
                              office.ids[0], passphrase=office.passphrase)  # fmt: skip
     assert revoked.code == 0, revoked.err
+    from services.hub.client import HubRefused
+
+    with pytest.raises(HubRefused) as gone:
+        old_client.get("/v1/health")
+    assert gone.value.status == 403
     die(office, 0)
     office.pcs[0] = office.base / "pc1-third"
 
@@ -221,8 +227,6 @@ def test_a_revoked_pc_is_restored_with_a_new_invite_and_keeps_its_chain(office: 
     assert work(office, 0, 2) == "up to date at the hub"
     continuous(office, office.ids[0])
     no_alarm(office.pcs[0])
-    from services.hub.client import HubRefused
-
     with pytest.raises(HubRefused) as old:  # the old certificate is superseded
         old_client.get("/v1/health")
     assert old.value.status == 401
@@ -252,6 +256,13 @@ def test_the_hub_dies_is_restored_from_an_older_backup_and_the_workstations_catc
     from services.archive.backends import ArchiveUnavailable
     from storage.service_keystore import uses_service_keys
 
+    # The hub forwards every chain (and its own trail) to the practice's write-once archive.
+    office.hub.stop()
+    made = admin_recovery("--data-dir", str(office.hub.root), "archive", "set", "folder",
+                          str(office.base / "nas" / "archive"), passphrase=office.passphrase)  # fmt: skip
+    assert made.code == 0, made.err
+    tune(office.hub.root)
+    office.hub.start()
     for i in (0, 1):
         assert work(office, i, 3) == "up to date at the hub"
     hub_backup = office.base / "hub-nas" / "hub-monday.enamel-backup"
@@ -267,6 +278,7 @@ def test_the_hub_dies_is_restored_from_an_older_backup_and_the_workstations_catc
     held = {ws: hub_batches(office, ws) for ws in office.ids}
     for ws in office.ids:
         assert set(held[ws]) > at_backup[ws]
+    until(lambda: caught_up(office), "the hub to forward every chain to the archive")
 
     # The hub's machine dies: the process, its folder and its key file are gone.
     port = office.hub.port
@@ -306,6 +318,9 @@ def test_the_hub_dies_is_restored_from_an_older_backup_and_the_workstations_catc
         for name, data in held[ws].items():
             assert now_held[name] == data  # byte for byte the batches sent before
         no_alarm(office.pcs[i])
+    # The restored hub forwards again what it holds; the archive has the same bytes already.
+    until(lambda: caught_up(office), "the restored hub to reach the archive's head")
+    assert not [e for e in hub_entries(new_root) if e["action"] == "archive_tamper_detected"]
     verified = verify_practice(office)
     assert verified.code == 0, verified.out + verified.err
     assert "Practice audit trail OK: 2 workstations." in verified.out
