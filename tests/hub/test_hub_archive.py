@@ -228,6 +228,8 @@ def _object_path(office: ArchivedOffice, name: str) -> Path:
 def test_verify_practice_checks_the_archive_and_names_an_altered_and_a_withheld_batch(
     office: ArchivedOffice,
 ) -> None:
+    for _ in range(2):  # at least two batches of PC-2 (also when this test runs alone)
+        assert work(office, 1, 2) == "up to date at the hub"
     until(lambda: caught_up(office), "the hub to archive everything")
     hub_root = str(office.hub.root)
     ok = admin("--data-dir", hub_root, "audit", "verify", "--practice")
@@ -291,14 +293,39 @@ def test_an_altered_object_in_the_archive_is_a_tamper_alarm_and_the_cursor_stays
     assert f"TAMPER ALARM {ws}: {name} (exists_different)" in listed.out
 
 
+def test_a_stored_copy_altered_in_the_hub_s_database_never_reaches_the_archive(
+    office: ArchivedOffice,
+) -> None:
+    from services.archive.backends import FolderBackend
+    from tests.hub.test_hub_batches import _alter
+
+    ws = office.ids[1]
+    until(lambda: rows(office)[ws]["archive_backlog"] == 0, "PC-2 archived")
+    before = rows(office)[ws]["archived_seq"]
+    away = office.nas.with_name("nas.away")
+    office.nas.rename(away)
+    office.nas.write_text("the share is not mounted")
+    try:
+        assert work(office, 1, 2) == "up to date at the hub"
+        name = stored(office, ws)[-1][0]
+        _alter(office, name)  # someone with the hub's database key edits its copy
+    finally:
+        office.nas.unlink()
+        away.rename(office.nas)
+    row = until(lambda: rows(office)[ws]["tamper_alarm"] and rows(office)[ws], "a tamper alarm")
+    assert row["tamper_alarm"] == name and row["tamper_kind"] == "hub_copy_altered"
+    assert row["archived_seq"] == before
+    assert FolderBackend(office.archive).get(name) is None  # the altered bytes were not written
+
+
 def test_a_joined_workstation_refuses_archive_set(office: ArchivedOffice) -> None:
     folder = admin("--data-dir", str(office.pcs[0]), "archive", "set", "folder", "/tmp/x")
     assert folder.code == 2
     assert "the hub archives the audit trail for the whole practice" in folder.err
-    s3 = admin("--data-dir", str(office.pcs[0]), "archive", "set", "s3", "--endpoint",
+    keys = admin("--data-dir", str(office.pcs[0]), "archive", "set", "s3", "--endpoint",
                "https://s3.example.com", "--bucket", "b", "--keys-stdin",
                stdin="AKIA\nsecret\n")  # fmt: skip
-    assert s3.code == 2 and "Nothing was changed." in s3.err
+    assert keys.code == 2 and "Nothing was changed." in keys.err
 
 
 def _s3_secrets(pc: Path) -> tuple[bytes | None, bytes | None]:
