@@ -102,6 +102,13 @@ class FirstRun:
         return f"Connected to {base}; {len(providers)} providers visible. Saved."
 
     def test_archive(self, choice: ArchiveChoice) -> str:
+        from services.hub.membership import hub_file
+
+        if hub_file(self.layout).exists():  # a joined PC holds no archive credentials
+            raise UsageError(
+                "This PC joined the practice hub, which archives the audit trail for the whole "
+                "practice: leave this page empty. IT sets the archive at the hub."
+            )
         inst, now = self._svc().installation, self.clock.now()
         if choice.kind == "folder":
             if not choice.folder:
