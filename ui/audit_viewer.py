@@ -36,6 +36,7 @@ Load = Callable[[date, date, str, ViewerFilters], Page]
 COLUMNS = [
     ("seq", "Seq"),
     ("timestamp", "Time"),
+    ("workstation_id", "Workstation"),  # seq is per workstation: the pair names an entry
     ("actor_id", "Who"),
     ("action", "Action"),
     ("purpose", "Purpose"),
@@ -43,7 +44,6 @@ COLUMNS = [
     ("patient_id", "Patient (pseudonym)"),
     ("resource_id", "Record (pseudonym)"),
     ("flags", "Flags"),
-    ("workstation_id", "Workstation"),
 ]
 
 Index = QModelIndex | QPersistentModelIndex

@@ -512,3 +512,51 @@ def test_breach_tab_four_factors_letters_and_paged_pdf(
     finally:
         client.close()
         server.stop()
+
+
+def test_audit_viewer_filters_by_workstation_and_says_when_the_hub_is_away(
+    qtbot: Any, practice: Any
+) -> None:
+    """A joined PC whose hub does not answer (a real refused connection) shows its own
+    entries marked "this workstation only"; the workstation filter and column."""
+    import socket
+    import ssl
+
+    from services.audit.sources import LocalEntrySource
+    from services.compliance.people import audit_page
+    from services.hub.client import HubClient
+    from services.hub.practice_source import PracticeEntrySource
+    from ui.audit_viewer import COLUMNS, AuditViewer
+
+    services, d = practice
+    with socket.socket() as s:  # a port nothing listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    here = services.trail.workstation_id
+    source = PracticeEntrySource(
+        HubClient(f"https://127.0.0.1:{port}", ssl.create_default_context()),
+        lambda _user: "a-token",
+        LocalEntrySource(services.trail),
+        here,
+    )
+    viewer = AuditViewer(
+        lambda a, b, text, filters: audit_page(
+            services.trail, OFFICER, d.users, a, b, text, ZONE, filters=filters, source=source
+        ),
+        lambda: verify_local(services.trail.repository),
+        d.clock.now().astimezone(ZONE).date(),
+        d.runner.run,
+        zone=ZONE,
+    )
+    qtbot.addWidget(styled(viewer))
+    qtbot.waitUntil(lambda: not viewer.busy, timeout=15000)
+    assert viewer.result_label.text().startswith("This workstation only")
+    assert "cannot be reached" in viewer.result_label.text()
+    column = [key for key, _ in COLUMNS].index("workstation_id")
+    shown = {viewer.model.text(r, column) for r in range(viewer.model.rowCount())}
+    assert shown == {here}
+    shot(viewer, "audit-viewer-this-workstation-only")
+    viewer.workstation_edit.setText("ws_another_pc")
+    viewer.refresh()
+    qtbot.waitUntil(lambda: not viewer.busy, timeout=15000)
+    assert viewer.model.rowCount() == 0

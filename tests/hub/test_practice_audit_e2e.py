@@ -344,6 +344,23 @@ def test_the_audit_viewer_filters_the_practice_s_entries_by_workstation(office: 
     assert {e.data["actor_id"] for e in page.entries} == {office.dana.user_id}
 
 
+def test_the_hub_indexes_at_start_up_what_it_stored_but_did_not_index(office: Office) -> None:
+    ws = office.ids[1]
+    query = "SELECT seq, hash FROM hub_entries WHERE workstation_id = ? ORDER BY seq"
+    before = hub_rows(office, query, ws)
+    office.hub.stop()
+    try:
+        inst = hub_db(office)
+        try:
+            with inst.db.transaction() as conn:
+                conn.execute("DELETE FROM hub_entries WHERE workstation_id = ?", (ws,))
+        finally:
+            inst.close()
+    finally:
+        office.hub.start()
+    assert before and hub_rows(office, query, ws) == before
+
+
 def test_verify_practice_passes_then_names_an_altered_and_a_withheld_batch(office: Office) -> None:
     from tests.hub.test_hub_batches import _alter
 
