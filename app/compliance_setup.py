@@ -33,7 +33,10 @@ class Compliance:
 
     def scan(self, services: Services, since: datetime | None = None) -> list[AlertRecord]:
         """The sweep over recent entries (a crash or another process may have missed live
-        evaluation); by default the last day. Alerts are deduplicated, so sweeps may overlap."""
+        evaluation); by default the last day. Alerts are deduplicated, so sweeps may overlap.
+        A joined PC's entries are judged at the hub with the practice's: nothing here."""
+        if services.hub is not None:
+            return []
         return self.engine.scan(since or services.clock.now() - timedelta(days=1))
 
 

@@ -182,8 +182,8 @@ class AuditViewer(QWidget):
         filters = QHBoxLayout()
         self.workstation_edit = QLineEdit()
         self.workstation_edit.setPlaceholderText("Workstation (ws_…): any")
-        self.person_edit = QLineEdit()
-        self.person_edit.setPlaceholderText("Person (account id): anyone")
+        self.person_box = QComboBox()  # filled with the people each load names
+        self.person_box.addItem("Anyone", "")
         self.patient_edit = QLineEdit()
         self.patient_edit.setPlaceholderText("Patient (pt_…): any")
         self.purpose_box = QComboBox()
@@ -192,7 +192,7 @@ class AuditViewer(QWidget):
             self.purpose_box.addItem(purpose.value.replace("_", " ").capitalize(), purpose.value)
         for widget, name in (
             (self.workstation_edit, "Workstation"),
-            (self.person_edit, "Person"),
+            (self.person_box, "Person"),
             (self.patient_edit, "Patient"),
             (self.purpose_box, "Purpose"),
         ):
@@ -238,7 +238,7 @@ class AuditViewer(QWidget):
     def filters(self) -> ViewerFilters:
         return ViewerFilters(
             workstation_id=self.workstation_edit.text().strip(),
-            actor_id=self.person_edit.text().strip(),
+            actor_id=str(self.person_box.currentData() or ""),
             patient_id=self.patient_edit.text().strip(),
             purpose=str(self.purpose_box.currentData() or ""),
         )
@@ -255,8 +255,20 @@ class AuditViewer(QWidget):
         self.show_button.setEnabled(True)
         self.verify_button.setEnabled(True)
 
+    def _fill_people(self, people: People) -> None:
+        chosen = str(self.person_box.currentData() or "")
+        self.person_box.blockSignals(True)
+        self.person_box.clear()
+        self.person_box.addItem("Anyone", "")
+        for person in people.everyone():
+            self.person_box.addItem(person.label, person.actor_id)
+        found = self.person_box.findData(chosen)
+        self.person_box.setCurrentIndex(max(0, found))
+        self.person_box.blockSignals(False)
+
     def _shown(self, page: Page) -> None:
         self._idle()
+        self._fill_people(page.people)
         self.model.set_entries(page.entries, page.people)
         more = " More matched: narrow the days or the filters." if page.truncated else ""
         if page.practice_wide:

@@ -556,7 +556,48 @@ def test_audit_viewer_filters_by_workstation_and_says_when_the_hub_is_away(
     shown = {viewer.model.text(r, column) for r in range(viewer.model.rowCount())}
     assert shown == {here}
     shot(viewer, "audit-viewer-this-workstation-only")
+    viewer.person_box.setCurrentIndex(viewer.person_box.findData("user_drlee"))
+    viewer.refresh()
+    qtbot.waitUntil(lambda: not viewer.busy, timeout=15000)
+    who = [key for key, _ in COLUMNS].index("actor_id")
+    people = {viewer.model.text(r, who) for r in range(viewer.model.rowCount())}
+    assert people == {"Dr. Lee, Dentist (user_drlee)"}
     viewer.workstation_edit.setText("ws_another_pc")
     viewer.refresh()
     qtbot.waitUntil(lambda: not viewer.busy, timeout=15000)
     assert viewer.model.rowCount() == 0
+
+
+def test_access_report_says_this_workstation_only_when_the_hub_is_away(
+    qtbot: Any, practice: Any
+) -> None:
+    import dataclasses
+    import socket
+    import ssl
+
+    from services.audit.sources import LocalEntrySource
+    from services.hub.client import HubClient
+    from services.hub.practice_source import PracticeEntrySource
+    from ui.compliance.wiring import reports_page
+
+    services, d = practice
+    with socket.socket() as s:  # a port nothing listens on: the hub is away
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    source = PracticeEntrySource(
+        HubClient(f"https://127.0.0.1:{port}", ssl.create_default_context()),
+        lambda _user: "a-token",
+        LocalEntrySource(services.trail),
+        services.trail.workstation_id,
+    )
+    page = styled(reports_page(dataclasses.replace(d, source=source), OFFICER))
+    qtbot.addWidget(page)
+    settle(qtbot, d)
+    tab = page.patient_tab
+    tab.patient.setText(str(PATIENT))
+    tab.show_button.click()
+    settle(qtbot, d)
+    text = tab.view.toPlainText()
+    assert "This workstation only." in text and "cannot be reached" in text
+    assert "Workstation" in text and services.trail.workstation_id in text
+    shot(page, "patient-report-this-workstation-only")

@@ -220,6 +220,23 @@ def test_a_breach_rule_fires_on_the_combined_count_and_the_officer_sees_it_elsew
         assert local_alerts(pc) == []
     signed = sign_in(office, 2, office.olive)  # at PC-3 this time
     try:
+        from app.practice_setup import entry_source
+        from services.compliance.reports import breach_assessment
+
+        s = signed.services
+        start = HUB_START
+        assessment = breach_assessment(
+            s.gateway,
+            s.clock,
+            signed.actor,
+            start,
+            start + timedelta(hours=2),
+            actor_id=office.dana.user_id,
+            source=entry_source(s),
+        )
+        assert assessment.practice_wide and assessment.notes == []
+        assert len(assessment.patients) == 3 * PER_PC - 2  # the shared patient once
+        assert s.compliance.scan(s) == []  # the PC's own sweep leaves the rules to the hub
         views = signed.services.compliance.alerts.views(signed.actor)
         assert [v.alert.rule for v in views] == ["patient_volume"]
         assert signed.services.compliance.alerts.unacknowledged_count() == 1
