@@ -11,6 +11,7 @@ alerts at the hub (`AlertService(practice=...)`).
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -99,10 +100,26 @@ class PracticeEntrySource:
         return FoundEntries([e for _, e in entries[:limit]], True, "", truncated)
 
 
+COUNT_FRESH_SECONDS = 30.0
+
+
 class HubAlerts:
-    def __init__(self, client: HubClient, token_of: TokenOf) -> None:
+    """The badge's count is kept from the last answer for half a minute, and not asked while
+    the hub is known to be away: the badge is drawn on the UI thread."""
+
+    def __init__(
+        self,
+        client: HubClient,
+        token_of: TokenOf,
+        *,
+        connected: Callable[[], bool] = lambda: True,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
         self._client = client
         self._token_of = token_of
+        self._connected = connected
+        self._monotonic = monotonic
+        self._count: tuple[float, int] | None = None
 
     def _token(self, actor: Actor) -> str:
         token = self._token_of(actor.actor_id)
@@ -128,16 +145,26 @@ class HubAlerts:
 
     def alerts(self, actor: Actor, unacknowledged_only: bool) -> list[AlertRecord]:
         answer = self._post("/v1/practice/alerts", {"open_only": unacknowledged_only}, actor)
-        return [decode_alert(a) for a in answer.get("alerts") or []]
+        found = [decode_alert(a) for a in answer.get("alerts") or []]
+        self._count = (self._monotonic(), sum(1 for a in found if not a.acknowledged))
+        return found
 
     def acknowledge(self, actor: Actor, alert_id: str, note: str) -> AlertRecord:
         answer = self._post(
             "/v1/practice/alerts/acknowledge", {"alert_id": alert_id, "note": note}, actor
         )
+        self._count = None
         return decode_alert(answer["alert"])
 
     def count(self) -> int | None:
+        now = self._monotonic()
+        if self._count is not None and now - self._count[0] < COUNT_FRESH_SECONDS:
+            return self._count[1]
+        if not self._connected():
+            return None
         try:
-            return int(self._client.get("/v1/practice/alerts/count").get("open", 0))
+            open_count = int(self._client.get("/v1/practice/alerts/count").get("open", 0))
         except (HubUnreachable, HubRefused):
             return None
+        self._count = (now, open_count)
+        return open_count
