@@ -13,11 +13,12 @@ import shutil
 import signal
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
-from services.clock import ManualClock
+from services.clock import TEST_EPOCH, ManualClock
 from storage.errors import KeyMissing
 from storage.keystore import KeyringKeyStore
 from storage.layout import DataLayout, WorkstationIdentity
@@ -30,8 +31,14 @@ from tests.hub.test_hub_batches import (
     work,
     workstation_id,
 )
-from tests.hub.test_workstation_e2e import HUB_START, Hub
-from tests.support import AdminResult, admin_process, admin_recovery, passphrase_from
+from tests.hub.test_workstation_e2e import HUB_START, Hub, check
+from tests.support import (
+    AdminResult,
+    admin_process,
+    admin_recovery,
+    passphrase_from,
+    person_via_cli,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -263,6 +270,12 @@ def test_the_hub_dies_is_restored_from_an_older_backup_and_the_workstations_catc
     assert made.code == 0, made.err
     tune(office.hub.root)
     office.hub.start()
+    # A receptionist added at the hub signs in at PC-2 while it answers (PC-2 caches her).
+    dana = person_via_cli(office.hub.root, office.passphrase, "dana", "front_desk",
+                          ManualClock(TEST_EPOCH + timedelta(minutes=1)))  # fmt: skip
+    online = check(office.pcs[1], dana)
+    assert online.code == 0, online.err
+    assert "Practice hub: connected" in online.out
     for i in (0, 1):
         assert work(office, i, 3) == "up to date at the hub"
     hub_backup = office.base / "hub-nas" / "hub-monday.enamel-backup"
@@ -284,7 +297,10 @@ def test_the_hub_dies_is_restored_from_an_older_backup_and_the_workstations_catc
     port = office.hub.port
     _kill(office.hub)
     shutil.rmtree(office.hub.root)
-    # Meanwhile the workstations keep working; their batches wait at each PC.
+    # Meanwhile the workstations keep working: she signs in offline, batches wait at each PC.
+    offline = check(office.pcs[1], dana)
+    assert offline.code == 0, offline.err
+    assert "Practice hub: offline (cached sign-in)" in offline.out
     for i in (0, 1):
         with pytest.raises(ArchiveUnavailable):
             work(office, i, 2)
@@ -318,6 +334,10 @@ def test_the_hub_dies_is_restored_from_an_older_backup_and_the_workstations_catc
         for name, data in held[ws].items():
             assert now_held[name] == data  # byte for byte the batches sent before
         no_alarm(office.pcs[i])
+    # The accounts came back with the hub: she signs in online again.
+    back = check(office.pcs[1], dana)
+    assert back.code == 0, back.err
+    assert "Practice hub: connected" in back.out
     # The restored hub forwards again what it holds; the archive has the same bytes already.
     until(lambda: caught_up(office), "the restored hub to reach the archive's head")
     assert not [e for e in hub_entries(new_root) if e["action"] == "archive_tamper_detected"]
