@@ -46,6 +46,17 @@ class HubEntryRepository:
             )
             return int(conn.total_changes - before)
 
+    def last_seq(self, workstation_id: str) -> int:
+        row = (
+            self._db.connection()
+            .execute(
+                "SELECT coalesce(max(seq), 0) FROM hub_entries WHERE workstation_id = ?",
+                (workstation_id,),
+            )
+            .fetchone()
+        )
+        return int(row[0])
+
     def unindexed_batches(self) -> list[str]:
         """Names of stored batches whose last entry is not indexed (start-up catches them up)."""
         rows = self._db.connection().execute(

@@ -63,7 +63,13 @@ async def _catch_up(app: web.Application) -> None:
     import asyncio
 
     loop = asyncio.get_running_loop()
-    await loop.run_in_executor(app[EXECUTOR_KEY], lambda: practice(app)[0].catch_up())
+
+    def catch_up() -> None:
+        index = practice(app)[0]
+        index.include_own(app[HUB_KEY].trail)
+        index.catch_up()
+
+    await loop.run_in_executor(app[EXECUTOR_KEY], catch_up)
 
 
 def _asker(request: web.Request) -> tuple[str | None, str]:

@@ -14,7 +14,7 @@ import logging
 from collections.abc import Mapping
 
 from services.archive.batch import BatchInvalid, OpenedBatch, open_batch
-from services.audit import AuditEntry
+from services.audit import AuditEntry, AuditTrail
 from services.audit.entry import canonical
 from services.compliance.breach.engine import AlertEngine
 from storage.hub_batches_repo import HubBatchRepository, StoredBatch
@@ -59,6 +59,24 @@ class EntryIndex:
         if self._engine is not None and rows:
             self._engine.evaluate(AuditEntry(r.seq, r.body, r.hash) for r in rows)
         return added
+
+    def include_own(self, trail: AuditTrail) -> int:
+        """The hub's own trail (sign-ins it checked, settings changed, who read the practice's
+        trail) is indexed too, under the hub's id, as it is written; what was written while the
+        server was not running (an `enamel-admin` command at the hub) is caught up now. The
+        rules do not run over it: their own entries would feed them."""
+        hub = trail.workstation_id
+
+        def own(entries: list[AuditEntry]) -> None:
+            try:
+                self._entries.add(IndexedEntry(hub, e.seq, e.body, e.hash) for e in entries)
+            except Exception as exc:  # the trail stays the record; the next start catches up
+                log.error("hub.index_own_failed", extra={"error_class": type(exc).__name__})
+
+        trail.subscribe(own)
+        after = self._entries.last_seq(hub)
+        rows = trail.repository.rows(after + 1)
+        return self._entries.add(IndexedEntry(hub, seq, body, h) for seq, body, h in rows)
 
     def catch_up(self) -> int:
         """Index every stored batch not indexed yet (start-up); how many entries were added."""

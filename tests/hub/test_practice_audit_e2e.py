@@ -354,11 +354,28 @@ def test_the_audit_viewer_filters_the_practice_s_entries_by_workstation(office: 
             source=entry_source(s),
         )
         assert isinstance(day, date)
+        everything = audit_page(
+            s.trail,
+            signed.actor,
+            None,
+            day - timedelta(days=1),
+            day + timedelta(days=1),
+            source=entry_source(s),
+        )
     finally:
         signed.close()
     assert page.practice_wide and page.entries
     assert {e.data["workstation_id"] for e in page.entries} == {office.ids[1]}
     assert {e.data["actor_id"] for e in page.entries} == {office.dana.user_id}
+    # The hub's own trail is there too: who read the practice's trail, from where.
+    (hub_id,) = hub_rows(office, "SELECT json_extract(body, '$.workstation_id') FROM audit_log")[0]
+    assert {e.data["workstation_id"] for e in everything.entries} >= {hub_id, *office.ids}
+    asked = [
+        e.data
+        for e in everything.entries
+        if e.data["workstation_id"] == hub_id and e.data["action"] == "patient_access_report"
+    ]
+    assert asked and asked[0]["actor_id"] == office.olive.user_id
 
 
 def test_the_hub_indexes_at_start_up_what_it_stored_but_did_not_index(office: Office) -> None:
