@@ -44,6 +44,17 @@ def register(sub: Any) -> None:
     p.add_argument("--name", required=True, help="the workstation's name, e.g. PC-FRONT-1")
     protect(p, cmd_invite, ADMINISTER)
 
+    p = actions.add_parser(
+        "address",
+        help="the hub's new names or IP addresses (a hub restored on another machine): a new "
+        "server certificate from the practice CA; restart the hub, then re-point each PC with "
+        "a fresh invite and 'enamel-admin join CODE --again'",
+    )
+    _data_dir(p)
+    p.add_argument("--address", required=True, help="comma-separated names or IP addresses")
+    p.add_argument("--port", type=int, help="the port workstations reach it on, if it changes")
+    protect(p, cmd_address, ADMINISTER)
+
     p = actions.add_parser("workstations", help="the workstations that joined, and when last seen")
     _data_dir(p)
     p.set_defaults(handler=cmd_workstations)
@@ -104,6 +115,31 @@ def cmd_invite(args: argparse.Namespace, ctx: CliContext) -> int:
     print(f"    {code}")
     print()
     print("At that PC: enamel-admin join CODE (or 'Join this practice' in the first-run set-up).")
+    return 0
+
+
+def cmd_address(args: argparse.Namespace, ctx: CliContext) -> int:
+    from services.audit import AuditEvent
+    from services.hub.state import change_addresses
+
+    actor = ctx.admin_actor()
+    addresses = [a.strip() for a in args.address.split(",") if a.strip()]
+    if not addresses:
+        raise inst.UsageError("Give at least one address (--address NAME[,IP...]).")
+    if args.port is not None and not 0 < args.port < 65536:
+        raise inst.UsageError("--port is a port number from 1 to 65535.")
+    hub = _hub(ctx)
+    config = change_addresses(ctx.installation(), addresses, args.port, ctx.clock)
+    hub.trail.append(
+        AuditEvent(action="hub_address_changed", actor=actor, resource_type="hub_config")
+    )
+    print(
+        f"The hub's certificate now names {', '.join(addresses)}; invitations carry {config.url()}."
+    )
+    print(
+        "Restart the hub, then at each PC: 'enamel-admin join CODE --again' with a fresh invite "
+        "made under the name 'hub workstations' lists it by."
+    )
     return 0
 
 

@@ -54,6 +54,23 @@ def init_hub(
     return load_hub(installation)
 
 
+def change_addresses(
+    installation: Installation, addresses: list[str], port: int | None, clock: Clock
+) -> HubConfig:
+    """A new server certificate naming the hub's new addresses (a hub restored on another
+    machine): issued by the same practice CA, so the workstations trust it as before. The hub
+    serves it once restarted; invitations from then on carry the first address."""
+    config = load_hub(installation)
+    now = clock.now()
+    server = pki.issue_server_cert(config.ca, addresses, now)
+    installation.secrets.put(SERVER_KEY, server.key_pem.encode("ascii"), now)
+    installation.settings.set(SERVER_CERT, server.cert_pem, now)
+    installation.settings.set(ADDRESSES, ",".join(addresses), now)
+    if port is not None:
+        installation.settings.set(PORT, str(port), now)
+    return load_hub(installation)
+
+
 def load_hub(installation: Installation) -> HubConfig:
     settings = installation.settings
     ca_cert, server_cert = settings.get(CA_CERT), settings.get(SERVER_CERT)

@@ -346,23 +346,79 @@ def test_the_hub_dies_is_restored_from_an_older_backup_and_the_workstations_catc
     assert "Practice audit trail OK: 2 workstations." in verified.out
 
 
+class HubAt(Hub):
+    """The hub listening on another address of this machine (127.0.0.2: another loopback)."""
+
+    def __init__(self, root: Path, host: str, like: Hub) -> None:
+        super().__init__(root)
+        self.host = host
+        self._started = like._started  # its clock goes on where the old one was
+
+    def start(self) -> None:
+        import select
+        import subprocess
+        import sys
+        import time
+
+        ran = time.monotonic() - self._started
+        when = HUB_START + timedelta(seconds=ran)
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "app.hub", "serve", "--data-dir", str(self.root),
+             "--host", self.host, "--port", "0", "--clock-start", when.isoformat()],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        )  # fmt: skip
+        assert self.proc.stdout is not None
+        ready, _, _ = select.select([self.proc.stdout], [], [], 60)  # a bound for a hung child
+        line = self.proc.stdout.readline() if ready else ""
+        if not line.startswith(f"listening https://{self.host}:"):
+            self.proc.kill()
+            raise AssertionError(f"the hub did not start: {line!r}")
+        self.port = int(line.split()[1].rsplit(":", 1)[1])
+
+
 def test_workstations_are_pointed_at_a_hub_at_another_address_with_a_fresh_invite(
     office: Office,
 ) -> None:
-    """The hub's port changed (another machine, another service): a fresh invite per PC and
-    `enamel-admin join CODE --again` there; the chain goes on, nothing is sent twice."""
-    old_port = office.hub.port
+    """The restored hub must listen on another address: `hub address` gives it a certificate
+    naming it, a fresh invite per PC carries it, `enamel-admin join CODE --again` there points
+    the PC at it; the chain goes on, nothing is sent twice."""
     office.hub.stop()
-    office.hub.port = 0  # any free port: a new address for the workstations
-    office.hub.start()
-    assert office.hub.port != old_port
+    moved = HubAt(office.hub.root, "127.0.0.2", office.hub)
+    moved.start()
+    office.hub = moved
+    code = invite(office.hub.root, office.passphrase, "PC-1")
+    assert "127.0.0.1" in _code_url(code)  # the invite still names the old address
+    # A code naming the new address before the certificate does: refused by the PC's check.
+    readdress = admin_recovery("--data-dir", str(office.hub.root), "hub", "address",
+                               "--address", "127.0.0.2", "--port", str(moved.port),
+                               passphrase=office.passphrase)  # fmt: skip
+    assert readdress.code == 0, readdress.err
+    assert "https://127.0.0.2:" in readdress.out
+    early = invite(office.hub.root, office.passphrase, "PC-1")
+    refused = run(office, 0, "join", early, "--again", "--recovery-passphrase-stdin",
+                  stdin=office.pc_passphrases[0] + "\n")  # fmt: skip
+    assert refused.code != 0  # the running hub still serves the old certificate
+    assert "cannot be reached" in refused.err  # its TLS name check failed: nothing was sent
+    assert json.loads((office.pcs[0] / "hub.json").read_text())["url"].startswith(
+        "https://127.0.0.1:"
+    )  # nothing changed at the PC
+    office.hub.stop()
+    office.hub.start()  # now with the certificate naming 127.0.0.2
     for i in (0, 1):
         code = invite(office.hub.root, office.passphrase, f"PC-{i + 1}")
+        assert _code_url(code) == f"https://127.0.0.2:{office.hub.port}"
         again = run(office, i, "join", code, "--again", "--recovery-passphrase-stdin",
                     stdin=office.pc_passphrases[i] + "\n")  # fmt: skip
         assert again.code == 0, again.err + again.out
         member = json.loads((office.pcs[i] / "hub.json").read_text())
-        assert member["url"].endswith(f":{office.hub.port}")
+        assert member["url"] == f"https://127.0.0.2:{office.hub.port}"
         assert work(office, i, 2) == "up to date at the hub"
         continuous(office, office.ids[i])
+        no_alarm(office.pcs[i])
     assert verify_practice(office).code == 0
+
+
+def _code_url(code: str) -> str:
+    from services.hub import joincode
+
+    return joincode.decode(code).url
