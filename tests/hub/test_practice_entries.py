@@ -83,3 +83,26 @@ def test_a_query_is_bounded(services: Any, clock: Any) -> None:
     assert len(repo.query(EntryFilter(), 5)) == 5
     local = LocalEntrySource(services.trail).find(ROBIN, "audit_view", EntryFilter(), 5)
     assert len(local.entries) == 5 and local.truncated
+
+
+def test_without_a_hub_token_a_joined_pc_shows_its_own_and_says_why(
+    services: Any, clock: Any
+) -> None:
+    import ssl
+
+    from services.hub.client import HubClient
+    from services.hub.practice_source import NO_HUB_SESSION, PracticeEntrySource
+
+    _work(services, clock)
+    here = services.trail.workstation_id
+    source = PracticeEntrySource(
+        HubClient("https://127.0.0.1:9", ssl.create_default_context()),
+        lambda _user: None,  # signed in offline: the hub gave this session no token
+        LocalEntrySource(services.trail),
+        here,
+    )
+    found = source.find(ROBIN, "audit_view", EntryFilter(), 1000)
+    assert not found.practice_wide and found.notice == NO_HUB_SESSION
+    assert {e.data["workstation_id"] for e in found.entries} == {here}
+    elsewhere = source.find(ROBIN, "audit_view", EntryFilter(workstation_id="ws_other"), 1000)
+    assert elsewhere.entries == [] and not elsewhere.practice_wide
