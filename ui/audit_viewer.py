@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 from services.access import Purpose
 from services.audit import AuditEntry, VerifyResult
 from services.audit.browse import ViewerFilters
+from services.audit.sources import workstation_label
 from services.compliance.people import AuditPage, People
 from ui.operations import Run
 
@@ -65,11 +66,18 @@ class EntryTable(QAbstractTableModel):
         self._zone = zone
         self._rows: list[dict[str, object]] = []
         self._people = People(None)
+        self._stations: dict[str, str] = {}
 
-    def set_entries(self, entries: list[AuditEntry], people: People | None = None) -> None:
+    def set_entries(
+        self,
+        entries: list[AuditEntry],
+        people: People | None = None,
+        workstations: dict[str, str] | None = None,
+    ) -> None:
         self.beginResetModel()
         self._rows = [entry.data for entry in entries]
         self._people = people or People(None)
+        self._stations = workstations or {}
         self.endResetModel()
 
     def text(self, row: int, column: int) -> str:
@@ -80,6 +88,8 @@ class EntryTable(QAbstractTableModel):
             return f"{local:%Y-%m-%d %H:%M:%S}"
         if key == "actor_id":
             return self._people.label(str(value))
+        if key == "workstation_id":
+            return workstation_label(str(value), self._stations)
         if isinstance(value, list):
             return ", ".join(str(v) for v in value)
         return str(value)
@@ -269,7 +279,7 @@ class AuditViewer(QWidget):
     def _shown(self, page: Page) -> None:
         self._idle()
         self._fill_people(page.people)
-        self.model.set_entries(page.entries, page.people)
+        self.model.set_entries(page.entries, page.people, page.workstations)
         more = " More matched: narrow the days or the filters." if page.truncated else ""
         if page.practice_wide:
             self.result_label.setText(f"{len(page.entries)} entries.{more}")

@@ -47,7 +47,12 @@ def _build(hub: HubServices) -> tuple[EntryIndex, PracticeAudit]:
     index = EntryIndex(
         HubEntryRepository(db), HubBatchRepository(db), archive_keys(hub.installation), engine
     )
-    audit = PracticeAudit(HubEntryRepository(db), alerts, hub.tokens, hub.trail, hub.clock)
+
+    def names() -> dict[str, str]:
+        listed = {w.workstation_id: w.name for w in hub.repo.workstations()}
+        return {**listed, hub.installation.workstation_id: "Practice hub"}
+
+    audit = PracticeAudit(HubEntryRepository(db), alerts, hub.tokens, hub.trail, hub.clock, names)
     return index, audit
 
 

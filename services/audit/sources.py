@@ -47,6 +47,12 @@ class EntrySource(Protocol):
         ...
 
 
+def workstation_label(workstation_id: str, names: dict[str, str]) -> str:
+    """ "PC-2 (ws_…)" where the hub named the workstation, else its id."""
+    name = names.get(workstation_id)
+    return f"{name} ({workstation_id})" if name else workstation_id
+
+
 def matches(entry: AuditEntry, wanted: EntryFilter) -> bool:
     d = entry.data
     ts = str(d.get("timestamp", ""))

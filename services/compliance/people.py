@@ -6,7 +6,7 @@ document shows the person's name and role with the id beside it, through `People
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, tzinfo
 
 from services.access import Actor, Role
@@ -108,6 +108,7 @@ class AuditPage:
     practice_wide: bool = True
     notice: str = ""
     truncated: bool = False
+    workstations: dict[str, str] = field(default_factory=dict)  # id -> name, from the hub
 
 
 def audit_page(
@@ -136,4 +137,11 @@ def audit_page(
         filters=filters,
         source=source,
     )
-    return AuditPage(found.entries, people, found.practice_wide, found.notice, found.truncated)
+    return AuditPage(
+        found.entries,
+        people,
+        found.practice_wide,
+        found.notice,
+        found.truncated,
+        found.workstations,
+    )

@@ -94,6 +94,7 @@ class PatientAccessReport:
     generated_by: str
     practice_wide: bool = True  # False: this workstation's entries only (the hub was away)
     notice: str = ""  # said with the report when it is not the whole practice's
+    workstations: dict[str, str] = field(default_factory=dict)  # id -> name, from the hub
 
 
 def _staff_labels(users: UserFacts | None) -> dict[str, str]:
@@ -199,6 +200,7 @@ def patient_access_report(
             actor.actor_id,
             matched.practice_wide,
             matched.notice,
+            matched.workstations,
         )
 
     if by_ref and (may(actor, Permission.RUN_REPORTS) or may(actor, Permission.VIEW_AUDIT)):
@@ -221,6 +223,7 @@ def patient_access_report(
             actor.actor_id,
             pseudonymous.practice_wide,
             pseudonymous.notice,
+            pseudonymous.workstations,
         )
 
     if may(actor, Permission.RUN_REPORTS) or may(actor, Permission.VIEW_AUDIT):

@@ -10,7 +10,7 @@ and the workstation; the workstation records it in its trail as well, as it alwa
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -115,7 +115,9 @@ class PracticeAudit:
         tokens: ActorTokens,
         trail: AuditTrail,
         clock: Clock,
+        names: Callable[[], dict[str, str]] = dict,
     ) -> None:
+        self._names = names  # workstation id -> the name the hub lists it by
         self._entries = entries
         self._alerts = alerts
         self._tokens = tokens
@@ -177,6 +179,7 @@ class PracticeAudit:
                 for r in rows[:limit]
             ],
             "truncated": len(rows) > limit,
+            "workstations": self._names(),
         }
 
     def _service(self, actor: Actor) -> AlertService:

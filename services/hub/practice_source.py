@@ -97,7 +97,9 @@ class PracticeEntrySource:
         ]
         entries.sort(key=lambda pair: (pair[1].timestamp, pair[0], pair[1].seq))
         truncated = bool(answer.get("truncated")) or mine.truncated or len(entries) > limit
-        return FoundEntries([e for _, e in entries[:limit]], True, "", truncated)
+        listed = answer.get("workstations")
+        names = {str(k): str(v) for k, v in listed.items()} if isinstance(listed, dict) else {}
+        return FoundEntries([e for _, e in entries[:limit]], True, "", truncated, names)
 
 
 COUNT_FRESH_SECONDS = 30.0

@@ -198,6 +198,7 @@ def test_accesses_on_all_three_appear_in_one_patient_s_access_report(office: Off
     stations = [r.workstation_id for r in viewed]
     assert sorted(stations) == sorted([*office.ids, office.ids[1]])  # PC-2's twice, no duplicate
     assert {r.actor_id for r in viewed} == {office.dana.user_id}
+    assert [report.workstations[ws] for ws in office.ids] == ["PC-1", "PC-2", "PC-3"]
     # The hub recorded who looked at the practice's trail, from where.
     asked = hub_rows(
         office,
@@ -376,6 +377,7 @@ def test_the_audit_viewer_filters_the_practice_s_entries_by_workstation(office: 
         if e.data["workstation_id"] == hub_id and e.data["action"] == "patient_access_report"
     ]
     assert asked and asked[0]["actor_id"] == office.olive.user_id
+    assert everything.workstations[hub_id] == "Practice hub"
 
 
 def test_the_hub_indexes_at_start_up_what_it_stored_but_did_not_index(office: Office) -> None:

@@ -18,6 +18,7 @@ from PySide6.QtGui import (
     QTextOption,
 )
 
+from services.audit.sources import workstation_label
 from services.compliance.breach_response import NoticeList, ReportingDuties
 from services.compliance.checklist import PHASES, ChecklistItem
 from services.compliance.people import People, role_label
@@ -108,7 +109,7 @@ def patient_report_html(
             r.action.replace("_", " "),
             r.purpose.replace("_", " ") or "—",
             r.outcome,
-            r.workstation_id,
+            workstation_label(r.workstation_id, report.workstations),
             ", ".join(_FLAG_WORDS.get(f, f.replace("_", " ")) for f in r.flags),
         ]
         for r in report.rows
