@@ -206,6 +206,9 @@ def start(
         extra = compliance_pages(services, compliance, client, ops, session.actor)
         window = make_window(services, the_desk, session, ops, demo=args.demo, extra_pages=extra)
         window.quitRequested.connect(quit_app)
+        from ui.compliance.wiring import show_alert_count
+
+        show_alert_count(compliance.alerts, ops, window)
         window.countsStale.connect(lambda: jobs.run_now(WORKLIST_SCAN))
         for status in jobs.statuses():
             window.status.show_job(status)

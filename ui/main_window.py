@@ -270,6 +270,13 @@ class MainWindow(QMainWindow):
     def page_keys(self) -> list[str]:
         return [spec.key for spec in self._specs]
 
+    def set_page_title(self, key: str, title: str) -> None:
+        """A screen's name in the rail, e.g. "Alerts (3)" once the count has been read."""
+        for row in range(self.rail.count()):
+            item = self.rail.item(row)
+            if item.data(Qt.ItemDataRole.UserRole) == key:
+                item.setText(title)
+
     def page(self, key: str) -> QWidget | None:
         return self._built.get(key)
 

@@ -106,12 +106,48 @@ def test_pages_for_roles(practice: Any) -> None:
         "compliance.review",
         "compliance.checklist",
     ]
-    assert compliance_pages(d, OFFICER)[0].title.startswith("Alerts (")
+    assert compliance_pages(d, OFFICER)[0].title == "Alerts"  # the count comes later
     assert [p.key for p in compliance_pages(d, MANAGER)] == [
         "compliance.alerts",
         "compliance.reports",
     ]
     assert compliance_pages(d, world.FRONT) == []
+
+
+def test_the_rail_names_the_open_alerts_once_counted_off_the_ui_thread(
+    qtbot: Any, practice: Any
+) -> None:
+    import threading
+
+    from ui.compliance.wiring import compliance_pages, show_alert_count
+    from ui.main_window import MainWindow
+
+    _, d = practice
+    threads: list[threading.Thread] = []
+
+    class Counted:
+        def unacknowledged_count(self) -> int:
+            threads.append(threading.current_thread())
+            return int(d.alerts.unacknowledged_count())
+
+    window = MainWindow(
+        practice_id="p",
+        user_label="Olive",
+        role_label="Compliance",
+        pages=compliance_pages(d, OFFICER),
+    )
+    qtbot.addWidget(window)
+    show_alert_count(Counted(), d.runner, window)  # type: ignore[arg-type]
+    open_count = d.alerts.unacknowledged_count()
+    assert open_count >= 4
+    qtbot.waitUntil(lambda: window.rail.item(0).text() == f"Alerts ({open_count})", timeout=10000)
+    # On a joined PC the count is a call to the hub: never on the UI thread.
+    assert threads and threading.main_thread() not in threads
+    # Acknowledging one on the open alerts page names the new count in the rail.
+    page = window.page("compliance.alerts")
+    assert page is not None
+    page.countChanged.emit(open_count - 1)
+    assert window.rail.item(0).text() == f"Alerts ({open_count - 1})"
 
 
 def test_alerts_page_acknowledges_with_a_note(qtbot: Any, practice: Any) -> None:

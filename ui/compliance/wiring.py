@@ -34,12 +34,12 @@ from services.compliance.reports import (
 )
 from services.keyrotation.reminders import credential_reminders
 from storage.compliance_repo import ComplianceRepository
-from ui.compliance.alerts_page import AlertsPage
+from ui.compliance.alerts_page import AlertsPage, badge_text
 from ui.compliance.checklist_page import ChecklistPage
 from ui.compliance.common import Runner
 from ui.compliance.reports_page import BreachActions, ReportsPage
 from ui.compliance.review_page import AccessReviewPage
-from ui.main_window import PageSpec
+from ui.main_window import MainWindow, PageSpec
 
 
 @dataclass
@@ -158,13 +158,33 @@ def checklist_page(d: ComplianceDeps, actor: Actor) -> ChecklistPage:
     )
 
 
+def show_alert_count(alerts: AlertService, runner: Runner, window: MainWindow) -> None:
+    """Read the open alerts' count in the background and name it in the rail (on a joined
+    PC the count is the hub's to give); once the alerts page is open, it keeps it current."""
+    key = Screen.ALERTS.value
+    if key not in window.page_keys():
+        return
+
+    def shown(count: int) -> None:
+        window.set_page_title(key, badge_text(count))
+
+    def opened(k: str) -> None:
+        page = window.page(key)
+        if k == key and isinstance(page, AlertsPage):
+            window.pageChanged.disconnect(opened)
+            page.countChanged.connect(shown)
+
+    window.pageChanged.connect(opened)
+    opened(key)  # the first screen is built with the window
+    runner.run(alerts.unacknowledged_count, shown, lambda _e: None, owner=window)
+
+
 def compliance_pages(d: ComplianceDeps, actor: Actor) -> list[PageSpec]:
     """The compliance pages among the screens `services.access.screens_for` gives the actor."""
 
     def alerts() -> PageSpec:
-        count = d.alerts.unacknowledged_count()
-        title = f"Alerts ({count})" if count else "Alerts"
-        return PageSpec(Screen.ALERTS.value, title, lambda: alerts_page(d, actor))
+        # The count comes later (`show_alert_count`): on a joined PC it is the hub's to give.
+        return PageSpec(Screen.ALERTS.value, "Alerts", lambda: alerts_page(d, actor))
 
     builders: dict[Screen, Callable[[], PageSpec]] = {
         Screen.ALERTS: alerts,
