@@ -51,7 +51,11 @@ def archive_job(services: Services) -> Job:
         backend = sync.backend
         to_hub = isinstance(backend, HubBatchBackend)
         if isinstance(backend, HubBatchBackend):  # a joined PC's: the hub shows its backlog
-            backend.report_head(status.confirmed_seq + status.backlog)
+            # The hub says where this PC's chain ends there: behind what it took (a hub
+            # restored from an older backup), the lost batches go again, new entries or not.
+            backend.report_head(
+                status.confirmed_seq + status.backlog, status.confirmed_seq, services.clock.now()
+            )
         if sync.prune_local():
             reclaim_space(services.installation.db)  # the file shrinks, not only its tables
         waiting = status.backlog

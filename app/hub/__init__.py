@@ -60,7 +60,8 @@ async def _serve(args: argparse.Namespace, clock: Clock) -> int:
         loop = asyncio.get_running_loop()
         hub = await loop.run_in_executor(executor, lambda: build_hub(installation, clock))
         port = hub.config.port if args.port is None else args.port
-        runner = web.AppRunner(make_app(hub, executor), access_log=None, handle_signals=False)
+        app = make_app(hub, executor)
+        runner = web.AppRunner(app, access_log=None, handle_signals=False)
         await runner.setup()
         site = web.TCPSite(runner, args.host, port, ssl_context=tls_context(hub))
         await site.start()
@@ -75,8 +76,13 @@ async def _serve(args: argparse.Namespace, clock: Clock) -> int:
 
         # The archive job runs on its own thread: archive I/O never waits on (or holds) the
         # database thread that answers the workstations.
+        from app.hub.practice_routes import practice
+
+        def index_taken_back() -> None:  # batches the archive job took back from the archive
+            executor.submit(lambda: practice(app)[0].catch_up())
+
         jobs = await loop.run_in_executor(
-            executor, lambda: start_hub_jobs(installation, hub.trail, clock)
+            executor, lambda: start_hub_jobs(installation, hub.trail, clock, index_taken_back)
         )
         stop = asyncio.Event()
         stop_on_signals(loop, stop)

@@ -76,8 +76,8 @@ async def post_keys(request: web.Request) -> web.Response:
 async def post_head(request: web.Request) -> web.Response:
     body = await _body(request)
     ws = _workstation(request).workstation_id
-    await _blocking(request, lambda: _inbox(request).report_head(ws, body.get("head_seq")))
-    return web.json_response({"ok": True})
+    end = await _blocking(request, lambda: _inbox(request).report_head(ws, body.get("head_seq")))
+    return web.json_response({"ok": True, "last_seq": end})
 
 
 async def get_names(request: web.Request) -> web.Response:

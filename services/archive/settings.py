@@ -28,6 +28,10 @@ MAX_SEAL_AFTER_MINUTES = 24 * 60
 FULL_VERIFY_DAYS = "archive.full_verify_days"
 DEFAULT_FULL_VERIFY_DAYS = 7
 LOCAL_WINDOW_DAYS = "archive.local_window_days"
+# Seconds an S3 call waits for an answer (each of its two tries): a hanging store fails the
+# round, which the job retries on its back-off.
+S3_TIMEOUT_SECONDS = "archive.s3.timeout_seconds"
+DEFAULT_S3_TIMEOUT_SECONDS = 30
 S3_ACCESS_KEY = "archive.s3.access_key_id"  # secrets
 S3_SECRET_KEY = "archive.s3.secret_access_key"  # noqa: S105 - a setting name, not a secret
 

@@ -2,7 +2,8 @@
 
 Settings (plain, in the settings table): `archive.backend` = folder | s3,
 `archive.folder.path` (default: the installation's archive folder), `archive.s3.endpoint`,
-`archive.s3.bucket`, `archive.s3.region`, `archive.s3.ca_file`, `archive.proxy` (the
+`archive.s3.bucket`, `archive.s3.region`, `archive.s3.ca_file`, `archive.s3.timeout_seconds`
+(default 30: each try of a call waits that long for an answer), `archive.proxy` (the
 practice's http://host:port proxy, empty for none), `archive.batch_size`
 (default 5,000), `archive.seal_after_minutes` (default 60: a partial batch waits at most
 this long), `archive.local_window_days` (default 400), `archive.full_verify_days` (default 7). Secrets (encrypted):
@@ -19,6 +20,7 @@ from services.archive.backends import ArchiveBackend, ArchiveMisconfigured, Fold
 from services.archive.batch import key_id
 from services.archive.settings import (
     DEFAULT_FULL_VERIFY_DAYS,
+    DEFAULT_S3_TIMEOUT_SECONDS,
     DEFAULT_SEAL_AFTER_MINUTES,
     FOLDER,
     FULL_VERIFY_DAYS,
@@ -26,9 +28,9 @@ from services.archive.settings import (
     S3,
     S3_ACCESS_KEY,
     S3_SECRET_KEY,
+    S3_TIMEOUT_SECONDS,
     SEAL_AFTER_MINUTES,
     ArchiveSettings,
-    forget_s3_keys,
     proxy_problem,
 )
 from services.archive.sync import (
@@ -45,8 +47,11 @@ from services.installation import ARCHIVE_KEY, SIGNING_KEY, Installation
 from storage.archive_repo import ArchiveRepository
 
 
-def build_backend(inst: Installation) -> ArchiveBackend:
-    """A joined workstation's batches go to the practice hub (hub.json); else the archive."""
+def build_backend(inst: Installation, trail: AuditTrail | None = None) -> ArchiveBackend:
+    """A joined workstation's batches go to the practice hub (hub.json); else the archive.
+
+    `trail` records the deletion of archive credentials this PC kept until the hub held its
+    earlier batches (a backend built only to read, as a restore's, never deletes them)."""
     from services.hub.membership import client_for, membership_of
 
     membership = membership_of(inst)
@@ -66,6 +71,17 @@ def build_backend(inst: Installation) -> ArchiveBackend:
             archive_keys=lambda: list(archive_keys(inst).values()),
             signing_key=inst.secrets.require(SIGNING_KEY),
         )
+
+        def release() -> object:
+            from services.hub.archive_credentials import (
+                AFTER_HAND_OVER,
+                forget_archive_credentials,
+            )
+
+            if trail is None:
+                return False
+            return forget_archive_credentials(inst, trail, AFTER_HAND_OVER)
+
         client = client_for(inst, membership)
         return HubBatchBackend(
             client,
@@ -73,7 +89,7 @@ def build_backend(inst: Installation) -> ArchiveBackend:
             inst.workstation_id,
             earlier,
             sent,
-            release=lambda: forget_s3_keys(inst.secrets),
+            release=release,
         )
     return build_archive_backend(inst)
 
@@ -100,6 +116,9 @@ def build_archive_backend(inst: Installation) -> ArchiveBackend:
             secret.decode(),
             ca_file=config.ca_file or None,
             proxy=config.proxy or None,
+            timeout=float(
+                _int_setting(inst, S3_TIMEOUT_SECONDS, DEFAULT_S3_TIMEOUT_SECONDS, 1, 300)
+            ),
         )
     raise ArchiveMisconfigured(f"Unknown archive backend '{config.backend}': use folder or s3.")
 
@@ -143,7 +162,7 @@ def build_sync(
 ) -> ArchiveSync:
     from services.hub.batch_backend import HUB_BATCH_SIZE, HubBatchBackend
 
-    backend = backend or build_backend(inst)
+    backend = backend or build_backend(inst, trail)
     most = HUB_BATCH_SIZE if isinstance(backend, HubBatchBackend) else MAX_BATCH_SIZE
     # The hub is on the LAN and runs the practice's breach rules over what it receives: a
     # joined PC seals a partial batch after a minute, not the archive's hour.

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import logging
 from collections.abc import Callable
 from datetime import datetime
 from urllib.parse import quote
@@ -20,8 +21,22 @@ from services.hub.client import HubClient, HubRefused, HubUnreachable
 from services.hub.handover import ConfirmedBatch, hand_over
 from services.hub.resend import SentBefore, resend
 
+
+def public_half(signing_key: bytes) -> bytes:
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    return (
+        Ed25519PrivateKey.from_private_bytes(signing_key)
+        .public_key()
+        .public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    )
+
+
 # What a PC archived on its own before it joined: its archive and the batches it confirmed.
 Earlier = Callable[[], tuple[ArchiveBackend, list[ConfirmedBatch], list[bytes]]]
+
+log = logging.getLogger("services.hub.batch_backend")
 
 HUB_BATCH_SIZE = 1000  # entries per batch: a batch stays well inside the hub's 1 MiB body
 
@@ -120,8 +135,10 @@ class HubBatchBackend:
 
     def _resend(self, now: datetime) -> int:
         """The hub is behind this PC's cursor: send it what it lost (0: nothing to send)."""
-        if self._sent is None or self._resending or self._public_key is None:
+        if self._sent is None or self._resending:
             return 0
+        if self._public_key is None:  # a round that sealed nothing published no key this time
+            self._public_key = public_half(self._sent.signing_key)
         self._resending = True
         try:
             return resend(
@@ -143,12 +160,32 @@ class HubBatchBackend:
         except HubRefused as exc:
             raise HubRefusedBatch(exc.message, exc.code) from None
 
-    def report_head(self, head_seq: int) -> None:
-        """Tell the hub how far this workstation's trail goes (its backlog at the hub)."""
+    def report_head(
+        self, head_seq: int, confirmed_seq: int = 0, now: datetime | None = None
+    ) -> int:
+        """Tell the hub how far this workstation's trail goes (its backlog at the hub).
+
+        The hub answers where this PC's chain ends there. Behind `confirmed_seq` (what this PC
+        saw the hub take: a hub restored from an older backup), the batches it lost are sent
+        again now, without waiting for a new batch to be refused. Returns how many were sent.
+        """
         try:
-            self._call("POST", "/v1/batches/head", {"head_seq": head_seq})
+            answer = self._call("POST", "/v1/batches/head", {"head_seq": head_seq})
         except HubRefused as exc:
             raise HubRefusedBatch(exc.message, exc.code) from None
+        end = answer.get("last_seq")
+        if now is None or not isinstance(end, int) or end >= confirmed_seq:
+            return 0
+        log.info("hub.behind", extra={"first_seq": end + 1, "last_seq": confirmed_seq})
+        if self._public_key is None and self._sent is not None:
+            self._public_key = public_half(self._sent.signing_key)
+        if end == 0 and self._earlier is not None:
+            try:  # as for a refused batch: what it archived on its own goes first
+                self._hand_over(now)
+                return 1
+            except ArchiveUnavailable:
+                pass
+        return self._resend(now)
 
     def _relative(self, name: str) -> str | None:
         return name[len(self._own) :] if name.startswith(self._own) else None

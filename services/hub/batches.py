@@ -184,10 +184,14 @@ class BatchInbox:
             listener(batch, opened)
         return Received(STORED, first, last)
 
-    def report_head(self, workstation_id: str, head_seq: object) -> None:
+    def report_head(self, workstation_id: str, head_seq: object) -> int:
+        """Note the workstation's local head; returns where its chain ends here (0: none), so
+        a PC whose hub was restored behind it sends again what it lost, new entries or not."""
         if not isinstance(head_seq, int) or isinstance(head_seq, bool) or head_seq < 0:
             raise bad_request("'head_seq' is a whole number.")
         self._repo.report_head(workstation_id, head_seq, self._clock.now())
+        chain = self._repo.chain(workstation_id)
+        return 0 if chain is None else chain.last_seq
 
     # -- reading back (the workstation's own only) --------------------------------------------
 

@@ -144,26 +144,32 @@ def join(installation: Installation, hub: HubIdentity, name: str, clock: Clock) 
         joined_at=now.isoformat(),
     )
     membership.save(installation.layout)
-    release_archive_credentials(installation)
+    release_archive_credentials(installation, clock)
     return membership
 
 
-def release_archive_credentials(installation: Installation) -> bool:
+def release_archive_credentials(installation: Installation, clock: Clock) -> bool:
     """A joined PC holds no archive credentials: the hub archives for the practice.
 
     Deleted at once when this PC archived nothing on its own; otherwise once its earlier
     batches are at the hub (`services/hub/handover.py` reads them from its own archive first),
     i.e. after the hub took a batch of its chain. True if keys were deleted.
     """
-    from services.archive.settings import forget_s3_keys
+    from services.audit import AuditTrail, Pseudonymizer
+    from services.hub.archive_credentials import AT_JOIN, forget_archive_credentials
     from storage.archive_repo import ArchiveRepository
 
     if ArchiveRepository(installation.db).batches():
         return False
-    released = forget_s3_keys(installation.secrets)
-    if released:
-        log.info("hub.archive_credentials_released")
-    return released
+    trail = AuditTrail(
+        installation.db,
+        clock,
+        Pseudonymizer(installation.secrets.require(PSEUDONYM_KEY)),
+        practice_id=installation.practice_id,
+        workstation_id=installation.workstation_id,
+        user_agent="enamel-admin (join)",
+    )
+    return forget_archive_credentials(installation, trail, AT_JOIN)
 
 
 def _adopt_practice_keys(

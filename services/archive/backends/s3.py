@@ -80,7 +80,10 @@ class S3Backend:
         ca_file: str | None = None,
         object_lock: bool = True,
         proxy: str | None = None,
+        timeout: float = 30.0,
     ) -> None:
+        """`timeout`: seconds a call waits for the archive to answer (each of its two tries),
+        so a store that accepts and never answers fails the round instead of holding it."""
         import boto3
         from botocore.config import Config
 
@@ -108,14 +111,14 @@ class S3Backend:
                 signature_version="s3v4",
                 retries={"max_attempts": 2, "mode": "standard"},
                 connect_timeout=5,
-                read_timeout=30,
+                read_timeout=timeout,
                 s3={"addressing_style": "path"},
             ),
         )
         if parts.scheme == "https":
             # Every https endpoint, this computer's included: TLS 1.3 or no request at all.
             self._client.meta.events.register(
-                "before-send.s3", _tls13_sender(ca_file or True, (5.0, 30.0), self._proxy)
+                "before-send.s3", _tls13_sender(ca_file or True, (5.0, timeout), self._proxy)
             )
 
     def describe(self) -> str:
