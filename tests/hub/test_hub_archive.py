@@ -340,6 +340,31 @@ def _s3_secrets(pc: Path) -> tuple[bytes | None, bytes | None]:
         inst.close()
 
 
+def _credentials_deleted(pc: Path) -> list[str]:
+    """Why, per entry, the PC's trail says its archive credentials were deleted; each entry
+    names both secrets and carries neither value."""
+    import json
+
+    from services.archive.settings import S3_ACCESS_KEY, S3_SECRET_KEY
+    from services.installation import open_installation
+    from storage.layout import DataLayout
+
+    inst = open_installation(DataLayout(pc), key_store(pc))
+    try:
+        bodies = [str(r[0]) for r in inst.db.connection().execute("SELECT body FROM audit_log")]
+    finally:
+        inst.close()
+    why = []
+    for body in bodies:
+        entry = json.loads(body)
+        if entry["action"] != "archive_credentials_deleted":
+            continue
+        assert entry["resource_id"] == f"{S3_ACCESS_KEY},{S3_SECRET_KEY}"
+        assert ACCESS not in body and SECRET not in body
+        why.extend(f for f in entry["flags"] if f != "archive_credentials")
+    return why
+
+
 def _set_s3(root: Path, passphrase: str, url: str) -> None:
     made = admin_recovery("--data-dir", str(root), "archive", "set", "s3", "--endpoint", url,
                           "--bucket", "practice-archive", "--region", REGION, "--keys-stdin",
@@ -387,11 +412,15 @@ def test_s3_the_hub_archives_and_joined_pcs_hold_no_s3_keys(
             finally:
                 services.close()
         assert _s3_secrets(fresh) == (None, None)  # nothing of its own to hand over
+        assert _credentials_deleted(fresh) == ["at_join"]  # in its trail, not only its log
         assert _s3_secrets(solo)[0] is not None  # its earlier batches go to the hub first
+        assert _credentials_deleted(solo) == []
         office = Office(hub, passphrase, [solo, fresh], [clock, ManualClock(HUB_START)],
                         [workstation_id(solo), workstation_id(fresh)])  # fmt: skip
-        assert work(office, 0, 2) == "up to date at the hub"  # hand-over, then its new batch
+        # Hand-over, then its new batch; the entry for the keys' deletion waits for the next.
+        assert work(office, 0, 2) == "1 waiting"
         assert _s3_secrets(solo) == (None, None)
+        assert _credentials_deleted(solo) == ["after_hand_over"]
         refused = admin("--data-dir", str(solo), "archive", "set", "s3", "--endpoint", s3.url,
                         "--bucket", "b", "--keys-stdin", stdin=f"{ACCESS}\n{SECRET}\n")  # fmt: skip
         assert refused.code == 2 and "the hub archives" in refused.err
