@@ -41,9 +41,10 @@ REFUSED = "hub_take_back_refused"
 
 
 class ChainRefused(Exception):
-    def __init__(self, code: str) -> None:
+    def __init__(self, code: str, taken: int = 0) -> None:
         super().__init__(code)
         self.code = code
+        self.taken = taken  # batches stored before the one refused (they stay: they checked out)
 
 
 @dataclass(frozen=True)
@@ -84,6 +85,7 @@ class ChainTakeBack:
             try:
                 taken += self._chain(archive, ws)
             except ChainRefused as exc:
+                taken += exc.taken
                 refused.append((ws, exc.code))
                 self._refused(ws, exc.code)
         if taken:
@@ -115,13 +117,13 @@ class ChainTakeBack:
         for name in sorted(counts):
             data = archive.get(name)
             if data is None:
-                raise ChainRefused("unreadable")
+                raise ChainRefused("unreadable", taken)
             try:  # the very checks a batch from the workstation goes through
                 received = self._inbox.receive(
                     ws, {"batch": _b64(data), "signing_key": _b64(published)}
                 )
             except HubError as exc:
-                raise ChainRefused(exc.code) from None
+                raise ChainRefused(exc.code, taken) from None
             taken += received.result == STORED
             self._mark_archived(ws, name)
         return taken
