@@ -38,6 +38,7 @@ log = logging.getLogger("services.hub.take_back")
 
 TAKE_BACK_ACTOR = Actor.system("hub_archive")
 REFUSED = "hub_take_back_refused"
+MOVED = "moved"  # `BatchInbox.receive`: the chain moved while the batch was checked
 
 
 class ChainRefused(Exception):
@@ -82,12 +83,16 @@ class ChainTakeBack:
         taken = 0
         refused: list[tuple[str, str]] = []
         for ws in sorted(set(workstations) | held):
-            try:
-                taken += self._chain(archive, ws)
-            except ChainRefused as exc:
-                taken += exc.taken
-                refused.append((ws, exc.code))
-                self._refused(ws, exc.code)
+            for _ in range(3):
+                try:
+                    taken += self._chain(archive, ws)
+                except ChainRefused as exc:
+                    taken += exc.taken
+                    if exc.code == MOVED:
+                        continue  # the workstation sent the same batches meanwhile: go on after
+                    refused.append((ws, exc.code))
+                    self._refused(ws, exc.code)
+                break
         if taken:
             log.info("hub.taken_back", extra={"count": taken})
         return ChainsTakenBack(taken, tuple(refused))
