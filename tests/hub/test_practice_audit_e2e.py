@@ -1,38 +1,45 @@
-"""The practice's whole audit trail in one place: one hub and three workstations.
+"""The practice's whole audit trail in one place: one hub and three workstation processes.
 
 The hub is `enamel-hub serve` (its own process). Each workstation is its own data folder,
-joined with its own invite through `enamel-admin join` (separate processes); its accesses
-go through its own composition root (build_services: the PHI gateway, the trail) and its
-archive job seals and sends them to the hub, which indexes them and runs the breach rules
-over every workstation's. The compliance officer signs in at one PC (AuthService, the hub
-checks the password and the code) and reads the practice's report there. Every clock is a
-ManualClock or `--clock-start`. The tests share one office and run in file order.
+joined with its own invite through `enamel-admin join` (separate processes), and does its
+work in its own process (tests/hub/workstation_driver.py: the product's composition root on
+that folder): a person signs in there with password and TOTP (the hub checks both), looks
+patients up in Open Dental (the simulator, on 127.0.0.1) and opens their cards through the
+PHI gateway; the archive job's round seals and sends the batches to the hub, which indexes
+them and runs the breach rules over every workstation's. The compliance officer reads the
+practice's report and alerts at another PC's process. A workstation stopped for a while is a
+process that is not running. Every clock is a ManualClock or `--clock-start`. The tests
+share one office and run in file order.
 """
 
 from __future__ import annotations
 
 import json
+import os
+import tempfile
 import time
+from collections import Counter
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from services.access import Actor, ActorType, Purpose, Role
 from services.auth import totp
 from services.clock import TEST_EPOCH, ManualClock
+from services.pms.simulator import SimulatorServer, SyntheticPractice
 from tests.hub.kit import init_hub, invite
-from tests.hub.test_workstation_e2e import HUB_START, Hub, as_person, new_person, open_pc
+from tests.hub.test_workstation_e2e import HUB_START, Hub, as_person, new_person
+from tests.hub.workstation_driver import PcProcess
 from tests.support import Person, admin, admin_process, passphrase_from, person_via_cli
 
 pytestmark = pytest.mark.slow
 
 PRACTICE = "smile-dental-01"
-SHARED = 4711  # one patient everyone opens
-PER_PC = 20  # below the 50-an-hour limit on each PC; 60 together
+PER_PC = 20  # below the 50-an-hour limit on each PC; 58 distinct patients together
+SHOTS = os.environ.get("ENAMEL_SCREENSHOTS")  # a folder: also save the screenshot there
 
 
 @dataclass
@@ -44,7 +51,13 @@ class Office:
     alice: Person  # IT
     dana: Person  # front desk: opens the records
     olive: Person  # the compliance officer
-    clocks: list[ManualClock] = field(default_factory=list)  # each PC's
+    stations: list[PcProcess]  # each PC's process
+    born: dict[int, str]  # patient -> the birth date Dana looks them up by (unique here)
+    patients: list[int]  # the simulator's patients, each born on a day no other was
+
+    @property
+    def shared(self) -> int:
+        return self.patients[0]  # the one patient everyone opens
 
 
 def workstation_id(pc: Path) -> str:
@@ -56,13 +69,40 @@ def workstation_id(pc: Path) -> str:
     return member.workstation_id
 
 
+def set_pms(pc: Path, alice: Person, sim: SimulatorServer) -> None:
+    made = as_person(pc, alice, "pms", "set", "--mode", "url", "--url", sim.url, "--keys-stdin",
+                     stdin=f"{sim.developer_key}\n{sim.customer_key}\n")  # fmt: skip
+    assert made.code == 0, made.err
+
+
+def seal_at_once(pc: Path) -> None:
+    from services.archive.settings import SEAL_AFTER_MINUTES
+    from services.installation import open_installation
+    from storage.keystore import KeyringKeyStore
+    from storage.layout import DataLayout
+
+    inst = open_installation(DataLayout(pc), KeyringKeyStore())
+    try:
+        inst.settings.set(SEAL_AFTER_MINUTES, "0", HUB_START)
+    finally:
+        inst.close()
+
+
 @pytest.fixture(scope="module")
 def office(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Office]:
     base = tmp_path_factory.mktemp("practice-audit")
     hub_root, pcs = base / "hub", [base / f"pc{i}" for i in (1, 2, 3)]
+    practice = SyntheticPractice(
+        today=TEST_EPOCH.date(), clock=ManualClock(HUB_START), patients_count=200
+    )
+    sim = SimulatorServer(practice, page_size=100).start()
+    days = Counter(str(p["Birthdate"]) for p in practice.patients.values())
+    patients = sorted(n for n, p in practice.patients.items() if days[str(p["Birthdate"])] == 1)
+    born = {n: str(practice.patients[n]["Birthdate"]) for n in patients}
     passphrase = init_hub(hub_root)
     hub = Hub(hub_root)
     hub.start()
+    stations: list[PcProcess] = []
     try:
         made = admin("--data-dir", str(pcs[0]), "init", "--practice-id", PRACTICE)
         assert made.code == 0, made.err
@@ -76,79 +116,76 @@ def office(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Office]:
         for pc, code, name in ((pcs[1], codes[1], "PC-2"), (pcs[2], codes[2], "PC-3")):
             joined = admin_process("--data-dir", str(pc), "join", code, "--name", name)
             assert joined.code == 0, joined.err
+        for pc in pcs:
+            set_pms(pc, alice, sim)
+        for pc in pcs:  # a partial batch goes at the next round, not a minute later, so the
+            seal_at_once(pc)  # clocks every sign-in carries forward stay in the hub's window
         holder: Any = type("Holder", (), {"alice": alice})()
         dana = new_person(holder, pcs[0], "dana", "front_desk")
         olive = new_person(holder, pcs[1], "olive", "compliance_officer")
+        start = max(p.clock.now() for p in (alice, dana, olive))  # after the set-up's entries
+        stations.extend(PcProcess(pc, start) for pc in pcs)
+        for station in stations:
+            station.start()
         yield Office(
-            hub,
-            passphrase,
-            pcs,
-            [workstation_id(pc) for pc in pcs],
-            alice,
-            dana,
-            olive,
-            [ManualClock(HUB_START + timedelta(minutes=2)) for _ in pcs],
-        )
+            hub, passphrase, pcs, [workstation_id(pc) for pc in pcs], alice, dana, olive,
+            stations, born, patients,
+        )  # fmt: skip
     finally:
+        for station in stations:
+            station.stop()
         hub.stop()
+        sim.stop()
+
+
+def hub_now(office: Office) -> Any:
+    """The hub's time: it runs from `--clock-start` at the pace of the test."""
+    return HUB_START + timedelta(seconds=time.monotonic() - office.hub._started)
+
+
+def earliest_code_time(office: Office) -> Any:
+    """A little after the earliest time the hub takes a code at (it allows five minutes
+    either side of its clock): every sign-in carries the PCs' clocks forward by a step or
+    more, faster than the hub's runs, so they start from there."""
+    return hub_now(office) - timedelta(minutes=4)
+
+
+def sign_in(office: Office, i: int, person: Person) -> PcProcess:
+    """`person` signs in at PC i, in its process, through its AuthService (the hub checks
+    both halves). The code is typed at a step of its own, at a time the hub checks it at and
+    not before the PC's own time."""
+    station = office.stations[i]
+    if not station.running:
+        station.start()
+    at = max(person.clock.now() + timedelta(seconds=30), earliest_code_time(office), station.now)
+    person.clock.set(at)
+    signed = station.do(
+        "sign_in", login=person.login, password=person.password, at=at.isoformat(),
+        code=totp.code_at(person.secret, at),
+    )  # fmt: skip
+    assert signed["user_id"] == person.user_id and signed["hub"] == "Practice hub: connected"
+    return station
 
 
 def open_records(office: Office, i: int, patients: list[int], *, send: bool = True) -> str:
-    """Dana opens each patient's record at PC i through its PHI gateway; then one archive
-    job round past the minute a partial batch waits (unless `send` is False)."""
-    from app.jobs_setup import archive_job
-    from services.audit import RecordKind, Touched
+    """Dana signs in at PC i, looks each patient up and opens the card, signs out; then one
+    round of PC i's archive job (unless `send` is False)."""
+    station = sign_in(office, i, office.dana)
+    found = station.do("open", birthdates=[office.born[n] for n in patients])["found"]
+    assert found == patients  # each birth date is one patient's
+    station.do("sign_out")
+    if not send:
+        return ""
+    return str(station.ask("archive_round").get("result"))
 
-    clock = office.clocks[i]
-    services = open_pc(office.pcs[i], clock)
+
+def officer_at(office: Office, i: int, op: str, **args: Any) -> dict[str, Any]:
+    """Olive signs in at PC i, asks for one thing there and signs out."""
+    station = sign_in(office, i, office.olive)
     try:
-        dana = Actor(office.dana.user_id, ActorType.HUMAN, Role.FRONT_DESK)
-        for number in patients:
-            services.gateway.read(
-                dana,
-                Purpose.PATIENT_LOOKUP,
-                "patient_viewed",
-                lambda: None,
-                lambda _, n=number: [Touched(RecordKind.PATIENT, n, n)],
-                resource_type="patient",
-            )
-            clock.advance(1)
-        if not send:
-            return ""
-        clock.advance(90)
-        return archive_job(services).run()
+        return station.ask(op, **args)
     finally:
-        services.close()
-
-
-@dataclass
-class SignedIn:
-    services: Any
-    actor: Actor
-
-    def close(self) -> None:
-        self.services.close()
-
-
-def sign_in(office: Office, i: int, person: Person) -> SignedIn:
-    """`person` signs in at PC i through its own AuthService (the hub checks both halves).
-
-    The person's clock goes on to at least the hub's (which runs from `--clock-start` at the
-    pace of the test), so the code is typed at a time the hub checks it at."""
-    hub_now = HUB_START + timedelta(seconds=time.monotonic() - office.hub._started)
-    person.clock.set(max(person.clock.now() + timedelta(seconds=30), hub_now))
-    services = open_pc(office.pcs[i], person.clock)
-    step = services.auth.check_password(person.login, person.password)
-    session = services.auth.check_code(step, totp.code_at(person.secret, person.clock.now()))
-    return SignedIn(services, session.actor)
-
-
-def access_report(signed: SignedIn, patient: int | str) -> Any:
-    from app.practice_setup import entry_source
-    from services.compliance.reports import patient_access_report
-
-    s = signed.services
-    return patient_access_report(s.gateway, s.clock, signed.actor, patient, source=entry_source(s))
+        station.do("sign_out")
 
 
 def hub_db(office: Office) -> Any:
@@ -181,24 +218,33 @@ def local_alerts(pc: Path) -> list[str]:
         inst.close()
 
 
+def hub_seqs(office: Office, ws: str) -> list[int]:
+    query = "SELECT seq FROM hub_entries WHERE workstation_id = ? ORDER BY seq"
+    return [int(s) for (s,) in hub_rows(office, query, ws)]
+
+
+def viewed(report: dict[str, Any], ws: str | None = None) -> list[dict[str, Any]]:
+    """The report's rows for the patient's look-ups (at `ws`, or anywhere)."""
+    return [
+        r
+        for r in report["rows"]
+        if r["action"] == "patient_lookup" and ws in (None, r["workstation_id"])
+    ]
+
+
 def test_accesses_on_all_three_appear_in_one_patient_s_access_report(office: Office) -> None:
     for i in range(3):
-        patients = [SHARED] + [1000 * (i + 1) + n for n in range(1, PER_PC)]
-        assert open_records(office, i, patients) == "up to date at the hub"
+        others = office.patients[1 + i * (PER_PC - 1) : 1 + (i + 1) * (PER_PC - 1)]
+        assert open_records(office, i, [office.shared, *others]) == "up to date at the hub"
     indexed = hub_rows(office, "SELECT workstation_id, count(*) FROM hub_entries GROUP BY 1")
     assert {ws for ws, _ in indexed} >= set(office.ids)
-    open_records(office, 1, [SHARED], send=False)  # at PC-2, not sealed yet: not at the hub
-    signed = sign_in(office, 1, office.olive)
-    try:
-        report = access_report(signed, SHARED)
-    finally:
-        signed.close()
-    assert report.practice_wide and report.notice == ""
-    viewed = [r for r in report.rows if r.action == "patient_viewed"]
-    stations = [r.workstation_id for r in viewed]
+    open_records(office, 1, [office.shared], send=False)  # at PC-2, not sealed: not at the hub
+    report = officer_at(office, 1, "access_report", patient=office.shared)
+    assert report["practice_wide"] and report["notice"] == ""
+    stations = [r["workstation_id"] for r in viewed(report)]
     assert sorted(stations) == sorted([*office.ids, office.ids[1]])  # PC-2's twice, no duplicate
-    assert {r.actor_id for r in viewed} == {office.dana.user_id}
-    assert [report.workstations[ws] for ws in office.ids] == ["PC-1", "PC-2", "PC-3"]
+    assert {r["actor_id"] for r in viewed(report)} == {office.dana.user_id}
+    assert [report["workstations"][ws] for ws in office.ids] == ["PC-1", "PC-2", "PC-3"]
     # The hub recorded who looked at the practice's trail, from where.
     asked = hub_rows(
         office,
@@ -219,63 +265,38 @@ def test_a_breach_rule_fires_on_the_combined_count_and_the_officer_sees_it_elsew
     assert "distinct patients within an hour" in alerts[0][2]
     for pc in office.pcs:  # one misuse, one alert: none raised at any PC
         assert local_alerts(pc) == []
-    signed = sign_in(office, 2, office.olive)  # at PC-3 this time
+    station = sign_in(office, 2, office.olive)  # at PC-3 this time
     try:
-        from app.practice_setup import entry_source
-        from services.compliance.reports import breach_assessment
-
-        s = signed.services
-        start = HUB_START
-        assessment = breach_assessment(
-            s.gateway,
-            s.clock,
-            signed.actor,
-            start,
-            start + timedelta(hours=2),
-            actor_id=office.dana.user_id,
-            source=entry_source(s),
-        )
-        assert assessment.practice_wide and assessment.notes == []
-        assert len(assessment.patients) == 3 * PER_PC - 2  # the shared patient once
-        assert s.compliance.scan(s) == []  # the PC's own sweep leaves the rules to the hub
-        views = signed.services.compliance.alerts.views(signed.actor)
-        assert [v.alert.rule for v in views] == ["patient_volume"]
-        assert signed.services.compliance.alerts.unacknowledged_count() == 1
-        signed.services.compliance.alerts.acknowledge(
-            signed.actor, views[0].alert.alert_id, "Spoke with Dana: a recall campaign."
-        )
-        assert signed.services.compliance.alerts.unacknowledged_count() == 0
+        assessment = station.do(
+            "breach_assessment", actor_id=office.dana.user_id, start=TEST_EPOCH.isoformat(),
+            end=(TEST_EPOCH + timedelta(hours=2)).isoformat(),
+        )  # fmt: skip
+        assert assessment["practice_wide"] and assessment["notes"] == []
+        assert assessment["patients"] == 3 * PER_PC - 2  # the shared patient once
+        assert station.do("scan")["raised"] == []  # the PC's own sweep leaves it to the hub
+        seen = station.do("alerts")
+        assert [a["rule"] for a in seen["alerts"]] == ["patient_volume"] and seen["open"] == 1
+        done = station.do(
+            "acknowledge", alert_id=seen["alerts"][0]["alert_id"],
+            note="Spoke with Dana: a recall campaign.",
+        )  # fmt: skip
+        assert done["open"] == 0
     finally:
-        signed.close()
-    signed = sign_in(office, 0, office.olive)  # and PC-1 sees it acknowledged
-    try:
-        (view,) = signed.services.compliance.alerts.views(signed.actor)
-        assert view.alert.acknowledged_by == office.olive.user_id
-    finally:
-        signed.close()
+        station.do("sign_out")
+    (alert,) = officer_at(office, 0, "alerts")["alerts"]  # and PC-1 sees it acknowledged
+    assert alert["acknowledged_by"] == office.olive.user_id
 
 
 def test_a_role_without_the_permission_is_refused_by_the_hub_and_recorded(office: Office) -> None:
-    from services.access.policy import AccessDenied
     from services.audit.sources import AUDIT_VIEW
-    from storage.hub_entries_repo import EntryFilter
 
-    signed = sign_in(office, 0, office.dana)  # front desk: no VIEW_AUDIT
+    station = sign_in(office, 0, office.dana)  # front desk: no VIEW_AUDIT
     try:
-        from app.practice_setup import entry_source
-
-        source = entry_source(signed.services)
-        with pytest.raises(AccessDenied, match="does not allow"):
-            source.find(signed.actor, AUDIT_VIEW, EntryFilter(), 10)
-        from services.compliance.alerts import AlertService  # the alerts too
-
-        hub_alerts = signed.services.compliance.alerts._practice
-        assert hub_alerts is not None
-        with pytest.raises(AccessDenied):
-            hub_alerts.alerts(signed.actor, False)
-        assert AlertService  # imported for the reader: the service checks locally first
+        entries = station.ask("practice_find", query=AUDIT_VIEW)
+        assert entries["error"] == "AccessDenied" and "does not allow" in entries["message"]
+        assert station.ask("hub_alerts")["error"] == "AccessDenied"  # the alerts too
     finally:
-        signed.close()
+        station.do("sign_out")
     refused = hub_rows(
         office,
         "SELECT body FROM audit_log WHERE json_extract(body, '$.actor_id') = ? "
@@ -289,95 +310,133 @@ def test_a_role_without_the_permission_is_refused_by_the_hub_and_recorded(office
 def test_with_the_hub_away_the_report_is_this_workstation_s_only_and_says_so(
     office: Office,
 ) -> None:
-    signed = sign_in(office, 1, office.olive)
+    station = sign_in(office, 1, office.olive)
     try:
         office.hub.stop()
         try:
-            report = access_report(signed, SHARED)
+            report = station.do("access_report", patient=office.shared)
         finally:
             office.hub.start()
     finally:
-        signed.close()
-    assert not report.practice_wide
-    assert "this workstation's entries only" in report.notice
-    assert {r.workstation_id for r in report.rows} == {office.ids[1]}
+        station.do("sign_out")
+    assert not report["practice_wide"]
+    assert "this workstation's entries only" in report["notice"]
+    assert {r["workstation_id"] for r in report["rows"]} == {office.ids[1]}
 
 
 def test_a_stopped_workstation_catches_up_without_a_gap(office: Office) -> None:
-    from services.archive.backends import ArchiveUnavailable
-
-    office.hub.stop()
+    pc3, ws3 = office.stations[2], office.ids[2]
+    made_here = office.patients[3 * PER_PC : 3 * PER_PC + 3]
+    open_records(office, 2, [office.shared, *made_here[:2]], send=False)
+    pc3.switch_off()  # PC-3 goes off before its job sent them
+    at_hub = hub_seqs(office, ws3)
+    # While it is off, the others go on working and sending.
+    assert open_records(office, 0, [made_here[2]]) == "up to date at the hub"
+    assert open_records(office, 1, [made_here[2]]) == "up to date at the hub"
+    assert not pc3.running and hub_seqs(office, ws3) == at_hub
+    office.hub.stop()  # back on while the hub is away: its round fails and keeps the chain
     try:
-        with pytest.raises(ArchiveUnavailable):  # PC-3's job cannot reach the hub
-            open_records(office, 2, [SHARED, 3901, 3902])
+        assert pc3.ask("archive_round")["error"] == "ArchiveUnavailable"
     finally:
         office.hub.start()
-    assert open_records(office, 2, [3903]) == "up to date at the hub"
-    seqs = [
-        int(s)
-        for (s,) in hub_rows(
-            office,
-            "SELECT seq FROM hub_entries WHERE workstation_id = ? ORDER BY seq",
-            office.ids[2],
-        )
-    ]
-    assert seqs == list(range(1, seqs[-1] + 1))  # every entry, from seq 1, no gap
-    signed = sign_in(office, 0, office.olive)
-    try:
-        report = access_report(signed, SHARED)
-    finally:
-        signed.close()
-    at_pc3 = [
-        r for r in report.rows if r.action == "patient_viewed" and r.workstation_id == office.ids[2]
-    ]
-    assert len(at_pc3) == 2  # the first round's and the one made while the hub was away
+    assert pc3.do("archive_round")["result"] == "up to date at the hub"
+    seqs = hub_seqs(office, ws3)
+    assert seqs == list(range(1, seqs[-1] + 1)) and seqs[-1] > at_hub[-1]  # from 1, no gap
+    report = officer_at(office, 0, "access_report", patient=office.shared)
+    assert len(viewed(report, ws3)) == 2  # the first round's and the one made before it went off
 
 
 def test_the_audit_viewer_filters_the_practice_s_entries_by_workstation(office: Office) -> None:
-    from datetime import date
-
-    from services.audit.browse import ViewerFilters
-    from services.compliance.people import audit_page
-
-    signed = sign_in(office, 0, office.olive)
+    filters = {"workstation_id": office.ids[1], "actor_id": office.dana.user_id}
+    station = sign_in(office, 0, office.olive)
     try:
-        from app.practice_setup import entry_source
-
-        s = signed.services
-        day = s.clock.now().date()
-        page = audit_page(
-            s.trail,
-            signed.actor,
-            None,
-            day - timedelta(days=1),
-            day + timedelta(days=1),
-            filters=ViewerFilters(workstation_id=office.ids[1], actor_id=office.dana.user_id),
-            source=entry_source(s),
-        )
-        assert isinstance(day, date)
-        everything = audit_page(
-            s.trail,
-            signed.actor,
-            None,
-            day - timedelta(days=1),
-            day + timedelta(days=1),
-            source=entry_source(s),
-        )
+        page = station.do("audit_page", filters=filters)
+        everything = station.do("audit_page")
     finally:
-        signed.close()
-    assert page.practice_wide and page.entries
-    assert {e.data["workstation_id"] for e in page.entries} == {office.ids[1]}
-    assert {e.data["actor_id"] for e in page.entries} == {office.dana.user_id}
+        station.do("sign_out")
+    assert page["practice_wide"] and page["entries"]
+    assert {e["workstation_id"] for e in page["entries"]} == {office.ids[1]}
+    assert {e["actor_id"] for e in page["entries"]} == {office.dana.user_id}
     # The hub's own trail is there too: who read the practice's trail, from where.
     (hub_id,) = hub_rows(office, "SELECT json_extract(body, '$.workstation_id') FROM audit_log")[0]
-    assert {e.data["workstation_id"] for e in everything.entries} >= {hub_id, *office.ids}
+    assert {e["workstation_id"] for e in everything["entries"]} >= {hub_id, *office.ids}
     asked = [
-        e.data
-        for e in everything.entries
-        if e.data["workstation_id"] == hub_id and e.data["action"] == "patient_access_report"
+        e
+        for e in everything["entries"]
+        if e["workstation_id"] == hub_id and e["action"] == "patient_access_report"
     ]
     assert asked and asked[0]["actor_id"] == office.olive.user_id
-    assert everything.workstations[hub_id] == "Practice hub"
+    assert everything["workstations"][hub_id] == "Practice hub"
+
+
+@pytest.mark.ui
+def test_the_audit_viewer_at_a_joined_pc_shows_every_workstation_s_entries(
+    office: Office, qtbot: Any
+) -> None:
+    """The real viewer, wired as the desk wires it, at PC-1 (its driver stopped meanwhile:
+    this is that PC's app now), over the live hub; saved at 1366 wide."""
+    from importlib import resources
+
+    from app.bootstrap import build_services
+    from app.practice_setup import entry_source
+    from services.audit import Pseudonymizer, RecordKind, verify_local
+    from services.compliance.facts import AccountDirectoryFacts
+    from services.compliance.people import audit_page
+    from services.installation import PSEUDONYM_KEY, open_installation
+    from storage.keystore import KeyringKeyStore
+    from storage.layout import DataLayout
+    from ui.audit_viewer import COLUMNS, AuditViewer
+    from ui.operations import Operations
+
+    pc1, olive = office.stations[0], office.olive
+    pc1.stop()
+    at = max(olive.clock.now() + timedelta(seconds=30), earliest_code_time(office), pc1.now)
+    olive.clock.set(at)
+    clock = ManualClock(at)
+    services = build_services(open_installation(DataLayout(pc1.data_dir), KeyringKeyStore()), clock)
+    runner = Operations()
+    try:
+        step = services.auth.check_password(olive.login, olive.password)
+        session = services.auth.check_code(step, totp.code_at(olive.secret, at))
+        source, users = entry_source(services), AccountDirectoryFacts(services.accounts)
+        zone = services.calendar.zone
+        viewer = AuditViewer(
+            lambda a, b, text, filters: audit_page(
+                services.trail, session.actor, users, a, b, text, zone, filters=filters,
+                source=source,
+            ),
+            lambda: verify_local(services.trail.repository),
+            services.calendar.today(),
+            runner.run,
+            zone=zone,
+        )  # fmt: skip
+        viewer.setStyleSheet(resources.files("resources").joinpath("style.qss").read_text("utf-8"))
+        viewer.resize(1366, 768)
+        qtbot.addWidget(viewer)
+        viewer.show()
+        qtbot.waitUntil(lambda: not viewer.busy, timeout=30000)
+        assert viewer.result_label.text().endswith("entries."), viewer.result_label.text()
+        # The shared patient's: the look-ups and cards at all three PCs.
+        key = services.installation.secrets.require(PSEUDONYM_KEY)
+        viewer.patient_edit.setText(Pseudonymizer(key).ref(RecordKind.PATIENT, office.shared))
+        viewer.refresh()
+        qtbot.waitUntil(lambda: not viewer.busy, timeout=30000)
+        assert viewer.result_label.text().endswith("entries."), viewer.result_label.text()
+        column = [key for key, _ in COLUMNS].index("workstation_id")
+        shown = {viewer.model.text(r, column) for r in range(viewer.model.rowCount())}
+        for name, ws in zip(("PC-1", "PC-2", "PC-3"), office.ids, strict=True):
+            assert f"{name} ({ws})" in shown
+        folder = Path(SHOTS or tempfile.mkdtemp(prefix="enamel-shots-"))
+        viewer.grab().save(str(folder / "compliance-audit-viewer-practice.png"))
+        header = viewer.table.horizontalHeader()  # every column on screen at 1366 wide
+        widths = [header.sectionSize(c) for c in range(len(COLUMNS))]
+        assert sum(widths) <= viewer.table.viewport().width(), f"{widths}"
+        assert not viewer.table.horizontalScrollBar().isVisible()
+        services.auth.end_session(session)
+    finally:
+        runner.shutdown()
+        services.close()
+        pc1.now = clock.now()  # PC-1's app goes on from here
 
 
 def test_the_hub_indexes_at_start_up_what_it_stored_but_did_not_index(office: Office) -> None:
@@ -399,10 +458,18 @@ def test_the_hub_indexes_at_start_up_what_it_stored_but_did_not_index(office: Of
     assert len(hub_rows(office, "SELECT 1 FROM compliance_alerts")) == 1
 
 
+def verify_practice(office: Office) -> Any:
+    """`enamel-admin audit verify --practice` at the hub, its own process."""
+    return admin_process("--data-dir", str(office.hub.root), "--clock-start",
+                         hub_now(office).isoformat(), "audit", "verify", "--practice")  # fmt: skip
+
+
 def test_verify_practice_passes_then_names_an_altered_and_a_withheld_batch(office: Office) -> None:
     from tests.hub.test_hub_batches import _alter
 
-    ok = admin("--data-dir", str(office.hub.root), "audit", "verify", "--practice")
+    for station in office.stations:
+        station.stop()  # every PC's app closed: nothing more arrives while the hub checks
+    ok = verify_practice(office)
     assert ok.code == 0, ok.out + ok.err
     for ws in office.ids:
         assert f"OK     {ws}" in ok.out
@@ -416,7 +483,7 @@ def test_verify_practice_passes_then_names_an_altered_and_a_withheld_batch(offic
         )
     )[0]
     _alter(office, name)  # type: ignore[arg-type]
-    altered = admin("--data-dir", str(office.hub.root), "audit", "verify", "--practice")
+    altered = verify_practice(office)
     assert altered.code == 1
     assert f"FAILED {ws}" in altered.out
     assert f"{ws}/{first:012d}-{last:012d}: the signature is not the workstation's" in altered.out
@@ -426,20 +493,14 @@ def test_verify_practice_passes_then_names_an_altered_and_a_withheld_batch(offic
             conn.execute("DELETE FROM hub_batches WHERE name = ?", (name,))
     finally:
         inst.close()
-    withheld = admin("--data-dir", str(office.hub.root), "audit", "verify", "--practice")
+    withheld = verify_practice(office)
     assert withheld.code == 1
     assert f"FAILED {ws}" in withheld.out and f"expected seq {first}" in withheld.out
 
 
 def test_a_revoked_workstation_reads_nothing_of_the_practice(office: Office) -> None:
-    from services.hub.client import HubRevoked
-
-    signed = sign_in(office, 0, office.olive)
-    try:
-        revoked = admin("--data-dir", str(office.hub.root), "hub", "revoke", office.ids[0],
-                        "--recovery-passphrase-stdin", stdin=office.passphrase + "\n")  # fmt: skip
-        assert revoked.code == 0, revoked.err
-        with pytest.raises(HubRevoked):
-            access_report(signed, SHARED)
-    finally:
-        signed.close()
+    station = sign_in(office, 0, office.olive)
+    revoked = admin("--data-dir", str(office.hub.root), "hub", "revoke", office.ids[0],
+                    "--recovery-passphrase-stdin", stdin=office.passphrase + "\n")  # fmt: skip
+    assert revoked.code == 0, revoked.err
+    assert station.ask("access_report", patient=office.shared)["error"] == "HubRevoked"
