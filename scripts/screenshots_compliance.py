@@ -2,9 +2,10 @@
 
 Run under Xvfb:  xvfb-run -a -s "-screen 0 1920x1080x24" .venv/bin/python scripts/screenshots_compliance.py
 
-The screens come from the compliance UI tests (real widgets, the test practice, names not ids)
-and the checklist-evidence test on the demo, which save them when ENAMEL_SCREENSHOTS names a
-folder; the PDFs those tests write are rendered page by page with poppler's pdftoppm (the
+The screens come from the compliance UI tests (real widgets, the test practice, names not ids),
+the checklist-evidence test on the demo and the practice audit test (the viewer at a joined
+PC over a live hub and three workstation processes), which save them when ENAMEL_SCREENSHOTS
+names a folder; the PDFs those tests write are rendered page by page with poppler's pdftoppm (the
 bytes the officer prints), 1366 pixels wide. Writes docs/screenshots/compliance-*.png.
 """
 
@@ -19,7 +20,11 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "docs" / "screenshots"
-TESTS = ["tests/compliance/test_ui.py", "tests/ui/test_checklist_evidence.py"]
+TESTS = [
+    "tests/compliance/test_ui.py",
+    "tests/ui/test_checklist_evidence.py",
+    "tests/hub/test_practice_audit_e2e.py",  # the viewer at a joined PC over a live hub
+]
 
 
 def main() -> int:

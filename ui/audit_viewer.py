@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime, tzinfo
 from pathlib import Path
 
 from PySide6.QtCore import QAbstractTableModel, QDate, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QDateEdit,
@@ -42,8 +43,8 @@ COLUMNS = [
     ("action", "Action"),
     ("purpose", "Purpose"),
     ("outcome", "Outcome"),
-    ("patient_id", "Patient (pseudonym)"),
-    ("resource_id", "Record (pseudonym)"),
+    ("patient_id", "Patient"),  # pseudonyms (the header's tooltip says so)
+    ("resource_id", "Record"),
     ("flags", "Flags"),
 ]
 
@@ -56,6 +57,25 @@ def _day(qdate: QDate) -> date:
 
 def zone_name(zone: tzinfo) -> str:
     return str(getattr(zone, "key", "") or zone.tzname(datetime.now(UTC)) or "practice time")
+
+
+# Kept at their full width when the table is too narrow for every column, and the width the
+# other columns must then keep at least.
+KEEP_WIDTH = frozenset({"seq", "timestamp", "workstation_id", "outcome"})
+MIN_SHARED_WIDTH = 110
+
+
+def fair_cap(wanted: list[int], room: int) -> int:
+    """The one width the widest columns are cut to so that all of them fit `room`: the
+    narrower ones keep theirs (water-filling)."""
+    rest = room
+    ordered = sorted(wanted)
+    for index, width in enumerate(ordered):
+        share = rest // (len(ordered) - index)
+        if width > share:
+            return max(share, 40)
+        rest -= width
+    return max(ordered[-1], 40)
 
 
 class EntryTable(QAbstractTableModel):
@@ -111,10 +131,13 @@ class EntryTable(QAbstractTableModel):
     def headerData(
         self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
     ) -> object:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            if COLUMNS[section][0] == "timestamp":
-                return f"Time ({zone_name(self._zone)})"
-            return COLUMNS[section][1]
+        if orientation != Qt.Orientation.Horizontal:
+            return None
+        key, title = COLUMNS[section]
+        if role == Qt.ItemDataRole.DisplayRole:
+            return f"Time ({zone_name(self._zone)})" if key == "timestamp" else title
+        if role == Qt.ItemDataRole.ToolTipRole and key in ("patient_id", "resource_id"):
+            return f"{title} (pseudonym: resolve one in the patient access report)"
         return None
 
 
@@ -223,8 +246,9 @@ class AuditViewer(QWidget):
         self.table.setAlternatingRowColors(True)
         self.table.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
         self.table.verticalHeader().hide()
+        self.table.setTextElideMode(Qt.TextElideMode.ElideRight)  # the tooltip has it all
         header = self.table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(True)
         outer.addWidget(self.table, 1)
 
@@ -233,6 +257,37 @@ class AuditViewer(QWidget):
         self.verify_button.clicked.connect(self.run_verify)
         self.export_button.clicked.connect(self.run_export)
         self.refresh()
+
+    def fit_columns(self) -> None:
+        """Each column as wide as what it shows; when they do not all fit the table's width
+        (a practice's entries name the workstation and the person in full), the widest ones
+        share what is left at one width (their full text in the tooltip), so no column is
+        scrolled off. Seq, time, workstation and outcome keep theirs while the others can
+        still be read."""
+        header = self.table.horizontalHeader()
+        self.table.resizeColumnsToContents()
+        wanted = [header.sectionSize(c) for c in range(len(COLUMNS))]
+        # The table spans the page inside its margins (its own geometry may not be laid out
+        # yet when this runs), with the vertical scroll bar shown, whether it is yet or not.
+        layout = self.layout()
+        assert layout is not None
+        margins = layout.contentsMargins()
+        bar = self.table.verticalScrollBar().sizeHint().width()
+        room = self.width() - margins.left() - margins.right()
+        room -= 2 * self.table.frameWidth() + bar
+        if sum(wanted) <= room:
+            return
+        kept = [c for c, (key, _) in enumerate(COLUMNS) if key in KEEP_WIDTH]
+        shared = [c for c in range(len(COLUMNS)) if c not in kept]
+        cap = fair_cap([wanted[c] for c in shared], room - sum(wanted[c] for c in kept))
+        if cap < MIN_SHARED_WIDTH:  # too narrow for that: every column shares
+            shared, cap = list(range(len(COLUMNS))), fair_cap(wanted, room)
+        for column in shared:  # every one set, the stretched last one too
+            header.resizeSection(column, min(wanted[column], cap))
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self.fit_columns()
 
     def refresh(self) -> None:
         start = _day(self.from_edit.date())
@@ -280,6 +335,7 @@ class AuditViewer(QWidget):
         self._idle()
         self._fill_people(page.people)
         self.model.set_entries(page.entries, page.people, page.workstations)
+        self.fit_columns()
         more = " More matched: narrow the days or the filters." if page.truncated else ""
         if page.practice_wide:
             self.result_label.setText(f"{len(page.entries)} entries.{more}")
