@@ -102,13 +102,6 @@ class Workstation:
             self.clock.advance(1)
         return {"found": found}
 
-    def hub_round(self, o: Order) -> Order:
-        """One round of the hub job: sessions checked, the practice's settings pulled."""
-        from app.jobs_setup import hub_job
-
-        ended: list[str] = []
-        return {"result": hub_job(self.services, ended.extend).run(), "ended": ended}
-
     def archive_round(self, o: Order) -> Order:
         """One round of the archive job, a moment after the last thing done here."""
         from app.jobs_setup import archive_job
@@ -299,7 +292,7 @@ def main(argv: list[str] | None = None) -> int:
     orders: dict[str, Callable[[Order], Order]] = {
         name: getattr(station, name)
         for name in (
-            "sign_in", "sign_out", "open", "hub_round", "archive_round", "access_report",
+            "sign_in", "sign_out", "open", "archive_round", "access_report",
             "breach_assessment", "scan", "alerts", "acknowledge", "hub_alerts", "audit_page",
             "practice_find",
         )
