@@ -324,6 +324,7 @@ PROTECTED_RUNS: dict[str, tuple[str, ...]] = {
     "rotate archive-key": ("rotate", "archive-key"),
     "hub invite": ("hub", "invite", "--name", "PC-FRONT-1"),
     "hub revoke": ("hub", "revoke", "ws-1"),
+    "hub address": ("hub", "address", "--address", "hub.office.lan"),
     "hub settings set": ("hub", "settings", "set", "idle_lock_minutes", "5"),
     "join": ("join", "EJ1-NOTACODE"),  # an existing installation: proven before the code is read
     "hub adopt": ("hub", "adopt"),
