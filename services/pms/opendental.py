@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time as clocks
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 from datetime import date, datetime, time
@@ -84,6 +85,7 @@ class OpenDentalClient(FollowUpCalls, MailingAddressCalls):
         retry: RetryPolicy | None = None,
         requests_per_second: float = 0.0,
         sleep: Callable[[float], None] = pause,
+        monotonic: Callable[[], float] = clocks.monotonic,  # the rate limiter's time
         allow_http_hosts: frozenset[str] = frozenset(),
         deadline: float = DEADLINE_SECONDS,
         directory: PatientDirectory | None = None,
@@ -109,7 +111,11 @@ class OpenDentalClient(FollowUpCalls, MailingAddressCalls):
             },
             timeout=timeout,
             retry=retry,
-            limiter=RateLimiter(requests_per_second, sleep=sleep) if requests_per_second else None,
+            limiter=(
+                RateLimiter(requests_per_second, clock=monotonic, sleep=sleep)
+                if requests_per_second
+                else None
+            ),
             sleep=sleep,
             allow_http_hosts=allow_http_hosts,
             deadline=deadline,
