@@ -117,8 +117,3 @@ def write_s3_keys(secrets: SecretsRepository, access: str, secret: str, now: dat
     secrets.put(S3_ACCESS_KEY, access.encode(), now)
     secrets.put(S3_SECRET_KEY, secret.encode(), now)
 
-
-def forget_s3_keys(secrets: SecretsRepository) -> bool:
-    """Delete the S3 access keys (a PC whose archive the practice hub keeps holds none)."""
-    removed = [secrets.delete(name) for name in (S3_ACCESS_KEY, S3_SECRET_KEY)]
-    return any(removed)
