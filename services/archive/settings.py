@@ -116,4 +116,3 @@ def proxy_problem(url: str) -> str | None:
 def write_s3_keys(secrets: SecretsRepository, access: str, secret: str, now: datetime) -> None:
     secrets.put(S3_ACCESS_KEY, access.encode(), now)
     secrets.put(S3_SECRET_KEY, secret.encode(), now)
-
