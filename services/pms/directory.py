@@ -84,6 +84,15 @@ class PatientDirectory:
             found.update({c.pat_num: c for c in fetched})
         return found
 
+    def due(self) -> tuple[bool, str | None]:
+        """Whether the next `refresh` would ask the feed, and for changes since when (None:
+        every patient), so a caller can read that page beside others and hand it in as the
+        feed's answer; `refresh` decides again under its lock."""
+        state = self._repo.sync_state(FEED)
+        if state is not None and self._clock.now() - state.synced_at < self._fresh_for:
+            return False, None
+        return True, state.since if state is not None and state.since else None
+
     def refresh(self, feed: PatientFeed, *, force: bool = False) -> int:
         """Bring the cache up to date unless it was within `fresh_for`; returns records read."""
         with self._lock:

@@ -14,6 +14,7 @@ from services.access import Field, Purpose, fields_for
 from services.pms import parse
 from services.pms.directory import PatientDirectory
 from services.pms.http import DEADLINE_SECONDS, PmsHttp, RateLimiter, RetryPolicy
+from services.pms.insurance_worklist import InsuranceWorklistCalls
 from services.pms.mailing import MailingAddressCalls
 from services.pms.opendental_followup import FollowUpCalls
 from services.pms.paging import ListAsk, PagedReader, PageHints, ReadPool
@@ -73,7 +74,7 @@ def read_concurrency_for(mode: Mode) -> int:
     return {Mode.REMOTE: 4, Mode.SERVICE: 6}.get(mode, 1)
 
 
-class OpenDentalClient(FollowUpCalls, MailingAddressCalls):
+class OpenDentalClient(InsuranceWorklistCalls, FollowUpCalls, MailingAddressCalls):
     def __init__(
         self,
         base_url: str,
@@ -103,6 +104,8 @@ class OpenDentalClient(FollowUpCalls, MailingAddressCalls):
         self._reads = ReadPool(concurrency)
         self.concurrency = self._reads.size
         self._page_hints = PageHints()
+        # The last insurance worklist needed the plan lists (services/pms/insurance_worklist).
+        self.wide_worklist = False
         self._http = PmsHttp(
             base_url,
             {
@@ -186,7 +189,12 @@ class OpenDentalClient(FollowUpCalls, MailingAddressCalls):
         answer: a change made while the pages were read is asked for again next time.
         """
         params = {"DateTStamp": since} if since else {}
-        records = self._all_pages("/patients/Simple", params, "patients")
+        return self._changes(self._all_pages("/patients/Simple", params, "patients"))
+
+    def _changes(
+        self, records: list[dict[str, Any]]
+    ) -> tuple[list[tuple[PatientContact, str]], str]:
+        """`changed_patients` from its pages already read."""
         changed = [(self._contact(r, CONTACT_FIELDS), parse.text(r, "DateTStamp")) for r in records]
         times = [parse.moment(r, "serverDateTime") for r in records]
         return changed, min(times).strftime(TIME_FORMAT) if times else ""
@@ -268,6 +276,22 @@ class OpenDentalClient(FollowUpCalls, MailingAddressCalls):
         pat_num: int | None = None,
     ) -> list[Appointment]:
         wanted = fields_for(purpose)
+        params = self._appointment_params(start, end, status, op_num=op_num, pat_num=pat_num)
+        records = self._all_pages("/appointments", params, "appointments")
+        appointments = [self._appointment(r, wanted) for r in records]
+        if prov_num is not None:  # the API cannot filter by provider; a hygienist is ProvHyg
+            appointments = [a for a in appointments if prov_num in (a.prov_num, a.prov_hyg)]
+        return self._with_contacts(appointments, wanted)
+
+    def _appointment_params(
+        self,
+        start: date,
+        end: date,
+        status: AptStatus | None,
+        *,
+        op_num: int | None = None,
+        pat_num: int | None = None,
+    ) -> dict[str, Any]:
         params: dict[str, Any] = {"dateStart": start.isoformat(), "dateEnd": end.isoformat()}
         if status is not None:
             params["AptStatus"] = status.value
@@ -277,11 +301,7 @@ class OpenDentalClient(FollowUpCalls, MailingAddressCalls):
             params["PatNum"] = pat_num
         if self.clinic_num:
             params["ClinicNum"] = self.clinic_num
-        records = self._all_pages("/appointments", params, "appointments")
-        appointments = [self._appointment(r, wanted) for r in records]
-        if prov_num is not None:  # the API cannot filter by provider; a hygienist is ProvHyg
-            appointments = [a for a in appointments if prov_num in (a.prov_num, a.prov_hyg)]
-        return self._with_contacts(appointments, wanted)
+        return params
 
     def appointment(self, purpose: Purpose, apt_num: int) -> Appointment:
         wanted = fields_for(purpose)
@@ -414,25 +434,28 @@ class OpenDentalClient(FollowUpCalls, MailingAddressCalls):
         births: dict[int, PatientContact] = {}
         if Field.BIRTHDATE in wanted and insured:
             births = self._contacts(insured, frozenset({Field.BIRTHDATE}))
-        found: dict[int, InsuranceFacts | None] = {}
-        for pat_num in numbers:
-            mine = [p for p in plans[pat_num] if parse.integer(p, "PatNum") == pat_num]
-            if not mine:
-                found[pat_num] = None
-                continue
-            plan = min(mine, key=lambda p: parse.integer(p, "Ordinal", optional=True))
-            contact = births.get(pat_num)
-            found[pat_num] = InsuranceFacts(
-                pat_num=pat_num,
-                birthdate=contact.birthdate if contact else None,
-                carrier=parse.text(plan, "CarrierName") if Field.INSURER in wanted else "",
-                subscriber_id=(
-                    parse.text(plan, "SubscriberID") if Field.SUBSCRIBER_ID in wanted else ""
-                ),
-                group_number=parse.text(plan, "GroupNum") if Field.GROUP_NUMBER in wanted else "",
-                pat_plan_num=parse.integer(plan, "PatPlanNum", optional=True),
-            )
-        return found
+        return {n: self._facts(n, plans[n], births.get(n), wanted) for n in numbers}
+
+    @staticmethod
+    def _facts(
+        pat_num: int,
+        plans: list[dict[str, Any]],
+        contact: PatientContact | None,
+        wanted: frozenset[Field],
+    ) -> InsuranceFacts | None:
+        """The patient's first-ordinal plan among `plans` (FamilyModules' shape), or None."""
+        mine = [p for p in plans if parse.integer(p, "PatNum") == pat_num]
+        if not mine:
+            return None
+        plan = min(mine, key=lambda p: parse.integer(p, "Ordinal", optional=True))
+        return InsuranceFacts(
+            pat_num=pat_num,
+            birthdate=contact.birthdate if contact and Field.BIRTHDATE in wanted else None,
+            carrier=parse.text(plan, "CarrierName") if Field.INSURER in wanted else "",
+            subscriber_id=parse.text(plan, "SubscriberID") if Field.SUBSCRIBER_ID in wanted else "",
+            group_number=parse.text(plan, "GroupNum") if Field.GROUP_NUMBER in wanted else "",
+            pat_plan_num=parse.integer(plan, "PatPlanNum", optional=True),
+        )
 
     def find_patients(
         self, purpose: Purpose, *, name: str = "", phone: str = "", birthdate: date | None = None

@@ -24,6 +24,16 @@ class _Client(Protocol):
     def _all_pages(self, path: str, params: dict[str, Any], what: str) -> list[dict[str, Any]]: ...
 
 
+def verified_from(records: list[dict[str, Any]], wanted: set[int]) -> dict[int, date | None]:
+    """`eligibility_verified` from the InsVerifies pages already read."""
+    found: dict[int, date | None] = dict.fromkeys(wanted)
+    for v in records:
+        fkey = parse.integer(v, "FKey")
+        if fkey in wanted:
+            found[fkey] = parse.day(v, "DateLastVerified")
+    return found
+
+
 class FollowUpCalls:
     """Mixed into OpenDentalClient (it supplies `_http`, `_get` and `_all_pages`)."""
 
@@ -34,14 +44,10 @@ class FollowUpCalls:
         One list read (paged) rather than one call per plan: FKey as a filter needs 24.4.17.
         """
         wanted = set(pat_plan_nums)
-        found: dict[int, date | None] = dict.fromkeys(wanted)
         if not wanted:
-            return found
-        for v in self._all_pages("/insverifies", {"VerifyType": ELIGIBILITY}, "verifications"):
-            fkey = parse.integer(v, "FKey")
-            if fkey in wanted:
-                found[fkey] = parse.day(v, "DateLastVerified")
-        return found
+            return {}
+        records = self._all_pages("/insverifies", {"VerifyType": ELIGIBILITY}, "verifications")
+        return verified_from(records, wanted)
 
     def verify_eligibility(
         self: _Client, pat_plan_num: int, verified_on: date | None, note: str = ""

@@ -8,7 +8,7 @@ Each patient's plans come back in the shape FamilyModules gives them, joined on 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from services.pms import parse
@@ -27,6 +27,18 @@ LISTS = {
 }
 
 
+def plan_asks(*, subscriber_id: bool, group_number: bool, carrier: bool) -> list[ListAsk]:
+    """The plan lists a purpose needs: PatPlans always, the others for the fields asked for."""
+    needed = ["/patplans"]
+    if subscriber_id or group_number or carrier:
+        needed.append("/inssubs")
+    if group_number or carrier:
+        needed.append("/insplans")
+    if carrier:
+        needed.append("/carriers")
+    return [ListAsk(path, {}, LISTS[path]) for path in needed]
+
+
 def plans_from_lists(
     lists: Lists,
     pat_nums: Iterable[int],
@@ -39,16 +51,23 @@ def plans_from_lists(
 
     The lists that are needed, and their pages, are read side by side where the client
     allows (services/pms/paging.py); a list is used only once every page of it has arrived."""
+    asks = plan_asks(subscriber_id=subscriber_id, group_number=group_number, carrier=carrier)
+    read = dict(zip((a.path for a in asks), lists(asks), strict=True))
+    return plans_joined(
+        read, pat_nums, subscriber_id=subscriber_id, group_number=group_number, carrier=carrier
+    )
+
+
+def plans_joined(
+    read: Mapping[str, list[dict[str, Any]]],
+    pat_nums: Iterable[int],
+    *,
+    subscriber_id: bool,
+    group_number: bool,
+    carrier: bool,
+) -> dict[int, list[dict[str, Any]]]:
+    """`plans_from_lists` from lists already read (by path, as `plan_asks` names them)."""
     wanted = set(pat_nums)
-    needed = ["/patplans"]
-    if subscriber_id or group_number or carrier:
-        needed.append("/inssubs")
-    if group_number or carrier:
-        needed.append("/insplans")
-    if carrier:
-        needed.append("/carriers")
-    asks = [ListAsk(path, {}, LISTS[path]) for path in needed]
-    read = dict(zip(needed, lists(asks), strict=True))
     subs = {parse.integer(s, "InsSubNum"): s for s in read.get("/inssubs", [])}
     plans = {parse.integer(p, "PlanNum"): p for p in read.get("/insplans", [])}
     carriers = {parse.integer(c, "CarrierNum"): c for c in read.get("/carriers", [])}

@@ -60,6 +60,19 @@ class PmsClient(Protocol):
         """`insurance_for` for many patients at once (the adapter may read them concurrently)."""
         ...
 
+    def insurance_worklist(
+        self,
+        purpose: Purpose,
+        start: date,
+        end: date,
+        *,
+        status: AptStatus | None = AptStatus.SCHEDULED,
+    ) -> list[tuple[Appointment, InsuranceFacts | None, date | None]]:
+        """The appointments from `start` to `end`, each with the patient's first-ordinal plan
+        and when its eligibility was last verified: `appointments`, `insurance_of` and
+        `eligibility_verified` in one read (the adapter overlaps what it can)."""
+        ...
+
     def find_patients(
         self, purpose: Purpose, *, name: str = "", phone: str = "", birthdate: date | None = None
     ) -> list[PatientContact]:

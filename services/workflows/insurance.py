@@ -92,16 +92,11 @@ class InsuranceService:
         Row = tuple[Appointment, InsuranceFacts | None, date | None]
 
         def fetch() -> list[Row]:
-            appointments = self._ctx.pms.appointments(
+            # The appointments, the directory's changes, the plan lists and the verifications
+            # side by side where the mode allows (services/pms/insurance_worklist.py).
+            return self._ctx.pms.insurance_worklist(
                 PURPOSE, today, today + timedelta(days=days_ahead), status=AptStatus.SCHEDULED
             )
-            facts = self._ctx.pms.insurance_of(PURPOSE, {a.pat_num for a in appointments})
-            plans = {f.pat_plan_num for f in facts.values() if f is not None and f.pat_plan_num}
-            verified = self._ctx.pms.eligibility_verified(plans)
-            return [
-                (a, f, verified.get(f.pat_plan_num) if f is not None else None)
-                for a, f in ((a, facts[a.pat_num]) for a in appointments)
-            ]
 
         def touched(rows: list[Row]) -> list[Touched]:
             return [Touched(RecordKind.INSURANCE, a.apt_num, a.pat_num) for a, _, _ in rows]

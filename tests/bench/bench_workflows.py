@@ -55,10 +55,10 @@ def _workflows(
         return len(c.appointments(Purpose.SCHEDULE, today, today))
 
     def insurance(c: OpenDentalClient) -> int:
-        found = c.appointments(
+        # The worklist's own read: appointments, directory changes, plan lists, verifications.
+        found = c.insurance_worklist(
             Purpose.INSURANCE_VERIFICATION, today, end, status=AptStatus.SCHEDULED
         )
-        c.insurance_of(Purpose.INSURANCE_VERIFICATION, {a.pat_num for a in found})
         return len(found)
 
     def recall(c: OpenDentalClient) -> int:

@@ -6,20 +6,20 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterator
-from datetime import UTC
+from datetime import UTC, timedelta
 from typing import Any
 
 import pytest
 
 from app.bootstrap import Services
 from app.pms_setup import pms_client
-from services.access import Actor, ActorType, Role
+from services.access import Actor, ActorType, Purpose, Role
 from services.calendar import PracticeCalendar
 from services.clock import ManualClock
 from services.pms.directory import PatientDirectory
 from services.pms.http import RetryPolicy
 from services.pms.opendental import Mode, OpenDentalClient, read_concurrency_for
-from services.pms.records import PmsUnavailable
+from services.pms.records import AptStatus, PmsUnavailable
 from services.pms.settings import PmsSettings, write_keys
 from services.pms.simulator import Fault, SimulatorServer, SyntheticPractice
 from services.workflows.context import DeskContext
@@ -30,6 +30,7 @@ from storage.desk_repo import DeskRepository
 
 FRONT = Actor("user_front", ActorType.HUMAN, Role.FRONT_DESK)
 READERS = 4
+PURPOSE = Purpose.INSURANCE_VERIFICATION
 LATENCY = 0.02  # seconds added to every request, so that reads in flight together show
 
 
@@ -198,5 +199,107 @@ def test_the_app_reads_as_many_at_once_as_the_mode_allows(
     pms = pms_client(installation, clock)
     try:
         assert read_concurrency_for(mode) == pms.concurrency == readers_at_once
+    finally:
+        pms.close()
+
+
+def three_calls(pms: OpenDentalClient, clock: ManualClock) -> list[Any]:
+    """The worklist as it was read before: appointments, then plans, then verifications."""
+    today = clock.now().date()
+    found = pms.appointments(PURPOSE, today, today + timedelta(days=3), status=AptStatus.SCHEDULED)
+    facts = pms.insurance_of(PURPOSE, {a.pat_num for a in found})
+    plans = {f.pat_plan_num for f in facts.values() if f is not None and f.pat_plan_num}
+    verified = pms.eligibility_verified(plans)
+    return [
+        (a, facts[a.pat_num], verified.get(f.pat_plan_num) if (f := facts[a.pat_num]) else None)
+        for a in found
+    ]
+
+
+def worklist(pms: OpenDentalClient, clock: ManualClock) -> list[Any]:
+    today = clock.now().date()
+    return list(pms.insurance_worklist(PURPOSE, today, today + timedelta(days=3)))
+
+
+def test_the_worklist_reads_its_independent_lists_beside_the_appointments(
+    sim: SimulatorServer, contacts: ContactsRepository, cheap_services: Services, clock: ManualClock
+) -> None:
+    before_client = client(sim, contacts, clock, concurrency=1)
+    pms = client(sim, contacts, clock, concurrency=READERS)
+    try:
+        first = three_calls(before_client, clock)  # the directory filled once
+        plan = next(f.pat_plan_num for _a, f, _v in first if f is not None and f.pat_plan_num)
+        before_client.verify_eligibility(plan, clock.now().date())
+        clock.advance(61)  # past the directory's freshness: its changes are asked again
+        start = len(sim.requests)
+        before = three_calls(before_client, clock)
+        asked_before = since(sim, start)
+        assert any(verified for _a, _f, verified in before)  # verifications were joined
+        assert any(f is not None and f.birthdate for _a, f, _v in before)
+
+        worklist(pms, clock)  # learns that this worklist needs the plan lists
+        clock.advance(61)
+        start, spans = len(sim.requests), len(sim.spans)
+        after = worklist(pms, clock)
+        assert after == before  # the same rows, in the same order, the same fields
+        assert since(sim, start) == asked_before  # the same requests
+        assert [item.appointment for item in insurance(cheap_services, pms)] == sorted(
+            (a for a, _f, _v in before), key=lambda a: a.start
+        )
+    finally:
+        before_client.close()
+        pms.close()
+    mine = sim.spans[spans:]
+
+    def together(a: str, b: str) -> bool:
+        firsts = [(s, e) for _m, p, s, e in mine if p.startswith(a)]
+        seconds = [(s, e) for _m, p, s, e in mine if p.startswith(b)]
+        return any(x[0] < y[1] and y[0] < x[1] for x in firsts for y in seconds)
+
+    api = "/api/v1"
+    for other in ("/patients/Simple", "/patplans", "/insverifies"):
+        assert together(f"{api}/appointments", f"{api}{other}"), other
+    assert together(f"{api}/patients/Simple", f"{api}/insverifies")
+
+
+def test_a_short_worklist_reads_each_patients_plans_and_never_more_requests(
+    clock: ManualClock, contacts: ContactsRepository
+) -> None:
+    practice = SyntheticPractice(today=clock.now().date(), patients_count=6, clock=clock)
+    server = SimulatorServer(practice, page_size=100).start()
+    before_client = client(server, contacts, clock, concurrency=1)
+    pms = client(server, contacts, clock, concurrency=READERS)
+    try:
+        three_calls(before_client, clock)
+        clock.advance(61)
+        start = len(server.requests)
+        before = three_calls(before_client, clock)
+        asked_before = since(server, start)
+        assert before
+        assert any("/familymodules/" in path for _m, path in asked_before)
+        for _ in range(2):
+            clock.advance(61)
+            start = len(server.requests)
+            assert worklist(pms, clock) == before
+            assert since(server, start) == asked_before
+    finally:
+        before_client.close()
+        pms.close()
+        server.stop()
+
+
+def test_a_failed_directory_page_fails_the_whole_worklist(
+    sim: SimulatorServer, contacts: ContactsRepository, clock: ManualClock
+) -> None:
+    pms = client(sim, contacts, clock, concurrency=READERS)
+    try:
+        good = worklist(pms, clock)
+        clock.advance(61)
+        fault = Fault(r"^/api/v1/patients/Simple\?", "500", times=10**6)
+        sim.faults.insert(0, fault)
+        with pytest.raises(PmsUnavailable):
+            worklist(pms, clock)
+        sim.faults.remove(fault)
+        assert worklist(pms, clock) == good
     finally:
         pms.close()
