@@ -21,7 +21,9 @@ class UnconfiguredPms:
     appointment = patients = create_appointment = set_appt_field = _refuse
     reschedule = break_appointment = confirm = set_appointment_field = server_info = _refuse
     add_commlog = break_appointment_as = _refuse
-    insurance_worklist = eligibility_verified = verify_eligibility = appointment_field_defs = _refuse
+    insurance_worklist = eligibility_verified = verify_eligibility = appointment_field_defs = (
+        _refuse
+    )
     recall_statuses = set_recall_status = has_commlog = _refuse
 
     def close(self) -> None:
