@@ -345,25 +345,12 @@ class BookingService:
         pat_num: int | None,
         write: Callable[[], int | None],
     ) -> int | None:
-        def record(outcome: Outcome, number: int | None) -> None:
-            self._ctx.gateway.record(
-                actor,
-                action,
-                purpose=purpose,
-                outcome=outcome,
-                resource_type="appointment",
-                kind=RecordKind.APPOINTMENT if number else None,
-                record_number=number or None,
-                patient_number=pat_num or None,
-                fields=WRITE_FIELDS,
-            )
-
         try:
             result = write()
         except Exception:
-            record(Outcome.FAILURE, apt_num)
+            self.record(actor, purpose, action, Outcome.FAILURE, apt_num, pat_num)
             raise
-        record(Outcome.SUCCESS, result or apt_num)
+        self.record(actor, purpose, action, Outcome.SUCCESS, result or apt_num, pat_num)
         return result
 
     def book(
