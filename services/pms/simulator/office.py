@@ -243,6 +243,8 @@ def _insverifies(server: SimulatorServer, p: SyntheticPractice, q: dict[str, str
 def _valid_fkey(p: SyntheticPractice, verify_type: str, fkey: int) -> bool:
     # The synthetic plans number PatPlanNum = PatNum * 7 and PlanNum = PatNum * 3.
     factor = 7 if verify_type == "PatientEnrollment" else 3
+    if verify_type == "PatientEnrollment" and fkey in p.dropped_pat_plans:
+        return False  # dropped: no such patplan any more
     return fkey % factor == 0 and fkey // factor in p.insurance
 
 

@@ -111,10 +111,14 @@ class SyntheticPractice:
     appointments: dict[int, dict[str, Any]] = field(default_factory=dict)
     recalls: list[dict[str, Any]] = field(default_factory=list)
     insurance: dict[int, dict[str, Any]] = field(default_factory=dict)
-    # The plan lists built from `insurance` once (keyed by how many plans there are).
-    _plan_lists: tuple[int, dict[str, list[dict[str, Any]]]] | None = field(
+    # The plan lists built from `insurance` once (keyed by how many plans there are and
+    # `plans_version`, which every coverage edit moves on: services.pms.simulator.coverage).
+    _plan_lists: tuple[tuple[int, int], dict[str, list[dict[str, Any]]]] | None = field(
         default=None, repr=False, compare=False
     )
+    plans_version: int = 0
+    sub_edited: dict[int, str] = field(default_factory=dict)  # InsSubNum -> SecDateTEdit
+    dropped_pat_plans: set[int] = field(default_factory=set)  # PatPlans DELETE'd (PatPlanNum)
     appt_fields: dict[tuple[int, str], str] = field(default_factory=dict)
     recall_types: list[dict[str, Any]] = field(default_factory=list)
     # The office's follow-up records (services.pms.simulator.office): by their numbers.
@@ -528,70 +532,110 @@ class SyntheticPractice:
         return rows
 
     def family_insurance(self, pat_num: int) -> list[dict[str, Any]]:
-        """FamilyModules GET Insurance: zero or one plan per synthetic patient."""
-        ins = self.insurance.get(pat_num)
-        if ins is None:
+        """FamilyModules GET Insurance: zero or one plan per synthetic patient (none once its
+        PatPlan was dropped: no coverage)."""
+        if pat_num not in self.insurance or pat_num * 7 in self.dropped_pat_plans:
             return []
+        return [self._plan_of(pat_num)]
+
+    def _plan_of(self, pat_num: int) -> dict[str, Any]:
+        ins = self.insurance[pat_num]
         pt = self.patients[pat_num]
-        return [
-            {
-                "PatNum": pat_num,
-                "InsSubNum": pat_num * 10,
-                "Subscriber": pat_num,
-                "subscriber": f"{pt['FName']} {pt['LName']}",
-                "SubscriberID": ins["subscriber_id"],
-                "SubscNote": "",
-                "PatPlanNum": pat_num * 7,
-                "Ordinal": 1,
-                "ordinal": "Primary",
-                "IsPending": "false",
-                "Relationship": "Self",
-                "PatID": "",
-                "CarrierNum": CARRIERS.index(ins["carrier"]) + 1,
-                "CarrierName": ins["carrier"],
-                "PlanNum": pat_num * 3,
-                "GroupName": "Employer Plan",
-                "GroupNum": ins["group"],
-                "PlanNote": "",
-                "FeeSched": 53,
-                "feeSchedule": "Standard",
-                "PlanType": "",
-                "planType": "Category Percentage",
-                "CopayFeeSched": 0,
-                "EmployerNum": 0,
-                "employer": "",
-                "IsMedical": "false",
-            }
-        ]
+        return {
+            "PatNum": pat_num,
+            "InsSubNum": pat_num * 10,
+            "Subscriber": pat_num,
+            "subscriber": f"{pt['FName']} {pt['LName']}",
+            "SubscriberID": ins["subscriber_id"],
+            "SubscNote": "",
+            "PatPlanNum": pat_num * 7,
+            "Ordinal": 1,
+            "ordinal": "Primary",
+            "IsPending": "false",
+            "Relationship": "Self",
+            "PatID": "",
+            "CarrierNum": CARRIERS.index(ins["carrier"]) + 1,
+            "CarrierName": ins["carrier"],
+            "PlanNum": pat_num * 3,
+            "GroupName": "Employer Plan",
+            "GroupNum": ins["group"],
+            "PlanNote": "",
+            "FeeSched": 53,
+            "feeSchedule": "Standard",
+            "PlanType": "",
+            "planType": "Category Percentage",
+            "CopayFeeSched": 0,
+            "EmployerNum": 0,
+            "employer": "",
+            "IsMedical": "false",
+        }
 
     def plan_lists(self) -> dict[str, list[dict[str, Any]]]:
         """PatPlans, InsSubs, InsPlans and Carriers GET (multiple): the same plans as
         FamilyModules, in the lists' own shapes, ordered by their numbers."""
-        if self._plan_lists is not None and self._plan_lists[0] == len(self.insurance):
+        key = (len(self.insurance), self.plans_version)
+        if self._plan_lists is not None and self._plan_lists[0] == key:
             return self._plan_lists[1]
         pat_plans, subs, plans = [], [], []
         for pat_num in sorted(self.insurance):
-            family = self.family_insurance(pat_num)[0]
-            pat_plans.append(
-                {
-                    k: family[k]
-                    for k in ("PatPlanNum", "PatNum", "Ordinal", "IsPending", "Relationship")
-                }
-                | {"PatID": "", "InsSubNum": family["InsSubNum"]}
+            family = self._plan_of(pat_num)  # a dropped PatPlan leaves its sub and plan
+            # Entered and last edited at a fixed time some days back, by the number.
+            entered = fmt_dt(
+                datetime.combine(self.today - timedelta(days=30 + pat_num % 300), time(10, 0))
             )
+            edited = self.sub_edited.get(family["InsSubNum"], entered)
+            if pat_num * 7 not in self.dropped_pat_plans:
+                pat_plans.append(
+                    {
+                        k: family[k]
+                        for k in ("PatPlanNum", "PatNum", "Ordinal", "IsPending", "Relationship")
+                    }
+                    | {
+                        "PatID": "",
+                        "InsSubNum": family["InsSubNum"],
+                        "OrthoAutoFeeBilledOverride": -1.0,
+                        "OrthoAutoNextClaimDate": "0001-01-01",
+                        "SecDateTEntry": entered,
+                        "SecDateTEdit": entered,
+                    }
+                )
             subs.append(
                 {
                     k: family[k]
                     for k in ("InsSubNum", "PlanNum", "Subscriber", "SubscriberID", "SubscNote")
                 }
-                | {"DateEffective": "0001-01-01", "DateTerm": "0001-01-01"}
+                | {
+                    "DateEffective": "0001-01-01",
+                    "DateTerm": "0001-01-01",
+                    "BenefitNotes": "",
+                    "ReleaseInfo": "true",
+                    "AssignBen": "true",
+                    "SecDateTEdit": edited,
+                }
             )
             plans.append(
                 {k: family[k] for k in ("PlanNum", "GroupName", "GroupNum", "PlanNote", "FeeSched")}
-                | {"PlanType": "", "CarrierNum": family["CarrierNum"], "IsMedical": "false"}
+                | {
+                    "PlanType": "",
+                    "CarrierNum": family["CarrierNum"],
+                    "IsMedical": "false",
+                    "SecDateTEdit": entered,
+                }
             )
         carriers = [
-            {"CarrierNum": i + 1, "CarrierName": name, "Phone": "", "IsHidden": "false"}
+            {
+                "CarrierNum": i + 1,
+                "CarrierName": name,
+                "Address": "",
+                "Address2": "",
+                "City": "",
+                "State": "",
+                "Zip": "",
+                "Phone": "",
+                "ElectID": "",
+                "NoSendElect": "SendElect",
+                "IsHidden": "false",
+            }
             for i, name in enumerate(CARRIERS)
         ]
         lists = {
@@ -600,7 +644,7 @@ class SyntheticPractice:
             "/insplans": plans,
             "/carriers": carriers,
         }
-        self._plan_lists = (len(self.insurance), lists)
+        self._plan_lists = (key, lists)
         return lists
 
     def _abbr(self, prov: int) -> str:

@@ -208,6 +208,9 @@ def _handler_for(server: SimulatorServer) -> type[BaseHTTPRequestHandler]:
         def do_POST(self) -> None:
             self._serve("POST")
 
+        def do_DELETE(self) -> None:
+            self._serve("DELETE")
+
         def _send(
             self,
             status: int,
@@ -353,11 +356,14 @@ def _route(
     if not path.startswith(API):
         return _missing("no such path")
     path = path[len(API) :].rstrip("/")
-    from services.pms.simulator import office, scheduling  # they import this module's helpers
+    # They import this module's helpers.
+    from services.pms.simulator import coverage, office, scheduling
 
     with p.lock:
-        answer = scheduling.route(server, method, path, q, body) or office.route(
-            server, method, path, q, body
+        answer = (
+            scheduling.route(server, method, path, q, body)
+            or office.route(server, method, path, q, body)
+            or coverage.route(server, method, path, q, body)
         )
         if answer is not None:
             pass
@@ -456,11 +462,6 @@ def _get(
         return 200, _page(server, p.recall_list(q.get("DateStart"), q.get("DateEnd")), q), None
     if path == "/recalltypes":
         return 200, _page(server, p.recall_types, q), None
-    if path in ("/patplans", "/inssubs", "/insplans", "/carriers"):
-        items = p.plan_lists()[path]
-        if path == "/patplans" and "PatNum" in q:
-            items = [x for x in items if str(x["PatNum"]) == q["PatNum"]]
-        return 200, _page(server, items, q), None
     m = re.fullmatch(r"/familymodules/(\d+)/Insurance", path)
     if m:
         pat_num = int(m.group(1))
