@@ -20,16 +20,6 @@ from pathlib import Path
 import boto3
 import pytest
 from botocore.config import Config
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
-from moto.moto_server.werkzeug_app import (
-    DomainDispatcherApplication,
-    MotoRequestHandler,
-    create_backend_app,
-)
-from werkzeug.serving import BaseWSGIServer, make_server
 
 from app.bootstrap import Services
 from services.archive.backends import S3Backend
@@ -37,7 +27,7 @@ from services.archive.settings import proxy_problem
 from services.archive.tls import TlsTooOld, require_tls13
 from services.provisioning import ProvisioningError, parse
 from tests.archive.conftest import ACCESS, REGION, SECRET, add_entries
-from tests.archive.test_tls import serve_https
+from tests.archive.tls_server import https_moto, make_pki, serve_https
 from tests.support import admin, admin_recovery, known_passphrase
 
 # Resolvable by the proxy only; one label, so moto reads the bucket from the path.
@@ -45,67 +35,6 @@ ARCHIVE_HOST = "archive-behind-proxy"
 BUCKET = "proxied-audit"
 
 # -- the pieces: a test CA, an HTTPS-only moto server, a CONNECT proxy ------------------------
-
-
-def make_pki(tmp: Path, name: str) -> tuple[Path, Path, Path]:
-    """A CA and a server certificate for `name` (test-only; the dates are the CA's own window,
-    not anything a test asserts on)."""
-    now = datetime.datetime.now(datetime.UTC)
-    ca_key = ec.generate_private_key(ec.SECP256R1())
-    ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Enamel proxy test CA")])
-    ca = (
-        x509.CertificateBuilder()
-        .subject_name(ca_name)
-        .issuer_name(ca_name)
-        .public_key(ca_key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - datetime.timedelta(days=1))
-        .not_valid_after(now + datetime.timedelta(days=2))
-        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-        .sign(ca_key, hashes.SHA256())
-    )
-    key = ec.generate_private_key(ec.SECP256R1())
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)]))
-        .issuer_name(ca_name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - datetime.timedelta(days=1))
-        .not_valid_after(now + datetime.timedelta(days=2))
-        .add_extension(x509.SubjectAlternativeName([x509.DNSName(name)]), critical=False)
-        .sign(ca_key, hashes.SHA256())
-    )
-    paths = tmp / "proxy-ca.pem", tmp / "archive.pem", tmp / "archive.key"
-    paths[0].write_bytes(ca.public_bytes(serialization.Encoding.PEM))
-    paths[1].write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    paths[2].write_bytes(
-        key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
-    )
-    return paths
-
-
-def https_moto(cert: Path, key: Path) -> BaseWSGIServer:
-    """moto's S3 behind TLS 1.3 only, on 127.0.0.1."""
-    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    context.load_cert_chain(cert, key)
-    context.minimum_version = ssl.TLSVersion.TLSv1_3
-    server = make_server(
-        "127.0.0.1",
-        0,
-        DomainDispatcherApplication(create_backend_app),
-        threaded=True,
-        request_handler=MotoRequestHandler,
-        ssl_context=context,
-    )
-    threading.Thread(
-        target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-    ).start()
-    return server
 
 
 @dataclass
