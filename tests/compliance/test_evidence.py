@@ -5,6 +5,7 @@ analysis counts for twelve months on the practice calendar."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import UTC, date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -52,19 +53,29 @@ def entries(services: Any, action: str) -> list[dict[str, Any]]:
     return [r for r in rows if r["action"] == action]
 
 
-def record(services: Any, repo: Any, clock: Any, actor: Actor, key: str, ev: Evidence) -> Any:
-    return record_evidence(repo, services.trail, clock, ZONE, actor, key, ev)
+MarkDone = Callable[..., Any]
+
+
+@pytest.fixture
+def mark(practice: Any, clock: Any) -> MarkDone:
+    """Mark the checklist item `key` done on `done_on` with a note and where the proof is kept,
+    through `record_evidence`, as the compliance officer unless `actor` says otherwise."""
+    services, repo, _ = practice
+
+    def mark(key: str, done_on: date, note: str, where: str, actor: Actor = OFFICER) -> Any:
+        evidence = Evidence(done_on, note, where)
+        return record_evidence(repo, services.trail, clock, ZONE, actor, key, evidence)
+
+    return mark
 
 
 def test_the_officer_marks_the_risk_analysis_done_audited_without_the_note(
-    practice: Any, clock: Any
+    practice: Any, clock: Any, mark: MarkDone
 ) -> None:
-    services, repo, src = practice
+    services, _, src = practice
     before = item_named(checklist(src, clock.now()), "risk_analysis")
     assert before.status is Status.NOT_MET and before.recordable and before.evidence is None
-    record(
-        services, repo, clock, OFFICER, "risk_analysis", Evidence(date(2026, 11, 30), NOTE, REPORT)
-    )
+    mark("risk_analysis", date(2026, 11, 30), NOTE, REPORT)
     item = item_named(checklist(src, clock.now()), "risk_analysis")
     assert item.status is Status.MET
     assert item.evidence is not None and item.evidence.attachment == REPORT
@@ -80,33 +91,31 @@ def test_the_officer_marks_the_risk_analysis_done_audited_without_the_note(
 
 @pytest.mark.parametrize("actor", [FRONT, MANAGER, BILLING, IT, world.DENTIST])
 def test_anyone_but_the_compliance_officer_is_refused_and_recorded(
-    practice: Any, clock: Any, actor: Actor
+    practice: Any, clock: Any, mark: MarkDone, actor: Actor
 ) -> None:
     services, repo, src = practice
     with pytest.raises(AccessDenied, match="only the compliance officer"):
-        record(services, repo, clock, actor, "baa", Evidence(date(2026, 11, 30), "signed", "x"))
+        mark("baa", date(2026, 11, 30), "signed", "x", actor)
     assert repo.latest_evidence() == {}
     (denied,) = entries(services, RECORDED)
     assert denied["outcome"] == "failure" and "denied" in denied["flags"]
     assert denied["actor_id"] == actor.actor_id and denied["resource_id"] == "baa"
     assert item_named(checklist(src, clock.now()), "baa").status is Status.MANUAL
 
-    record(services, repo, clock, OFFICER, "baa", Evidence(date(2026, 11, 30), "signed", "x"))
+    mark("baa", date(2026, 11, 30), "signed", "x")
     with pytest.raises(AccessDenied):
         withdraw_evidence(repo, services.trail, clock, ZONE, actor, "baa", "mistake")
     assert item_named(checklist(src, clock.now()), "baa").status is Status.MET
     assert entries(services, WITHDRAWN)[0]["outcome"] == "failure"
 
 
-def test_replace_and_undo_are_audited_and_undo_clears_the_item(practice: Any, clock: Any) -> None:
+def test_replace_and_undo_are_audited_and_undo_clears_the_item(
+    practice: Any, clock: Any, mark: MarkDone
+) -> None:
     services, repo, src = practice
-    first = record(
-        services, repo, clock, OFFICER, "training", Evidence(date(2026, 3, 2), "Spring", "")
-    )
+    first = mark("training", date(2026, 3, 2), "Spring", "")
     clock.advance(60)
-    second = record(
-        services, repo, clock, OFFICER, "training", Evidence(date(2026, 11, 9), "Autumn", "HR-17")
-    )
+    second = mark("training", date(2026, 11, 9), "Autumn", "HR-17")
     item = item_named(checklist(src, clock.now()), "training")
     assert item.status is Status.MET and item.evidence is not None
     assert item.evidence.note == "Autumn" and item.evidence.attachment == "HR-17"
@@ -126,46 +135,20 @@ def test_replace_and_undo_are_audited_and_undo_clears_the_item(practice: Any, cl
 
 
 def test_the_risk_analysis_counts_twelve_months_on_the_practice_calendar(
-    practice: Any, clock: Any
+    practice: Any, clock: Any, mark: MarkDone
 ) -> None:
-    services, repo, src = practice
-    officer = OFFICER
-    # In UTC it is already 1 December; at the practice it is 30 November: the 1st is future.
-    with pytest.raises(EvidenceError, match="in the future"):
-        record(
-            services,
-            repo,
-            clock,
-            officer,
-            "risk_analysis",
-            Evidence(date(2026, 12, 1), NOTE, REPORT),
-        )
-    with pytest.raises(EvidenceError, match="written report is kept"):
-        record(
-            services, repo, clock, officer, "risk_analysis", Evidence(date(2026, 11, 30), NOTE, " ")
-        )
-    with pytest.raises(EvidenceError, match="more than 12 months ago"):
-        record(
-            services,
-            repo,
-            clock,
-            officer,
-            "risk_analysis",
-            Evidence(date(2025, 11, 30), NOTE, REPORT),
-        )
-    with pytest.raises(EvidenceError, match="note"):
-        record(
-            services,
-            repo,
-            clock,
-            officer,
-            "risk_analysis",
-            Evidence(date(2026, 11, 30), "", REPORT),
-        )
+    _, repo, src = practice
+    for done_on, note, where, problem in (
+        # In UTC it is already 1 December; at the practice it is 30 November: the 1st is future.
+        (date(2026, 12, 1), NOTE, REPORT, "in the future"),
+        (date(2026, 11, 30), NOTE, " ", "written report is kept"),
+        (date(2025, 11, 30), NOTE, REPORT, "more than 12 months ago"),
+        (date(2026, 11, 30), "", REPORT, "note"),
+    ):
+        with pytest.raises(EvidenceError, match=problem):
+            mark("risk_analysis", done_on, note, where)
     assert repo.latest_evidence() == {}
-    record(
-        services, repo, clock, officer, "risk_analysis", Evidence(date(2025, 12, 1), NOTE, REPORT)
-    )
+    mark("risk_analysis", date(2025, 12, 1), NOTE, REPORT)
     assert item_named(checklist(src, clock.now()), "risk_analysis").status is Status.MET
     clock.set(datetime(2026, 12, 1, 5, 59, tzinfo=UTC))  # 23:59 on 30 November in Chicago
     assert item_named(checklist(src, clock.now()), "risk_analysis").status is Status.MET
@@ -174,11 +157,13 @@ def test_the_risk_analysis_counts_twelve_months_on_the_practice_calendar(
     assert item.status is Status.NOT_MET and "due again since 2026-12-01" in item.detail
 
 
-def test_items_enamel_checks_itself_take_no_evidence(practice: Any, clock: Any) -> None:
-    services, repo, src = practice
+def test_items_enamel_checks_itself_take_no_evidence(
+    practice: Any, clock: Any, mark: MarkDone
+) -> None:
+    src = practice[2]
     for key in ("encryption", "audit_review", "dashboard", "no_such_item"):
         with pytest.raises(EvidenceError, match="checked by Enamel"):
-            record(services, repo, clock, OFFICER, key, Evidence(date(2026, 11, 30), "x", "y"))
+            mark(key, date(2026, 11, 30), "x", "y")
     keys = {i.key for i in checklist(src, clock.now()) if i.recordable}
     assert keys == {
         "phi_inventory",
