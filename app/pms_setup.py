@@ -6,14 +6,17 @@ from services.clock import Clock
 from services.installation import Installation
 from services.pms.directory import PatientDirectory
 from services.pms.opendental import Mode, OpenDentalClient, read_concurrency_for
+from services.pms.plan_cache import PlanCache
 from services.pms.records import PmsRejected
 from services.pms.settings import PmsSettings, read_keys
 from storage.contacts_repo import ContactsRepository
+from storage.plan_rows_repo import PlanRowsRepository
 
 
 def pms_client(installation: Installation, clock: Clock | None = None) -> OpenDentalClient:
     """With a clock (the desk), patient contacts come from the encrypted patient directory,
-    kept current by DateTStamp; without one (`enamel-admin pms check`), straight from the PMS."""
+    kept current by DateTStamp, and the insurance lists from their kept copy
+    (services/pms/plan_cache.py); without one (`enamel-admin pms check`), straight from the PMS."""
     config = PmsSettings.read(installation.settings)
     keys = read_keys(installation.secrets)
     if keys is None:
@@ -21,9 +24,10 @@ def pms_client(installation: Installation, clock: Clock | None = None) -> OpenDe
             "The practice-management system is not set up yet: IT needs to enter the Open Dental "
             "developer and customer keys ('enamel-admin pms set')."
         )
-    directory = None
+    directory, plans = None, None
     if clock is not None:
         directory = PatientDirectory(ContactsRepository(installation.db), clock)
+        plans = PlanCache(PlanRowsRepository(installation.db), clock)
     return OpenDentalClient(
         config.url(),
         *keys,
@@ -34,5 +38,6 @@ def pms_client(installation: Installation, clock: Clock | None = None) -> OpenDe
         # session, closed with the desk; the cloud's throttle still spaces the requests).
         concurrency=read_concurrency_for(config.mode),
         directory=directory,
+        plans=plans,
         clinic_num=config.clinic_num,
     )

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import replace
-from datetime import date
+from datetime import date, datetime
 from typing import Any, Protocol, TypeVar
 
 from services.access import Field, Purpose, fields_for
@@ -23,6 +23,7 @@ from services.pms import parse
 from services.pms.directory import PatientDirectory
 from services.pms.opendental_followup import ELIGIBILITY, verified_from
 from services.pms.paging import ListAsk
+from services.pms.plan_cache import Plan, PlanCache
 from services.pms.plans import PER_PATIENT_UP_TO, plan_asks, plans_joined
 from services.pms.records import Appointment, AptStatus, InsuranceFacts, PatientContact
 
@@ -36,6 +37,7 @@ InsuranceRow = tuple[Appointment, InsuranceFacts | None, date | None]
 
 class _Client(Protocol):
     directory: PatientDirectory | None
+    plans: PlanCache | None
     wide_worklist: bool
 
     def _lists(self, asks: Sequence[ListAsk]) -> list[list[dict[str, Any]]]: ...
@@ -124,8 +126,15 @@ class InsuranceWorklistCalls:
             "/appointments", self._appointment_params(start, end, status), "appointments"
         )
 
+        cache = self.plans
+        plan: Plan | None = None
+
         def others() -> list[ListAsk]:
+            nonlocal plan
             asks = [VERIFIES, *plan_asks(**flags)]
+            if cache is not None:  # the changes, and no list whose kept copy is fresh
+                plan = cache.plan(asks)
+                asks = list(plan.asks)
             if directory is not None:
                 due, since = directory.due()
                 if due:  # first: the names wait for it
@@ -133,16 +142,20 @@ class InsuranceWorklistCalls:
                     asks.insert(0, changes)
             return asks
 
-        asks = [appointments_ask, *(others() if self.wide_worklist else [])]
+        beside = self.wide_worklist
+        asks = [appointments_ask, *(others() if beside else [])]
         read = dict(zip((a.path for a in asks), self._lists(asks), strict=True))
         appointments = [self._appointment(r, wanted) for r in read.pop("/appointments")]
         numbers = sorted({a.pat_num for a in appointments})
         self.wide_worklist = len(numbers) > PER_PATIENT_UP_TO
         if not numbers:
             return []
-        if not read and self.wide_worklist:  # the lists were not asked beside the appointments
+        if not beside and self.wide_worklist:  # the lists were not asked beside the appointments
             asks = others()
             read = dict(zip((a.path for a in asks), self._lists(asks), strict=True))
+        coverage_read_at: datetime | None = None
+        if plan is not None and cache is not None:
+            read, coverage_read_at = _from_cache(self, cache, plan, read)
 
         patients = [n for n in numbers if n]
         contacts: dict[int, PatientContact] = {}
@@ -161,6 +174,11 @@ class InsuranceWorklistCalls:
         else:
             plans = dict(zip(numbers, self._each(_family_plans(self), numbers), strict=True))
         facts = {n: self._facts(n, plans[n], narrowed.get(n), wanted) for n in numbers}
+        if coverage_read_at is not None:  # from the kept copy: say when it was read
+            facts = {
+                n: replace(f, coverage_read_at=coverage_read_at) if f is not None else None
+                for n, f in facts.items()
+            }
         plan_nums = {f.pat_plan_num for f in facts.values() if f is not None and f.pat_plan_num}
         if VERIFIES.path in read:
             verified = verified_from(read[VERIFIES.path], plan_nums)
@@ -173,6 +191,24 @@ class InsuranceWorklistCalls:
                 a = replace(a, patient_name=contact.name, phone=contact.phone, email=contact.email)
             rows.append((a, found, verified.get(found.pat_plan_num) if found else None))
         return rows
+
+
+def _from_cache(
+    client: _Client, cache: PlanCache, plan: Plan, read: dict[str, list[dict[str, Any]]]
+) -> tuple[dict[str, list[dict[str, Any]]], datetime | None]:
+    """The lists whole from the kept copy and what was just read (a changed subscription
+    reads the coverage lists again first); when PatPlans were read, None if by this read."""
+    got = {a.path: read.pop(a.path) for a in plan.asks}
+    plans, reads = [plan], [got]
+    second = cache.again(plan, got)
+    if second is not None:
+        plans.append(second)
+        reads.append(
+            dict(zip((a.path for a in second.asks), client._lists(second.asks), strict=True))
+        )
+    served = cache.merged(plans, reads)
+    read.update(served.lists)
+    return read, None if served.coverage_just_read else served.coverage_read_at
 
 
 def _family_plans(client: _Client) -> Callable[[int], list[dict[str, Any]]]:

@@ -18,6 +18,7 @@ from services.pms.insurance_worklist import InsuranceWorklistCalls
 from services.pms.mailing import MailingAddressCalls
 from services.pms.opendental_followup import FollowUpCalls
 from services.pms.paging import ListAsk, PagedReader, PageHints, ReadPool
+from services.pms.plan_cache import PlanCache
 from services.pms.plans import PER_PATIENT_UP_TO, plans_from_lists
 from services.pms.protocol import PmsClient
 from services.pms.records import (
@@ -90,6 +91,7 @@ class OpenDentalClient(InsuranceWorklistCalls, FollowUpCalls, MailingAddressCall
         allow_http_hosts: frozenset[str] = frozenset(),
         deadline: float = DEADLINE_SECONDS,
         directory: PatientDirectory | None = None,
+        plans: PlanCache | None = None,
         concurrency: int = 1,
         clinic_num: int = 0,
     ) -> None:
@@ -100,6 +102,8 @@ class OpenDentalClient(InsuranceWorklistCalls, FollowUpCalls, MailingAddressCall
         self.clinic_num = clinic_num
         # Without a directory every contact is one Patients GET (single), as before.
         self.directory = directory
+        # Without it the insurance worklist reads the whole plan lists each time.
+        self.plans = plans
         # One set of reader threads for the client's lifetime, however many screens read.
         self._reads = ReadPool(concurrency)
         self.concurrency = self._reads.size

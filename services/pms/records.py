@@ -177,6 +177,9 @@ class InsuranceFacts:
     subscriber_id: str
     group_number: str
     pat_plan_num: int = 0
+    # When Open Dental's coverage (PatPlans) this came from was read, if not by this read:
+    # the plan lists kept in the encrypted database (services/pms/plan_cache.py).
+    coverage_read_at: datetime | None = None
 
     def record_ref(self) -> RecordRef:
         return RecordRef("ins", self.pat_plan_num or self.pat_num, self.pat_num)

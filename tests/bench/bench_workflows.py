@@ -1,7 +1,7 @@
 """Requests and seconds per workflow read against the simulator, per API mode, with and
 without latency.
 
-Run: .venv/bin/python -m tests.bench.bench_workflows
+Run: .venv/bin/python -m tests.bench.bench_workflows [--only insurance]
 Workflows: the day's schedule with names, the insurance worklist (three days ahead, with
 birth dates and plans) and the recall list (names and phones). For each, in Remote (pages of
 100, four reads at once), Service (pages of 1,000, six at once) and Local (pages of 1,000, one
@@ -10,7 +10,8 @@ being the app's own (`read_concurrency_for`), with nothing and with 20 ms added 
 request:
 - "per patient": the adapter without the patient directory (one Patients GET per patient);
 - "cold": the first read with an empty directory (every patient loaded in pages);
-- "warm": a later read (one DateTStamp request for the changes, then the cache);
+- "warm": a later read (one DateTStamp request for the changes, then the cache; the insurance
+  lists from their kept copy, InsSubs and InsVerifies asked for their SecDateTEdit changes);
 - the floor: the same appointment (or recall) pages fetched with raw httpx, nothing else.
 On the cloud API a read-only key is throttled to about one request per 5 s, so there the
 request count is what matters: the "throttled" figure is requests x 5 s.
@@ -18,6 +19,7 @@ request count is what matters: the "throttled" figure is requests x 5 s.
 
 from __future__ import annotations
 
+import argparse
 import secrets
 import tempfile
 import time
@@ -32,10 +34,12 @@ from services.access import Purpose
 from services.clock import ManualClock
 from services.pms.directory import PatientDirectory
 from services.pms.opendental import Mode, OpenDentalClient, page_size_for, read_concurrency_for
+from services.pms.plan_cache import PlanCache
 from services.pms.records import AptStatus
 from services.pms.simulator import Fault, SimulatorServer, SyntheticPractice
 from storage.contacts_repo import ContactsRepository
 from storage.database import Database
+from storage.plan_rows_repo import PlanRowsRepository
 
 LATENCIES = (0.0, 0.020)  # seconds added to every request (none: loopback only)
 THROTTLE_SECONDS = 5.0  # the cloud API, read-only key
@@ -101,7 +105,8 @@ def _measure(
     return len(sim.requests) - before, time.perf_counter() - start
 
 
-def run() -> dict[str, Any]:
+def run(only: str = "") -> dict[str, Any]:
+    """Every workflow, or those whose name contains `only`."""
     clock = ManualClock()
     today = clock.now().date()
     sim = SimulatorServer(SyntheticPractice(today=today, clock=clock)).start()
@@ -116,9 +121,12 @@ def run() -> dict[str, Any]:
                 latency.seconds = delay
                 sim.page_size = page
                 for name, (read, path, query) in _workflows(today).items():
+                    if only not in name:
+                        continue
 
                     def client(
                         directory: PatientDirectory | None,
+                        plans: PlanCache | None = None,
                         page: int = page,
                         concurrency: int = concurrency,
                     ) -> OpenDentalClient:
@@ -128,6 +136,7 @@ def run() -> dict[str, Any]:
                             sim.customer_key,
                             page_size=page,
                             directory=directory,
+                            plans=plans,
                             concurrency=concurrency,
                         )
 
@@ -138,7 +147,10 @@ def run() -> dict[str, Any]:
                         Path(tmp) / f"{mode}-{delay}-{name.replace(' ', '-')}.db",
                         secrets.token_bytes(32),
                     )
-                    cached = client(PatientDirectory(ContactsRepository(db), clock))
+                    cached = client(
+                        PatientDirectory(ContactsRepository(db), clock),
+                        PlanCache(PlanRowsRepository(db), clock),
+                    )
                     cold = _measure(sim, read, cached)
                     clock.advance(61)  # past the directory's freshness: one DateTStamp ask
                     warm = _measure(sim, read, cached)
@@ -183,7 +195,9 @@ def run() -> dict[str, Any]:
 
 
 def main() -> None:
-    for row in run()["rows"]:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--only", default="", help="workflows whose name contains this")
+    for row in run(parser.parse_args().only)["rows"]:
         print(
             f"{row['name']}: {row['enamel']} | floor {row['floor']} | ratio {row['ratio']} {row['verdict']}"
         )
