@@ -111,31 +111,51 @@ def build_batch(
 
     This is the append hot path, so it writes the canonical JSON directly, keys in
     sorted order, escaping each value with the json module's own string encoder; a test
-    holds every body equal to canonical(data).
+    holds every body equal to canonical(data), and tests/audit/test_entry_format.py pins
+    the bytes and hashes. What is the same for the whole batch is written once, and the
+    actor's and the field list's parts are kept while the next event has the same ones
+    (a batch usually does).
     """
     e = _escape
     stamp = e(timestamp if isinstance(timestamp, str) else iso_millis(timestamp))
-    practice, station, ip, agent = e(practice_id), e(workstation_id), e(ip_address), e(user_agent)
     default_correlation = e(correlation_id)
+    after_flags = f'],"ip_address":{e(ip_address)},"outcome":"'
+    practice = f',"practice_id":{e(practice_id)},"prev_hash":"'
+    tail = (
+        f',"timestamp":{stamp},"user_agent":{e(user_agent)},"workstation_id":{e(workstation_id)}}}'
+    )
     sha256 = hashlib.sha256
     entries: list[AuditEntry] = []
     seq = first_seq - 1
     prev = prev_hash
+    actor: Actor | None = None
+    actor_part = ""
+    fields_of: tuple[str, ...] | None = None
+    fields = ""
+    flags_of: tuple[str, ...] | None = None
+    flags = ""
     for ev in events:
         seq += 1
+        if ev.actor is not actor:
+            actor = ev.actor
+            # StrEnum: formatting gives the value itself, without the enum's slower .value.
+            actor_part = f',"actor_id":{e(actor.actor_id)},"actor_type":"{actor.actor_type}"'
+            flags_of = None  # the actor's auth flags are among the entry's flags
+        if ev.fields is not fields_of:
+            fields_of = ev.fields
+            fields = ",".join(map(e, sorted(fields_of)))
+        if ev.flags is not flags_of:
+            flags_of = ev.flags
+            auth = ev.actor.auth_flags
+            tags = (*flags_of, *auth) if auth else flags_of
+            flags = ",".join(map(e, sorted(tags)))
         correlation = e(ev.correlation_id) if ev.correlation_id else default_correlation
-        fields = ",".join(map(e, sorted(ev.fields)))
-        tags = (*ev.flags, *ev.actor.auth_flags) if ev.actor.auth_flags else ev.flags
-        flags = ",".join(map(e, sorted(tags)))
         body = (
-            f'{{"action":{e(ev.action)},"actor_id":{e(ev.actor.actor_id)},'
-            f'"actor_type":"{ev.actor.actor_type.value}","correlation_id":{correlation},'
-            f'"fields":[{fields}],"flags":[{flags}],"ip_address":{ip},'
-            f'"outcome":"{ev.outcome.value}","patient_id":{e(ev.patient_id)},'
-            f'"practice_id":{practice},"prev_hash":"{prev}","purpose":{e(ev.purpose)},'
+            f'{{"action":{e(ev.action)}{actor_part},"correlation_id":{correlation},'
+            f'"fields":[{fields}],"flags":[{flags}{after_flags}{ev.outcome}",'
+            f'"patient_id":{e(ev.patient_id)}{practice}{prev}","purpose":{e(ev.purpose)},'
             f'"resource_id":{e(ev.resource_id)},"resource_type":{e(ev.resource_type)},'
-            f'"seq":{seq},"timestamp":{stamp},"user_agent":{agent},'
-            f'"workstation_id":{station}}}'
+            f'"seq":{seq}{tail}'
         )
         prev = sha256(body.encode()).hexdigest()
         entries.append(AuditEntry(seq, body, prev))

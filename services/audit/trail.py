@@ -116,7 +116,7 @@ class AuditTrail:
                     user_agent=self._user_agent,
                     correlation_id=correlation,
                 )
-                AuditRepository.insert(conn, ((e.seq, e.body, e.hash) for e in entries))
+                AuditRepository.insert(conn, [(e.seq, e.body, e.hash) for e in entries])
                 if pseudonyms:
                     AuditRepository.remember_pseudonyms(
                         conn, ((ref, kind.value, str(number)) for ref, kind, number in pseudonyms)

@@ -64,28 +64,33 @@ def verify_rows(
     """Check rows (seq, body, hash) in seq order against the chain that starts at `start`."""
     anchor_seq, prev = start
     expected = anchor_seq + 1
-    count = 0
-    first = last = anchor_seq
+    # What the next body must contain to link to the previous entry; it is built once per
+    # row from the hash just checked, so the loop holds nothing else (the rows it accepted
+    # are exactly anchor_seq + 1 .. expected - 1).
+    link = f'{_PREV}{prev}"'
     sha256 = hashlib.sha256
     for seq, body, stored in rows:
-        # Fast path: the hash matches, the seq is the next one, and the body names the
+        # Fast path: the seq is the next one, the hash matches, and the body names the
         # previous hash and its own seq. Anything else goes to the careful diagnosis.
         if (
             seq == expected
             and sha256(body.encode()).hexdigest() == stored
-            and f'{_PREV}{prev}"' in body
+            and link in body
             and f"{_SEQ}{seq}," in body
         ):
-            if count == 0:
-                first = seq
-            count += 1
-            last = seq
-            prev = stored
-            expected = seq + 1
+            link = f'{_PREV}{stored}"'
+            expected += 1
             continue
+        prev = link[len(_PREV) : -1]
         brk = _diagnose(seq, body, stored, expected, prev, repo)
-        return VerifyResult(count, first, last, prev, brk)
-    return VerifyResult(count, first, last, prev, None)
+        return _result(anchor_seq, expected, prev, brk)
+    return _result(anchor_seq, expected, link[len(_PREV) : -1], None)
+
+
+def _result(anchor_seq: int, expected: int, prev: str, brk: ChainBreak | None) -> VerifyResult:
+    count = expected - anchor_seq - 1
+    first = anchor_seq + 1 if count else anchor_seq
+    return VerifyResult(count, first, expected - 1, prev, brk)
 
 
 def _diagnose(

@@ -83,3 +83,59 @@ def test_verify_accepts_the_pinned_chain_and_no_other() -> None:
     assert not verify_rows(rows, (39, PREV)).ok  # a different previous seq
     renumbered = [(seq + 10, body, stored) for seq, body, stored in rows]
     assert not verify_rows(renumbered, (50, PREV)).ok  # hashes fine, the bodies' seq not
+
+
+def reference(ev: AuditEvent, seq: int, prev: str) -> str:
+    """The entry as canonical(dict): the slow, obvious way of writing the same bytes."""
+    return canonical(
+        {
+            "action": ev.action,
+            "actor_id": ev.actor.actor_id,
+            "actor_type": ev.actor.actor_type.value,
+            "correlation_id": ev.correlation_id or "req_batch",
+            "fields": sorted(ev.fields),
+            "flags": sorted((*ev.flags, *ev.actor.auth_flags)),
+            "ip_address": "10.0.0.5",
+            "outcome": ev.outcome.value,
+            "patient_id": ev.patient_id,
+            "practice_id": "practice_1",
+            "prev_hash": prev,
+            "purpose": ev.purpose,
+            "resource_id": ev.resource_id,
+            "resource_type": ev.resource_type,
+            "seq": seq,
+            "timestamp": "2026-03-04T05:06:07.089Z",
+            "user_agent": "Enamel/1.0 (test)",
+            "workstation_id": "ws_1",
+        }
+    )
+
+
+def test_parts_kept_between_events_follow_each_event() -> None:
+    """The actor's, fields' and flags' parts are reused only while they are the same."""
+    flags = ("queued",)
+    fields = ("phone",)
+    events = [
+        AuditEvent("a", NURSE, fields=fields, flags=flags),
+        AuditEvent("b", NURSE, fields=fields, flags=flags),
+        AuditEvent("c", ODD, fields=fields, flags=flags),  # same flags, actor adds its own
+        AuditEvent("d", ODD, fields=("phone", "name"), flags=flags, outcome=Outcome.FAILURE),
+        AuditEvent("e", NURSE, fields=fields, flags=flags),  # back: the actor's flags go
+        AuditEvent("f", NURSE, fields=("zip",), flags=()),
+        AuditEvent("g", Actor("user_7", ActorType.HUMAN, Role.FRONT_DESK, auth_flags=("x",))),
+    ]
+    entries = build_batch(
+        events,
+        first_seq=1,
+        prev_hash=PREV,
+        timestamp="2026-03-04T05:06:07.089Z",
+        practice_id="practice_1",
+        workstation_id="ws_1",
+        ip_address="10.0.0.5",
+        user_agent="Enamel/1.0 (test)",
+        correlation_id="req_batch",
+    )
+    prev = PREV
+    for seq, (ev, entry) in enumerate(zip(events, entries, strict=True), start=1):
+        assert entry.body == reference(ev, seq, prev)
+        prev = entry.hash
