@@ -34,12 +34,13 @@ def init_hub(root: Path) -> str:
 
 
 class HubProcess:
-    """`python -m app.hub serve --port 0` as a separate process, on a clock started at `start`."""
+    """`python -m app.hub serve` as a separate process, on a clock started at `start`; on any free
+    port, or on `port` (the same hub started again where its workstations look for it)."""
 
-    def __init__(self, root: Path, start: datetime = TEST_EPOCH) -> None:
+    def __init__(self, root: Path, start: datetime = TEST_EPOCH, port: int = 0) -> None:
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "app.hub", "serve", "--data-dir", str(root),
-             "--port", "0", "--clock-start", start.isoformat()],
+             "--port", str(port), "--clock-start", start.isoformat()],
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
@@ -64,7 +65,11 @@ class HubProcess:
     def stop(self) -> int:
         if self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
-        return self.proc.wait(timeout=60)
+        code = self.proc.wait(timeout=60)
+        for pipe in (self.proc.stdout, self.proc.stderr):
+            if pipe is not None:
+                pipe.close()  # this process's ends: a hub started again must not add two
+        return code
 
 
 def invite(root: Path, passphrase: str, name: str, **kw: Any) -> str:
