@@ -1,4 +1,5 @@
-"""Starting the real app on the demo (simulator over HTTP) and signing in through the windows.
+"""Starting the real app on the demo (simulator over HTTP), signing in through the windows,
+waiting for its work and keeping screenshots.
 
 The app runs on a manual clock pinned to a weekday afternoon, so the schedule has a day's
 appointments whatever the date the tests run on, and codes are computed, never waited for.
@@ -7,8 +8,13 @@ appointments whatever the date the tests run on, and codes are computed, never w
 from __future__ import annotations
 
 import argparse
+import functools
+import os
+import tempfile
 from pathlib import Path
 from typing import Any
+
+from PySide6.QtWidgets import QWidget
 
 from app.gui import Running, make_qapp, start
 from services.auth import totp
@@ -16,6 +22,8 @@ from services.clock import ManualClock
 from services.installation import initialise
 from storage.keystore import DemoKeyStore
 from storage.layout import DataLayout
+from ui.schedule.booking_dialog import BookingDialog
+from ui.workflows.rebooking import BookingPage
 
 PASSWORD = "demo-password-2026"
 
@@ -48,3 +56,34 @@ def sign_in(qtbot: Any, running: Running, login: str) -> Any:
     window.code.verify_button.click()
     qtbot.waitUntil(lambda: running.shell.window is not None, timeout=15000)
     return running.shell.window
+
+
+def settle(qtbot: Any, running: Running) -> None:
+    """Wait until the app's background work is done, and what it started after it too."""
+    qtbot.waitUntil(lambda: not running.ops.busy(), timeout=30000)
+    qtbot.wait(20)
+    qtbot.waitUntil(lambda: not running.ops.busy(), timeout=30000)
+
+
+def opened_dialog(qtbot: Any, page: BookingPage) -> BookingDialog:
+    """The booking dialog `page` opened, over the page's window, once it has checked the time."""
+    qtbot.waitUntil(lambda: page.dialog is not None and page.dialog.isVisible(), timeout=30000)
+    dialog = page.dialog
+    assert dialog is not None and dialog.parent() is page.window()
+    qtbot.waitUntil(lambda: not dialog.checking, timeout=20000)
+    return dialog
+
+
+@functools.cache
+def shots_folder() -> Path:
+    """ENAMEL_SCREENSHOTS (docs/screenshots when the scripts refresh them), else one temporary
+    folder for the run: a test run never rewrites the documentation."""
+    folder = os.environ.get("ENAMEL_SCREENSHOTS")
+    return Path(folder) if folder else Path(tempfile.mkdtemp(prefix="enamel-shots-"))
+
+
+def screenshot(widget: QWidget, name: str) -> Path:
+    """Save what `widget` shows as `name` in the screenshots folder."""
+    path = shots_folder() / name
+    assert widget.grab().save(str(path)), path
+    return path

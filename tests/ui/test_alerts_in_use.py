@@ -7,8 +7,6 @@ opened, on the demo's manual clock.
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -20,24 +18,9 @@ from PySide6.QtWidgets import QApplication, QFileDialog, QLineEdit, QPushButton
 from app.gui import Running
 from services.auth.demo import DEMO_USERS
 from services.clock import ManualClock
-from tests.ui.desk_support import sign_in, start_demo
+from tests.ui.desk_support import screenshot, settle, sign_in
 
 pytestmark = pytest.mark.ui
-SHOTS = os.environ.get("ENAMEL_SCREENSHOTS")
-
-
-@pytest.fixture
-def running(tmp_path: Path, qtbot: Any) -> Iterator[Running]:
-    app = start_demo(tmp_path / "demo")
-    yield app
-    app.shell.switch_user()
-    app.close()
-
-
-def settle(qtbot: Any, running: Running) -> None:
-    qtbot.waitUntil(lambda: not running.ops.busy(), timeout=30000)
-    qtbot.wait(20)
-    qtbot.waitUntil(lambda: not running.ops.busy(), timeout=30000)
 
 
 def rules(running: Running) -> list[str]:
@@ -160,10 +143,9 @@ def test_normal_use_of_every_role_raises_nothing_and_each_misuse_one_alert(
     assert text["Emergency access (break-glass)"].startswith("Dr. Demo, Dentist (user_")
     glass = next(r for r in range(table.rowCount()) if "break-glass" in table.item(r, 2).text())
     assert reason in table.item(glass, 4).text()
-    if SHOTS:
-        window.resize(1366, 768)
-        settle(qtbot, running)
-        window.grab().save(str(Path(SHOTS) / "compliance-alerts-in-use.png"))
+    window.resize(1366, 768)
+    settle(qtbot, running)
+    screenshot(window, "compliance-alerts-in-use.png")
 
 
 def test_the_access_report_starts_from_a_patient_found_by_name(
@@ -192,7 +174,6 @@ def test_the_access_report_starts_from_a_patient_found_by_name(
     assert search and {e["purpose"] for e in search} == {"access_report"}
     assert all(e["patient_id"].startswith("pt_") for e in search)  # audited, pseudonymous
     assert set(search[0]["fields"]) == {"patient_id", "patient_name"}
-    if SHOTS:
-        window.resize(1366, 768)
-        settle(qtbot, running)
-        window.grab().save(str(Path(SHOTS) / "compliance-patient-report-found-by-name.png"))
+    window.resize(1366, 768)
+    settle(qtbot, running)
+    screenshot(window, "compliance-patient-report-found-by-name.png")

@@ -6,9 +6,6 @@ buttons; every step is in the audit trail, the note nowhere in it."""
 from __future__ import annotations
 
 import json
-import os
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -16,27 +13,12 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QApplication, QDialogButtonBox, QInputDialog
 
 from app.gui import Running
-from tests.ui.desk_support import sign_in, start_demo
+from tests.ui.desk_support import screenshot, settle, sign_in
 
 pytestmark = pytest.mark.ui
-SHOTS = os.environ.get("ENAMEL_SCREENSHOTS")
 NOTE = "Annual risk analysis with our IT company; two laptops need disk encryption."
 REPORT = "S:/Compliance/2026-risk-analysis.pdf"
 OFFICER = "Compliance Officer (demo), Compliance officer"
-
-
-@pytest.fixture
-def running(tmp_path: Path, qtbot: Any) -> Iterator[Running]:
-    app = start_demo(tmp_path / "demo")
-    yield app
-    app.shell.switch_user()
-    app.close()
-
-
-def settle(qtbot: Any, running: Running) -> None:
-    qtbot.waitUntil(lambda: not running.ops.busy(), timeout=30000)
-    qtbot.wait(20)
-    qtbot.waitUntil(lambda: not running.ops.busy(), timeout=30000)
 
 
 def trail(running: Running, action: str) -> list[dict[str, Any]]:
@@ -76,8 +58,7 @@ def test_the_officer_marks_the_risk_analysis_done_in_the_real_window(
     settle(qtbot, running)
     assert dialog.isVisible() and "written report" in dialog.error.text()
     qtbot.keyClicks(dialog.attachment, REPORT)
-    if SHOTS:
-        dialog.grab().save(str(Path(SHOTS) / "compliance-evidence-dialog.png"))
+    screenshot(dialog, "compliance-evidence-dialog.png")
     qtbot.mouseClick(ok, Qt.MouseButton.LeftButton)
     settle(qtbot, running)
     assert not dialog.isVisible()
@@ -90,8 +71,7 @@ def test_the_officer_marks_the_risk_analysis_done_in_the_real_window(
     chosen = page.selected_label.text()
     assert NOTE in chosen and REPORT in chosen and OFFICER in chosen
     assert page.undo_button.isEnabled() and "Replace" in page.mark_button.text()
-    if SHOTS:
-        window.grab().save(str(Path(SHOTS) / "compliance-checklist-evidence.png"))
+    screenshot(window, "compliance-checklist-evidence.png")
     recorded = trail(running, "checklist_evidence_recorded")
     assert [(e["resource_id"], e["outcome"]) for e in recorded] == [("risk_analysis", "success")]
     assert all(

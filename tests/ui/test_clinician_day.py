@@ -4,31 +4,16 @@ link. Real windows on the demo's simulator."""
 
 from __future__ import annotations
 
-import os
-import tempfile
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from app.gui import Running
 from services.auth.demo import DEMO_PROVIDERS
-from tests.ui.desk_support import sign_in, start_demo
+from tests.ui.desk_support import screenshot, sign_in
 from ui.schedule.page import SchedulePage
 
 pytestmark = pytest.mark.ui
-# Screenshots go to ENAMEL_SCREENSHOTS (docs/screenshots when the scripts refresh them), else a
-# temporary folder: a test run never rewrites the documentation.
-SHOTS = Path(os.environ.get("ENAMEL_SCREENSHOTS") or tempfile.mkdtemp(prefix="enamel-shots-"))
-
-
-@pytest.fixture
-def running(tmp_path: Path, qtbot: Any) -> Iterator[Running]:
-    app = start_demo(tmp_path / "demo")
-    yield app
-    app.shell.switch_user()
-    app.close()
 
 
 def my_day(qtbot: Any, running: Running, login: str) -> SchedulePage:
@@ -63,10 +48,10 @@ def test_my_schedule_opens_on_my_provider_with_only_my_operatories(
     assert {c.key for c in model.columns} == used
     everyone = {o["OperatoryNum"] for o in running.sim.practice.operatories}
     assert used < everyone, "only the chairs they work in, not the whole office"
-    page.window().grab().save(str(SHOTS / f"my-schedule-{login}-1366x768.png"))
+    screenshot(page.window(), f"my-schedule-{login}-1366x768.png")
     page.window().resize(1920, 1080)
     qtbot.wait(50)
-    page.window().grab().save(str(SHOTS / f"my-schedule-{login}-1920x1080.png"))
+    screenshot(page.window(), f"my-schedule-{login}-1920x1080.png")
 
 
 def test_the_users_page_shows_each_accounts_provider(qtbot: Any, running: Running) -> None:
@@ -80,4 +65,4 @@ def test_the_users_page_shows_each_accounts_provider(qtbot: Any, running: Runnin
     }
     assert shown["dentist"] == "ProvNum 1" and shown["hygienist"] == "ProvNum 3"
     assert shown["frontdesk"] == "—"
-    window.grab().save(str(SHOTS / "users-providers-1366x768.png"))
+    screenshot(window, "users-providers-1366x768.png")

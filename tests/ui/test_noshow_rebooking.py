@@ -5,11 +5,7 @@ does not grow (issue 18)."""
 
 from __future__ import annotations
 
-import os
-import tempfile
-from collections.abc import Iterator
 from datetime import date, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -19,23 +15,12 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 from app.gui import Running
 from services.access import Actor
 from services.audit import AuditEntry
-from tests.ui.desk_support import sign_in, start_demo
+from tests.ui.desk_support import opened_dialog, screenshot, sign_in
 from ui.schedule.booking_dialog import BookingDialog
 from ui.workflows.rebooking import BookingPage, SlotPicker
 
 pytestmark = pytest.mark.ui
 FMT = "%Y-%m-%d %H:%M:%S"
-# Screenshots go to ENAMEL_SCREENSHOTS (docs/screenshots when the scripts refresh them), else a
-# temporary folder: a test run never rewrites the documentation.
-SHOTS = Path(os.environ.get("ENAMEL_SCREENSHOTS") or tempfile.mkdtemp(prefix="enamel-shots-"))
-
-
-@pytest.fixture
-def running(tmp_path: Path, qtbot: Any) -> Iterator[Running]:
-    app = start_demo(tmp_path / "demo")
-    yield app
-    app.shell.switch_user()
-    app.close()
 
 
 def entries(running: Running) -> list[dict[str, Any]]:
@@ -65,14 +50,6 @@ def busy(running: Running, start: datetime, end: datetime, people: set[int]) -> 
         if s < end and start < s + timedelta(minutes=len(a["Pattern"]) * 5):
             found.append(a["AptNum"])
     return found
-
-
-def opened_dialog(qtbot: Any, page: BookingPage) -> BookingDialog:
-    qtbot.waitUntil(lambda: page.dialog is not None and page.dialog.isVisible(), timeout=20000)
-    dialog = page.dialog
-    assert dialog is not None and dialog.parent() is page.window()
-    qtbot.waitUntil(lambda: not dialog.checking, timeout=20000)
-    return dialog
 
 
 def say_yes(qtbot: Any, dialog: BookingDialog) -> str:
@@ -128,7 +105,7 @@ def test_a_no_show_is_rebooked_through_the_check_and_the_question_and_read_back(
     assert "Free:" in dialog.verdict.text() and "Free range" in dialog.verdict.text()
     assert running.sim.practice.appointments[apt.apt_num] == stored_before  # not yet written
     qtbot.wait(100)  # the verdict's new text laid out
-    dialog.grab().save(str(SHOTS / "noshow-rebook-dialog-1366x768.png"))
+    screenshot(dialog, "noshow-rebook-dialog-1366x768.png")
 
     assert dialog.commit_button.text() == "&Rebook…"
     asked = say_yes(qtbot, dialog)
@@ -144,7 +121,7 @@ def test_a_no_show_is_rebooked_through_the_check_and_the_question_and_read_back(
     assert "booking_check" in actions and "appointment_reschedule" in actions
     qtbot.waitUntil(lambda: not page.loading, timeout=20000)
     assert apt.apt_num not in {r.appointment.apt_num for r in page.model.rows}
-    window.grab().save(str(SHOTS / "noshow-rebooked-1366x768.png"))
+    screenshot(window, "noshow-rebooked-1366x768.png")
 
 
 def test_a_waiting_patient_is_booked_from_the_waitlist_and_read_back(

@@ -3,11 +3,7 @@ and the last and next appointment read from the demo's simulator, through the re
 
 from __future__ import annotations
 
-import os
-import tempfile
-from collections.abc import Iterator
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -15,22 +11,11 @@ from PySide6.QtWidgets import QLineEdit
 
 from app.gui import Running
 from services.audit import AuditEntry
-from tests.ui.desk_support import sign_in, start_demo
+from tests.ui.desk_support import screenshot, sign_in
 from ui.workflows.patients import LookupPage
 
 pytestmark = pytest.mark.ui
 FMT = "%Y-%m-%d %H:%M:%S"
-# Screenshots go to ENAMEL_SCREENSHOTS (docs/screenshots when the scripts refresh them), else a
-# temporary folder: a test run never rewrites the documentation.
-SHOTS = Path(os.environ.get("ENAMEL_SCREENSHOTS") or tempfile.mkdtemp(prefix="enamel-shots-"))
-
-
-@pytest.fixture
-def running(tmp_path: Path, qtbot: Any) -> Iterator[Running]:
-    app = start_demo(tmp_path / "demo")
-    yield app
-    app.shell.switch_user()
-    app.close()
 
 
 def test_the_card_shows_chart_birth_date_and_the_last_and_next_visit(
@@ -89,4 +74,4 @@ def test_the_card_shows_chart_birth_date_and_the_last_and_next_visit(
     card = [e for e in rows if e["action"] == "patient_card"]
     assert card and card[-1]["purpose"] == "schedule" and card[-1]["outcome"] == "success"
     assert patient["LName"] not in str(card)
-    dialog.grab().save(str(SHOTS / "patient-card-1366x768.png"))
+    screenshot(dialog, "patient-card-1366x768.png")

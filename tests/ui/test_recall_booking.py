@@ -5,10 +5,7 @@ Appointments POST and read back from the simulator, and the recall leaves the li
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterator
 from datetime import datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -16,21 +13,11 @@ import pytest
 from PySide6.QtWidgets import QMessageBox
 
 from app.gui import Running
-from tests.ui.desk_support import sign_in, start_demo
-from ui.schedule.booking_dialog import BookingDialog
+from tests.ui.desk_support import opened_dialog, screenshot, sign_in
 from ui.workflows.rebooking import BookingPage
 
 pytestmark = pytest.mark.ui
 FMT = "%Y-%m-%d %H:%M:%S"
-SHOTS = os.environ.get("ENAMEL_SCREENSHOTS")  # a folder: also save the screenshot there
-
-
-@pytest.fixture
-def running(tmp_path: Path, qtbot: Any) -> Iterator[Running]:
-    app = start_demo(tmp_path / "demo")
-    yield app
-    app.shell.switch_user()
-    app.close()
 
 
 def api(running: Running, path: str, **params: Any) -> Any:
@@ -57,16 +44,8 @@ def busy(running: Running, start: datetime, end: datetime, people: set[int], op:
     return found
 
 
-def opened_dialog(qtbot: Any, page: BookingPage) -> BookingDialog:
-    qtbot.waitUntil(lambda: page.dialog is not None and page.dialog.isVisible(), timeout=30000)
-    dialog = page.dialog
-    assert dialog is not None and dialog.parent() is page.window()
-    qtbot.waitUntil(lambda: not dialog.checking, timeout=20000)
-    return dialog
-
-
 def test_a_recall_is_booked_from_its_row_through_the_check_and_leaves_the_list(
-    qtbot: Any, running: Running, tmp_path: Path
+    qtbot: Any, running: Running
 ) -> None:
     window = sign_in(qtbot, running, "frontdesk")
     window.resize(1366, 768)
@@ -93,9 +72,7 @@ def test_a_recall_is_booked_from_its_row_through_the_check_and_leaves_the_list(
     assert busy(running, request.start, request.end, people, request.op_num) == []
     assert item.recall.patient_name and item.recall.patient_name in dialog.describe(request)
     qtbot.wait(100)  # the verdict's text laid out
-    dialog.grab().save(str(tmp_path / "recall-book-dialog-1366x768.png"))
-    if SHOTS:
-        dialog.grab().save(str(Path(SHOTS) / "recall-book-dialog-1366x768.png"))
+    screenshot(dialog, "recall-book-dialog-1366x768.png")
 
     dialog.commit_button.click()
     box = dialog.question
