@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
 
 from services.clock import TEST_EPOCH, ManualClock
+from services.pms.directory import PatientDirectory
 from services.pms.http import RetryPolicy
 from services.pms.opendental import OpenDentalClient
-from services.pms.simulator import SimulatorServer, SyntheticPractice
+from services.pms.plan_cache import PlanCache
+from services.pms.simulator import Fault, SimulatorServer, SyntheticPractice
 
 TODAY = TEST_EPOCH.date()  # a Monday
 
@@ -49,3 +51,48 @@ def client(sim: SimulatorServer, sleeps: SleepRecorder) -> Iterator[OpenDentalCl
     )
     yield c
     c.close()
+
+
+StartSim = Callable[..., SimulatorServer]
+
+
+@pytest.fixture
+def start_sim(clock: ManualClock) -> Iterator[StartSim]:
+    """`start_sim(patients, latency=0.0)`: the simulator on 127.0.0.1 over a practice of that
+    many patients on the tests' clock, pages of 100, with `latency` seconds added to every
+    request; stopped after the test."""
+    started: list[SimulatorServer] = []
+
+    def start(patients: int, latency: float = 0.0) -> SimulatorServer:
+        practice = SyntheticPractice(today=clock.now().date(), patients_count=patients, clock=clock)
+        server = SimulatorServer(practice, page_size=100).start()
+        if latency:
+            server.inject(Fault(".", "latency", times=10**9, seconds=latency))
+        started.append(server)
+        return server
+
+    yield start
+    for server in started:
+        server.stop()
+
+
+def client_to(
+    sim: SimulatorServer,
+    *,
+    directory: PatientDirectory | None = None,
+    plans: PlanCache | None = None,
+    concurrency: int = 1,
+) -> OpenDentalClient:
+    """A client of `sim` as the desk makes one, pages of 100, retries without real sleeps."""
+    return OpenDentalClient(
+        sim.url,
+        sim.developer_key,
+        sim.customer_key,
+        page_size=100,
+        timeout=5.0,
+        retry=RetryPolicy(attempts=2, base_delay=0.0),
+        sleep=lambda _seconds: None,
+        directory=directory,
+        plans=plans,
+        concurrency=concurrency,
+    )

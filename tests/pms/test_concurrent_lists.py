@@ -5,7 +5,7 @@ against the simulator over HTTP with latency injected."""
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, timedelta
 from typing import Any
 
@@ -17,7 +17,6 @@ from services.access import Actor, ActorType, Purpose, Role
 from services.calendar import PracticeCalendar
 from services.clock import ManualClock
 from services.pms.directory import PatientDirectory
-from services.pms.http import RetryPolicy
 from services.pms.opendental import Mode, OpenDentalClient, read_concurrency_for
 from services.pms.records import AptStatus, PmsUnavailable
 from services.pms.settings import PmsSettings, write_keys
@@ -27,6 +26,7 @@ from services.workflows.insurance import InsuranceService, VerificationItem
 from services.workflows.recall import RecallItem, RecallService
 from storage.contacts_repo import ContactsRepository
 from storage.desk_repo import DeskRepository
+from tests.pms.conftest import StartSim, client_to
 
 FRONT = Actor("user_front", ActorType.HUMAN, Role.FRONT_DESK)
 READERS = 4
@@ -35,12 +35,8 @@ LATENCY = 0.02  # seconds added to every request, so that reads in flight togeth
 
 
 @pytest.fixture
-def sim(clock: ManualClock) -> Iterator[SimulatorServer]:
-    practice = SyntheticPractice(today=clock.now().date(), patients_count=600, clock=clock)
-    server = SimulatorServer(practice, page_size=100).start()
-    server.inject(Fault(".", "latency", times=10**9, seconds=LATENCY))
-    yield server
-    server.stop()
+def sim(start_sim: StartSim) -> SimulatorServer:
+    return start_sim(600, latency=LATENCY)
 
 
 @pytest.fixture
@@ -51,17 +47,7 @@ def contacts(cheap_services: Services) -> ContactsRepository:
 def client(
     sim: SimulatorServer, contacts: ContactsRepository, clock: ManualClock, concurrency: int
 ) -> OpenDentalClient:
-    return OpenDentalClient(
-        sim.url,
-        sim.developer_key,
-        sim.customer_key,
-        page_size=100,
-        timeout=5.0,
-        retry=RetryPolicy(attempts=2, base_delay=0.0),
-        sleep=lambda _seconds: None,
-        directory=PatientDirectory(contacts, clock),
-        concurrency=concurrency,
-    )
+    return client_to(sim, directory=PatientDirectory(contacts, clock), concurrency=concurrency)
 
 
 def ctx_for(services: Services, pms: OpenDentalClient) -> DeskContext:

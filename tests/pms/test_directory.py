@@ -15,42 +15,29 @@ from services.audit import AuditEntry, RecordKind
 from services.calendar import PracticeCalendar
 from services.clock import ManualClock
 from services.pms.directory import PatientDirectory
-from services.pms.http import RetryPolicy
 from services.pms.opendental import OpenDentalClient
 from services.pms.records import AptStatus
-from services.pms.simulator import SimulatorServer, SyntheticPractice
+from services.pms.simulator import SimulatorServer
 from services.workflows.context import DeskContext
 from services.workflows.insurance import InsuranceService
 from services.workflows.recall import RecallService
 from services.workflows.schedule import ScheduleService
 from storage.contacts_repo import ContactsRepository
 from storage.desk_repo import DeskRepository
+from tests.pms.conftest import StartSim, client_to
 
 FRONT = Actor("user_front", ActorType.HUMAN, Role.FRONT_DESK)
 
 
 @pytest.fixture
-def sim(clock: ManualClock) -> Iterator[SimulatorServer]:
-    practice = SyntheticPractice(today=clock.now().date(), patients_count=300, clock=clock)
-    server = SimulatorServer(practice, page_size=100).start()
-    yield server
-    server.stop()
+def sim(start_sim: StartSim) -> SimulatorServer:
+    return start_sim(300)
 
 
 def client_for(
     sim: SimulatorServer, directory: PatientDirectory | None, concurrency: int = 1
 ) -> OpenDentalClient:
-    return OpenDentalClient(
-        sim.url,
-        sim.developer_key,
-        sim.customer_key,
-        page_size=100,
-        timeout=5.0,
-        retry=RetryPolicy(attempts=2, base_delay=0.0),
-        sleep=lambda _seconds: None,
-        directory=directory,
-        concurrency=concurrency,
-    )
+    return client_to(sim, directory=directory, concurrency=concurrency)
 
 
 @pytest.fixture

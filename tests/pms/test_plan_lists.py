@@ -3,45 +3,30 @@ patient; the same facts as FamilyModules gives; against the simulator over HTTP.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 
 from app.bootstrap import Services
 from services.access import Purpose
 from services.clock import ManualClock
 from services.pms.directory import PatientDirectory
-from services.pms.http import RetryPolicy
 from services.pms.opendental import OpenDentalClient
 from services.pms.plans import PER_PATIENT_UP_TO
-from services.pms.simulator import SimulatorServer, SyntheticPractice
+from services.pms.simulator import SimulatorServer
 from storage.contacts_repo import ContactsRepository
+from tests.pms.conftest import StartSim, client_to
 
 PURPOSE = Purpose.INSURANCE_VERIFICATION
 
 
 @pytest.fixture
-def sim(clock: ManualClock) -> Iterator[SimulatorServer]:
-    practice = SyntheticPractice(today=clock.now().date(), patients_count=600, clock=clock)
-    server = SimulatorServer(practice, page_size=100).start()
-    yield server
-    server.stop()
+def sim(start_sim: StartSim) -> SimulatorServer:
+    return start_sim(600)
 
 
 def client(
     sim: SimulatorServer, concurrency: int = 1, directory: PatientDirectory | None = None
 ) -> OpenDentalClient:
-    return OpenDentalClient(
-        sim.url,
-        sim.developer_key,
-        sim.customer_key,
-        page_size=100,
-        timeout=5.0,
-        retry=RetryPolicy(attempts=2, base_delay=0.0),
-        sleep=lambda _seconds: None,
-        concurrency=concurrency,
-        directory=directory,
-    )
+    return client_to(sim, directory=directory, concurrency=concurrency)
 
 
 def asked(sim: SimulatorServer, since: int) -> list[str]:
@@ -65,6 +50,7 @@ def test_a_worklist_reads_the_plan_lists_and_finds_what_family_modules_finds(
     assert insured and len(insured) < len(worklist)
     assert all(f.carrier and f.subscriber_id and f.group_number for f in insured)
     assert all(f.pat_plan_num for f in insured)
+    pms.close()  # its reader threads end with it
 
 
 def test_the_requests_do_not_grow_with_the_worklist(

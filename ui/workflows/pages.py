@@ -117,8 +117,19 @@ def insurance_page(
             Action("Mark &unverified", mark("unverified")),
         ],
         empty_text="No appointments to verify.",
+        note=coverage_note,
     )
     return page
+
+
+def coverage_note(items: list[VerificationItem]) -> str:
+    """When the coverage shown was read from Open Dental, if not by this load (the plan
+    lists kept in the encrypted database are read whole again after a while)."""
+    read = [i.insurance.coverage_read_at for i in items if i.insurance is not None]
+    oldest = min((at for at in read if at is not None), default=None)
+    if oldest is None:
+        return ""
+    return f"coverage as read from Open Dental at {oldest.astimezone().strftime('%H:%M')}"
 
 
 def recall_page(

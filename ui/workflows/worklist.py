@@ -51,16 +51,20 @@ class WorklistPage(QWidget):
         empty_text: str = "Nothing to do here.",
         query: Callable[[], str] | None = None,
         filterable: bool = True,
+        note: Callable[[list[Any]], str] | None = None,
     ) -> None:
         """`load()` runs off the UI thread; with `query`, `load(text)` gets what `query()`
         read from the page's widgets on the UI thread when the reload began (a search page,
-        which has its own box and no filter)."""
+        which has its own box and no filter). `note(rows)`, if given, is said after the count
+        (how old what the rows show is)."""
         super().__init__()
         self.setObjectName("page")
         self._load: Callable[..., list[Any]] = load
         self._query = query
         self._run = runner
         self._empty = empty_text
+        self._note = note
+        self._note_text = ""
         self._shown_once = False
         self.loading = False
         outer = QVBoxLayout(self)
@@ -192,15 +196,17 @@ class WorklistPage(QWidget):
             return
         total, shown = len(self.model.rows), self.model.rowCount()
         if not total:
-            self.status.setText(self._empty)
+            text = self._empty
         elif shown == total:
-            self.status.setText(f"{total} item{'s' if total != 1 else ''}")
+            text = f"{total} item{'s' if total != 1 else ''}"
         else:
-            self.status.setText(f"{shown} of {total} shown")
+            text = f"{shown} of {total} shown"
+        self.status.setText(f"{text} · {self._note_text}" if self._note_text else text)
 
     def _loaded(self, rows: list[Any]) -> None:
         self.loading = False
         self.banner.hide()
+        self._note_text = self._note(rows) if self._note is not None else ""
         self.model.set_rows(rows)
         self.table.resizeColumnsToContents()
         self._show_count()

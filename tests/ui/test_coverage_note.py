@@ -1,0 +1,66 @@
+"""The insurance page says when the coverage it shows was read from Open Dental whenever it
+comes from the kept plan lists, and a dropped plan leaves the page once they are read again;
+through the real desk against the simulator over HTTP."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from app.gui import Running
+from services.clock import ManualClock
+from services.pms.plan_cache import COVERAGE_FOR
+from tests.ui.desk_support import screenshot, sign_in, start_demo
+
+pytestmark = pytest.mark.ui
+
+
+@pytest.fixture
+def running(tmp_path: Path, qtbot: Any) -> Iterator[Running]:
+    app = start_demo(tmp_path / "demo")
+    yield app
+    app.shell.switch_user()
+    app.close()
+
+
+def reloaded(qtbot: Any, page: Any) -> None:
+    page.reload()
+    qtbot.waitUntil(lambda: not page.loading, timeout=20000)
+
+
+def test_the_page_says_when_coverage_was_read_and_drops_a_removed_plan(
+    qtbot: Any, running: Running
+) -> None:
+    clock = running.services.clock
+    assert isinstance(clock, ManualClock) and running.sim is not None
+    window = sign_in(qtbot, running, "billing")
+    page = window.open_page("insurance")
+    qtbot.waitUntil(lambda: not page.loading, timeout=20000)
+    read_at = clock.now()
+    assert "coverage as read" not in page.status.text()  # read by this load
+    item = next(r for r in page.model.rows if r.insurance is not None)
+
+    sim = running.sim
+    headers = {"Authorization": f"ODFHIR {sim.developer_key}/{sim.customer_key}"}
+    number = item.insurance.pat_plan_num
+    dropped = httpx.delete(f"{sim.url}/patplans/{number}", headers=headers, timeout=10)
+    assert dropped.status_code == 200
+
+    clock.advance(61)
+    reloaded(qtbot, page)
+    said = f"coverage as read from Open Dental at {read_at.astimezone().strftime('%H:%M')}"
+    assert said in page.status.text()
+    assert any(
+        r.insurance is not None and r.insurance.pat_plan_num == number for r in page.model.rows
+    )
+    screenshot(window, "insurance-coverage-as-read.png")
+
+    clock.advance(int(COVERAGE_FOR.total_seconds()))
+    reloaded(qtbot, page)
+    assert "coverage as read" not in page.status.text()
+    mine = [r for r in page.model.rows if r.appointment.pat_num == item.appointment.pat_num]
+    assert mine and all(r.insurance is None for r in mine)
