@@ -33,7 +33,7 @@ import gzip
 import hashlib
 import hmac
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -46,6 +46,12 @@ from services.audit.entry import AuditEntry, canonical
 
 FORMAT = "enamel-archive-batch-v1"
 GENESIS = "0" * 64
+# gzip level of the entries. Any level opens the same, but sealing must give the same bytes
+# for the same entries, so a batch is sealed again (to adopt one that landed unseen, or to
+# send it to the hub again) at this level and then at each earlier one: Enamel sealed at 9
+# (Python's default) until 2026-12, which took twice as long for objects no smaller.
+COMPRESS_LEVEL = 6
+EARLIER_COMPRESS_LEVELS = (9,)
 
 
 class BatchInvalid(EnamelError):
@@ -57,22 +63,29 @@ class BatchInvalid(EnamelError):
 
 
 def json_line(seq: int, body: str, hash_: str) -> str:
-    """`AuditEntry.as_json_line` without parsing: the hash spliced in at its sorted place.
+    """`AuditEntry.as_json_line` without parsing: the hash spliced in at its sorted place."""
+    return json_lines([(seq, body, hash_)])[:-1]
+
+
+def json_lines(rows: Iterable[tuple[int, str, str]]) -> str:
+    """The batch's plaintext: each entry as `AuditEntry.as_json_line`, one a line, each ending
+    in a newline, without parsing a stored body.
 
     A stored body is canonical JSON whose keys run ..."flags": [...], "ip_address"...;
-    "hash" sorts between them, and `,"ip_address":` cannot occur inside a JSON string (its
-    quotes would be escaped). Any other shape takes the parsing path. Sealing runs about
-    twice as fast; a test holds both paths equal.
+    "hash" sorts between them, so it is spliced in there. `,"ip_address":` cannot occur inside
+    a JSON string (its quotes would be escaped), and a top-level "hash" key already there
+    would sit between the two, where it is looked for. Any other shape takes the parsing
+    path. Sealing runs about twice as fast; a test holds both paths equal.
     """
-    marker = body.find(',"ip_address":')
-    if (
-        marker > 0
-        and body[marker - 1] == "]"
-        and body.rfind(',"flags":[', 0, marker) > 0
-        and '"hash":' not in body
-    ):
-        return f'{body[:marker]},"hash":"{hash_}"{body[marker:]}'
-    return AuditEntry(seq, body, hash_).as_json_line()
+    out = []
+    for seq, body, hash_ in rows:
+        marker = body.find(',"ip_address":')
+        flags = body.rfind(',"flags":[', 0, marker) if marker > 0 else -1
+        if flags > 0 and body[marker - 1] == "]" and body.find('"hash":', flags, marker) < 0:
+            out.append(f'{body[:marker]},"hash":"{hash_}"{body[marker:]}\n')
+        else:
+            out.append(AuditEntry(seq, body, hash_).as_json_line() + "\n")
+    return "".join(out)
 
 
 def key_id(archive_key: bytes) -> str:
@@ -97,6 +110,78 @@ class SealedBatch:
     last_entry_hash: str
 
 
+class Sealer:
+    """Seals the batches of one workstation under one archive key and one signing key (the
+    key objects made once, not for every object)."""
+
+    def __init__(
+        self, practice: str, workstation: str, archive_key: bytes, signing_key: bytes
+    ) -> None:
+        self.practice, self.workstation = practice, workstation
+        self._archive_key = archive_key
+        self._aead = AESGCM(archive_key)
+        self._signer = Ed25519PrivateKey.from_private_bytes(signing_key)
+        self._key_id = key_id(archive_key)
+
+    def seal(
+        self,
+        rows: Sequence[tuple[int, str, str]],
+        prev_batch_hash: str,
+        *,
+        compress_level: int = COMPRESS_LEVEL,
+    ) -> SealedBatch:
+        if not rows:
+            raise ValueError("empty batch")
+        plain = json_lines(rows).encode()
+        first, last = AuditEntry.from_row(*rows[0]), AuditEntry.from_row(*rows[-1])
+        nonce = hmac.new(
+            self._archive_key,
+            hashlib.sha256(plain).digest() + prev_batch_hash.encode(),
+            hashlib.sha256,
+        ).digest()[:12]
+        header = {
+            "format": FORMAT,
+            "practice_id": self.practice,
+            "workstation_id": self.workstation,
+            "first_seq": first.seq,
+            "last_seq": last.seq,
+            "count": len(rows),
+            "prev_batch_hash": prev_batch_hash,
+            "first_prev_hash": first.prev_hash,
+            "last_entry_hash": last.hash,
+            "created_at": last.timestamp,
+            "key_id": self._key_id,
+            "nonce": base64.b64encode(nonce).decode(),
+        }
+        aad = canonical(header).encode()
+        compressed = gzip.compress(plain, compresslevel=compress_level, mtime=0)
+        ciphertext = self._aead.encrypt(nonce, compressed, aad)
+        signature = self._signer.sign(aad + b"\n" + ciphertext)
+        data = canonical(
+            {
+                "header": header,
+                "ciphertext": base64.b64encode(ciphertext).decode(),
+                "signature": base64.b64encode(signature).decode(),
+            }
+        ).encode()
+        return SealedBatch(
+            object_name(self.practice, self.workstation, first.seq, last.seq),
+            data,
+            hashlib.sha256(data).hexdigest(),
+            first.seq,
+            last.seq,
+            last.hash,
+        )
+
+    def seal_again(
+        self, rows: Sequence[tuple[int, str, str]], prev_batch_hash: str
+    ) -> Iterator[SealedBatch]:
+        """The batch these entries sealed to, by this Enamel and then by earlier ones, lazily:
+        to find which one is already in the archive or at the hub."""
+        for level in (COMPRESS_LEVEL, *EARLIER_COMPRESS_LEVELS):
+            yield self.seal(rows, prev_batch_hash, compress_level=level)
+
+
 def seal(
     rows: Sequence[tuple[int, str, str]],
     *,
@@ -106,45 +191,7 @@ def seal(
     archive_key: bytes,
     signing_key: bytes,
 ) -> SealedBatch:
-    if not rows:
-        raise ValueError("empty batch")
-    plain = "".join([json_line(*r) + "\n" for r in rows]).encode()
-    first, last = AuditEntry.from_row(*rows[0]), AuditEntry.from_row(*rows[-1])
-    nonce = hmac.new(
-        archive_key, hashlib.sha256(plain).digest() + prev_batch_hash.encode(), hashlib.sha256
-    ).digest()[:12]
-    header = {
-        "format": FORMAT,
-        "practice_id": practice,
-        "workstation_id": workstation,
-        "first_seq": first.seq,
-        "last_seq": last.seq,
-        "count": len(rows),
-        "prev_batch_hash": prev_batch_hash,
-        "first_prev_hash": first.prev_hash,
-        "last_entry_hash": last.hash,
-        "created_at": last.timestamp,
-        "key_id": key_id(archive_key),
-        "nonce": base64.b64encode(nonce).decode(),
-    }
-    aad = canonical(header).encode()
-    ciphertext = AESGCM(archive_key).encrypt(nonce, gzip.compress(plain, mtime=0), aad)
-    signature = Ed25519PrivateKey.from_private_bytes(signing_key).sign(aad + b"\n" + ciphertext)
-    data = canonical(
-        {
-            "header": header,
-            "ciphertext": base64.b64encode(ciphertext).decode(),
-            "signature": base64.b64encode(signature).decode(),
-        }
-    ).encode()
-    return SealedBatch(
-        object_name(practice, workstation, first.seq, last.seq),
-        data,
-        hashlib.sha256(data).hexdigest(),
-        first.seq,
-        last.seq,
-        last.hash,
-    )
+    return Sealer(practice, workstation, archive_key, signing_key).seal(rows, prev_batch_hash)
 
 
 @dataclass(frozen=True)

@@ -38,7 +38,7 @@ from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from errors import EnamelError
 from services.access import Actor
 from services.archive.backends import ArchiveBackend, PutResult
-from services.archive.batch import SealedBatch, public_key_name, seal
+from services.archive.batch import SealedBatch, Sealer, object_name, public_key_name
 from services.archive.settings import BATCH_SIZE, DEFAULT_SEAL_AFTER_MINUTES, LOCAL_WINDOW_DAYS
 from services.audit import AuditEvent, AuditTrail, Outcome
 from services.audit.entry import AuditEntry, iso_millis
@@ -98,8 +98,8 @@ class ArchiveSync:
         self._repo = repo
         self.backend = backend
         self._clock = clock
-        self._archive_key = archive_key
         self._signing_key = signing_key
+        self._sealer = Sealer(trail.practice_id, trail.workstation_id, archive_key, signing_key)
         self.batch_size = batch_size
         self.local_window_days = local_window_days
         self.seal_after = seal_after
@@ -143,7 +143,8 @@ class ArchiveSync:
                 self._repo.note_failure(type(exc).__name__, self._clock.now())
                 raise
             self._failures = 0
-            self._repo.note_success(self._clock.now())
+            if not result.batches:  # confirming a batch noted the success already
+                self._repo.note_success(self._clock.now())
             return result
 
     def _sync(self, hold_partial: bool) -> SyncResult:
@@ -167,7 +168,7 @@ class ArchiveSync:
                     "Audit entries that were never archived are missing from this computer. "
                     "Call your compliance officer."
                 )
-            sealed = self._seal(rows, last_batch_hash)
+            sealed = self._sealer.seal(rows, last_batch_hash)
             result = self.backend.put_new(sealed.name, sealed.data, self._clock.now())
             if result is PutResult.EXISTS_DIFFERENT:
                 self._alarm(sealed.name)
@@ -198,16 +199,6 @@ class ArchiveSync:
         if adopted is None:
             self._known_cursor = self._repo.cursor()[0]
         return adopted
-
-    def _seal(self, rows: list[tuple[int, str, str]], prev_batch_hash: str) -> SealedBatch:
-        return seal(
-            rows,
-            practice=self._trail.practice_id,
-            workstation=self._trail.workstation_id,
-            prev_batch_hash=prev_batch_hash,
-            archive_key=self._archive_key,
-            signing_key=self._signing_key,
-        )
 
     def _confirm(self, sealed: SealedBatch) -> None:
         self._repo.confirm(
@@ -243,8 +234,15 @@ class ArchiveSync:
             rows = list(self._trail.repository.rows(first, last))
             if not rows or rows[0][0] != first or rows[-1][0] != last:
                 continue
-            sealed = self._seal(rows, last_batch_hash)
-            if sealed.name == name and self.backend.get(name) == sealed.data:
+            if (
+                object_name(self._trail.practice_id, self._trail.workstation_id, first, last)
+                != name
+            ):
+                continue
+            stored = self.backend.get(name)
+            again = self._sealer.seal_again(rows, last_batch_hash)
+            sealed = next((s for s in again if s.data == stored), None)
+            if sealed is not None:
                 self._confirm(sealed)
                 return sealed
         if landed:

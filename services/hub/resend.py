@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from services.archive.backends import ArchiveUnavailable
-from services.archive.batch import GENESIS, public_key_name, seal
+from services.archive.batch import GENESIS, Sealer, public_key_name
 from services.hub.handover import BatchSink, ConfirmedBatch
 
 log = logging.getLogger("services.hub.resend")
@@ -110,15 +110,8 @@ def _same_batch(
     practice: str,
     workstation: str,
 ) -> bytes | None:
-    for key in keys:
-        sealed = seal(
-            rows,
-            practice=practice,
-            workstation=workstation,
-            prev_batch_hash=prev_hash,
-            archive_key=key,
-            signing_key=signing_key,
-        )
-        if sealed.batch_hash == batch_hash:
-            return sealed.data
+    for key in keys:  # sealed by this Enamel or an earlier one (another gzip level)
+        for sealed in Sealer(practice, workstation, key, signing_key).seal_again(rows, prev_hash):
+            if sealed.batch_hash == batch_hash:
+                return sealed.data
     return None

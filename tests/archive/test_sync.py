@@ -21,7 +21,7 @@ from services.archive.backends import (
     FolderBackend,
     PutResult,
 )
-from services.archive.batch import seal
+from services.archive.batch import GENESIS, Sealer, seal
 from services.archive.sync import ArchiveSync, TamperAlarm
 from services.clock import ManualClock
 from services.installation import open_installation
@@ -78,6 +78,42 @@ def test_a_crash_after_the_put_before_the_cursor_moved_is_done_not_duplicated(
         assert verify(again, backend).ok
     finally:
         again.close()
+
+
+def test_a_batch_an_earlier_enamel_sealed_and_never_confirmed_is_adopted(
+    services: Services, tmp_path: Path
+) -> None:
+    """Enamel sealed at gzip level 9 until 2026-12: a batch of its that landed unconfirmed
+    before the update is recognised as this workstation's (sealed again at the earlier level),
+    not taken for tampering."""
+    backend = FolderBackend(tmp_path / "nas")
+    add_entries(services, 150)
+    earlier = Sealer(
+        services.trail.practice_id,
+        services.trail.workstation_id,
+        services.installation.secrets.require("key.archive"),
+        services.installation.secrets.require("key.signing"),
+    ).seal(list(services.trail.repository.rows(1, 100)), GENESIS, compress_level=9)
+    assert earlier.data != seal_now(services, 1, 100)  # the level shows in the bytes
+    assert backend.put_new(earlier.name, earlier.data, services.clock.now()) is PutResult.CREATED
+    sync = archive_sync(services, backend, batch_size=100)
+    assert sync.sync_once().entries == 150
+    assert backend.get(earlier.name) == earlier.data
+    assert ArchiveRepository(services.installation.db).batches()[0][3] == earlier.batch_hash
+    report = verify(services, backend)
+    assert report.ok, report.problems
+    assert report.entries == 150
+
+
+def seal_now(services: Services, first: int, last: int) -> bytes:
+    return seal(
+        list(services.trail.repository.rows(first, last)),
+        practice=services.trail.practice_id,
+        workstation=services.trail.workstation_id,
+        prev_batch_hash=GENESIS,
+        archive_key=services.installation.secrets.require("key.archive"),
+        signing_key=services.installation.secrets.require("key.signing"),
+    ).data
 
 
 def test_a_restart_mid_backlog_resumes_from_the_cursor_with_a_grown_trail(
@@ -354,8 +390,15 @@ def test_the_fast_json_line_equals_the_entry_s_own(services: Services) -> None:
             flags=("b]", 'c,"ip_address":'),
         )
     )
-    from services.archive.batch import json_line
+    from services.archive.batch import json_line, json_lines
 
-    for row in services.trail.repository.rows():
+    rows = list(services.trail.repository.rows())
+    for row in rows:
         assert json_line(*row) == AuditEntry.from_row(*row).as_json_line()
-    assert json_line(1, '{"a":1}', "h") == AuditEntry(1, '{"a":1}', "h").as_json_line()
+    assert json_lines(rows) == "".join(AuditEntry.from_row(*r).as_json_line() + "\n" for r in rows)
+    for body in (
+        '{"a":1}',
+        '{"a":1,"flags":[],"hash":[1],"ip_address":"x"}',  # a hash already there: parsed
+        '{"a":{"hash":1},"flags":["y"],"ip_address":"x"}',  # a nested one: spliced
+    ):
+        assert json_line(1, body, "h") == AuditEntry(1, body, "h").as_json_line(), body

@@ -13,8 +13,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from services.archive.backends import ArchiveUnavailable, FolderBackend, ObjectVersion, PutResult
+from services.archive.batch import GENESIS, Sealer, public_key_name
 from services.archive.setup import archive_keys
 from services.archive.sync import ArchiveSync
 from services.hub.resend import SentBefore, hub_chain_end, resend
@@ -101,6 +103,48 @@ def test_the_batches_a_hub_lost_are_sent_again_byte_for_byte(services: Any, tmp_
         now=services.clock.now(),
     )
     assert again == 0  # nothing lost any more
+
+
+def test_batches_an_earlier_enamel_sealed_are_sent_again_byte_for_byte(
+    services: Any, tmp_path: Path
+) -> None:
+    """Enamel sealed at gzip level 9 until 2026-12; the batches it confirmed then re-seal at
+    that level, to the same bytes, rather than being refused as changed."""
+    inst = services.installation
+    archive, now = FolderBackend(tmp_path / "archive"), services.clock.now()
+    add_entries(services, 12)
+    signing_key = inst.secrets.require(SIGNING_KEY)
+    public_key = Ed25519PrivateKey.from_private_bytes(signing_key).public_key().public_bytes_raw()
+    sealer = Sealer(
+        inst.practice_id, inst.workstation_id, inst.secrets.require(ARCHIVE_KEY), signing_key
+    )
+    repo, prev = ArchiveRepository(inst.db), GENESIS
+    archive.put_new(public_key_name(inst.practice_id, inst.workstation_id), public_key, now)
+    for first, last in ((1, 5), (6, 10), (11, 12)):  # what the earlier Enamel's sync did
+        rows = list(AuditRepository(inst.db).rows(first, last))
+        sealed = sealer.seal(rows, prev, compress_level=9)
+        assert sealed.data != sealer.seal(rows, prev).data  # the level shows in the bytes
+        archive.put_new(sealed.name, sealed.data, now)
+        repo.confirm(sealed.name, first, last, sealed.batch_hash, sealed.last_entry_hash, now)
+        prev = sealed.batch_hash
+    sent = SentBefore(
+        confirmed=repo.batches,
+        rows=lambda a, b: list(AuditRepository(inst.db).rows(a, b)),
+        archive_keys=lambda: list(archive_keys(inst).values()),
+        signing_key=signing_key,
+    )
+    hub = RestoredHub(tmp_path / "hub")
+    count = resend(
+        hub,
+        sent,
+        practice=inst.practice_id,
+        workstation=inst.workstation_id,
+        public_key=public_key,
+        now=now,
+    )
+    assert count == 3
+    prefix = f"{inst.practice_id}/{inst.workstation_id}/"
+    assert _objects(hub.folder, prefix) == _objects(archive, prefix)
 
 
 def test_a_batch_whose_entries_changed_or_are_gone_is_not_sent(
