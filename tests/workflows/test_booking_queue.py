@@ -4,7 +4,6 @@ shown as waiting, sent by the job's round when it is back, checked again first, 
 applied twice; a non-idempotent PUT is not repeated after a dropped answer. Real adapter
 over HTTP, real SQLCipher file."""
 
-# ruff: noqa: F811  (the fixtures of test_writes, imported by name)
 from __future__ import annotations
 
 from datetime import datetime, timedelta
@@ -24,13 +23,10 @@ from services.workflows.recall import RecallService
 from services.workflows.schedule import ScheduleService
 from services.workflows.waitlist import WaitlistService
 from storage.pms_writes_repo import PmsWritesRepository
-from tests.workflows.test_writes import (  # noqa: F401  (fixtures)
+from tests.workflows.test_writes import (
     FRONT,
-    client,
     commlogs_of,
-    ctx,
     entries_after,
-    sim,
     trail_head,
 )
 

@@ -2,7 +2,6 @@
 booking check and the conflicts list say "outside office hours" from them, with no setting;
 an office without schedules falls back to its office_hours setting. Real adapter over HTTP."""
 
-# ruff: noqa: F811  (the fixtures of test_writes, imported by name)
 from __future__ import annotations
 
 import json
@@ -15,7 +14,7 @@ from services.workflows.conflicts import ConflictKind, ConflictService
 from services.workflows.context import DeskContext
 from services.workflows.office_hours import DayHours, PracticeHours
 from services.workflows.schedule import ScheduleService
-from tests.workflows.test_writes import FRONT, client, ctx, sim  # noqa: F401  (fixtures)
+from tests.workflows.test_writes import FRONT
 
 FMT = "%Y-%m-%d %H:%M:%S"
 

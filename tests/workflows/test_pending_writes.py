@@ -2,7 +2,6 @@
 job's round when it answers again, and never applied twice (a call that may have landed is
 looked for in the patient's commlog first). Real adapter over HTTP, real SQLCipher file."""
 
-# ruff: noqa: F811  (the fixtures of test_writes, imported by name)
 from __future__ import annotations
 
 from app.bootstrap import Services
@@ -13,14 +12,11 @@ from services.workflows.insurance import InsuranceService
 from services.workflows.pending import PendingWrites
 from services.workflows.recall import RecallService
 from storage.pms_writes_repo import PmsWritesRepository
-from tests.workflows.test_writes import (  # noqa: F401  (fixtures)
+from tests.workflows.test_writes import (
     FRONT,
-    client,
     commlogs_of,
-    ctx,
     entries_after,
     insverify_dates,
-    sim,
     trail_head,
 )
 

@@ -3,9 +3,7 @@ the simulator, what they offer, what they refuse and why, and the conflicts list
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterator
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -13,54 +11,16 @@ import pytest
 from app.bootstrap import Services
 from services.access import Actor, ActorType, Role
 from services.audit import AuditEntry
-from services.calendar import PracticeCalendar
-from services.compliance.breach.office_hours import parse_office_hours
-from services.pms.http import RetryPolicy
-from services.pms.opendental import OpenDentalClient
-from services.pms.simulator import SimulatorServer, SyntheticPractice
+from services.pms.simulator import SimulatorServer
 from services.workflows.booking import BookingRefused, BookingService
 from services.workflows.conflicts import ConflictService
 from services.workflows.context import DeskContext
 from services.workflows.noshow import NoShowService
-from services.workflows.schedule import ScheduleService
 from services.workflows.waitlist import PURPOSE as WAITLIST
 from services.workflows.waitlist import WaitlistService
-from storage.desk_repo import DeskRepository
 
 FRONT = Actor("user_front", ActorType.HUMAN, Role.FRONT_DESK)
-HOURS = json.dumps({d: ["08:00", "17:00"] for d in ("mon", "tue", "wed", "thu", "fri")})
 HOLDING = ("Scheduled", "Complete", "ASAP")
-
-
-@pytest.fixture
-def sim(cheap_services: Services) -> Iterator[SimulatorServer]:
-    practice = SyntheticPractice(today=cheap_services.clock.now().date(), patients_count=300)
-    server = SimulatorServer(practice, page_size=1000).start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def ctx(cheap_services: Services, sim: SimulatorServer) -> Iterator[DeskContext]:
-    pms = OpenDentalClient(
-        sim.url,
-        sim.developer_key,
-        sim.customer_key,
-        page_size=1000,
-        timeout=5.0,
-        retry=RetryPolicy(attempts=2, base_delay=0.0),
-        sleep=lambda _seconds: None,
-    )
-    calendar = PracticeCalendar(cheap_services.clock, UTC)
-    yield DeskContext(
-        cheap_services.gateway, pms, DeskRepository(cheap_services.installation.db), calendar
-    )
-    pms.close()
-
-
-@pytest.fixture
-def booking(ctx: DeskContext) -> BookingService:
-    return BookingService(ctx, ScheduleService(ctx).reference, lambda: parse_office_hours(HOURS))
 
 
 def conflicts(ctx: DeskContext, first: date, days: int = 29) -> int:

@@ -7,8 +7,7 @@ import copy
 import csv
 import json
 import stat
-from collections.abc import Iterator
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -18,11 +17,8 @@ import pytest
 from app.bootstrap import Services
 from services.access import AccessDenied, Actor, ActorType, Role
 from services.audit import AuditEntry, RecordKind
-from services.calendar import PracticeCalendar
-from services.pms.http import RetryPolicy
-from services.pms.opendental import OpenDentalClient
 from services.pms.records import AptStatus, PmsRejected, PmsUnavailable
-from services.pms.simulator import SimulatorServer, SyntheticPractice
+from services.pms.simulator import SimulatorServer
 from services.pms.simulator.server import Fault
 from services.workflows.booking import WRITE_FIELDS, BookingService
 from services.workflows.context import DeskContext
@@ -31,45 +27,12 @@ from services.workflows.noshow import NoShow, NoShowService
 from services.workflows.recall import RecallItem, RecallService
 from services.workflows.schedule import ScheduleService
 from services.workflows.waitlist import WaitlistService
-from storage.desk_repo import DeskRepository
 
 FRONT = Actor("user_front", ActorType.HUMAN, Role.FRONT_DESK)
 BILLING = Actor("user_billing", ActorType.HUMAN, Role.BILLING)
 DENTIST = Actor("user_dentist", ActorType.HUMAN, Role.DENTIST)
 IT = Actor("user_it", ActorType.HUMAN, Role.IT_ADMIN)
 WRITE_METHODS = ("PUT", "POST", "DELETE")
-
-
-@pytest.fixture
-def sim(cheap_services: Services) -> Iterator[SimulatorServer]:
-    # The practice's "today" is the test clock's day (a Monday), never the wall clock's.
-    practice = SyntheticPractice(today=cheap_services.clock.now().date(), patients_count=300)
-    server = SimulatorServer(practice, page_size=1000).start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def client(sim: SimulatorServer) -> Iterator[OpenDentalClient]:
-    pms = OpenDentalClient(
-        sim.url,
-        sim.developer_key,
-        sim.customer_key,
-        page_size=1000,
-        timeout=5.0,
-        retry=RetryPolicy(attempts=2, base_delay=0.0),
-        sleep=lambda _seconds: None,
-    )
-    yield pms
-    pms.close()
-
-
-@pytest.fixture
-def ctx(cheap_services: Services, client: OpenDentalClient) -> DeskContext:
-    # The practice calendar in UTC, so "today" is the test clock's date and the simulator's.
-    calendar = PracticeCalendar(cheap_services.clock, UTC)
-    repo = DeskRepository(cheap_services.installation.db)
-    return DeskContext(cheap_services.gateway, client, repo, calendar)
 
 
 # -- helpers ----------------------------------------------------------------------------
