@@ -1,11 +1,13 @@
 """Trail to archive and back, as the app does it: sync rounds at the batch sizes the app seals,
 into a bucket that already holds objects, and `archive verify` over N objects.
 
-Run: .venv/bin/python -m tests.bench.bench_archive
-Floors, in the same run: raw boto3 making the same requests (per round: the listing that looks
-for a batch that landed unseen, then one conditional PUT with its checksums and retention, of
-an object of the same size); for verify, the same listing and GETs (S3) or file reads (folder)
-with nothing checked.
+Run: .venv/bin/python -m tests.bench.bench_archive [--sync-only]
+Floors, in the same run: raw boto3 making the same requests (a process's first round: the
+Object Lock check, the conditional PUT of the public key that the bucket refuses with 412 and
+the GET that compares it, the listing that looks for a batch that landed unseen; every round:
+one conditional PUT with its checksums and retention, of an object of the same size); for
+verify, the same listing and GETs (S3) or file reads (folder) with nothing checked.
+`--sync-only` leaves out verify (a minute instead of eight on the shared machine).
 
 Batch sizes: a busy workstation writes about ENTRIES_PER_HOUR entries an hour, sealed as one
 object an hour (the steady state); after a day offline the backlog goes in full batches of
@@ -20,6 +22,7 @@ import hashlib
 import logging
 import os
 import socket
+import sys
 import tempfile
 import time
 import tracemalloc
@@ -139,12 +142,28 @@ class Floor:
     def __init__(self, client: Any, prefix: str) -> None:
         self.client, self.prefix, self.first = client, prefix, 1
         self.retain_until = ManualClock().now() + timedelta(days=RETENTION_DAYS)
+        self.key = os.urandom(32)
+        client.put_object(Bucket="bench", Key=f"{prefix}signing-key.pub", Body=self.key)
 
-    def round(self, size: int, entries: int, *, look: bool = True) -> None:
-        """One object; `look`: the listing sync makes first when a batch may have landed unseen."""
+    def round(self, size: int, entries: int, *, first: bool = True) -> None:
+        """One object; `first`: a process's first round, which checks the bucket and the key
+        and looks for a batch that landed unseen before its PUT."""
         body = os.urandom(size)
         name = f"{self.prefix}{self.first:012d}-{self.first + entries - 1:012d}"
-        if look:
+        if first:
+            self.client.get_object_lock_configuration(Bucket="bench")
+            try:
+                self.client.put_object(
+                    Bucket="bench",
+                    Key=f"{self.prefix}signing-key.pub",
+                    Body=self.key,
+                    IfNoneMatch="*",
+                )
+            except self.client.exceptions.ClientError:
+                pass  # 412: it is there already
+            self.client.get_object(Bucket="bench", Key=f"{self.prefix}signing-key.pub")[
+                "Body"
+            ].read()
             self.client.list_object_versions(
                 Bucket="bench", Prefix=f"{self.prefix}{self.first:012d}-"
             )
@@ -171,7 +190,7 @@ def _object_sizes(bench: Bench, backend: S3Backend) -> list[int]:
     return sizes
 
 
-def run() -> dict[str, Any]:
+def run(*, sync_only: bool = False) -> dict[str, Any]:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = int(s.getsockname()[1])
@@ -180,12 +199,12 @@ def run() -> dict[str, Any]:
     url = f"http://127.0.0.1:{port}"
     try:
         with tempfile.TemporaryDirectory() as tmp:
-            return _run(Path(tmp), url)
+            return _run(Path(tmp), url, sync_only)
     finally:
         server.stop()
 
 
-def _run(root: Path, url: str) -> dict[str, Any]:
+def _run(root: Path, url: str, sync_only: bool) -> dict[str, Any]:
     client: Any = boto3.client(
         "s3",
         endpoint_url=url,
@@ -224,10 +243,11 @@ def _run(root: Path, url: str) -> dict[str, Any]:
     sizes = _object_sizes(steady, s3())
     assert len(sizes) == STEADY_HOURS, len(sizes)
     floor = Floor(client, "bench/floor_steady/")
-    # Sync lists the archive in the first round of a process only (a batch may have landed
-    # unconfirmed before it started); after an acknowledged PUT a round is that one PUT.
+    # Sync checks the bucket and its key and lists the archive in the first round of a process
+    # only (a batch may have landed unconfirmed before it started); after an acknowledged PUT
+    # a round is that one PUT.
     floor_s = sum(
-        _timed(lambda size=size, i=i: floor.round(size, ENTRIES_PER_HOUR, look=i == 0))
+        _timed(lambda size=size, i=i: floor.round(size, ENTRIES_PER_HOUR, first=i == 0))
         for i, size in enumerate(sizes)  # type: ignore[misc]
     )
     steady_floor = STEADY_HOURS * ENTRIES_PER_HOUR / floor_s
@@ -243,9 +263,20 @@ def _run(root: Path, url: str) -> dict[str, Any]:
     assert len(big) == CATCH_UP // DEFAULT_BATCH_SIZE
     floor = Floor(client, "bench/floor_behind/")
     catch_floor = CATCH_UP / sum(
-        _timed(lambda i=i, size=size: floor.round(size, DEFAULT_BATCH_SIZE, look=i == 0))  # type: ignore[misc]
+        _timed(lambda i=i, size=size: floor.round(size, DEFAULT_BATCH_SIZE, first=i == 0))  # type: ignore[misc]
         for i, size in enumerate(big)
     )
+
+    figures = {
+        "steady_rate": steady_rate,
+        "steady_floor": steady_floor,
+        "catch_rate": catch_rate,
+        "catch_floor": catch_floor,
+        "steady_size": sum(sizes) / len(sizes),
+        "prefill_s": prefill_s,
+    }
+    if sync_only:
+        return _report(figures | {"results": {}, "entries_verified": 0})
 
     # Verify: VERIFY_OBJECTS hourly objects in S3 and in a folder, full and incremental.
     checked = Bench(root, "ws_checked")
@@ -270,13 +301,8 @@ def _run(root: Path, url: str) -> dict[str, Any]:
     full_peak = _peak_mb(lambda: checked.verify(folder))
     part_peak = _peak_mb(lambda: checked.verify(folder, since))
     return _report(
-        {
-            "steady_rate": steady_rate,
-            "steady_floor": steady_floor,
-            "catch_rate": catch_rate,
-            "catch_floor": catch_floor,
-            "steady_size": sum(sizes) / len(sizes),
-            "prefill_s": prefill_s,
+        figures
+        | {
             "results": results,
             "entries_verified": entries,
             "full_peak": full_peak,
@@ -292,8 +318,11 @@ def _read_all(backend: ArchiveBackend, bench: Bench) -> None:
 
 
 def _report(r: dict[str, Any]) -> dict[str, Any]:
-    def verdict(rate: float) -> str:
-        return "ok" if rate >= BUDGET else "MISSES"
+    def verdict(rate: float, floor: float) -> str:
+        if rate >= BUDGET:
+            return "ok"
+        # Said, not hidden: on this server and machine the requests alone may miss it.
+        return "MISSES" + (f" (so does the floor, {floor:,.0f}/s)" if floor < BUDGET else "")
 
     rows = [
         {
@@ -303,7 +332,7 @@ def _report(r: dict[str, Any]) -> dict[str, Any]:
             "floor": f"{r['steady_floor']:,.0f} entries/s raw boto3, same requests",
             "ratio": f"{r['steady_rate'] / r['steady_floor']:.2f}",
             "budget": f">= {BUDGET:,} entries/s",
-            "verdict": verdict(r["steady_rate"]),
+            "verdict": verdict(r["steady_rate"], r["steady_floor"]),
         },
         {
             "name": f"archive sync to S3, catch-up after a day offline ({CATCH_UP:,} entries, "
@@ -312,7 +341,7 @@ def _report(r: dict[str, Any]) -> dict[str, Any]:
             "floor": f"{r['catch_floor']:,.0f} entries/s raw boto3, same requests",
             "ratio": f"{r['catch_rate'] / r['catch_floor']:.2f}",
             "budget": f">= {BUDGET:,} entries/s",
-            "verdict": verdict(r["catch_rate"]),
+            "verdict": verdict(r["catch_rate"], r["catch_floor"]),
         },
     ]
     for label, v in r["results"].items():
@@ -341,21 +370,29 @@ def _report(r: dict[str, Any]) -> dict[str, Any]:
         "prefill_s": r["prefill_s"],
         "verify": r["results"],
         "verify_entries": r["entries_verified"],
-        "verify_full_peak_mb": r["full_peak"],
-        "verify_incremental_peak_mb": r["part_peak"],
+        "verify_full_peak_mb": r.get("full_peak"),
+        "verify_incremental_peak_mb": r.get("part_peak"),
         "rows": rows,
     }
 
 
 def main() -> None:
-    r = run()
+    sync_only = "--sync-only" in sys.argv[1:]
+    load = os.getloadavg()
+    r = run(sync_only=sync_only)
+    print(f"(load average {load[0]:.2f} before, {os.getloadavg()[0]:.2f} after)")
     print(f"(pre-filling {PREFILL:,} objects took {r['prefill_s']:.1f} s)")
     for row in r["rows"]:
-        print(f"{row['name']}: {row['enamel']}; floor {row['floor']}; ratio {row['ratio']}")
-    print(
-        f"verify peak memory (tracemalloc, folder, {r['verify_entries']:,} entries): full "
-        f"{r['verify_full_peak_mb']:.1f} MB, incremental {r['verify_incremental_peak_mb']:.1f} MB"
-    )
+        print(
+            f"{row['name']}: {row['enamel']}; floor {row['floor']}; ratio {row['ratio']}; "
+            f"budget {row['budget']}" + (f": {row['verdict']}" if row["verdict"] else "")
+        )
+    if not sync_only:
+        print(
+            f"verify peak memory (tracemalloc, folder, {r['verify_entries']:,} entries): full "
+            f"{r['verify_full_peak_mb']:.1f} MB, incremental "
+            f"{r['verify_incremental_peak_mb']:.1f} MB"
+        )
 
 
 if __name__ == "__main__":
