@@ -107,6 +107,8 @@ class PlanCache:
         for ask in asks:
             since, read_at = state.get(ask.path, ("", None))
             age = now - read_at if read_at is not None else None
+            if age is not None and age < timedelta(0):  # this PC's clock was set back
+                age = None
             if ask.path in INCREMENTS:
                 # Read whole and empty (no stamp to go from): whole again, one page.
                 if force or age is None or age >= self._whole_every or not since:

@@ -222,3 +222,14 @@ def test_the_kept_copy_survives_a_restart_of_the_desk(
     assert not any(p.startswith(("/patplans", "/insplans")) for p in asked(sim, start))
     assert as_read_now(later) == first
     assert isinstance(insured(later).coverage_read_at, datetime)
+
+
+def test_a_clock_set_back_reads_the_coverage_again(
+    sim: SimulatorServer, pms: OpenDentalClient, clock: ManualClock
+) -> None:
+    worklist(pms, clock)
+    clock.set(clock.now() - timedelta(hours=1))  # the kept copy would look fresh for 75 min
+    start = len(sim.requests)
+    later = worklist(pms, clock)
+    assert any(p.startswith("/patplans") for p in asked(sim, start))
+    assert all(f.coverage_read_at is None for _a, f, _v in later if f)
