@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -24,21 +23,6 @@ pytestmark = pytest.mark.ui
 
 TEMPORARY = "the temporary one from the manager"
 OWN = "my own sentence for the front desk"
-
-
-@pytest.fixture
-def runner() -> Iterator[Operations]:
-    tasks = Operations()
-    yield tasks
-    tasks.shutdown()
-
-
-@pytest.fixture
-def window(qtbot: Any, cheap_services: Services, runner: Operations) -> SignInWindow:
-    win = SignInWindow(cheap_services.auth, runner, practice_id="test-practice")
-    qtbot.addWidget(win)
-    win.show()
-    return win
 
 
 def first_sign_in(qtbot: Any, s: Services, win: SignInWindow, login: str, password: str) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -28,21 +27,6 @@ from ui.operations import Operations
 from ui.shell import Shell
 
 pytestmark = pytest.mark.ui
-
-
-@pytest.fixture
-def runner() -> Iterator[Operations]:
-    tasks = Operations()
-    yield tasks
-    tasks.shutdown()
-
-
-@pytest.fixture
-def window(qtbot: Any, cheap_services: Services, runner: Operations) -> SignInWindow:
-    win = SignInWindow(cheap_services.auth, runner, practice_id="test-practice")
-    qtbot.addWidget(win)
-    win.show()
-    return win
 
 
 def entries(s: Services) -> list[dict[str, Any]]:
