@@ -13,6 +13,7 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.argon2 import Argon2id
 
+from storage.argon2_gate import argon2_threads
 from storage.errors import CorruptDatabase, WrongPassphrase
 
 # Crockford's base32 alphabet: no I, L, O, U, so a passphrase read aloud or written
@@ -42,7 +43,8 @@ def normalise_passphrase(text: str) -> str:
 
 def _kdf(passphrase: str, salt: bytes, time_cost: int, memory_kib: int, lanes: int) -> bytes:
     kdf = Argon2id(salt=salt, length=32, iterations=time_cost, lanes=lanes, memory_cost=memory_kib)
-    return kdf.derive(normalise_passphrase(passphrase).encode())
+    with argon2_threads(lanes):
+        return kdf.derive(normalise_passphrase(passphrase).encode())
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ from cryptography.exceptions import InvalidKey
 from cryptography.hazmat.primitives.kdf.argon2 import Argon2id
 
 from errors import EnamelError
+from storage.argon2_gate import argon2_threads
 
 MIN_LENGTH = 12
 MAX_LENGTH = 128
@@ -41,7 +42,8 @@ def hash_password(password: str, params: HashParams = PRODUCTION) -> str:
         lanes=params.lanes,
         memory_cost=params.memory_kib,
     )
-    return kdf.derive_phc_encoded(password.encode())
+    with argon2_threads(params.lanes):
+        return kdf.derive_phc_encoded(password.encode())
 
 
 def decoy_hash(params: HashParams = PRODUCTION) -> str:
@@ -60,9 +62,16 @@ def decoy_hash(params: HashParams = PRODUCTION) -> str:
     )
 
 
+def lanes_of(encoded: str) -> int:
+    """The lanes a PHC string asks for (the threads its check takes); all of them if unknown."""
+    match = _PHC.match(encoded)
+    return int(match.group(3)) if match else 1 << 16
+
+
 def verify_password(encoded: str, password: str) -> bool:
     try:
-        Argon2id.verify_phc_encoded(password.encode(), encoded)
+        with argon2_threads(lanes_of(encoded)):
+            Argon2id.verify_phc_encoded(password.encode(), encoded)
     except (InvalidKey, ValueError):
         return False
     return True
