@@ -12,6 +12,7 @@ from pathlib import Path
 
 from app.hub.keystores import add_key_store_option, hub_key_store
 from services.clock import Clock, clock_from_option
+from storage.argon2_gate import threads_total
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -54,13 +55,16 @@ async def _serve(args: argparse.Namespace, clock: Clock) -> int:
 
     layout = DataLayout(Path(args.data_dir))
     installation = open_installation(layout, hub_key_store(layout.root, args.key_store))
+    # One database thread (one SQLCipher connection: every read and write in order) and, for
+    # the Argon2 work of password checks alone, as many threads as Argon2 may use at once.
     executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="hub-db")
+    hashing = ThreadPoolExecutor(max_workers=threads_total(), thread_name_prefix="hub-hash")
     try:
         configure_logging(layout.log_dir)
         loop = asyncio.get_running_loop()
         hub = await loop.run_in_executor(executor, lambda: build_hub(installation, clock))
         port = hub.config.port if args.port is None else args.port
-        app = make_app(hub, executor)
+        app = make_app(hub, executor, hashing)
         runner = web.AppRunner(app, access_log=None, handle_signals=False)
         await runner.setup()
         site = web.TCPSite(runner, args.host, port, ssl_context=tls_context(hub))
@@ -93,6 +97,7 @@ async def _serve(args: argparse.Namespace, clock: Clock) -> int:
         print("stopped", flush=True)
         return 0
     finally:
+        hashing.shutdown(wait=True)
         executor.submit(installation.close).result()
         executor.shutdown(wait=True)
 

@@ -6,6 +6,8 @@ import asyncio
 import json
 import logging
 import ssl
+import threading
+import time
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
@@ -14,9 +16,10 @@ from aiohttp import web
 
 from app.bootstrap import VERSION
 from errors import EnamelError
+from services.auth.local_directory import PasswordCheck
 from services.hub import pki
 from services.hub.adopt import adopt
-from services.hub.directory_rpc import METHODS
+from services.hub.directory_rpc import METHODS, HashCheck
 from services.hub.errors import HubError, bad_request, forbidden
 from services.hub.reconcile import reconcile
 from services.hub.service import HubServices
@@ -32,6 +35,7 @@ T = TypeVar("T")
 
 HUB_KEY = web.AppKey("hub", HubServices)
 EXECUTOR_KEY = web.AppKey("executor", ThreadPoolExecutor)
+HASHING_KEY = web.AppKey("hashing", ThreadPoolExecutor)  # no database on these threads
 WORKSTATION_KEY = "enamel.workstation"
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -54,7 +58,8 @@ def _error(status: int, code: str, message: str) -> web.Response:
 
 async def _blocking(request: web.Request, work: Callable[[], T]) -> T:
     """Every database call runs on the hub's one database thread: each is one transaction,
-    in order, so `accept_totp_code` is atomic practice-wide."""
+    in order, so `accept_totp_code` is atomic practice-wide. Only the Argon2 work of a
+    password check runs elsewhere (`HASHING_KEY`), between two steps that run here."""
     loop = asyncio.get_running_loop()
     return await loop.run_in_executor(request.app[EXECUTOR_KEY], work)
 
@@ -146,10 +151,29 @@ async def post_directory(request: web.Request) -> web.Response:
     body = await _body(request)
     token = request.headers.get(ACTOR_HEADER)
     ws = _workstation(request).workstation_id
-    result = await _blocking(
+    answer = await _blocking(
         request, lambda: hub.directory.call(method, body.get("args", {}), token, ws)
     )
-    return web.json_response(result)
+    if isinstance(answer, HashCheck):  # the Argon2 work off the database thread
+        pending = answer
+        checked = await asyncio.get_running_loop().run_in_executor(
+            request.app[HASHING_KEY], lambda: _timed_check(pending)
+        )
+        answer = await _blocking(request, lambda: pending.finish(checked))
+    return web.json_response(answer)
+
+
+def _timed_check(pending: HashCheck) -> PasswordCheck:
+    began = time.perf_counter()
+    checked = pending.check()
+    log.info(
+        "hub.password_checked",
+        extra={
+            "duration_ms": round((time.perf_counter() - began) * 1000, 1),
+            "component": threading.current_thread().name,
+        },
+    )
+    return checked
 
 
 async def post_sessions_check(request: web.Request) -> web.Response:
@@ -230,10 +254,13 @@ async def get_health(request: web.Request) -> web.Response:
     )
 
 
-def make_app(hub: HubServices, executor: ThreadPoolExecutor) -> web.Application:
+def make_app(
+    hub: HubServices, executor: ThreadPoolExecutor, hashing: ThreadPoolExecutor
+) -> web.Application:
     app = web.Application(middlewares=[guard], client_max_size=MAX_BODY)
     app[HUB_KEY] = hub
     app[EXECUTOR_KEY] = executor
+    app[HASHING_KEY] = hashing
     app.router.add_get("/v1/ca", get_ca)
     app.router.add_post("/v1/join", post_join)
     app.router.add_post("/v1/directory/{method}", post_directory)

@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from services.auth import passwords, totp
 from storage.accounts_repo import CodeCheck, SqlAccountDirectory
 from storage.database import Database
+
+
+@dataclass(frozen=True)
+class PasswordCheck:
+    matched: bool
+    rehashed: str | None  # today's hash of the password, when the stored one is weaker
 
 
 class LocalAccountDirectory(SqlAccountDirectory):
@@ -29,11 +36,21 @@ class LocalAccountDirectory(SqlAccountDirectory):
         """True if `password` is the account's; a hash made with weaker parameters is
         replaced by one made with today's (the only time the password is at hand)."""
         record = self.by_id(user_id)
-        if record is None or not passwords.verify_password(record.password_hash, password):
+        if record is None:
             return False
-        if passwords.needs_rehash(record.password_hash, self._params):
-            self.update(user_id, password_hash=passwords.hash_password(password, self._params))
-        return True
+        checked = self.check_hash(record.password_hash, password)
+        if checked.rehashed is not None:
+            self.update(user_id, password_hash=checked.rehashed)
+        return checked.matched
+
+    def check_hash(self, encoded: str, password: str) -> PasswordCheck:
+        """The Argon2 work of `verify_password` alone, without the database: the hub runs it
+        on its hashing threads and writes the outcome on its database thread."""
+        if not passwords.verify_password(encoded, password):
+            return PasswordCheck(False, None)
+        if passwords.needs_rehash(encoded, self._params):
+            return PasswordCheck(True, passwords.hash_password(password, self._params))
+        return PasswordCheck(True, None)
 
     def matching_step(self, user_id: str, code: str, now: datetime) -> int | None:
         """The step (now -1, 0, +1) whose code `code` is, for this account's secret; or None."""

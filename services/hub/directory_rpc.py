@@ -11,7 +11,7 @@ from typing import Any
 from services.access import Actor, Permission, may
 from services.audit import AuditEvent, AuditTrail, Outcome
 from services.auth import throttle
-from services.auth.local_directory import LocalAccountDirectory
+from services.auth.local_directory import LocalAccountDirectory, PasswordCheck
 from services.clock import Clock
 from services.hub.errors import HubError, bad_request, forbidden
 from services.hub.settings import PracticeSettings
@@ -51,6 +51,21 @@ CLOCK_WINDOW = timedelta(minutes=5)
 # A code (or recovery code) is taken only this soon after the same account's password was
 # proven from the same workstation: the hub's two steps are one sign-in.
 PASSWORD_PROOF = timedelta(minutes=5)
+
+
+@dataclasses.dataclass(frozen=True)
+class HashCheck:
+    """A password check in two steps: `check` is the Argon2 work alone (no database; the hub
+    runs it on its hashing threads), `finish` writes its outcome (on the database thread)."""
+
+    check: Callable[[], PasswordCheck]
+    finish: Callable[[PasswordCheck], dict[str, Any]]
+
+
+def settle(answer: dict[str, Any] | HashCheck) -> dict[str, Any]:
+    """The answer of a call made on one thread: a `HashCheck` checked and finished there."""
+    return answer.finish(answer.check()) if isinstance(answer, HashCheck) else answer
+
 
 _HINTS = typing.get_type_hints(AccountRecord)
 _TIME_FIELDS = frozenset(name for name, hint in _HINTS.items() if "datetime" in str(hint))
@@ -167,15 +182,16 @@ class DirectoryRpc:
 
     def call(
         self, method: str, args: Any, actor_token: str | None, workstation_id: str
-    ) -> dict[str, Any]:
-        """`{"result": ...}` (and `actor_token` after an accepted step), or a HubError."""
+    ) -> dict[str, Any] | HashCheck:
+        """`{"result": ...}` (and `actor_token` after an accepted step), or a HubError; for a
+        password, a `HashCheck` to finish (`settle` does both steps on one thread)."""
         if method not in METHODS:
             raise HubError(404, "unknown_method", "The hub does not know this directory call.")
         if not isinstance(args, dict):
             raise bad_request('The body is {"args": {...}}.')
         actor = self._tokens.actor(actor_token, workstation_id)
-        handler: Callable[[dict[str, Any], Actor | None, str], dict[str, Any]] = getattr(
-            self, f"_do_{method}"
+        handler: Callable[[dict[str, Any], Actor | None, str], dict[str, Any] | HashCheck] = (
+            getattr(self, f"_do_{method}")
         )
         try:
             return handler(args, actor, workstation_id)
@@ -220,8 +236,10 @@ class DirectoryRpc:
                 and not changes.get("must_change_password")
             )
             who = actor if holder_change and actor is not None else self._manager(actor)
-        if self._accounts.by_id(user_id) is None:
+        current = self._accounts.by_id(user_id)
+        if current is None:
             raise HubError(404, "unknown_account", "There is no such account.")
+        _keep_counted(current, changes)
         self._accounts.update(user_id, **changes)
         if guarded:
             if changes.get("disabled"):
@@ -260,21 +278,36 @@ class DirectoryRpc:
 
     def _do_verify_password(
         self, args: dict[str, Any], actor: Actor | None, ws: str
-    ) -> dict[str, Any]:
+    ) -> dict[str, Any] | HashCheck:
+        """Read here, hash off the database thread (`HashCheck.check`), and decide on the
+        account as it is when the answer is written (`finish`, back on the database thread):
+        a failure counted meanwhile, a lock or a disabling in between all hold."""
         user_id, password = _arg(args, "user_id", str), _arg(args, "password", str)
         record = self._accounts.by_id(user_id)
         if record is None or len(password) > 1024:
             return {"result": False}
         if self._locked(record):
             return {"result": False}
-        if not self._accounts.verify_password(user_id, password):
-            if actor is None or actor.actor_id != user_id:  # the holder's own check is theirs
-                self._count_failure(record, ws)
-            return {"result": False}
-        now = self._clock.now()
-        self._proven = {k: v for k, v in self._proven.items() if now - v <= PASSWORD_PROOF}
-        self._proven[(user_id, ws)] = now
-        return {"result": True}
+        accounts, checked_hash = self._accounts, record.password_hash
+
+        def finish(checked: PasswordCheck) -> dict[str, Any]:
+            now = self._clock.now()
+            current = self._accounts.by_id(user_id)
+            if current is None:
+                return {"result": False}
+            if not checked.matched:
+                if actor is None or actor.actor_id != user_id:  # the holder's own is theirs
+                    self._count_failure(current, ws)
+                return {"result": False}
+            if current.password_hash != checked_hash or current.disabled or self._locked(current):
+                return {"result": False}  # changed, disabled or locked while it was hashed
+            if checked.rehashed is not None:
+                self._accounts.update(user_id, password_hash=checked.rehashed)
+            self._proven = {k: v for k, v in self._proven.items() if now - v <= PASSWORD_PROOF}
+            self._proven[(user_id, ws)] = now
+            return {"result": True}
+
+        return HashCheck(lambda: accounts.check_hash(checked_hash, password), finish)
 
     def _code_time(self, args: dict[str, Any]) -> datetime:
         now = self._clock.now()
@@ -400,6 +433,23 @@ class DirectoryRpc:
         self, args: dict[str, Any], actor: Actor | None, ws: str
     ) -> dict[str, Any]:
         return {"result": self._accounts.break_glass_grants(_arg(args, "user_id", str))}
+
+
+def _keep_counted(current: AccountRecord, changes: dict[str, Any]) -> None:
+    """A failure a workstation writes (its count from the record it read before asking) never
+    lowers what the hub counted meanwhile: two wrong passwords at once are two failures, and
+    a lock set by one is not shortened by the other. Only a reset (0) lowers the count."""
+    failures = changes.get("failures")
+    if not isinstance(failures, int) or failures <= 0:
+        return
+    changes["failures"] = max(failures, current.failures)
+    kept = current.locked_until
+    if kept is not None and "locked_until" in changes and _earlier(changes["locked_until"], kept):
+        changes["locked_until"] = kept
+
+
+def _earlier(value: Any, than: datetime) -> bool:
+    return value is None or (isinstance(value, datetime) and value < than)
 
 
 def _public(record: AccountRecord | None) -> AccountRecord | None:

@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 
 from services.auth import totp
-from services.hub.directory_rpc import DirectoryRpc
+from services.hub.directory_rpc import DirectoryRpc, settle
 from services.hub.errors import HubError
 from services.hub.tokens import ActorTokens
 from storage.hub_repo import HubRepository
@@ -29,8 +29,10 @@ def rpc(cheap_services):  # type: ignore[no-untyped-def]
 def token_for(rpc: DirectoryRpc, person: Person, ws: str = "ws-1") -> str:
     """The hub's token for `person`: the password, then a code at a step not used yet."""
     person.clock.advance(30)
-    proof = rpc.call(
-        "verify_password", {"user_id": person.user_id, "password": person.password}, None, ws
+    proof = settle(
+        rpc.call(
+            "verify_password", {"user_id": person.user_id, "password": person.password}, None, ws
+        )
     )
     assert proof["result"] is True
     code = totp.code_at(person.secret, person.clock.now())
@@ -116,7 +118,7 @@ def test_a_code_for_a_time_far_from_the_hubs_clock_is_refused(rpc) -> None:  # t
     for offset in (timedelta(minutes=11), timedelta(minutes=-11)):
         at = now + offset
         proof = {"user_id": pat.user_id, "password": pat.password}
-        assert directory.call("verify_password", proof, None, "ws-1")["result"] is True
+        assert settle(directory.call("verify_password", proof, None, "ws-1"))["result"] is True
         code = totp.code_at(pat.secret, at)
         answer = directory.call(
             "accept_totp_code",
@@ -126,8 +128,10 @@ def test_a_code_for_a_time_far_from_the_hubs_clock_is_refused(rpc) -> None:  # t
         )
         assert answer["result"] == "wrong" and "actor_token" not in answer
     at = now + timedelta(minutes=4)
-    assert directory.call(
-        "verify_password", {"user_id": pat.user_id, "password": pat.password}, None, "ws-1"
+    assert settle(
+        directory.call(
+            "verify_password", {"user_id": pat.user_id, "password": pat.password}, None, "ws-1"
+        )
     )["result"]
     answer = directory.call(
         "accept_totp_code",
