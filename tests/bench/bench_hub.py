@@ -9,9 +9,10 @@ The floor is the same AuthService sign-in on a local directory (LocalAccountDire
 Both sides check the production password hash (Argon2id, what a real sign-in costs; the hub
 rehashes any other to it) and leave the workstation's own audit write out, so the ratio is
 what the hub adds to a real sign-in.
-Budgets: throughput at least half of what every core hashing could do (the Argon2 check is the
-cost of a sign-in; the hub also writes each accepted step to disk, synchronous=FULL), latency
-at most 1.5x the local sign-in, and the hub's memory under 150 MB.
+Budgets: throughput at least half of what every core hashing could do (cores / the CPU time of
+one local sign-in, all its threads counted: the Argon2 check is the cost of a sign-in; the hub
+also writes each accepted step to disk, synchronous=FULL), latency at most 1.5x the local
+sign-in, and the hub's memory under 150 MB.
 """
 
 from __future__ import annotations
@@ -95,7 +96,9 @@ def _child() -> dict[str, Any]:
     local_people = fill(local_dir, LATENCY_SAMPLES, start)
     clock = ManualClock(start)
     local_auth = AuthService(local_dir, NullTrail(), clock, kit.PRACTICE, cheap)
+    cpu_began = time.process_time()  # every thread's CPU: OpenSSL's Argon2 threads too
     floor = [sign_in(local_auth, clock, login, secret) for _, login, secret in local_people]
+    local_cpu = (time.process_time() - cpu_began) / len(floor)
     local.installation.close()
 
     root = tmp / "hub"
@@ -158,6 +161,7 @@ def _child() -> dict[str, Any]:
         "error_kinds": sorted(set(errors)),
         "hub_ms": statistics.median(remote) * 1000,
         "local_ms": statistics.median(floor) * 1000,
+        "local_cpu_ms": local_cpu * 1000,
         "hub_rss_mb": rss_kib / 1024,
     }
 
@@ -173,8 +177,13 @@ def run() -> dict[str, Any]:
     r: dict[str, Any] = json.loads(out.stdout.strip().splitlines()[-1])
     ratio = r["hub_ms"] / r["local_ms"]
     added = r["hub_ms"] - r["local_ms"]
-    # The most a machine can do: every core checking Argon2 hashes, as the local sign-in does.
-    bound = (os.cpu_count() or 1) / (r["local_ms"] / 1000)
+    # The most a machine can do: every core busy with sign-ins at what one costs in CPU. One
+    # Argon2 check already runs on min(lanes, cores) of OpenSSL's threads, so a sign-in's
+    # CPU time, not its wall time, is what each core spends (wall time over-counted the
+    # floor by the threads one check takes: 2x on two cores).
+    from storage.argon2_gate import cores
+
+    bound = cores() / (r["local_cpu_ms"] / 1000)
     share = r["per_second"] / bound
     return {
         **r,
@@ -183,7 +192,8 @@ def run() -> dict[str, Any]:
                 "name": f"hub sign-ins per second, {WORKSTATIONS} workstations at once",
                 "enamel": f"{r['per_second']:.1f} /s"
                 + (f" ({r['errors']} failed)" if r["errors"] else ""),
-                "floor": f"{bound:.1f} /s (every core hashing, the local sign-in's cost)",
+                "floor": f"{bound:.1f} /s (every core busy, {r['local_cpu_ms']:.0f} ms CPU per "
+                "local sign-in)",
                 "ratio": f"{share:.2f}",
                 "budget": ">= 0.5 of the floor",
                 "verdict": "ok" if share >= 0.5 and not r["errors"] else "MISSES",
