@@ -3,9 +3,7 @@ showing what the role may see (read back against the simulator) and recorded in 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,19 +12,11 @@ from PySide6.QtCore import QPoint, Qt
 from app.gui import Running
 from services.audit import AuditEntry
 from services.workflows.appointment import AppointmentAction
-from tests.ui.desk_support import sign_in, start_demo
+from tests.ui.desk_support import sign_in
 from ui.schedule.appointment_window import NOT_SHOWN, AppointmentWindow
 from ui.schedule.page import SchedulePage
 
 pytestmark = pytest.mark.ui
-
-
-@pytest.fixture
-def running(tmp_path: Path, qtbot: Any) -> Iterator[Running]:
-    app = start_demo(tmp_path / "demo")
-    yield app
-    app.shell.switch_user()
-    app.close()
 
 
 def entries(running: Running) -> list[dict[str, Any]]:

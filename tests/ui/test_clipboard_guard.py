@@ -3,8 +3,6 @@ and 30 seconds after copying (on the app's manual clock), and only when it is st
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,17 +12,9 @@ from PySide6.QtWidgets import QApplication
 
 from app.gui import Running
 from services.clock import ManualClock
-from tests.ui.desk_support import sign_in, start_demo
+from tests.ui.desk_support import sign_in
 
 pytestmark = pytest.mark.ui
-
-
-@pytest.fixture
-def running(tmp_path: Path, qtbot: Any) -> Iterator[Running]:
-    app = start_demo(tmp_path / "demo")
-    yield app
-    app.shell.switch_user()
-    app.close()
 
 
 def copy_a_patient_name(qtbot: Any, running: Running) -> str:

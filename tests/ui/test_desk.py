@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -15,17 +14,9 @@ from app.gui import Running
 from services.access import FIELD_SETS, Purpose
 from services.audit import AuditEntry
 from services.clock import ManualClock
-from tests.ui.desk_support import sign_in, start_demo
+from tests.ui.desk_support import sign_in
 
 pytestmark = pytest.mark.ui
-
-
-@pytest.fixture
-def running(tmp_path: Path, qtbot: Any) -> Iterator[Running]:
-    app = start_demo(tmp_path / "demo")
-    yield app
-    app.shell.switch_user()
-    app.close()
 
 
 def entries(running: Running) -> list[dict[str, Any]]:

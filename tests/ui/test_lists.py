@@ -5,9 +5,7 @@ row, a page shown again reads its list again, and a message never moves the tabl
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -16,20 +14,12 @@ from PySide6.QtWidgets import QApplication
 
 from app.gui import Running
 from services.audit import AuditEntry
-from tests.ui.desk_support import sign_in, start_demo
+from tests.ui.desk_support import sign_in
 from ui.lists import sort_key
 from ui.workflows.worklist import WorklistPage
 
 pytestmark = pytest.mark.ui
 FMT = "%Y-%m-%d %H:%M:%S"
-
-
-@pytest.fixture
-def running(tmp_path: Path, qtbot: Any) -> Iterator[Running]:
-    app = start_demo(tmp_path / "demo")
-    yield app
-    app.shell.switch_user()
-    app.close()
 
 
 def noshows(qtbot: Any, running: Running) -> tuple[Any, WorklistPage]:

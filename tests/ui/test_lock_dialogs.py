@@ -7,7 +7,7 @@ accept whatever is still on screen. Nothing may reach the PMS, the disk or the t
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -27,21 +27,13 @@ from shiboken6 import isValid
 from app.gui import Running
 from services.audit import AuditEntry
 from services.clock import ManualClock
-from tests.ui.desk_support import PASSWORD, sign_in, start_demo
+from tests.ui.desk_support import PASSWORD, sign_in
 from ui.auth.dialogs import BreakGlassDialog, ChangePasswordDialog
 from ui.workflows.rebooking import SlotPicker
 
 pytestmark = pytest.mark.ui
 
 IDLE = 15 * 60
-
-
-@pytest.fixture
-def running(tmp_path: Path, qtbot: Any) -> Iterator[Running]:
-    app = start_demo(tmp_path / "demo")
-    yield app
-    app.shell.switch_user()
-    app.close()
 
 
 def clock_of(running: Running) -> ManualClock:

@@ -12,7 +12,6 @@ from __future__ import annotations
 import gc
 import os
 import threading
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -21,20 +20,12 @@ from PySide6.QtWidgets import QApplication, QWidget
 
 from app.gui import Running
 from services.clock import ManualClock
-from tests.ui.desk_support import PASSWORD, sign_in, start_demo
+from tests.ui.desk_support import PASSWORD, sign_in
 
 pytestmark = [
     pytest.mark.ui,
     pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="counts /proc/self/fd"),
 ]
-
-
-@pytest.fixture
-def running(tmp_path: Path, qtbot: Any) -> Iterator[Running]:
-    app = start_demo(tmp_path / "demo")
-    yield app
-    app.shell.switch_user()
-    app.close()
 
 
 def _settle(qtbot: Any, running: Running) -> None:

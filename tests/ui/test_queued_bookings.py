@@ -4,8 +4,6 @@ is back (the pms_writes job's round), read back from it, once."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -15,21 +13,13 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 from app.gui import Running
 from services.pms.simulator import SimulatorServer
 from services.workflows.appointment import AppointmentAction
-from tests.ui.desk_support import sign_in, start_demo
+from tests.ui.desk_support import sign_in
 from ui.schedule.change_dialogs import ConfirmDialog
 from ui.schedule.page import SchedulePage
 from ui.workflows.rebooking import BookingPage, SlotPicker
 
 pytestmark = pytest.mark.ui
 FMT = "%Y-%m-%d %H:%M:%S"
-
-
-@pytest.fixture
-def running(tmp_path: Path, qtbot: Any) -> Iterator[Running]:
-    app = start_demo(tmp_path / "demo")
-    yield app
-    app.shell.switch_user()
-    app.close()
 
 
 def stop(running: Running) -> tuple[SimulatorServer, int]:

@@ -3,9 +3,7 @@ demo's simulator over HTTP, each read back from the simulator; double bookings r
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date, datetime
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -16,21 +14,13 @@ from app.gui import Running
 from services.access import Actor
 from services.audit import AuditEntry
 from services.workflows.appointment import AppointmentAction
-from tests.ui.desk_support import sign_in, start_demo
+from tests.ui.desk_support import sign_in
 from ui.schedule.booking_dialog import BookingDialog
 from ui.schedule.change_dialogs import BreakDialog, ConfirmDialog
 from ui.schedule.page import SchedulePage
 
 pytestmark = pytest.mark.ui
 FMT = "%Y-%m-%d %H:%M:%S"
-
-
-@pytest.fixture
-def running(tmp_path: Path, qtbot: Any) -> Iterator[Running]:
-    app = start_demo(tmp_path / "demo")
-    yield app
-    app.shell.switch_user()
-    app.close()
 
 
 def entries(running: Running) -> list[dict[str, Any]]:

@@ -4,9 +4,6 @@ is read back from the demo's simulator; Escape calls a drag off."""
 
 from __future__ import annotations
 
-import os
-import tempfile
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -15,23 +12,19 @@ from PySide6.QtGui import QMouseEvent
 from PySide6.QtWidgets import QApplication
 
 from app.gui import Running
+from tests.ui.desk_support import screenshot
 from tests.ui.test_schedule_booking import (
     FMT,
     booking_dialog,
     conflicts_now,
     entries,
-    running,
     say_yes,
     take_offer,
     tomorrow,
 )
 from ui.schedule.day_view import DayView
 
-__all__ = ["running"]  # the fixture, shared with the booking tests
 pytestmark = pytest.mark.ui
-# Screenshots go to ENAMEL_SCREENSHOTS (docs/screenshots when the scripts refresh them), else a
-# temporary folder: a test run never rewrites the documentation.
-SHOTS = Path(os.environ.get("ENAMEL_SCREENSHOTS") or tempfile.mkdtemp(prefix="enamel-shots-"))
 
 
 def mouse(view: DayView, kind: QEvent.Type, at: QPointF, held: bool) -> None:
@@ -73,11 +66,11 @@ def test_drag_a_block_to_another_chair_and_time_checks_asks_and_moves(
     shadow = page.view.drag_target()
     assert shadow is not None and shadow[:2] == (block.key, 4)
     assert abs(shadow[2] - 15 * 60) <= 5 and shadow[2] % 5 == 0
-    page.window().grab().save(str(SHOTS / "schedule-drag-1366x768.png"))
+    screenshot(page.window(), "schedule-drag-1366x768.png")
     page.window().resize(1920, 1080)  # the grid lays its blocks out again; the drag goes on
     qtbot.wait(50)
     mouse(page.view, QEvent.Type.MouseMove, page.view.slot_point(4, shadow[2]), True)
-    page.window().grab().save(str(SHOTS / "schedule-drag-1920x1080.png"))
+    screenshot(page.window(), "schedule-drag-1920x1080.png")
     assert page.view.drag_target() == shadow
     mouse(page.view, QEvent.Type.MouseButtonRelease, target, False)
     assert page.view.drag_target() is None

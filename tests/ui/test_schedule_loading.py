@@ -3,9 +3,7 @@ while they load, against the real app on the demo simulator."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -13,18 +11,10 @@ from PySide6.QtCore import QTimer
 
 from app.gui import Running
 from services.pms.simulator.server import Fault
-from tests.ui.desk_support import sign_in, start_demo
+from tests.ui.desk_support import sign_in
 from ui.schedule.page import SchedulePage
 
 pytestmark = pytest.mark.ui
-
-
-@pytest.fixture
-def running(tmp_path: Path, qtbot: Any) -> Iterator[Running]:
-    app = start_demo(tmp_path / "demo")
-    yield app
-    app.shell.switch_user()
-    app.close()
 
 
 class GridWatch:

@@ -3,27 +3,17 @@ text, the "now" line), the F1 shortcut list and Ctrl+Q, through the real app on 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 from PySide6.QtCore import Qt
 
 from app.gui import Running
-from tests.ui.desk_support import sign_in, start_demo
+from tests.ui.desk_support import sign_in
 from ui.help_overlay import HelpOverlay
 from ui.schedule.page import SchedulePage
 
 pytestmark = pytest.mark.ui
-
-
-@pytest.fixture
-def running(tmp_path: Path, qtbot: Any) -> Iterator[Running]:
-    app = start_demo(tmp_path / "demo")
-    yield app
-    app.shell.switch_user()
-    app.close()
 
 
 def schedule(qtbot: Any, running: Running) -> tuple[Any, SchedulePage]:

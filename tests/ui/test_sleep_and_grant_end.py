@@ -3,8 +3,6 @@ limit wakes locked, and a break-glass grant that ran out takes its screens and b
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,19 +12,11 @@ from PySide6.QtWidgets import QApplication
 from app.gui import Running
 from services.audit import AuditEntry
 from services.clock import ManualClock
-from tests.ui.desk_support import PASSWORD, sign_in, start_demo
+from tests.ui.desk_support import PASSWORD, sign_in
 from ui.auth.dialogs import BreakGlassDialog
 from ui.main_window import MainWindow
 
 pytestmark = pytest.mark.ui
-
-
-@pytest.fixture
-def running(tmp_path: Path, qtbot: Any) -> Iterator[Running]:
-    app = start_demo(tmp_path / "demo")
-    yield app
-    app.shell.switch_user()
-    app.close()
 
 
 def clock_of(running: Running) -> ManualClock:

@@ -4,8 +4,6 @@ commlog, the no-show's commlog."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -13,17 +11,9 @@ import pytest
 
 from app.gui import Running
 from services.pms.simulator import SimulatorServer
-from tests.ui.desk_support import sign_in, start_demo
+from tests.ui.desk_support import sign_in
 
 pytestmark = pytest.mark.ui
-
-
-@pytest.fixture
-def running(tmp_path: Path, qtbot: Any) -> Iterator[Running]:
-    app = start_demo(tmp_path / "demo")
-    yield app
-    app.shell.switch_user()
-    app.close()
 
 
 def sim_of(running: Running) -> SimulatorServer:
