@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 
 from PySide6.QtWidgets import QDialog, QMenu, QWidget
 
-from services.pms.records import Appointment, Operatory, Provider
+from services.pms.records import Appointment, Operatory, PatientContact, Provider
 from services.workflows.appointment import AppointmentAction, AppointmentCard
 from services.workflows.booking import BookingRequest
 from ui.operations import Run
@@ -91,6 +91,32 @@ class ScheduleFlows:
 
         self._run(self._actions.reference, keep, lambda e: self._failed(str(e)), owner=self._view)
 
+    def _open_booking(
+        self,
+        request: BookingRequest,
+        providers: list[Provider],
+        operatories: list[Operatory],
+        commit: Callable[[int, BookingRequest], object],
+        *,
+        find_patients: Callable[[str], list[PatientContact]] | None = None,
+        moving: Appointment | None = None,
+    ) -> None:
+        """The booking dialog on `request`, checked by the schedule's one booking check."""
+        assert self._actions.check
+        self._open(
+            BookingDialog(
+                self._owner(),
+                self._run,
+                request=request,
+                providers=providers,
+                operatories=operatories,
+                check=self._actions.check,
+                commit=commit,
+                find_patients=find_patients,
+                moving=moving,
+            )
+        )
+
     def book_at(self, column: int, minute: int) -> None:
         start = self._at(minute)
 
@@ -104,19 +130,14 @@ class ScheduleFlows:
             request = BookingRequest(
                 start, 30, column, prov, prov if hygiene and is_hyg_prov else 0, hygiene
             )
-            assert self._actions.check and self._actions.book
+            assert self._actions.book
             book = self._actions.book
-            self._open(
-                BookingDialog(
-                    self._owner(),
-                    self._run,
-                    request=request,
-                    providers=providers,
-                    operatories=operatories,
-                    check=self._actions.check,
-                    commit=lambda pat_num, r: book(pat_num, r),
-                    find_patients=self._actions.find_patients,
-                )
+            self._open_booking(
+                request,
+                providers,
+                operatories,
+                lambda pat_num, r: book(pat_num, r),
+                find_patients=self._actions.find_patients,
             )
 
         self._with_reference(open_dialog)
@@ -133,19 +154,14 @@ class ScheduleFlows:
         )
 
         def open_dialog(providers: list[Provider], operatories: list[Operatory]) -> None:
-            assert self._actions.check and self._actions.move
+            assert self._actions.move
             move = self._actions.move
-            self._open(
-                BookingDialog(
-                    self._owner(),
-                    self._run,
-                    request=request,
-                    providers=providers,
-                    operatories=operatories,
-                    check=self._actions.check,
-                    commit=lambda _pat, r: move(appointment, r),
-                    moving=appointment,
-                )
+            self._open_booking(
+                request,
+                providers,
+                operatories,
+                lambda _pat, r: move(appointment, r),
+                moving=appointment,
             )
 
         self._with_reference(open_dialog)
