@@ -11,19 +11,16 @@ grows from one stretch to the next is a leak.
 
 from __future__ import annotations
 
-import gc
-import os
 import threading
 from pathlib import Path
 from typing import Any
 
 import pytest
-from PySide6.QtWidgets import QApplication
 
 from app.gui import Running
-from services.jobs import JobState
 from tests.hub.desk_office import Office, office, running, sign_in
 from tests.hub.kit import HubProcess
+from tests.session_resources import counts, run_every_job, settle
 
 __all__ = ["office", "running"]  # the fixtures
 pytestmark = [
@@ -31,34 +28,6 @@ pytestmark = [
     pytest.mark.slow,
     pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="counts /proc/self/fd"),
 ]
-
-
-def _settle(qtbot: Any, running: Running) -> None:
-    def idle() -> bool:
-        statuses = running.jobs.statuses()
-        waiting = running.jobs.seconds_until_next()
-        return (
-            not running.ops.busy()
-            and all(s.state is not JobState.RUNNING for s in statuses)
-            and (waiting is None or waiting > 0)
-        )
-
-    qtbot.waitUntil(idle, timeout=60000)
-    QApplication.processEvents()
-    QApplication.sendPostedEvents(None, 0)  # deleteLater of closed windows
-    QApplication.processEvents()
-    gc.collect()
-
-
-def _counts(before: set[int | None]) -> dict[str, Any]:
-    started = sorted(t.name for t in threading.enumerate() if t.ident not in before)
-    return {
-        "threads": len(started),
-        "names": started,
-        "fds": len(os.listdir("/proc/self/fd")),
-        "widgets": len(QApplication.allWidgets()),
-        "windows": len(QApplication.topLevelWidgets()),
-    }
 
 
 def test_a_joined_pc_left_signed_in_stays_flat_with_the_hub_there_and_away(
@@ -76,13 +45,12 @@ def test_a_joined_pc_left_signed_in_stays_flat_with_the_hub_there_and_away(
         for _ in range(rounds):
             for key in window.page_keys():
                 window.open_page(key)
-                _settle(qtbot, running)
+                settle(qtbot, running)
             dora.clock.advance(60)  # a minute of the day: the jobs come due
-            for status in running.jobs.statuses():
-                running.jobs.run_now(status.name)
-            _settle(qtbot, running)
+            run_every_job(running)
+            settle(qtbot, running)
             seen.add(window.status.hub.text())
-        return _counts(before)
+        return counts(before)
 
     def hub_away() -> None:
         hubs[-1].stop()

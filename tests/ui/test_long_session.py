@@ -9,17 +9,15 @@ once); whatever still grows from one stretch to the next is a leak.
 
 from __future__ import annotations
 
-import gc
-import os
 import threading
 from pathlib import Path
 from typing import Any
 
 import pytest
-from PySide6.QtWidgets import QApplication, QWidget
 
 from app.gui import Running
 from services.clock import ManualClock
+from tests.session_resources import counts, run_every_job, settle
 from tests.ui.desk_support import PASSWORD, sign_in
 
 pytestmark = [
@@ -28,39 +26,13 @@ pytestmark = [
 ]
 
 
-def _settle(qtbot: Any, running: Running) -> None:
-    qtbot.waitUntil(lambda: not running.ops.busy(), timeout=30000)
-    QApplication.processEvents()
-    QApplication.sendPostedEvents(None, 0)  # deleteLater of closed windows
-    QApplication.processEvents()
-    gc.collect()
-
-
-def _counts(before: set[int | None]) -> dict[str, Any]:
-    # Only the threads started since the session began: earlier tests' leftovers in the same
-    # process come and go on their own.
-    started = sorted(t.name for t in threading.enumerate() if t.ident not in before)
-    # The simulator (the test's Open Dental) serves each open connection on a thread: those
-    # are the app's HTTP connections, counted apart (the client's pool bounds them).
-    served = [n for n in started if "process_request_thread" in n]
-    return {
-        "threads": len(started) - len(served),
-        "connections": len(served),
-        "names": started,
-        "fds": len(os.listdir("/proc/self/fd")),
-        "widgets": len(QApplication.allWidgets()),
-        "windows": len([w for w in QApplication.topLevelWidgets() if isinstance(w, QWidget)]),
-    }
-
-
 def _a_round(qtbot: Any, running: Running, window: Any, clock: ManualClock) -> None:
     for key in window.page_keys():
         window.open_page(key)
-        _settle(qtbot, running)
+        settle(qtbot, running)
     clock.advance(600)  # ten minutes of the day: the jobs' next runs come due
-    for status in running.jobs.statuses():
-        running.jobs.run_now(status.name)
-    _settle(qtbot, running)
+    run_every_job(running)
+    settle(qtbot, running)
     running.shell.lock_now()
     qtbot.waitUntil(window.is_locked, timeout=10000)
 
@@ -87,12 +59,12 @@ def test_a_long_session_keeps_threads_descriptors_and_widgets_flat(
             rounds += 1
             if rounds % 3 == 0:
                 running.shell.switch_user()  # the next person signs in at the same PC
-                _settle(qtbot, running)
+                settle(qtbot, running)
                 window = sign_in(qtbot, running, "frontdesk")
             else:
                 _unlock(qtbot, window)
-            _settle(qtbot, running)
-        return _counts(before)
+            settle(qtbot, running)
+        return counts(before)
 
     # Pools start their workers as work first needs them: after a warm-up the counts may
     # still rise once to a pool's size, then stay. A leak goes on rising.
