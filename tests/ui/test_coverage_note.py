@@ -4,8 +4,6 @@ through the real desk against the simulator over HTTP."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -14,17 +12,9 @@ import pytest
 from app.gui import Running
 from services.clock import ManualClock
 from services.pms.plan_cache import COVERAGE_FOR
-from tests.ui.desk_support import screenshot, sign_in, start_demo
+from tests.ui.desk_support import screenshot, sign_in
 
 pytestmark = pytest.mark.ui
-
-
-@pytest.fixture
-def running(tmp_path: Path, qtbot: Any) -> Iterator[Running]:
-    app = start_demo(tmp_path / "demo")
-    yield app
-    app.shell.switch_user()
-    app.close()
 
 
 def reloaded(qtbot: Any, page: Any) -> None:
