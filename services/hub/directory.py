@@ -271,8 +271,13 @@ class HubAccountDirectory:
         with self._lock:
             offline = user_id in self._offline_sessions
         throttle_only = set(changes) <= THROTTLE_FIELDS
+        # A reset (after the person's own sign-in, or a manager's unlock) goes with the
+        # signed-in person's token: the hub refuses one from the PC's certificate alone.
+        resets = changes.get("failures") == 0 or (
+            "locked_until" in changes and changes["locked_until"] is None
+        )
         try:
-            self._call("update", actor=not throttle_only, user_id=user_id, **changes)
+            self._call("update", actor=resets or not throttle_only, user_id=user_id, **changes)
         except HubUnreachable:
             cached = self._cache.by_id(user_id)
             if not throttle_only or cached is None:

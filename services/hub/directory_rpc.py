@@ -239,6 +239,8 @@ class DirectoryRpc:
         current = self._accounts.by_id(user_id)
         if current is None:
             raise HubError(404, "unknown_account", "There is no such account.")
+        if _lowers_the_lock(current, changes) and (actor is None or actor.actor_id != user_id):
+            self._manager(actor)  # the holder once signed in, or a manager; never a bare PC
         _keep_counted(current, changes)
         self._accounts.update(user_id, **changes)
         if guarded:
@@ -433,6 +435,21 @@ class DirectoryRpc:
         self, args: dict[str, Any], actor: Actor | None, ws: str
     ) -> dict[str, Any]:
         return {"result": self._accounts.break_glass_grants(_arg(args, "user_id", str))}
+
+
+def _lowers_the_lock(current: AccountRecord, changes: dict[str, Any]) -> bool:
+    """Whether `changes` lowers the failure count or shortens a lock the hub holds: what the
+    sign-in flow writes after the person's own sign-in (with their token) or a manager's
+    unlock, and what a PC's certificate alone must never do (it would undo the practice-wide
+    lock-out that the hub's own password check enforces)."""
+    failures = changes.get("failures")
+    if isinstance(failures, int) and failures > 0:
+        return False  # a failure written back: `_keep_counted` keeps the hub's count and lock
+    if isinstance(failures, int) and failures < current.failures:
+        return True
+    if "locked_until" not in changes or current.locked_until is None:
+        return False
+    return _earlier(changes["locked_until"], current.locked_until)
 
 
 def _keep_counted(current: AccountRecord, changes: dict[str, Any]) -> None:

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 
-from services.auth import totp
+from services.auth import throttle, totp
 from services.hub.directory_rpc import DirectoryRpc, settle
 from services.hub.errors import HubError
 from services.hub.tokens import ActorTokens
@@ -140,3 +140,37 @@ def test_a_code_for_a_time_far_from_the_hubs_clock_is_refused(rpc) -> None:  # t
         "ws-1",
     )
     assert answer["result"] == "accepted"
+
+
+def test_a_pc_without_a_sign_in_cannot_undo_the_practice_wide_lock(rpc) -> None:  # type: ignore[no-untyped-def]
+    """A hostile PC (its certificate, no one's token) guessing a password: the hub counts each
+    wrong guess and locks the account; writing the count back to 0 or the lock to nothing is
+    refused, so the guessing stays locked out. The holder after their own sign-in, and a
+    manager, may reset it."""
+    directory, services = rpc
+    pat = person_in(services, "pat", "front_desk")
+    guess = {"user_id": pat.user_id, "password": "not it"}
+    for _ in range(throttle.LOCK_AFTER):
+        assert settle(directory.call("verify_password", guess, None, "ws-hostile")) == {
+            "result": False
+        }
+    locked = services.accounts.by_id(pat.user_id)
+    assert locked.failures == throttle.LOCK_AFTER and locked.locked_until is not None
+    for undo in ({"failures": 0}, {"locked_until": None}, {"failures": 0, "locked_until": None}):
+        assert refused(directory, "update", {"user_id": pat.user_id, **undo}, None) == 403
+    again = services.accounts.by_id(pat.user_id)
+    assert (again.failures, again.locked_until) == (locked.failures, locked.locked_until)
+    right = {"user_id": pat.user_id, "password": pat.password}
+    assert settle(directory.call("verify_password", right, None, "ws-hostile")) == {
+        "result": False
+    }  # still locked
+    # Counting up stays the sign-in flow's own; a manager may reset.
+    directory.call(
+        "update", {"user_id": pat.user_id, "failures": locked.failures + 1}, None, "ws-1"
+    )
+    ivy = person_in(services, "ivy", "it_admin")
+    manager = token_for(directory, ivy)
+    directory.call(
+        "update", {"user_id": pat.user_id, "failures": 0, "locked_until": None}, manager, "ws-1"
+    )
+    assert services.accounts.by_id(pat.user_id).failures == 0
