@@ -7,11 +7,10 @@ from collections.abc import Callable, Iterator
 import pytest
 
 from services.clock import TEST_EPOCH, ManualClock
-from services.pms.directory import PatientDirectory
 from services.pms.http import RetryPolicy
 from services.pms.opendental import OpenDentalClient
-from services.pms.plan_cache import PlanCache
 from services.pms.simulator import Fault, SimulatorServer, SyntheticPractice
+from tests.sim_client import client_to
 
 TODAY = TEST_EPOCH.date()  # a Monday
 
@@ -40,15 +39,7 @@ def sleeps() -> SleepRecorder:
 
 @pytest.fixture
 def client(sim: SimulatorServer, sleeps: SleepRecorder) -> Iterator[OpenDentalClient]:
-    c = OpenDentalClient(
-        sim.url,
-        sim.developer_key,
-        sim.customer_key,
-        page_size=100,
-        timeout=2.0,
-        retry=RetryPolicy(attempts=3, base_delay=0.5),
-        sleep=sleeps,
-    )
+    c = client_to(sim, timeout=2.0, retry=RetryPolicy(attempts=3, base_delay=0.5), sleep=sleeps)
     yield c
     c.close()
 
@@ -74,25 +65,3 @@ def start_sim(clock: ManualClock) -> Iterator[StartSim]:
     yield start
     for server in started:
         server.stop()
-
-
-def client_to(
-    sim: SimulatorServer,
-    *,
-    directory: PatientDirectory | None = None,
-    plans: PlanCache | None = None,
-    concurrency: int = 1,
-) -> OpenDentalClient:
-    """A client of `sim` as the desk makes one, pages of 100, retries without real sleeps."""
-    return OpenDentalClient(
-        sim.url,
-        sim.developer_key,
-        sim.customer_key,
-        page_size=100,
-        timeout=5.0,
-        retry=RetryPolicy(attempts=2, base_delay=0.0),
-        sleep=lambda _seconds: None,
-        directory=directory,
-        plans=plans,
-        concurrency=concurrency,
-    )

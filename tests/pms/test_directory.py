@@ -24,7 +24,8 @@ from services.workflows.recall import RecallService
 from services.workflows.schedule import ScheduleService
 from storage.contacts_repo import ContactsRepository
 from storage.desk_repo import DeskRepository
-from tests.pms.conftest import StartSim, client_to
+from tests.pms.conftest import StartSim
+from tests.sim_client import client_to
 
 FRONT = Actor("user_front", ActorType.HUMAN, Role.FRONT_DESK)
 

@@ -26,7 +26,8 @@ from services.pms.simulator import Fault, SimulatorServer
 from storage.contacts_repo import ContactsRepository
 from storage.database import Database
 from storage.plan_rows_repo import PlanRowsRepository
-from tests.pms.conftest import StartSim, client_to
+from tests.pms.conftest import StartSim
+from tests.sim_client import client_to
 
 PURPOSE = Purpose.INSURANCE_VERIFICATION
 Row = tuple[Any, InsuranceFacts | None, date | None]

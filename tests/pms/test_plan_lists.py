@@ -13,7 +13,8 @@ from services.pms.opendental import OpenDentalClient
 from services.pms.plans import PER_PATIENT_UP_TO
 from services.pms.simulator import SimulatorServer
 from storage.contacts_repo import ContactsRepository
-from tests.pms.conftest import StartSim, client_to
+from tests.pms.conftest import StartSim
+from tests.sim_client import client_to
 
 PURPOSE = Purpose.INSURANCE_VERIFICATION
 

@@ -12,13 +12,13 @@ import pytest
 from app.bootstrap import Services
 from services.calendar import PracticeCalendar
 from services.compliance.breach.office_hours import parse_office_hours
-from services.pms.http import RetryPolicy
 from services.pms.opendental import OpenDentalClient
 from services.pms.simulator import SimulatorServer, SyntheticPractice
 from services.workflows.booking import BookingService
 from services.workflows.context import DeskContext
 from services.workflows.schedule import ScheduleService
 from storage.desk_repo import DeskRepository
+from tests.sim_client import client_to
 
 HOURS = json.dumps({d: ["08:00", "17:00"] for d in ("mon", "tue", "wed", "thu", "fri")})
 
@@ -34,15 +34,7 @@ def sim(cheap_services: Services) -> Iterator[SimulatorServer]:
 
 @pytest.fixture
 def client(sim: SimulatorServer) -> Iterator[OpenDentalClient]:
-    pms = OpenDentalClient(
-        sim.url,
-        sim.developer_key,
-        sim.customer_key,
-        page_size=1000,
-        timeout=5.0,
-        retry=RetryPolicy(attempts=2, base_delay=0.0),
-        sleep=lambda _seconds: None,
-    )
+    pms = client_to(sim, page_size=1000)
     yield pms
     pms.close()
 
