@@ -13,11 +13,10 @@ from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QScrollArea
 
 from app.gui import Running
-from tests.ui.test_schedule_booking import running, tomorrow
+from tests.ui.test_schedule_booking import tomorrow
 from ui.schedule.day_view import AXIS_WIDTH, HEADER_HEIGHT, MIN_COLUMN_WIDTH, DayView
 from ui.schedule.page import SchedulePage
 
-__all__ = ["running"]  # the fixture, shared with the booking tests
 pytestmark = pytest.mark.ui
 
 
