@@ -6,7 +6,7 @@ import json
 
 from services.access import Actor, ActorType, Role
 from services.audit import verify_rows
-from services.audit.entry import AuditEvent, Outcome, build_batch, canonical
+from services.audit.entry import AuditEntry, AuditEvent, Outcome, build_batch, canonical
 
 ODD = Actor('user_"quoted"\\back', ActorType.AGENT, Role.AGENT, auth_flags=("offline_signin",))
 NURSE = Actor("user_7", ActorType.HUMAN, Role.FRONT_DESK)
@@ -47,10 +47,11 @@ HASHES = [
 ]
 
 
-def batch() -> list[tuple[int, str, str]]:
-    entries = build_batch(
-        EVENTS,
-        first_seq=41,
+def built(events: list[AuditEvent], first_seq: int) -> list[AuditEntry]:
+    """`events` as one batch after PREV, at the pinned time and request context."""
+    return build_batch(
+        events,
+        first_seq=first_seq,
         prev_hash=PREV,
         timestamp="2026-03-04T05:06:07.089Z",
         practice_id="practice_1",
@@ -59,7 +60,10 @@ def batch() -> list[tuple[int, str, str]]:
         user_agent="Enamel/1.0 (test)",
         correlation_id="req_batch",
     )
-    return [(e.seq, e.body, e.hash) for e in entries]
+
+
+def batch() -> list[tuple[int, str, str]]:
+    return [(e.seq, e.body, e.hash) for e in built(EVENTS, 41)]
 
 
 def test_bodies_and_hashes_are_the_stored_format() -> None:
@@ -124,17 +128,7 @@ def test_parts_kept_between_events_follow_each_event() -> None:
         AuditEvent("f", NURSE, fields=("zip",), flags=()),
         AuditEvent("g", Actor("user_7", ActorType.HUMAN, Role.FRONT_DESK, auth_flags=("x",))),
     ]
-    entries = build_batch(
-        events,
-        first_seq=1,
-        prev_hash=PREV,
-        timestamp="2026-03-04T05:06:07.089Z",
-        practice_id="practice_1",
-        workstation_id="ws_1",
-        ip_address="10.0.0.5",
-        user_agent="Enamel/1.0 (test)",
-        correlation_id="req_batch",
-    )
+    entries = built(events, 1)
     prev = PREV
     for seq, (ev, entry) in enumerate(zip(events, entries, strict=True), start=1):
         assert entry.body == reference(ev, seq, prev)
