@@ -15,7 +15,19 @@ from services.installation import UsageError
 from services.pms.http import check_endpoint
 from services.pms.opendental import Mode, base_url_for, reject_unknown_mode
 from services.pms.records import PmsError, PmsRejected
-from services.pms.settings import CUSTOMER_KEY, DEVELOPER_KEY, PmsSettings, write_keys
+from services.pms.settings import (
+    CUSTOMER_KEY,
+    DEVELOPER_KEY,
+    PmsSettings,
+    read_keys,
+    write_keys,
+)
+from services.pms.switch import (
+    drop_pending_writes,
+    forget_kept_copies,
+    pending_writes,
+    target_changed,
+)
 
 
 def register(sub: Any) -> None:
@@ -50,6 +62,18 @@ def register(sub: Any) -> None:
         "(Open Dental's Clinics; default 0: it does not)",
     )
     p.add_argument(
+        "--same-database",
+        action="store_true",
+        help="the same Open Dental database at a new address: keep what this PC read from it "
+        "and send it the changes still waiting",
+    )
+    p.add_argument(
+        "--drop-pending-writes",
+        action="store_true",
+        help="another Open Dental: give up the changes still waiting for the old one (kept "
+        "here as a record, marked not sent)",
+    )
+    p.add_argument(
         "--keys-stdin",
         action="store_true",
         help="read the developer key and the customer key, one per line, from standard input "
@@ -73,16 +97,53 @@ def cmd_set(args: argparse.Namespace, ctx: CliContext) -> int:
     inst, now = services.installation, ctx.clock.now()
     if args.clinic < 0:
         raise UsageError("--clinic is a ClinicNum (0: the practice does not use clinics).")
-    PmsSettings(mode, base, args.host, allowed, args.page_size, args.clinic).write(
-        inst.settings, now
-    )
+    if args.same_database and args.drop_pending_writes:
+        raise UsageError("Give --same-database or --drop-pending-writes, not both.")
+    keys: tuple[str, str] | None = None
     if args.keys_stdin:
         developer, customer = sys.stdin.readline().strip(), sys.stdin.readline().strip()
         if not developer or not customer:
             raise UsageError(
                 "Give the developer key and the customer key on two lines of standard input."
             )
-        write_keys(inst.secrets, developer, customer, now)
+        keys = developer, customer
+    new = PmsSettings(mode, base, args.host, allowed, args.page_size, args.clinic)
+    old_keys = read_keys(inst.secrets)
+    moved = not args.same_database and target_changed(
+        PmsSettings.read(inst.settings),
+        new,
+        old_keys[1] if old_keys else None,
+        keys[1] if keys else None,
+    )
+    waiting = pending_writes(inst.db) if moved else 0
+    if waiting and not args.drop_pending_writes:
+        raise UsageError(
+            f"{waiting} change(s) made on this PC are still waiting to be sent to the Open Dental "
+            "it used until now. Sent to another Open Dental they could change the wrong "
+            "patients' records, so nothing was changed. If it is the same Open Dental database "
+            "at a new address, run this again with --same-database; to give those changes up, "
+            "with --drop-pending-writes (and enter them again in Open Dental)."
+        )
+    new.write(inst.settings, now)
+    if keys is not None:
+        write_keys(inst.secrets, *keys, now)
+    if moved:
+        dropped = drop_pending_writes(inst.db, now)
+        forget_kept_copies(inst.db, ctx.clock)
+        services.trail.append(
+            AuditEvent(
+                action="configuration_change",
+                actor=ctx.admin_actor(),
+                resource_type="pms",
+                fields=("kept_copies_forgotten",)
+                + (("pending_writes_dropped",) if dropped else ()),
+            )
+        )
+        print(
+            "This PC now uses another Open Dental: the patient list, insurance lists and "
+            "schedules kept from the old one were removed and are read again on first use."
+            + (f" {dropped} change(s) waiting for the old one were not sent." if dropped else "")
+        )
     services.trail.append(
         AuditEvent(action="configuration_change", actor=ctx.admin_actor(), resource_type="pms")
     )

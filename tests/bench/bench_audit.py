@@ -37,6 +37,7 @@ SINGLE = 1_000  # one commit (with fsync) each: slow by nature, so fewer
 VERIFY_ROUNDS = 3  # best of, for verify and its floor
 CHUNK = 1_000  # entries verify and its floor read in turn
 GROWTH = (10_000, 100_000, 1_000_000)
+VERIFY_BUDGET = 200_000  # entries per second (DESIGN.md)
 READ = "SELECT seq, body, hash FROM audit_log WHERE seq >= ? AND seq <= ? ORDER BY seq"
 INSERT = "INSERT INTO audit_log(seq, body, hash) VALUES (?, ?, ?)"
 
@@ -186,6 +187,17 @@ def _verify(path: Path, key: bytes, n: int) -> tuple[float, float, float]:
     return min(v for v, _ in passes), min(f for _, f in passes), hash_s
 
 
+def _verify_verdict(rate: float, floor: float) -> str:
+    """Against the absolute budget; said, not hidden, when the floor itself misses it.
+
+    Verify must decrypt every page and hash every entry, which is all the floor does, so in a
+    run whose floor is under the budget no verify can meet it.
+    """
+    if rate >= VERIFY_BUDGET:
+        return "ok"
+    return "MISSES" + (f" (so does the floor, {floor:,.0f}/s)" if floor < VERIFY_BUDGET else "")
+
+
 def _growth_row(tmp: Path, key: bytes, size: int) -> dict[str, str]:
     path = tmp / f"growth-{size}.db"
     big = _trail(Database.create(path, key))
@@ -205,8 +217,8 @@ def _growth_row(tmp: Path, key: bytes, size: int) -> dict[str, str]:
         ),
         "floor": "",
         "ratio": "",
-        "budget": "verify >= 200,000/s",
-        "verdict": "ok" if size / grow_verify >= 200_000 else "MISSES",
+        "budget": f"verify >= {VERIFY_BUDGET:,}/s",
+        "verdict": "ok" if size / grow_verify >= VERIFY_BUDGET else "MISSES",
     }
 
 
@@ -243,8 +255,8 @@ def run(n: int = N, growth: bool | None = None) -> dict[str, Any]:
                     f"{n / hash_s:,.0f}/s sha256 alone (hashlib, in memory)"
                 ),
                 "ratio": f"{read_hash_s / verify_s:.2f}",
-                "budget": ">= 200,000 entries/s",
-                "verdict": "ok" if n / verify_s >= 200_000 else "MISSES",
+                "budget": f">= {VERIFY_BUDGET:,} entries/s",
+                "verdict": _verify_verdict(n / verify_s, n / read_hash_s),
             },
         ]
         if growth:
