@@ -183,12 +183,10 @@ def start(
         ops.on_ui_thread(sign_out)
 
     def hub_mode_changed(mode: HubMode) -> None:  # on whichever thread asked the hub
-        from services.hub.directory import HubMode as Mode
-
         def show() -> None:
             window = running.shell.window
             if window is not None:
-                window.status.set_hub(mode.label, mode is not Mode.OFFLINE)
+                window.status.set_hub(mode.label, not mode.away)
 
         ops.on_ui_thread(show)
 
@@ -213,9 +211,7 @@ def start(
         for status in jobs.statuses():
             window.status.show_job(status)
         if services.hub is not None:
-            from services.hub.directory import HubMode
-
-            window.status.set_hub(services.hub_mode(), services.hub.mode is not HubMode.OFFLINE)
+            window.status.set_hub(services.hub_mode(), not services.hub.mode.away)
         ops.run(
             lambda: pms_state(client, services.clock),
             lambda st: window.status.set_pms(*st),

@@ -26,12 +26,11 @@ def practice_alerts(services: Services) -> PracticeAlerts | None:
     hub = services.hub
     if hub is None:
         return None
-    from services.hub.directory import HubMode
     from services.hub.practice_source import HubAlerts
 
     return HubAlerts(
         hub.client,
         hub.actor_token,
-        connected=lambda: hub.mode is not HubMode.OFFLINE,
+        connected=lambda: not hub.mode.away,
         monotonic=services.clock.monotonic,
     )

@@ -30,6 +30,40 @@ class HubUnreachable(EnamelError):
     """The hub refused the connection, did not answer in time, or answered 5xx."""
 
 
+def not_proven(tls: ssl.SSLError) -> str:
+    """What a person reads when the hub failed the TLS checks: no exception text in it."""
+    why = (
+        "its security certificate is not the one this PC joined with"
+        if isinstance(tls, ssl.SSLCertVerificationError)
+        else "it did not set up the practice's secure connection"
+    )
+    return (
+        f"The practice hub answered, but it could not prove it is this practice's hub ({why}), "
+        "so nothing was sent to it. Tell IT: if the hub was moved or rebuilt, this PC joins "
+        "again (a new code from 'enamel-admin hub invite --name <this PC>' on the hub, then "
+        "'enamel-admin join CODE --again' here); if not, another computer may be answering in "
+        "the hub's place."
+    )
+
+
+class HubNotProven(HubUnreachable):
+    """Something answered at the hub's address but failed the TLS checks (a certificate of
+    another CA, for another name, expired, or no TLS 1.3): nothing was sent to it. A kind of
+    `HubUnreachable`, so everything that waits for the hub keeps waiting (fail closed)."""
+
+
+def tls_failure(exc: BaseException) -> ssl.SSLError | None:
+    """The TLS error behind a transport error, if that is what it was (httpx chains it)."""
+    seen: BaseException | None = exc
+    for _ in range(8):
+        if seen is None:
+            return None
+        if isinstance(seen, ssl.SSLError):
+            return seen
+        seen = seen.__cause__ or seen.__context__
+    return None
+
+
 class HubRefused(EnamelError):
     """The hub answered and said no (401/403/4xx): `code` is its error code."""
 
@@ -96,6 +130,10 @@ class HubClient:
             with within(time.monotonic() + self._deadline):
                 response = self._http.request(method, path, content=content, headers=headers)
         except (httpx.TransportError, ssl.SSLError, OSError) as exc:
+            tls = tls_failure(exc)
+            if tls is not None:
+                log.warning("hub.not_proven", extra={"error_class": type(tls).__name__})
+                raise HubNotProven(not_proven(tls)) from None
             log.warning("hub.unreachable", extra={"error_class": type(exc).__name__})
             raise HubUnreachable(
                 "The practice hub cannot be reached (it did not answer in time or refused the "

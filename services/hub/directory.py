@@ -21,9 +21,9 @@ from datetime import datetime, timedelta
 from enum import Enum
 from typing import Any
 
-from services.auth import passwords, totp
+from services.auth import passwords, throttle, totp
 from services.clock import Clock
-from services.hub.client import HubClient, HubUnreachable
+from services.hub.client import HubClient, HubNotProven, HubUnreachable
 from storage.account_json import (
     plain,
     record_from_json,
@@ -43,18 +43,43 @@ OFFLINE_FLAG = "offline"
 THROTTLE_FIELDS = frozenset({"failures", "last_failure_at", "locked_until", "last_sign_in_at"})
 
 
+def _raise_if_refused(answer: dict[str, Any]) -> None:
+    """A check the hub refused unchecked (too soon after a failure, or the account locked):
+    `SignInThrottled` with the wait, as this PC's own throttle says it, and nothing counted
+    here (the hub counted nothing)."""
+    refused, wait = answer.get("refused"), answer.get("retry_after")
+    if refused is None:
+        return
+    left = float(wait) if isinstance(wait, int | float) and not isinstance(wait, bool) else 60.0
+    if refused == "locked":
+        raise throttle.SignInThrottled(throttle.lock_message(left), left)
+    raise throttle.SignInThrottled(throttle.wait_message(left), left)
+
+
 class HubMode(Enum):
     UNKNOWN = "unknown"
     CONNECTED = "connected"
     OFFLINE = "offline"
+    NOT_PROVEN = "not_proven"  # something answered that failed the TLS checks
 
     @property
     def label(self) -> str:
         if self is HubMode.OFFLINE:
             return "Practice hub: offline (cached sign-in)"
+        if self is HubMode.NOT_PROVEN:
+            return "Practice hub: not this practice's certificate, nothing sent (tell IT)"
         if self is HubMode.UNKNOWN:
             return "Practice hub: connecting…"
         return "Practice hub: connected"
+
+    @property
+    def away(self) -> bool:
+        """The hub is not being talked to: offline, or not proven to be the practice's."""
+        return self in (HubMode.OFFLINE, HubMode.NOT_PROVEN)
+
+    @staticmethod
+    def after(error: HubUnreachable) -> HubMode:
+        return HubMode.NOT_PROVEN if isinstance(error, HubNotProven) else HubMode.OFFLINE
 
 
 def offline_days(setting: str | None) -> int:
@@ -120,8 +145,8 @@ class HubAccountDirectory:
                 {"args": {k: plain(v) for k, v in args.items()}},
                 actor_token=token,
             )
-        except HubUnreachable:
-            self._set_mode(HubMode.OFFLINE)
+        except HubUnreachable as exc:
+            self._set_mode(HubMode.after(exc))
             raise
         self._set_mode(HubMode.CONNECTED)
         return answer
@@ -206,6 +231,7 @@ class HubAccountDirectory:
             found = self._cached_or_away(user_id, exc)
             stored = found.record.password_hash
             return bool(stored) and passwords.verify_password(stored, password)
+        _raise_if_refused(answer)
         return answer.get("result") is True
 
     def accept_totp_code(self, user_id: str, code: str, now: datetime) -> CodeCheck:
@@ -223,6 +249,7 @@ class HubAccountDirectory:
                 self._offline_sessions.add(user_id)
                 self._current = user_id
             return CodeCheck.ACCEPTED
+        _raise_if_refused(answer)
         try:
             checked = CodeCheck(answer.get("result"))
         except ValueError:
@@ -296,6 +323,7 @@ class HubAccountDirectory:
 
     def use_recovery_code(self, user_id: str, code_hash: str, now: datetime) -> bool:
         answer = self._raw("use_recovery_code", {"user_id": user_id, "code_hash": code_hash})
+        _raise_if_refused(answer)
         if not answer.get("result"):
             return False
         token = answer.get("actor_token")
@@ -378,8 +406,8 @@ class HubAccountDirectory:
             answer = self._client.post(
                 "/v1/sessions/check", {"actor_tokens": list(open_tokens.values())}
             )
-        except HubUnreachable:
-            self._set_mode(HubMode.OFFLINE)
+        except HubUnreachable as exc:
+            self._set_mode(HubMode.after(exc))
             raise
         self._set_mode(HubMode.CONNECTED)
         ended_tokens = set(answer.get("ended") or [])

@@ -18,7 +18,7 @@ from errors import EnamelError
 from services.archive.batch import key_id
 from services.clock import Clock
 from services.hub import joincode, pki
-from services.hub.client import HubClient
+from services.hub.client import HubClient, HubNotProven
 from services.hub.membership import TLS_KEY, HubMembership
 from services.installation import ARCHIVE_KEY, PSEUDONYM_KEY, Installation
 
@@ -50,6 +50,12 @@ def fetch_ca(code_text: str) -> HubIdentity:
     client = HubClient(code.url, pki.unverified_context())
     try:
         answer = client.get("/v1/ca")
+    except HubNotProven:  # no certificate is checked here: TLS itself failed
+        raise JoinFailed(
+            "Something answered at the join code's address but did not set up the practice's "
+            "secure connection (TLS 1.3). Nothing was sent: check the address, or ask IT to "
+            "look at the hub."
+        ) from None
     finally:
         client.close()
     ca_pem = answer.get("ca_pem")
@@ -110,6 +116,13 @@ def join(installation: Installation, hub: HubIdentity, name: str, clock: Clock) 
                 "wrap_public_key": base64.b64encode(wrap_public).decode("ascii"),
             },
         )
+    except HubNotProven:
+        raise JoinFailed(
+            f"The hub at {hub.code.url} showed the practice certificate the code names, but its "
+            "own certificate was not accepted for that address (it names other addresses, or "
+            "has expired). Nothing was sent. On the hub, IT sets its addresses ('enamel-admin "
+            "hub address --address ...') and restarts it, then makes a new code."
+        ) from None
     finally:
         client.close()
     try:
