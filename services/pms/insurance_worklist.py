@@ -111,10 +111,12 @@ class InsuranceWorklistCalls:
         end: date,
         *,
         status: AptStatus | None = AptStatus.SCHEDULED,
+        fresh: bool = False,
     ) -> list[InsuranceRow]:
         """The appointments from `start` to `end` in the PMS's order, each with the patient's
         first-ordinal plan (or None) and when its eligibility was last verified; every list
-        whole, or an error (nothing in part)."""
+        whole, or an error (nothing in part). `fresh`: the kept coverage lists are read again
+        whole, however recently they were read (a person asked for what Open Dental holds)."""
         wanted = fields_for(purpose)
         flags = {
             "subscriber_id": Field.SUBSCRIBER_ID in wanted,
@@ -133,7 +135,7 @@ class InsuranceWorklistCalls:
             nonlocal plan
             asks = [VERIFIES, *plan_asks(**flags)]
             if cache is not None:  # the changes, and no list whose kept copy is fresh
-                plan = cache.plan(asks)
+                plan = cache.plan(asks, coverage_now=fresh)
                 asks = list(plan.asks)
             if directory is not None:
                 due, since = directory.due()

@@ -11,7 +11,7 @@ change filter, so a kept copy cannot learn of a deletion. Asking per patient
 (`/patplans?PatNum=`) is one request per booked patient (about 180 for three days against 22
 pages of the whole practice's list on the cloud), so they are read whole: when the copy is
 older than COVERAGE_FOR, whenever a subscription changed or the subscriptions were read whole
-(new coverage comes with a new or edited InsSub), or when asked to. In between the worklist
+(new coverage comes with a new or edited InsSub), or when asked to (the page's Refresh). In between the worklist
 uses the copy and says when it was read (`Served.coverage_read_at`): coverage is never shown
 as current when it was not just read.
 
@@ -97,9 +97,13 @@ class PlanCache:
             self._memo = self._repo.records(list(KEPT))
         return self._memo
 
-    def plan(self, asks: Sequence[ListAsk], *, force: bool = False) -> Plan:
+    def plan(
+        self, asks: Sequence[ListAsk], *, force: bool = False, coverage_now: bool = False
+    ) -> Plan:
         """The asks for these lists (`asks` as they would be read whole): a list with a change
-        filter asks for its changes, a coverage list nothing while its copy is fresh."""
+        filter asks for its changes, a coverage list nothing while its copy is fresh. With
+        `coverage_now` (a person asked for what Open Dental holds now) the coverage lists are
+        read whole whatever their age; with `force`, every list."""
         now = self._clock.now()
         state = self._repo.positions([a.path for a in asks])
         whole: set[str] = set()
@@ -118,7 +122,7 @@ class PlanCache:
                     back = datetime.strptime(since, TIME_FORMAT) - INCREMENTS[ask.path]
                     params = {**ask.params, "SecDateTEdit": back.strftime(TIME_FORMAT)}
                     out.append(ListAsk(ask.path, params, ask.what))
-            elif force or age is None or age >= self._coverage_for:
+            elif force or coverage_now or age is None or age >= self._coverage_for:
                 whole.add(ask.path)
                 out.append(ask)
         if "/inssubs" in whole:  # coverage may have come with any of them

@@ -67,10 +67,12 @@ class PmsClient(Protocol):
         end: date,
         *,
         status: AptStatus | None = AptStatus.SCHEDULED,
+        fresh: bool = False,
     ) -> list[tuple[Appointment, InsuranceFacts | None, date | None]]:
         """The appointments from `start` to `end`, each with the patient's first-ordinal plan
         and when its eligibility was last verified: `appointments`, `insurance_of` and
-        `eligibility_verified` in one read (the adapter overlaps what it can)."""
+        `eligibility_verified` in one read (the adapter overlaps what it can). `fresh`: no
+        coverage from a kept copy, however recent (a person pressed Refresh)."""
         ...
 
     def find_patients(

@@ -86,7 +86,12 @@ class InsuranceService:
                 lambda actor, payload, _id, queued: self._write(actor, payload, from_queue=queued),
             )
 
-    def worklist(self, actor: Actor, days_ahead: int = 3) -> list[VerificationItem]:
+    def worklist(
+        self, actor: Actor, days_ahead: int = 3, *, fresh: bool = False
+    ) -> list[VerificationItem]:
+        """The appointments of the next `days_ahead` days with their insurance; `fresh` when a
+        person asked for what Open Dental holds now (the coverage is then not taken from the
+        plan lists kept for up to 15 minutes)."""
         today = self._ctx.today()
 
         Row = tuple[Appointment, InsuranceFacts | None, date | None]
@@ -95,7 +100,11 @@ class InsuranceService:
             # The appointments, the directory's changes, the plan lists and the verifications
             # side by side where the mode allows (services/pms/insurance_worklist.py).
             return self._ctx.pms.insurance_worklist(
-                PURPOSE, today, today + timedelta(days=days_ahead), status=AptStatus.SCHEDULED
+                PURPOSE,
+                today,
+                today + timedelta(days=days_ahead),
+                status=AptStatus.SCHEDULED,
+                fresh=fresh,
             )
 
         def touched(rows: list[Row]) -> list[Touched]:

@@ -234,3 +234,27 @@ def test_a_clock_set_back_reads_the_coverage_again(
     later = worklist(pms, clock)
     assert any(p.startswith("/patplans") for p in asked(sim, start))
     assert all(f.coverage_read_at is None for _a, f, _v in later if f)
+
+
+def test_fresh_reads_the_coverage_whole_within_coverage_for_and_restarts_its_age(
+    sim: SimulatorServer, pms: OpenDentalClient, clock: ManualClock
+) -> None:
+    facts = insured(worklist(pms, clock))
+    send(sim, "DELETE", f"/patplans/{facts.pat_plan_num}")
+    clock.advance(5 * 60)
+    start = len(sim.requests)
+    today = clock.now().date()
+    fresh = pms.insurance_worklist(PURPOSE, today, today + timedelta(days=3), fresh=True)
+    paths = [p.split("?")[0] for p in asked(sim, start)]
+    assert {"/patplans", "/insplans", "/carriers"} <= set(paths)
+    # The lists with a change filter still ask only for their changes.
+    assert all("SecDateTEdit=" in p for p in asked(sim, start) if p.startswith("/inssubs"))
+    assert fresh == from_the_pms(sim, clock)
+    assert all(f.coverage_read_at is None for _a, f, _v in fresh if f)
+    refreshed_at = clock.now()
+    clock.advance(12 * 60)  # 17 minutes after the first read, 12 after the fresh one
+    start = len(sim.requests)
+    later = worklist(pms, clock)
+    assert not any(p.startswith(("/patplans", "/insplans", "/carriers")) for p in asked(sim, start))
+    assert {f.coverage_read_at for _a, f, _v in later if f} == {refreshed_at}
+    assert as_read_now(later) == from_the_pms(sim, clock)
