@@ -118,6 +118,9 @@ def insurance_page(
         ],
         empty_text="No appointments to verify.",
         note=coverage_note,
+        # Refresh reads the plan lists again whole; the page's own reloads (shown again, after
+        # a mark) take them from the copy kept for up to 15 minutes.
+        refresh_load=lambda: service.worklist(actor(), fresh=True),
     )
     return page
 

@@ -52,14 +52,18 @@ class WorklistPage(QWidget):
         query: Callable[[], str] | None = None,
         filterable: bool = True,
         note: Callable[[list[Any]], str] | None = None,
+        refresh_load: Callable[..., list[Any]] | None = None,
     ) -> None:
         """`load()` runs off the UI thread; with `query`, `load(text)` gets what `query()`
         read from the page's widgets on the UI thread when the reload began (a search page,
         which has its own box and no filter). `note(rows)`, if given, is said after the count
-        (how old what the rows show is)."""
+        (how old what the rows show is). `refresh_load`, if given, is what Refresh runs
+        instead of `load` (a person asked for what the PMS holds now: nothing from a kept
+        copy); the reloads the page does by itself keep `load`."""
         super().__init__()
         self.setObjectName("page")
         self._load: Callable[..., list[Any]] = load
+        self._refresh_load = refresh_load
         self._query = query
         self._run = runner
         self._empty = empty_text
@@ -93,7 +97,10 @@ class WorklistPage(QWidget):
         bar.addWidget(self.status)
         self.refresh_button = QPushButton("&Refresh")
         self.refresh_button.setToolTip(
-            "Read the list again (it is read again each time it is shown)"
+            "Read the list again, all of it as it is now (reading it again when shown may use "
+            "what was read minutes ago)"
+            if refresh_load is not None
+            else "Read the list again (it is read again each time it is shown)"
         )
         bar.addWidget(self.refresh_button)
         outer.addLayout(bar)
@@ -136,7 +143,7 @@ class WorklistPage(QWidget):
             buttons.addWidget(button, 0, Qt.AlignmentFlag.AlignBottom)
             self.action_buttons[action.label.replace("&", "")] = button
         outer.addLayout(buttons)
-        self.refresh_button.clicked.connect(lambda: self.reload())
+        self.refresh_button.clicked.connect(self.refresh)
         self.table.selectionModel().selectionChanged.connect(self._selection_changed)
         self.model.modelReset.connect(self._selection_changed)  # a filter clears the choice
         if actions:
@@ -173,18 +180,22 @@ class WorklistPage(QWidget):
         if row is not None:
             action.run(row)
 
-    def reload(self, then_message: str = "") -> None:
+    def refresh(self) -> None:
+        """The Refresh button (Alt+R): read the list again, as the PMS holds it now."""
+        self.reload(fresh=True)
+
+    def reload(self, then_message: str = "", *, fresh: bool = False) -> None:
         self._then_message = then_message
         if then_message:
             self.changed.emit()
         self.loading = True
         self.status.setText("Loading…")
         self.refresh_button.setEnabled(False)
+        load = self._refresh_load if fresh and self._refresh_load is not None else self._load
         if self._query is None:
-            work = self._load
+            work = load
         else:
             text = self._query()  # widgets are read here, on the UI thread
-            load = self._load
 
             def work() -> list[Any]:
                 return load(text)
