@@ -57,6 +57,20 @@ class HubEntryRepository:
         )
         return int(row[0])
 
+    def workstations(self) -> list[str]:
+        """The workstations with at least one entry indexed, in id order: one step of the
+        primary key's index per workstation, not a scan of the entries."""
+        found: list[str] = []
+        conn = self._db.connection()
+        while True:
+            row = conn.execute(
+                "SELECT min(workstation_id) FROM hub_entries WHERE workstation_id > ?",
+                (found[-1] if found else "",),
+            ).fetchone()
+            if row is None or row[0] is None:
+                return found
+            found.append(str(row[0]))
+
     def unindexed_batches(self) -> list[str]:
         """Names of stored batches whose last entry is not indexed (start-up catches them up)."""
         rows = self._db.connection().execute(

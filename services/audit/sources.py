@@ -38,6 +38,8 @@ class FoundEntries:
     notice: str = ""  # what the person is told when it is not the whole practice
     truncated: bool = False  # more matched than `limit`
     workstations: dict[str, str] = field(default_factory=dict)  # id -> name, where known
+    # The workstations whose entries can be shown (the audit viewer's choice); empty: not known.
+    stations: tuple[str, ...] = ()
 
 
 class EntrySource(Protocol):
@@ -92,6 +94,10 @@ class LocalEntrySource:
             if not matches(entry, wanted):
                 continue
             if len(found) >= limit:
-                return FoundEntries(found, truncated=True)
+                return FoundEntries(found, truncated=True, stations=self.stations)
             found.append(entry)
-        return FoundEntries(found)
+        return FoundEntries(found, stations=self.stations)
+
+    @property
+    def stations(self) -> tuple[str, ...]:
+        return (self._trail.workstation_id,)

@@ -109,6 +109,8 @@ class AuditPage:
     notice: str = ""
     truncated: bool = False
     workstations: dict[str, str] = field(default_factory=dict)  # id -> name, from the hub
+    stations: tuple[str, ...] = ()  # the workstations whose entries can be shown
+    here: str = ""  # this PC's workstation id
 
 
 def audit_page(
@@ -144,4 +146,6 @@ def audit_page(
         found.notice,
         found.truncated,
         found.workstations,
+        found.stations or (trail.workstation_id,),
+        trail.workstation_id,
     )

@@ -180,6 +180,7 @@ class PracticeAudit:
             ],
             "truncated": len(rows) > limit,
             "workstations": self._names(),
+            "with_entries": self._entries.workstations(),
         }
 
     def _service(self, actor: Actor) -> AlertService:

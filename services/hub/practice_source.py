@@ -65,8 +65,9 @@ class PracticeEntrySource:
             else self._local.find(actor, query, wanted, limit)
         )
         token = self._token_of(actor.actor_id)
+        here = (self._workstation,)  # with the hub away, only this PC's can be shown
         if token is None:
-            return FoundEntries(mine.entries, False, NO_HUB_SESSION, mine.truncated)
+            return FoundEntries(mine.entries, False, NO_HUB_SESSION, mine.truncated, stations=here)
         body: dict[str, Any] = {
             "query": query,
             "ts_from": wanted.ts_from,
@@ -82,7 +83,9 @@ class PracticeEntrySource:
             answer = self._client.post("/v1/practice/entries", body, actor_token=token)
         except HubUnreachable:
             log.info("hub.practice_entries_unreachable")
-            return FoundEntries(mine.entries, False, THIS_WORKSTATION_ONLY, mine.truncated)
+            return FoundEntries(
+                mine.entries, False, THIS_WORKSTATION_ONLY, mine.truncated, stations=here
+            )
         except HubRefused as exc:
             raise _refused(exc) from None
         held: set[tuple[str, int]] = set()
@@ -99,7 +102,20 @@ class PracticeEntrySource:
         truncated = bool(answer.get("truncated")) or mine.truncated or len(entries) > limit
         listed = answer.get("workstations")
         names = {str(k): str(v) for k, v in listed.items()} if isinstance(listed, dict) else {}
-        return FoundEntries([e for _, e in entries[:limit]], True, "", truncated, names)
+        return FoundEntries(
+            [e for _, e in entries[:limit]], True, "", truncated, names, stations(answer, here)
+        )
+
+
+def stations(answer: dict[str, Any], here: tuple[str, ...]) -> tuple[str, ...]:
+    """Every workstation the hub holds entries from, and this PC (its own may not be there
+    yet); a hub that does not list them: those it names and those its entries came from."""
+    listed = answer.get("with_entries")
+    if not isinstance(listed, list):
+        named = answer.get("workstations")
+        listed = [item["workstation_id"] for item in answer.get("entries") or []]
+        listed += list(named) if isinstance(named, dict) else []
+    return tuple(sorted({*here, *(str(ws) for ws in listed)}))
 
 
 COUNT_FRESH_SECONDS = 30.0

@@ -106,3 +106,15 @@ def test_without_a_hub_token_a_joined_pc_shows_its_own_and_says_why(
     assert {e.data["workstation_id"] for e in found.entries} == {here}
     elsewhere = source.find(ROBIN, "audit_view", EntryFilter(workstation_id="ws_other"), 1000)
     assert elsewhere.entries == [] and not elsewhere.practice_wide
+
+
+def test_the_index_lists_the_workstations_it_holds_entries_from(services: Any, clock: Any) -> None:
+    from dataclasses import replace
+
+    _work(services, clock)
+    repo = _index(services)
+    here = services.trail.workstation_id
+    assert repo.workstations() == [here]
+    theirs = [replace(r, workstation_id="ws_a_pc") for r in repo.query(EntryFilter(), 3)]
+    assert repo.add(theirs) == 3
+    assert repo.workstations() == sorted([here, "ws_a_pc"])
