@@ -28,6 +28,7 @@ from services.audit import AuditEntry, VerifyResult
 from services.audit.browse import ViewerFilters
 from services.audit.sources import workstation_label
 from services.compliance.people import AuditPage, People
+from ui.audit_workstations import WorkstationBox
 from ui.operations import Run
 
 # What `load` returns: the entries, the people they name, and whether they are the whole
@@ -213,8 +214,9 @@ class AuditViewer(QWidget):
         outer.addLayout(bar)
 
         filters = QHBoxLayout()
-        self.workstation_edit = QLineEdit()
-        self.workstation_edit.setPlaceholderText("Workstation (ws_…): any")
+        # Filled with the workstations each load could show (the hub's, and this PC).
+        self.workstation_box = WorkstationBox()
+        self.workstation_box.submitted.connect(self.refresh)
         self.person_box = QComboBox()  # filled with the people each load names
         self.person_box.addItem("Anyone", "")
         self.patient_edit = QLineEdit()
@@ -224,7 +226,7 @@ class AuditViewer(QWidget):
         for purpose in Purpose:
             self.purpose_box.addItem(purpose.value.replace("_", " ").capitalize(), purpose.value)
         for widget, name in (
-            (self.workstation_edit, "Workstation"),
+            (self.workstation_box, "Workstation"),
             (self.person_box, "Person"),
             (self.patient_edit, "Patient"),
             (self.purpose_box, "Purpose"),
@@ -302,7 +304,7 @@ class AuditViewer(QWidget):
 
     def filters(self) -> ViewerFilters:
         return ViewerFilters(
-            workstation_id=self.workstation_edit.text().strip(),
+            workstation_id=self.workstation_box.chosen(),
             actor_id=str(self.person_box.currentData() or ""),
             patient_id=self.patient_edit.text().strip(),
             purpose=str(self.purpose_box.currentData() or ""),
@@ -334,6 +336,9 @@ class AuditViewer(QWidget):
     def _shown(self, page: Page) -> None:
         self._idle()
         self._fill_people(page.people)
+        self.workstation_box.fill(
+            page.stations, page.workstations, page.here, practice_wide=page.practice_wide
+        )
         self.model.set_entries(page.entries, page.people, page.workstations)
         self.fit_columns()
         more = " More matched: narrow the days or the filters." if page.truncated else ""

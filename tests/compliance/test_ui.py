@@ -429,6 +429,12 @@ def test_audit_viewer_names_people_and_finds_them_by_name(qtbot: Any, practice: 
     assert not bare_ids(" ".join(everyone))
     header = model.headerData(1, Qt.Orientation.Horizontal)
     assert header == "Time (America/Chicago)"
+    box = viewer.workstation_box  # a single PC: its own trail is the practice's
+    here = services.trail.workstation_id
+    assert [box.itemText(i) for i in range(box.count())] == [
+        "All workstations",
+        f"{here} — this PC",
+    ]
     shot(viewer, "audit-viewer")
 
     viewer.filter_edit.setText("robin")  # the trail holds ids: a name must still find them
@@ -598,10 +604,12 @@ def test_audit_viewer_filters_by_workstation_and_says_when_the_hub_is_away(
     who = [key for key, _ in COLUMNS].index("actor_id")
     people = {viewer.model.text(r, who) for r in range(viewer.model.rowCount())}
     assert people == {"Dr. Lee, Dentist (user_drlee)"}
-    viewer.workstation_edit.setText("ws_another_pc")
-    viewer.refresh()
-    qtbot.waitUntil(lambda: not viewer.busy, timeout=15000)
-    assert viewer.model.rowCount() == 0
+    # With the hub away only this PC can be shown: the choice offers it alone, and says why.
+    box = viewer.workstation_box
+    assert [box.itemText(i) for i in range(box.count())] == [f"{here} — this PC"]
+    assert "hub cannot be reached" in box.toolTip()
+    assert "hub cannot be reached" in box.accessibleDescription()
+    assert viewer.filters().workstation_id == ""  # as for all: the next load asks the hub again
 
 
 def test_access_report_says_this_workstation_only_when_the_hub_is_away(
