@@ -13,6 +13,44 @@ class TlsTooOld(EnamelError):
     exit_code = 1
 
 
+class TlsCertificateRefused(TlsTooOld):
+    """The archive offers TLS 1.3 but its certificate failed the checks: nothing was sent."""
+
+
+# OpenSSL's X509_V_ERR_* codes for the cases a person can act on differently.
+_EXPIRED = {9, 10}  # not yet valid, has expired
+_NAME = {62}  # host name mismatch
+_CA_SETTING = "archive.s3.ca_file"
+
+
+def certificate_problem(host: str, exc: ssl.SSLCertVerificationError) -> str:
+    """What to do about a certificate the archive showed: no raw exception text in it."""
+    code = exc.verify_code
+    if code in _EXPIRED:
+        what = "a certificate that has expired or is not valid yet"
+        todo = (
+            "The archive's operator renews the certificate; if it is new, check this PC's date "
+            "and time."
+        )
+    elif code in _NAME:
+        what = f"a certificate for another name than {host}"
+        todo = (
+            "Check the endpoint address: use the name the archive's operator gives, not an IP "
+            "address or an alias."
+        )
+    else:
+        what = "a certificate not signed by a certificate authority this PC trusts"
+        todo = (
+            "If the archive uses the practice's own (private) CA, give that CA's file: "
+            f"'enamel-admin archive set s3 ... --ca-file FILE' (the setting {_CA_SETTING}). "
+            "If not, someone else may be answering in the archive's place."
+        )
+    return (
+        f"The archive at {host} showed {what}, so it could not prove it is the archive; "
+        f"nothing was sent to it. {todo}"
+    )
+
+
 def open_tunnel(proxy: str, host: str, port: int, timeout: float) -> socket.socket:
     """A TCP connection to host:port through the HTTP proxy `proxy` (http://host:port), with
     CONNECT: what any HTTPS client behind an office proxy does. Raises OSError or TlsTooOld."""
@@ -47,7 +85,8 @@ def require_tls13(
     timeout: float = 5.0,
     proxy: str | None = None,
 ) -> str:
-    """Handshake with TLS 1.3 as the minimum; returns the negotiated version or raises TlsTooOld.
+    """Handshake with TLS 1.3 as the minimum; returns the negotiated version or raises TlsTooOld
+    (TlsCertificateRefused when the version is fine but the certificate is not).
 
     With `proxy`, the handshake runs inside a CONNECT tunnel, end to end with the archive.
     """
@@ -61,6 +100,8 @@ def require_tls13(
         )
         with raw, context.wrap_socket(raw, server_hostname=host) as tls:
             return str(tls.version())
+    except ssl.SSLCertVerificationError as exc:
+        raise TlsCertificateRefused(certificate_problem(host, exc)) from None
     except ssl.SSLError as exc:
         raise TlsTooOld(
             f"The archive at {host} does not offer TLS 1.3 ({exc.reason or 'handshake failed'}); "
