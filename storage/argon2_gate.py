@@ -37,6 +37,7 @@ class _ThreadBudget:
         self.total = total
         self._free = total
         self._changed = threading.Condition()
+        self.taken = 0  # computations that took their threads here, for diagnostics
 
     @contextmanager
     def take(self, lanes: int) -> Iterator[None]:
@@ -44,6 +45,7 @@ class _ThreadBudget:
         with self._changed:
             self._changed.wait_for(lambda: self._free >= wanted)
             self._free -= wanted
+            self.taken += 1
         try:
             yield
         finally:
@@ -58,6 +60,13 @@ _BUDGET = _ThreadBudget(cores())
 def argon2_threads(lanes: int) -> AbstractContextManager[None]:
     """Hold this around one Argon2id computation of `lanes` lanes."""
     return _BUDGET.take(lanes)
+
+
+def computations() -> int:
+    """How many Argon2id computations this process has run through the gate (diagnostics: the
+    tests count them to show that a check did its Argon2 work)."""
+    with _BUDGET._changed:
+        return _BUDGET.taken
 
 
 def threads_total() -> int:

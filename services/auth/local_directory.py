@@ -32,6 +32,11 @@ class LocalAccountDirectory(SqlAccountDirectory):
         super().__init__(db, database_key)
         self._params = hash_params
 
+    @property
+    def hash_params(self) -> passwords.HashParams:
+        """The parameters new hashes (and rehashes) are made with."""
+        return self._params
+
     def verify_password(self, user_id: str, password: str) -> bool:
         """True if `password` is the account's; a hash made with weaker parameters is
         replaced by one made with today's (the only time the password is at hand)."""

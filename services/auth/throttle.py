@@ -46,6 +46,27 @@ def delay_for(failures: int) -> float:
     return float(min(2 ** (failures - DELAY_AFTER), MAX_DELAY_SECONDS))
 
 
+def delay_left(now: datetime, failures: int, last_failure: datetime | None) -> float:
+    """Seconds this account must still wait after its last failure (0: none); the same schedule
+    at a workstation and at the practice hub."""
+    wait = delay_for(failures)
+    if not wait or last_failure is None:
+        return 0.0
+    return max(0.0, (last_failure + timedelta(seconds=wait) - now).total_seconds())
+
+
+def wait_message(left: float) -> str:
+    return f"Too many failed attempts. Wait {int(left) + 1} seconds, then try again."
+
+
+def lock_message(left: float) -> str:
+    minutes = max(1, math.ceil(left / 60))  # a new 15-minute lock says 15, not 16
+    return (
+        f"Too many failed attempts: sign-in is locked for {minutes} more minute(s). "
+        "An office manager can unlock it sooner."
+    )
+
+
 def lock_until(failures: int, now: datetime) -> datetime | None:
     return now + timedelta(minutes=LOCK_MINUTES) if failures >= LOCK_AFTER else None
 
@@ -60,20 +81,10 @@ def check(
     """Raise SignInThrottled when this attempt must wait; otherwise return."""
     if locked_until is not None and now < locked_until:
         left = (locked_until - now).total_seconds()
-        minutes = max(1, math.ceil(left / 60))  # a new 15-minute lock says 15, not 16
-        raise SignInThrottled(
-            f"Too many failed attempts: sign-in is locked for {minutes} more minute(s). "
-            "An office manager can unlock it sooner.",
-            left,
-        )
-    wait = delay_for(failures)
-    if wait and last_failure is not None:
-        ready = last_failure + timedelta(seconds=wait)
-        if now < ready:
-            left = (ready - now).total_seconds()
-            raise SignInThrottled(
-                f"Too many failed attempts. Wait {int(left) + 1} seconds, then try again.", left
-            )
+        raise SignInThrottled(lock_message(left), left)
+    left = delay_left(now, failures, last_failure)
+    if left > 0:
+        raise SignInThrottled(wait_message(left), left)
     if workstation_failures >= WORKSTATION_LIMIT:
         raise SignInThrottled(
             "Too many failed sign-ins on this computer. Wait a few minutes, then try again.",

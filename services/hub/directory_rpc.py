@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import dataclasses
+import math
+import threading
 import typing
 from collections.abc import Callable
 from datetime import datetime, timedelta
@@ -10,7 +12,7 @@ from typing import Any
 
 from services.access import Actor, Permission, may
 from services.audit import AuditEvent, AuditTrail, Outcome
-from services.auth import throttle
+from services.auth import passwords, throttle
 from services.auth.local_directory import LocalAccountDirectory, PasswordCheck
 from services.clock import Clock
 from services.hub.errors import HubError, bad_request, forbidden
@@ -51,6 +53,8 @@ CLOCK_WINDOW = timedelta(minutes=5)
 # A code (or recovery code) is taken only this soon after the same account's password was
 # proven from the same workstation: the hub's two steps are one sign-in.
 PASSWORD_PROOF = timedelta(minutes=5)
+# A check taken and not finished this long after is taken to be given up (its request gone).
+CHECK_STALE_SECONDS = 120.0
 
 
 @dataclasses.dataclass(frozen=True)
@@ -151,6 +155,13 @@ class DirectoryRpc:
         self._settings = PracticeSettings(repo, trail, clock)
         # (user_id, workstation_id) -> when that account's password was proven from there.
         self._proven: dict[tuple[str, str], datetime] = {}
+        # An account that is none (or a check that would tell nothing) is checked against this,
+        # at the parameters of the hub's own hashes: its answer costs a real check's work.
+        self._decoy = passwords.decoy_hash(accounts.hash_params)
+        # user_id -> password checks of it being hashed now (taken on the database thread,
+        # given back there or, if the hashing fails, on a hashing thread).
+        self._checking: dict[str, dict[object, float]] = {}
+        self._checking_lock = threading.Lock()
 
     # -- who may ----------------------------------------------------------------------------
 
@@ -242,6 +253,7 @@ class DirectoryRpc:
         if _lowers_the_lock(current, changes) and (actor is None or actor.actor_id != user_id):
             self._manager(actor)  # the holder once signed in, or a manager; never a bare PC
         _keep_counted(current, changes)
+        _keep_last_failure(current, changes)
         self._accounts.update(user_id, **changes)
         if guarded:
             if changes.get("disabled"):
@@ -278,6 +290,62 @@ class DirectoryRpc:
         at = self._proven.get((user_id, ws))
         return at is not None and self._clock.now() - at <= PASSWORD_PROOF
 
+    def _wait_left(self, record: AccountRecord) -> float:
+        """Seconds before this account's next password may be checked (0: now): the delay after
+        its last failure (`throttle.delay_left`, the workstation's schedule), counting each
+        check of it still being hashed as a failure to come, so guesses sent side by side
+        wait like guesses sent one after the other."""
+        left = throttle.delay_left(self._clock.now(), record.failures, record.last_failure_at)
+        pending = self._pending_checks(record.user_id)
+        if pending:
+            left = max(left, throttle.delay_for(record.failures + pending))
+        return left
+
+    def _too_soon(self, record: AccountRecord) -> dict[str, Any] | None:
+        """What an answer adds when it comes before the delay after the account's last failure
+        has passed: the call is refused unchecked and not counted (it guessed nothing)."""
+        left = self._wait_left(record)
+        if left <= 0:
+            return None
+        return {"refused": "too_soon", "retry_after": math.ceil(left)}
+
+    def _pending_checks(self, user_id: str) -> int:
+        """Checks of `user_id` taken and not finished, but for those taken so long ago that
+        they will never finish (a request given up between its two steps)."""
+        oldest = self._clock.monotonic() - CHECK_STALE_SECONDS
+        with self._checking_lock:
+            taken = self._checking.get(user_id, {})
+            for key in [k for k, at in taken.items() if at < oldest]:
+                del taken[key]
+            if not taken:
+                self._checking.pop(user_id, None)
+            return len(taken)
+
+    def _take_check(self, user_id: str) -> Callable[[], None]:
+        key = object()
+        with self._checking_lock:
+            self._checking.setdefault(user_id, {})[key] = self._clock.monotonic()
+
+        def give_back() -> None:
+            with self._checking_lock:
+                taken = self._checking.get(user_id, {})
+                taken.pop(key, None)
+                if not taken:
+                    self._checking.pop(user_id, None)
+
+        return give_back
+
+    def _decoy_check(self, password: str) -> HashCheck:
+        """The answer to a check that cannot succeed (no such account): the same Argon2 work
+        on the same threads as a real check, and the same `false`."""
+        decoy = self._decoy
+
+        def check() -> PasswordCheck:
+            passwords.verify_password(decoy, password)
+            return PasswordCheck(False, None)
+
+        return HashCheck(check, lambda _checked: {"result": False})
+
     def _do_verify_password(
         self, args: dict[str, Any], actor: Actor | None, ws: str
     ) -> dict[str, Any] | HashCheck:
@@ -285,14 +353,30 @@ class DirectoryRpc:
         account as it is when the answer is written (`finish`, back on the database thread):
         a failure counted meanwhile, a lock or a disabling in between all hold."""
         user_id, password = _arg(args, "user_id", str), _arg(args, "password", str)
+        if len(password) > 1024:
+            return {"result": False}  # whatever the account: tells nothing about it
         record = self._accounts.by_id(user_id)
-        if record is None or len(password) > 1024:
-            return {"result": False}
+        if record is None:
+            return self._decoy_check(password)
         if self._locked(record):
-            return {"result": False}
+            assert record.locked_until is not None
+            left = (record.locked_until - self._clock.now()).total_seconds()
+            return {"result": False, "refused": "locked", "retry_after": math.ceil(left)}
+        too_soon = self._too_soon(record)
+        if too_soon is not None:
+            return {"result": False, **too_soon}
         accounts, checked_hash = self._accounts, record.password_hash
+        give_back = self._take_check(user_id)
+
+        def check() -> PasswordCheck:
+            try:
+                return accounts.check_hash(checked_hash, password)
+            except BaseException:
+                give_back()  # no `finish` follows
+                raise
 
         def finish(checked: PasswordCheck) -> dict[str, Any]:
+            give_back()
             now = self._clock.now()
             current = self._accounts.by_id(user_id)
             if current is None:
@@ -309,7 +393,7 @@ class DirectoryRpc:
             self._proven[(user_id, ws)] = now
             return {"result": True}
 
-        return HashCheck(lambda: accounts.check_hash(checked_hash, password), finish)
+        return HashCheck(check, finish)
 
     def _code_time(self, args: dict[str, Any]) -> datetime:
         now = self._clock.now()
@@ -326,6 +410,9 @@ class DirectoryRpc:
             return wrong
         if self._locked(record) or not self._proof(user_id, ws):
             return wrong
+        too_soon = self._too_soon(record)
+        if too_soon is not None:
+            return {**wrong, **too_soon}
         step = self._accounts.matching_step(user_id, code, self._code_time(args))
         if step is None:
             self._count_failure(record, ws)
@@ -394,6 +481,9 @@ class DirectoryRpc:
             return {"result": False}
         if not self._proof(user_id, ws):
             return {"result": False}
+        too_soon = self._too_soon(record)
+        if too_soon is not None:
+            return {"result": False, **too_soon}
         if not self._accounts.use_recovery_code(user_id, code_hash, self._clock.now()):
             self._count_failure(record, ws)
             return {"result": False}
@@ -463,6 +553,17 @@ def _keep_counted(current: AccountRecord, changes: dict[str, Any]) -> None:
     kept = current.locked_until
     if kept is not None and "locked_until" in changes and _earlier(changes["locked_until"], kept):
         changes["locked_until"] = kept
+
+
+def _keep_last_failure(current: AccountRecord, changes: dict[str, Any]) -> None:
+    """The time of the last failure, which the delay before the next check runs from, never
+    moves back but with a reset of the count (which `_lowers_the_lock` guards): else a PC's
+    certificate alone could write it an hour back and guess again at once."""
+    kept = current.last_failure_at
+    if kept is None or "last_failure_at" not in changes or changes.get("failures") == 0:
+        return
+    if _earlier(changes["last_failure_at"], kept):
+        changes["last_failure_at"] = kept
 
 
 def _earlier(value: Any, than: datetime) -> bool:

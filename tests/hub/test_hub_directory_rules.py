@@ -150,7 +150,8 @@ def test_a_pc_without_a_sign_in_cannot_undo_the_practice_wide_lock(rpc) -> None:
     directory, services = rpc
     pat = person_in(services, "pat", "front_desk")
     guess = {"user_id": pat.user_id, "password": "not it"}
-    for _ in range(throttle.LOCK_AFTER):
+    for failures in range(throttle.LOCK_AFTER):
+        services.clock.advance(throttle.delay_for(failures))  # each guess after its delay
         assert settle(directory.call("verify_password", guess, None, "ws-hostile")) == {
             "result": False
         }
@@ -161,9 +162,8 @@ def test_a_pc_without_a_sign_in_cannot_undo_the_practice_wide_lock(rpc) -> None:
     again = services.accounts.by_id(pat.user_id)
     assert (again.failures, again.locked_until) == (locked.failures, locked.locked_until)
     right = {"user_id": pat.user_id, "password": pat.password}
-    assert settle(directory.call("verify_password", right, None, "ws-hostile")) == {
-        "result": False
-    }  # still locked
+    still = settle(directory.call("verify_password", right, None, "ws-hostile"))
+    assert still["result"] is False and still["refused"] == "locked"
     # Counting up stays the sign-in flow's own; a manager may reset.
     directory.call(
         "update", {"user_id": pat.user_id, "failures": locked.failures + 1}, None, "ws-1"

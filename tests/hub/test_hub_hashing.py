@@ -16,7 +16,7 @@ import pytest
 
 from services.audit import AuditEvent, AuditTrail
 from services.audit.entry import AuditEntry
-from services.auth import passwords
+from services.auth import passwords, throttle
 from services.auth.signin import AuthService
 from services.auth.throttle import SignInFailed
 from services.clock import TEST_EPOCH, ManualClock
@@ -191,3 +191,36 @@ def test_a_lock_written_while_the_password_is_hashed_holds(hub: Hub) -> None:
 def test_a_disabled_account_is_refused_with_its_right_password(hub: Hub) -> None:
     assert verify(hub, hub.disabled, PASSWORD) is False
     assert verify(hub, hub.ids[0], PASSWORD) is True  # the same check, an account in use
+
+
+def test_an_account_that_is_none_is_hashed_on_the_hashing_threads_too(hub: Hub) -> None:
+    """No such account: the same `false`, after an Argon2 check on a hashing thread, as for a
+    real account's wrong password (so the answer's time does not tell which ids exist)."""
+    before = len(checks_logged(hub.root))
+    assert verify(hub, "user_no_such_account", WRONG) is False
+    assert verify(hub, hub.ids[3], WRONG) is False
+    checks = checks_logged(hub.root)[before:]
+    assert len(checks) == 2, checks
+    assert all(name.startswith("hub-hash") for _, _, name in checks), checks
+
+
+def test_a_hostile_pc_cannot_send_its_guesses_back_to_back(hub: Hub) -> None:
+    """A PC's certificate alone, ten wrong guesses at one account as fast as it can send them:
+    once the failures reach the workstation's delays the hub refuses the next guess unchecked
+    (and uncounted) with the time to wait, so the ten do not lock the account in a burst."""
+    user_id = hub.ids[2]
+    before = record(hub, user_id).failures
+    with hub.ws.client() as c:
+        directory = kit.RemoteDirectory(c)
+        answers = [
+            directory.raw("verify_password", user_id=user_id, password=WRONG) for _ in range(10)
+        ]
+    checked = [a for a in answers if "refused" not in a]
+    refused = [a for a in answers if "refused" in a]
+    assert all(a == {"result": False} for a in checked)
+    assert refused, "every guess was checked"
+    assert all(a["result"] is False and a["refused"] == "too_soon" for a in refused), refused
+    assert all(a["retry_after"] >= 1 for a in refused)
+    after = record(hub, user_id)
+    assert after.failures == before + len(checked) < throttle.LOCK_AFTER
+    assert after.locked_until is None
