@@ -81,7 +81,9 @@ class HubCacheRepository:
         try:
             secret = self._aead.decrypt(bytes(row[2]), bytes(row[3]), str(row[0]).encode())
         except InvalidTag:
-            return None  # written under an earlier database key: sign in online once more
+            # Under a key older than the last rotation's (a rotation moves the cache: see
+            # storage/key_rotation_repo.py, but one before it did left rows behind).
+            return None
         record = replace(record_from_json(json.loads(row[1])), last_totp_step=int(row[4]))
         return CachedAccount(record, secret.decode(), datetime.fromisoformat(str(row[5])))
 

@@ -1,4 +1,8 @@
-"""Moving the field-level secrets to other field keys: a key rotation, a restore, migration 0007."""
+"""Moving the field-level secrets to other field keys: a key rotation, a restore, migration 0007.
+
+The offline sign-in cache of a joined workstation moves with them, so the people who signed
+in here can still sign in with the hub away right after IT rotated the database key.
+"""
 
 from __future__ import annotations
 
@@ -12,11 +16,16 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from storage.errors import FieldUnreadable
 from storage.keys import FieldKeys
 
-# (table, key column, nonce column, ciphertext column, which field key); the key column's
-# value is the AES-GCM associated data, so a value cannot be moved to another row.
+# (table, key column, nonce column, ciphertext column, which field key, required); the key
+# column's value is the AES-GCM associated data, so a value cannot be moved to another row.
+# A required value under none of the expected keys stops the move (FieldUnreadable). The
+# offline cache is not required: a row written under a key older than the one rotated from
+# (a rotation before the cache moved with it) is already unusable, is left as it is, and is
+# replaced at that person's next online sign-in here; it must not block a rotation.
 _FIELDS = (
-    ("secrets", "name", "nonce", "ciphertext", "secrets"),
-    ("accounts", "user_id", "totp_nonce", "totp_secret", "totp"),
+    ("secrets", "name", "nonce", "ciphertext", "secrets", True),
+    ("accounts", "user_id", "totp_nonce", "totp_secret", "totp", True),
+    ("hub_offline_accounts", "user_id", "totp_nonce", "totp_secret", "hub_cache", False),
 )
 
 
@@ -35,7 +44,7 @@ def move_fields(conn: Any, sources: Sequence[FieldKeys], target: FieldKeys) -> i
     of `sources`; otherwise FieldUnreadable. Runs in the caller's transaction on `conn`.
     """
     changed = 0
-    for table, key_col, nonce_col, data_col, purpose in _FIELDS:
+    for table, key_col, nonce_col, data_col, purpose, required in _FIELDS:
         if not _has_table(conn, table):
             continue  # an old schema (a restored backup before accounts existed)
         new = AESGCM(getattr(target, purpose))
@@ -47,6 +56,8 @@ def move_fields(conn: Any, sources: Sequence[FieldKeys], target: FieldKeys) -> i
             try:
                 moved = _moved(olds, new, bytes(nonce), bytes(ciphertext), str(key).encode())
             except InvalidTag:
+                if not required:
+                    continue
                 raise FieldUnreadable(
                     f"A value in {table} ({key}) opens under none of the expected keys. "
                     "Restore the latest backup; nothing was changed."
@@ -78,7 +89,7 @@ def _moved(
 
 
 def reencrypt_fields(conn: Any, old_database_key: bytes, new_database_key: bytes) -> int:
-    """Move the secrets and the TOTP secrets from the old database key's field keys to the new.
+    """Move the secrets, the TOTP secrets and the offline cache to the new key's field keys.
 
     Values written before schema 7 (under the legacy derivation of either key) are moved
     too, so a rotation interrupted before an upgrade, or a restored old backup, still

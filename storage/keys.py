@@ -56,14 +56,22 @@ class FieldKeys:
 
     secrets: bytes
     totp: bytes
+    hub_cache: bytes
 
     @staticmethod
     def of(database_key: bytes) -> FieldKeys:
-        return FieldKeys(secrets_key(database_key), totp_key(database_key))
+        return FieldKeys(
+            secrets_key(database_key), totp_key(database_key), hub_cache_key(database_key)
+        )
 
     @staticmethod
     def legacy(database_key: bytes) -> FieldKeys:
-        """The keys values were written under before schema 7 (read only)."""
+        """The keys values were written under before schema 7 (read only).
+
+        The offline cache came later (schema 16) and only ever had its own label.
+        """
         return FieldKeys(
-            derive(database_key, LEGACY_INFO), derive(database_key + b"totp", LEGACY_INFO)
+            derive(database_key, LEGACY_INFO),
+            derive(database_key + b"totp", LEGACY_INFO),
+            hub_cache_key(database_key),
         )
