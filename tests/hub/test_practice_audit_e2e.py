@@ -432,11 +432,63 @@ def test_the_audit_viewer_at_a_joined_pc_shows_every_workstation_s_entries(
         widths = [header.sectionSize(c) for c in range(len(COLUMNS))]
         assert sum(widths) <= viewer.table.viewport().width(), f"{widths}"
         assert not viewer.table.horizontalScrollBar().isVisible()
+        choose_a_workstation_by_keyboard(viewer, qtbot, office, services, folder)
         services.auth.end_session(session)
     finally:
         runner.shutdown()
         services.close()
         pc1.now = clock.now()  # PC-1's app goes on from here
+
+
+def choose_a_workstation_by_keyboard(
+    viewer: Any, qtbot: Any, office: Office, services: Any, folder: Path
+) -> None:
+    """The workstation choice offers every workstation the hub has entries from, by name,
+    this PC marked; chosen with Tab, the arrows and Return, it shows that one's entries only,
+    and each look-up is still recorded in this PC's trail."""
+    from PySide6.QtCore import Qt
+
+    from ui.audit_viewer import COLUMNS
+
+    column = [key for key, _ in COLUMNS].index("workstation_id")
+
+    def shown() -> set[str]:
+        return {viewer.model.text(r, column) for r in range(viewer.model.rowCount())}
+
+    def looked_up() -> int:
+        rows = services.trail.repository.rows()
+        return sum(1 for _, body, _ in rows if '"action":"audit_view"' in body)
+
+    box = viewer.workstation_box
+    (hub_id,) = hub_rows(office, "SELECT json_extract(body, '$.workstation_id') FROM audit_log")[0]
+    pc1, pc2, pc3 = office.ids
+    offered = [box.itemText(i) for i in range(box.count())]
+    assert offered[0] == "All workstations" and box.currentIndex() == 0
+    assert f"PC-1 ({pc1}) — this PC" == offered[1]  # this PC first, then by name
+    assert offered[2:] == [f"PC-2 ({pc2})", f"PC-3 ({pc3})", f"Practice hub ({hub_id})"]
+    viewer.verify_button.setFocus()
+    qtbot.keyClick(viewer.verify_button, Qt.Key.Key_Tab)  # the next stop is the choice
+    assert viewer.focusWidget() is box
+    before = looked_up()
+    qtbot.keyClick(box, Qt.Key.Key_Down)
+    qtbot.keyClick(box, Qt.Key.Key_Down)
+    assert box.currentText() == f"PC-2 ({pc2})"
+    qtbot.keyClick(box, Qt.Key.Key_Return)  # as Return in the filter boxes: Show
+    qtbot.waitUntil(lambda: not viewer.busy, timeout=30000)
+    assert viewer.model.rowCount() > 0 and shown() == {f"PC-2 ({pc2})"}
+    assert box.currentText() == f"PC-2 ({pc2})"  # kept across the load
+    viewer.grab().save(str(folder / "audit-viewer-workstations.png"))
+    qtbot.keyClick(box, Qt.Key.Key_Up)
+    assert box.currentText() == f"PC-1 ({pc1}) — this PC"
+    viewer.show_button.click()  # the Show button takes the choice too
+    qtbot.waitUntil(lambda: not viewer.busy, timeout=30000)
+    assert shown() == {f"PC-1 ({pc1})"}
+    qtbot.keyClick(box, Qt.Key.Key_Up)
+    assert box.currentText() == "All workstations"
+    qtbot.keyClick(box, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: not viewer.busy, timeout=30000)
+    assert {f"PC-1 ({pc1})", f"PC-2 ({pc2})", f"PC-3 ({pc3})"} <= shown()
+    assert looked_up() == before + 3  # each look-up recorded as before, whichever is chosen
 
 
 def test_the_hub_indexes_at_start_up_what_it_stored_but_did_not_index(office: Office) -> None:
