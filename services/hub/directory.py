@@ -67,7 +67,7 @@ class HubMode(Enum):
         if self is HubMode.OFFLINE:
             return "Practice hub: offline (cached sign-in)"
         if self is HubMode.NOT_PROVEN:
-            return "Practice hub: not this practice's certificate, nothing sent (tell IT)"
+            return "Practice hub: wrong certificate"
         if self is HubMode.UNKNOWN:
             return "Practice hub: connecting…"
         return "Practice hub: connected"
