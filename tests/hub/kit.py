@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import base64
 import json
-import select
 import signal
 import subprocess
 import sys
+import threading
 import time
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -33,43 +33,95 @@ def init_hub(root: Path) -> str:
     return passphrase_from(made.out)
 
 
-class HubProcess:
+_HUBS: list[subprocess.Popen[bytes]] = []  # every hub process the kit started: the guard's list
+
+
+def hub_log(root: Path) -> Path:
+    """Where the hub on `root` writes its output: beside its folder, in the test's temp folder."""
+    return root.parent / f"{root.name}.hub.log"
+
+
+def log_tail(log: Path, since: int = 0, lines: int = 40) -> str:
+    """The last `lines` lines the hub wrote to `log` after offset `since`."""
+    try:
+        with log.open("rb") as f:
+            f.seek(since)
+            text = f.read().decode(errors="replace")
+    except FileNotFoundError:
+        return f"(no log at {log})"
+    return "\n".join(text.splitlines()[-lines:]) or "(nothing written)"
+
+
+class HubChild:
+    """One `python -m app.hub serve ARGS` process. Its stdout and stderr go to a file, never to a
+    pipe this process would have to keep reading (a hub writing a lot would block on a full
+    one), so it holds no descriptor here; the line saying where it listens is read from there."""
+
+    def __init__(self, args: list[str], log: Path, expect: str = "listening https://") -> None:
+        self.log = log
+        log.parent.mkdir(parents=True, exist_ok=True)
+        with log.open("ab") as out:
+            self.since = out.tell()  # a hub started again on the same folder appends
+            self.proc = subprocess.Popen(
+                [sys.executable, "-m", "app.hub", "serve", *args],
+                stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
+            )  # fmt: skip
+        _HUBS.append(self.proc)
+        line = self._listening(expect)
+        if line is None:
+            self.proc.kill()
+            code = self.proc.wait(timeout=60)
+            raise AssertionError(f"the hub did not start (exit {code}):\n{self.tail()}")
+        self.url = line.split()[1]
+        self.port = int(self.url.rsplit(":", 1)[1])
+
+    def _listening(self, expect: str) -> str | None:
+        deadline = time.monotonic() + 60  # a bound for a hung child, not a measured time
+        while True:
+            for line in log_tail(self.log, self.since, lines=1000).splitlines():
+                if line.startswith(expect):
+                    return line
+            if self.proc.poll() is not None or time.monotonic() > deadline:
+                return None
+            threading.Event().wait(0.05)  # time.sleep fails under the faked-date run
+
+    def tail(self, lines: int = 40) -> str:
+        """The end of what this hub wrote, for an assertion message."""
+        return f"hub log {self.log}:\n{log_tail(self.log, self.since, lines)}"
+
+    def stop(self) -> int:
+        """SIGTERM and wait; killed if it does not stop. Again after it stopped: its exit code."""
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+        try:
+            return self.proc.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait(timeout=60)
+            raise AssertionError(f"the hub did not stop on SIGTERM:\n{self.tail()}") from None
+
+
+def hubs_left() -> list[str]:
+    """Hub processes the kit started that still run: killed here, described for the guard."""
+    left = []
+    for proc in _HUBS:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(timeout=60)
+            left.append(" ".join(str(a) for a in proc.args))  # type: ignore[union-attr]
+    _HUBS.clear()
+    return left
+
+
+class HubProcess(HubChild):
     """`python -m app.hub serve` as a separate process, on a clock started at `start`; on any free
     port, or on `port` (the same hub started again where its workstations look for it)."""
 
     def __init__(self, root: Path, start: datetime = TEST_EPOCH, port: int = 0) -> None:
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "app.hub", "serve", "--data-dir", str(root),
-             "--port", str(port), "--clock-start", start.isoformat()],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )  # fmt: skip
-        assert self.proc.stdout is not None
-        deadline = time.monotonic() + 60  # a bound for a hung child, not a measured time
-        line = ""
-        while time.monotonic() < deadline and not line:
-            ready, _, _ = select.select([self.proc.stdout], [], [], 0.5)
-            if ready:
-                line = self.proc.stdout.readline()
-                if not line:
-                    break
-            elif self.proc.poll() is not None:
-                break
-        if not line.startswith("listening https://"):
-            self.proc.kill()
-            raise AssertionError(f"the hub did not start: {line!r} {self.proc.stderr.read()}")  # type: ignore[union-attr]
-        self.url = line.split()[1]
-        self.port = int(self.url.rsplit(":", 1)[1])
-
-    def stop(self) -> int:
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-        code = self.proc.wait(timeout=60)
-        for pipe in (self.proc.stdout, self.proc.stderr):
-            if pipe is not None:
-                pipe.close()  # this process's ends: a hub started again must not add two
-        return code
+        super().__init__(
+            ["--data-dir", str(root), "--port", str(port), "--clock-start", start.isoformat()],
+            hub_log(root),
+        )
 
 
 def invite(root: Path, passphrase: str, name: str, **kw: Any) -> str:
