@@ -57,13 +57,19 @@ class HubChild:
     pipe this process would have to keep reading (a hub writing a lot would block on a full
     one), so it holds no descriptor here; the line saying where it listens is read from there."""
 
-    def __init__(self, args: list[str], log: Path, expect: str = "listening https://") -> None:
+    def __init__(
+        self,
+        args: list[str],
+        log: Path,
+        expect: str = "listening https://",
+        program: tuple[str, ...] = ("-m", "app.hub"),
+    ) -> None:
         self.log = log
         log.parent.mkdir(parents=True, exist_ok=True)
         with log.open("ab") as out:
             self.since = out.tell()  # a hub started again on the same folder appends
             self.proc = subprocess.Popen(
-                [sys.executable, "-m", "app.hub", "serve", *args],
+                [sys.executable, *program, "serve", *args],
                 stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
             )  # fmt: skip
         _HUBS.append(self.proc)

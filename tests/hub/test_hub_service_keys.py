@@ -8,7 +8,6 @@ import signal
 import stat
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import httpx
@@ -127,17 +126,10 @@ def test_serve_stops_cleanly_where_the_loop_has_no_signal_handlers(
 ) -> None:
     root = tmp_path / "hub"
     kit.init_hub(root)
-    proc = subprocess.Popen(
-        [sys.executable, "-c", FORCE_FALLBACK, "serve", "--data-dir", str(root), "--port", "0"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-    )  # fmt: skip
-    assert proc.stdout is not None
-    line = proc.stdout.readline()
-    assert line.startswith("listening https://"), proc.stderr.read() if proc.stderr else ""
-    proc.send_signal(sig)
-    deadline = time.monotonic() + 60  # a bound for a hung child, not a measured time
-    while proc.poll() is None and time.monotonic() < deadline:
-        time.sleep(0.1)
-    out, err = proc.communicate(timeout=10)
-    assert proc.returncode == 0, err
-    assert out.strip() == "stopped" and "Traceback" not in err
+    hub = kit.HubChild(
+        ["--data-dir", str(root), "--port", "0"], kit.hub_log(root), program=("-c", FORCE_FALLBACK)
+    )
+    hub.proc.send_signal(sig)
+    assert hub.proc.wait(timeout=60) == 0, hub.tail()  # a bound for a hung child; no SIGTERM
+    said = kit.log_tail(hub.log, hub.since).splitlines()
+    assert said == [f"listening {hub.url}", "stopped"], hub.tail()  # nothing on stderr either
