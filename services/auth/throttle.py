@@ -56,7 +56,8 @@ def delay_left(now: datetime, failures: int, last_failure: datetime | None) -> f
 
 
 def wait_message(left: float) -> str:
-    return f"Too many failed attempts. Wait {int(left) + 1} seconds, then try again."
+    seconds = max(1, math.ceil(left))  # 0.2 s left says 1, 8 s left says 8
+    return f"Too many failed attempts. Wait {seconds} seconds, then try again."
 
 
 def lock_message(left: float) -> str:

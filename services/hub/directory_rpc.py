@@ -253,7 +253,7 @@ class DirectoryRpc:
         if _lowers_the_lock(current, changes) and (actor is None or actor.actor_id != user_id):
             self._manager(actor)  # the holder once signed in, or a manager; never a bare PC
         _keep_counted(current, changes)
-        _keep_last_failure(current, changes)
+        _keep_last_failure(current, changes, self._clock.now())
         self._accounts.update(user_id, **changes)
         if guarded:
             if changes.get("disabled"):
@@ -555,14 +555,20 @@ def _keep_counted(current: AccountRecord, changes: dict[str, Any]) -> None:
         changes["locked_until"] = kept
 
 
-def _keep_last_failure(current: AccountRecord, changes: dict[str, Any]) -> None:
+def _keep_last_failure(current: AccountRecord, changes: dict[str, Any], now: datetime) -> None:
     """The time of the last failure, which the delay before the next check runs from, never
     moves back but with a reset of the count (which `_lowers_the_lock` guards): else a PC's
-    certificate alone could write it an hour back and guess again at once."""
-    kept = current.last_failure_at
-    if kept is None or "last_failure_at" not in changes or changes.get("failures") == 0:
+    certificate alone could write it an hour back and guess again at once. Nor past the hub's
+    own time: a workstation whose clock runs ahead would stretch every delay by as much."""
+    if "last_failure_at" not in changes:
         return
-    if _earlier(changes["last_failure_at"], kept):
+    written = changes["last_failure_at"]
+    if isinstance(written, datetime) and written > now:
+        changes["last_failure_at"] = written = now
+    kept = current.last_failure_at
+    if kept is None or changes.get("failures") == 0:
+        return
+    if _earlier(written, kept):
         changes["last_failure_at"] = kept
 
 

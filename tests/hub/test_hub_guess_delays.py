@@ -131,3 +131,22 @@ def test_a_pc_cannot_move_the_last_failure_back_to_skip_the_delay(rpc) -> None: 
     directory.call("update", {"user_id": pat.user_id, "last_failure_at": None}, None, HOSTILE)
     assert services.accounts.by_id(pat.user_id).last_failure_at == counted.last_failure_at
     assert guess(directory, pat.user_id, pat.password)["refused"] == "too_soon"
+
+
+def test_a_workstation_clock_ahead_does_not_stretch_the_delay(rpc) -> None:  # type: ignore[no-untyped-def]
+    """The failure time a workstation writes back (its own clock) is taken at most as the hub's
+    now: a PC ten minutes ahead does not keep the account waiting ten minutes more."""
+    directory, services = rpc
+    pat = person_in(services, "pat", "front_desk")
+    for _ in range(throttle.DELAY_AFTER):
+        guess(directory, pat.user_id, "not it")
+    ahead = services.clock.now() + timedelta(minutes=10)
+    directory.call(
+        "update",
+        {"user_id": pat.user_id, "failures": throttle.DELAY_AFTER, "last_failure_at": ahead},
+        None,
+        "ws-1",
+    )
+    assert services.accounts.by_id(pat.user_id).last_failure_at == services.clock.now()
+    services.clock.advance(throttle.delay_for(throttle.DELAY_AFTER))
+    assert guess(directory, pat.user_id, pat.password) == {"result": True}
