@@ -4,7 +4,9 @@ The hub is `enamel-hub serve`; every workstation joined with its own invite code
 real `enamel-admin join`; people sign in through each workstation's own composition root
 (`enamel-admin hub check --auth-stdin`, which signs in with AuthService, password + TOTP).
 TOTP codes come from each person's ManualClock and every process runs on `--clock-start`,
-so nothing waits on the wall clock. The tests share one office and run in file order.
+so nothing waits on the wall clock, but the lock-out test, which waits out the delays the hub
+holds on its own running clock after the fifth failure (about half a minute). The tests share
+one office and run in file order.
 """
 
 from __future__ import annotations
