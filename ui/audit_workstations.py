@@ -45,7 +45,9 @@ class WorkstationBox(QComboBox):
         self.clear()
         if practice_wide:
             self.addItem(ALL, "")
-            listed = sorted(stations, key=lambda ws: (ws != here, (names.get(ws) or ws).lower(), ws))
+            listed = sorted(
+                stations, key=lambda ws: (ws != here, (names.get(ws) or ws).lower(), ws)
+            )
             for ws in listed:
                 self.addItem(station_label(ws, names, here), ws)
         else:  # "" as for all: when the hub is back, the next load offers every one again
