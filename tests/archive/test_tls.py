@@ -2,41 +2,20 @@
 
 from __future__ import annotations
 
-import socket
 import ssl
-import threading
 from collections.abc import Iterator
+from contextlib import AbstractContextManager
 from pathlib import Path
 
 import pytest
 
 from services.archive.backends import ArchiveMisconfigured, ArchiveUnavailable, S3Backend
 from services.archive.tls import TlsTooOld, require_tls13
-from tests.archive.tls_server import make_pki, serve_https, server_context
+from tests.archive.tls_server import handshake_server, make_pki, serve_https, server_context
 
 
-def serve(cert: Path, key: Path, maximum: ssl.TLSVersion) -> tuple[int, threading.Event]:
-    context = server_context(cert, key, maximum=maximum)
-    listener = socket.create_server(("127.0.0.1", 0))
-    port = int(listener.getsockname()[1])
-    stop = threading.Event()
-
-    def loop() -> None:
-        listener.settimeout(0.2)
-        while not stop.is_set():
-            try:
-                conn, _ = listener.accept()
-            except TimeoutError:
-                continue
-            try:
-                with context.wrap_socket(conn, server_side=True) as tls:
-                    tls.recv(1)
-            except (ssl.SSLError, OSError):
-                pass
-        listener.close()
-
-    threading.Thread(target=loop, daemon=True).start()
-    return port, stop
+def serve(cert: Path, key: Path, maximum: ssl.TLSVersion) -> AbstractContextManager[int]:
+    return handshake_server(server_context(cert, key, maximum=maximum))
 
 
 @pytest.fixture
@@ -46,31 +25,21 @@ def pki(tmp_path: Path) -> Iterator[tuple[Path, Path, Path]]:
 
 def test_a_tls12_only_server_is_refused(pki: tuple[Path, Path, Path]) -> None:
     ca, cert, key = pki
-    port, stop = serve(cert, key, ssl.TLSVersion.TLSv1_2)
-    try:
-        with pytest.raises(TlsTooOld, match=r"does not offer TLS 1\.3"):
-            require_tls13("localhost", port, str(ca))
-    finally:
-        stop.set()
+    refused = pytest.raises(TlsTooOld, match=r"does not offer TLS 1\.3")
+    with serve(cert, key, ssl.TLSVersion.TLSv1_2) as port, refused:
+        require_tls13("localhost", port, str(ca))
 
 
 def test_tls13_is_accepted(pki: tuple[Path, Path, Path]) -> None:
     ca, cert, key = pki
-    port, stop = serve(cert, key, ssl.TLSVersion.TLSv1_3)
-    try:
+    with serve(cert, key, ssl.TLSVersion.TLSv1_3) as port:
         assert require_tls13("localhost", port, str(ca)) == "TLSv1.3"
-    finally:
-        stop.set()
 
 
 def test_an_unknown_ca_is_refused_too(pki: tuple[Path, Path, Path]) -> None:
     _, cert, key = pki
-    port, stop = serve(cert, key, ssl.TLSVersion.TLSv1_3)
-    try:
-        with pytest.raises(TlsTooOld):
-            require_tls13("localhost", port, None)
-    finally:
-        stop.set()
+    with serve(cert, key, ssl.TLSVersion.TLSv1_3) as port, pytest.raises(TlsTooOld):
+        require_tls13("localhost", port, None)
 
 
 @pytest.mark.parametrize("maximum", [ssl.TLSVersion.TLSv1_2, ssl.TLSVersion.TLSv1_3])

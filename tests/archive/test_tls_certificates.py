@@ -7,89 +7,22 @@ from __future__ import annotations
 import datetime
 import socket
 import ssl
-import threading
-from collections.abc import Iterator
+from contextlib import AbstractContextManager
 from pathlib import Path
 
 import pytest
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
 
 from app.bootstrap import Services
 from services.archive.tls import TlsCertificateRefused, TlsTooOld, require_tls13
-from tests.archive.tls_server import make_pki, server_context
+from tests.archive.tls_server import handshake_server, make_pki, server_context
 from tests.support import admin, admin_recovery, known_passphrase
 
 RAW = ("CERTIFICATE_VERIFY_FAILED", "certificate verify failed", "_ssl.c", "[SSL")
 
 
-def serve(cert: Path, key: Path) -> Iterator[int]:
-    """A TLS 1.3 server on 127.0.0.1 that handshakes and reads; yields its port."""
-    context = server_context(cert, key, minimum=ssl.TLSVersion.TLSv1_3)
-    listener = socket.create_server(("127.0.0.1", 0))
-    listener.settimeout(0.2)
-    stop = threading.Event()
-
-    def loop() -> None:
-        while not stop.is_set():
-            try:
-                conn, _ = listener.accept()
-            except TimeoutError:
-                continue
-            try:
-                with context.wrap_socket(conn, server_side=True) as tls:
-                    tls.recv(1)
-            except (ssl.SSLError, OSError):
-                pass
-        listener.close()
-
-    threading.Thread(target=loop, daemon=True).start()
-    try:
-        yield int(listener.getsockname()[1])
-    finally:
-        stop.set()
-
-
-def expired_pki(tmp: Path) -> tuple[Path, Path, Path]:
-    """A CA and a certificate for localhost that expired in 2000, whatever this PC's clock says."""
-    start = datetime.datetime(1999, 1, 1, tzinfo=datetime.UTC)
-    ca_key, key = ec.generate_private_key(ec.SECP256R1()), ec.generate_private_key(ec.SECP256R1())
-    ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Expired test CA")])
-    ca = (
-        x509.CertificateBuilder()
-        .subject_name(ca_name)
-        .issuer_name(ca_name)
-        .public_key(ca_key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(start)
-        .not_valid_after(start + datetime.timedelta(days=36500))
-        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-        .sign(ca_key, hashes.SHA256())
-    )
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost")]))
-        .issuer_name(ca_name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(start)
-        .not_valid_after(start + datetime.timedelta(days=365))
-        .add_extension(x509.SubjectAlternativeName([x509.DNSName("localhost")]), critical=False)
-        .sign(ca_key, hashes.SHA256())
-    )
-    paths = tmp / "old-ca.pem", tmp / "old.pem", tmp / "old.key"
-    paths[0].write_bytes(ca.public_bytes(serialization.Encoding.PEM))
-    paths[1].write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    paths[2].write_bytes(
-        key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
-    )
-    return paths
+def serve(cert: Path, key: Path) -> AbstractContextManager[int]:
+    """A TLS 1.3 server on 127.0.0.1 that handshakes and reads; its port."""
+    return handshake_server(server_context(cert, key, minimum=ssl.TLSVersion.TLSv1_3))
 
 
 def refused(host: str, port: int, ca: Path | None) -> str:
@@ -107,7 +40,7 @@ def test_a_certificate_of_a_ca_this_pc_does_not_trust_names_the_ca_file_setting(
     tmp_path: Path,
 ) -> None:
     _, cert, key = make_pki(tmp_path)
-    for port in serve(cert, key):
+    with serve(cert, key) as port:
         text = refused("localhost", port, None)  # the system store only: the test CA is not in it
         assert "not signed by a certificate authority this PC trusts" in text
         assert "--ca-file FILE" in text and "archive.s3.ca_file" in text
@@ -115,14 +48,15 @@ def test_a_certificate_of_a_ca_this_pc_does_not_trust_names_the_ca_file_setting(
 
 def test_a_certificate_for_another_name_says_check_the_endpoint(tmp_path: Path) -> None:
     ca, cert, key = make_pki(tmp_path, name="archive.elsewhere.example")
-    for port in serve(cert, key):
+    with serve(cert, key) as port:
         text = refused("localhost", port, ca)  # the CA is trusted, the name is not localhost
         assert "for another name than localhost" in text and "Check the endpoint address" in text
 
 
 def test_an_expired_certificate_says_so(tmp_path: Path) -> None:
-    ca, cert, key = expired_pki(tmp_path)
-    for port in serve(cert, key):
+    start = datetime.datetime(1999, 1, 1, tzinfo=datetime.UTC)  # whatever this PC's clock says
+    ca, cert, key = make_pki(tmp_path, valid=(start, start + datetime.timedelta(days=365)))
+    with serve(cert, key) as port:
         assert "has expired" in refused("localhost", port, ca)
 
 
@@ -141,7 +75,7 @@ def test_archive_check_says_what_is_wrong_with_the_certificate(
     passphrase = known_passphrase(services)
     services.close()
     _, cert, key = make_pki(tmp_path)
-    for port in serve(cert, key):
+    with serve(cert, key) as port:
         root = str(data_dir)
         configured = admin_recovery(
             "--data-dir", root, "archive", "set", "s3", "--endpoint", f"https://localhost:{port}",

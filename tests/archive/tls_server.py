@@ -5,8 +5,11 @@ from __future__ import annotations
 
 import datetime
 import http.server
+import socket
 import ssl
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from cryptography import x509
@@ -21,11 +24,19 @@ from moto.moto_server.werkzeug_app import (
 from werkzeug.serving import BaseWSGIServer, make_server
 
 
-def make_pki(tmp: Path, name: str = "localhost") -> tuple[Path, Path, Path]:
+def make_pki(
+    tmp: Path,
+    name: str = "localhost",
+    *,
+    valid: tuple[datetime.datetime, datetime.datetime] | None = None,
+    prefix: str = "",
+) -> tuple[Path, Path, Path]:
     """A test CA and a server certificate for `name`: the CA's, the certificate's and the key's
-    PEM files in `tmp`. The TLS stack checks the dates against this computer's clock, so the
-    window is around the real now; no test asserts on it."""
+    PEM files in `tmp` (named with `prefix`). The TLS stack checks the dates against this
+    computer's clock, so by default the window is around the real now (no test asserts on
+    it); `valid` gives the certificate's own window instead (an expired one, for instance)."""
     now = datetime.datetime.now(datetime.UTC)
+    start, end = valid or (now - datetime.timedelta(days=1), now + datetime.timedelta(days=2))
     ca_key = ec.generate_private_key(ec.SECP256R1())
     ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Enamel test CA")])
     ca = (
@@ -34,8 +45,8 @@ def make_pki(tmp: Path, name: str = "localhost") -> tuple[Path, Path, Path]:
         .issuer_name(ca_name)
         .public_key(ca_key.public_key())
         .serial_number(x509.random_serial_number())
-        .not_valid_before(now - datetime.timedelta(days=1))
-        .not_valid_after(now + datetime.timedelta(days=2))
+        .not_valid_before(start)
+        .not_valid_after(max(end, now + datetime.timedelta(days=2)))
         .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
         .sign(ca_key, hashes.SHA256())
     )
@@ -46,12 +57,16 @@ def make_pki(tmp: Path, name: str = "localhost") -> tuple[Path, Path, Path]:
         .issuer_name(ca_name)
         .public_key(key.public_key())
         .serial_number(x509.random_serial_number())
-        .not_valid_before(now - datetime.timedelta(days=1))
-        .not_valid_after(now + datetime.timedelta(days=2))
+        .not_valid_before(start)
+        .not_valid_after(end)
         .add_extension(x509.SubjectAlternativeName([x509.DNSName(name)]), critical=False)
         .sign(ca_key, hashes.SHA256())
     )
-    ca_path, cert_path, key_path = tmp / "ca.pem", tmp / "server.pem", tmp / "server.key"
+    ca_path, cert_path, key_path = (
+        tmp / f"{prefix}ca.pem",
+        tmp / f"{prefix}server.pem",
+        tmp / f"{prefix}server.key",
+    )
     ca_path.write_bytes(ca.public_bytes(serialization.Encoding.PEM))
     cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
     key_path.write_bytes(
@@ -62,6 +77,35 @@ def make_pki(tmp: Path, name: str = "localhost") -> tuple[Path, Path, Path]:
         )
     )
     return ca_path, cert_path, key_path
+
+
+@contextmanager
+def handshake_server(context: ssl.SSLContext) -> Iterator[int]:
+    """A TLS server on 127.0.0.1 that handshakes with `context` and reads a byte; its port."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    listener.settimeout(0.2)
+    stop = threading.Event()
+
+    def loop() -> None:
+        while not stop.is_set():
+            try:
+                conn, _ = listener.accept()
+            except TimeoutError:
+                continue
+            try:
+                with context.wrap_socket(conn, server_side=True) as tls:
+                    tls.recv(1)
+            except (ssl.SSLError, OSError):
+                pass
+        listener.close()
+
+    thread = threading.Thread(target=loop, daemon=True)
+    thread.start()
+    try:
+        yield int(listener.getsockname()[1])
+    finally:
+        stop.set()
+        thread.join(timeout=5)
 
 
 def server_context(

@@ -25,7 +25,7 @@ def test_an_archive_with_an_untrusted_certificate_says_so_on_the_page(
     w, archive = setup.wizard, setup.wizard.archive_page
     assert w.currentPage() is archive
     _, cert, key = make_pki(tmp_path)
-    for port in serve(cert, key):
+    with serve(cert, key) as port:
         archive.kind.setCurrentIndex(archive.kind.findData("s3"))
         archive.endpoint.setText(f"https://localhost:{port}")
         archive.bucket.setText("audit")
