@@ -9,21 +9,7 @@ import pytest
 from services.auth import throttle, totp
 from services.hub.directory_rpc import DirectoryRpc, settle
 from services.hub.errors import HubError
-from services.hub.tokens import ActorTokens
-from storage.hub_repo import HubRepository
 from tests.support import Person, person_in
-
-
-@pytest.fixture
-def rpc(cheap_services):  # type: ignore[no-untyped-def]
-    repo = HubRepository(cheap_services.installation.db)
-    tokens = ActorTokens(repo, cheap_services.accounts, cheap_services.clock)
-    return (
-        DirectoryRpc(
-            cheap_services.accounts, tokens, repo, cheap_services.trail, cheap_services.clock
-        ),
-        cheap_services,
-    )
 
 
 def token_for(rpc: DirectoryRpc, person: Person, ws: str = "ws-1") -> str:

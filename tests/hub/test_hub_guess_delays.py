@@ -5,28 +5,12 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import pytest
-
 from services.auth import throttle
 from services.hub.directory_rpc import DirectoryRpc, HashCheck, settle
-from services.hub.tokens import ActorTokens
 from storage import argon2_gate
-from storage.hub_repo import HubRepository
 from tests.support import person_in
 
 HOSTILE = "ws-hostile"
-
-
-@pytest.fixture
-def rpc(cheap_services):  # type: ignore[no-untyped-def]
-    repo = HubRepository(cheap_services.installation.db)
-    tokens = ActorTokens(repo, cheap_services.accounts, cheap_services.clock)
-    return (
-        DirectoryRpc(
-            cheap_services.accounts, tokens, repo, cheap_services.trail, cheap_services.clock
-        ),
-        cheap_services,
-    )
 
 
 def guess(directory: DirectoryRpc, user_id: str, password: str) -> dict:  # type: ignore[type-arg]
