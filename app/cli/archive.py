@@ -11,7 +11,7 @@ from app.cli.admin_auth import protect
 from app.cli.context import CliContext
 from services.access import Permission
 from services.archive.checkpoint import verify_and_remember
-from services.archive.settings import ArchiveSettings, proxy_problem, write_s3_keys
+from services.archive.settings import ArchiveSettings, ca_file_problem, proxy_problem, write_s3_keys
 from services.archive.sync import (
     BATCH_SIZE_SETTING,
     DEFAULT_BATCH_SIZE,
@@ -122,7 +122,7 @@ def cmd_set(args: argparse.Namespace, ctx: CliContext) -> int:
     if args.kind == "folder":
         ArchiveSettings.folder(args.path).write(inst.settings, now)
     else:
-        problem = proxy_problem(args.proxy)
+        problem = proxy_problem(args.proxy) or ca_file_problem(args.ca_file or "")
         if problem is not None:
             raise UsageError(f"{problem} Nothing was changed.")
         access = sys.stdin.readline().strip()

@@ -113,6 +113,34 @@ def proxy_problem(url: str) -> str | None:
     return None
 
 
+def ca_file_problem(path: str) -> str | None:
+    """What is wrong with a CA file for a private archive endpoint, or None (empty means this
+    PC's trust store). The file must hold at least one PEM certificate; nothing of it is
+    echoed back but its name."""
+    if not path:
+        return None
+    from cryptography import x509
+
+    file = Path(path).expanduser()
+    if not file.is_file():
+        return f"The CA certificate file {file} does not exist (or is not a file)."
+    try:
+        data = file.read_bytes()
+    except OSError as exc:
+        return f"The CA certificate file {file} cannot be read ({exc.strerror or 'no access'})."
+    try:
+        certificates = x509.load_pem_x509_certificates(data)
+    except ValueError:
+        certificates = []
+    if not certificates:
+        return (
+            f"The CA certificate file {file} holds no PEM certificate: give the CA's "
+            "certificate as a .pem, .crt or .cer file that starts with "
+            "'-----BEGIN CERTIFICATE-----'."
+        )
+    return None
+
+
 def write_s3_keys(secrets: SecretsRepository, access: str, secret: str, now: datetime) -> None:
     secrets.put(S3_ACCESS_KEY, access.encode(), now)
     secrets.put(S3_SECRET_KEY, secret.encode(), now)

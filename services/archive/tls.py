@@ -14,18 +14,39 @@ class TlsTooOld(EnamelError):
 
 
 class TlsCertificateRefused(TlsTooOld):
-    """The archive offers TLS 1.3 but its certificate failed the checks: nothing was sent."""
+    """The archive offers TLS 1.3 but its certificate failed the checks: nothing was sent.
+
+    It keeps the host and OpenSSL's verify code so a caller with another way of giving the CA
+    file (the wizard's field) can say it in its own words with `told`."""
+
+    def __init__(self, host: str, verify_code: int, private_ca: str = "") -> None:
+        super().__init__(certificate_problem(host, verify_code, private_ca or CA_FILE_COMMAND))
+        self.host, self.verify_code = host, verify_code
+
+    @property
+    def untrusted(self) -> bool:
+        """Signed by a CA this PC does not trust (not expired, not another name)."""
+        return self.verify_code not in _EXPIRED | _NAME
+
+    def told(self, private_ca: str) -> TlsCertificateRefused:
+        """The same refusal with `private_ca` as what to do about a private CA."""
+        return TlsCertificateRefused(self.host, self.verify_code, private_ca)
 
 
 # OpenSSL's X509_V_ERR_* codes for the cases a person can act on differently.
 _EXPIRED = {9, 10}  # not yet valid, has expired
 _NAME = {62}  # host name mismatch
 _CA_SETTING = "archive.s3.ca_file"
+# What to do about a private CA for a caller on the command line (`archive check`, the job).
+CA_FILE_COMMAND = (
+    "If the archive uses the practice's own (private) CA, give that CA's file: "
+    f"'enamel-admin archive set s3 ... --ca-file FILE' (the setting {_CA_SETTING})."
+)
 
 
-def certificate_problem(host: str, exc: ssl.SSLCertVerificationError) -> str:
-    """What to do about a certificate the archive showed: no raw exception text in it."""
-    code = exc.verify_code
+def certificate_problem(host: str, code: int, private_ca: str = CA_FILE_COMMAND) -> str:
+    """What to do about a certificate the archive showed (OpenSSL's verify `code`), with
+    `private_ca` as the way to give a private CA's file: no raw exception text in it."""
     if code in _EXPIRED:
         what = "a certificate that has expired or is not valid yet"
         todo = (
@@ -40,11 +61,7 @@ def certificate_problem(host: str, exc: ssl.SSLCertVerificationError) -> str:
         )
     else:
         what = "a certificate not signed by a certificate authority this PC trusts"
-        todo = (
-            "If the archive uses the practice's own (private) CA, give that CA's file: "
-            f"'enamel-admin archive set s3 ... --ca-file FILE' (the setting {_CA_SETTING}). "
-            "If not, someone else may be answering in the archive's place."
-        )
+        todo = f"{private_ca} If not, someone else may be answering in the archive's place."
     return (
         f"The archive at {host} showed {what}, so it could not prove it is the archive; "
         f"nothing was sent to it. {todo}"
@@ -101,7 +118,7 @@ def require_tls13(
         with raw, context.wrap_socket(raw, server_hostname=host) as tls:
             return str(tls.version())
     except ssl.SSLCertVerificationError as exc:
-        raise TlsCertificateRefused(certificate_problem(host, exc)) from None
+        raise TlsCertificateRefused(host, exc.verify_code) from None
     except ssl.SSLError as exc:
         raise TlsTooOld(
             f"The archive at {host} does not offer TLS 1.3 ({exc.reason or 'handshake failed'}); "
