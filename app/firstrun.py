@@ -13,7 +13,8 @@ from errors import EnamelError
 from services.access import Actor, ActorType, Role
 from services.archive.backends import FolderBackend, S3Backend
 from services.archive.placement import same_disk_problem
-from services.archive.settings import ArchiveSettings, write_s3_keys
+from services.archive.settings import ArchiveSettings, ca_file_problem, write_s3_keys
+from services.archive.tls import TlsCertificateRefused
 from services.audit import AuditEvent
 from services.auth.signin import SignInFailed
 from services.clock import Clock, SystemClock
@@ -27,6 +28,15 @@ from storage.layout import DataLayout
 from ui.firstrun import ArchiveChoice, FirstRunActions, PmsChoice
 
 SETUP = Actor("system_first_run", ActorType.SYSTEM, Role.IT_ADMIN)
+# What to do about a private CA on the wizard's archive page: its field, not the command.
+WIZARD_PRIVATE_CA = (
+    "If the archive uses the practice's own (private) CA, choose that CA's certificate in "
+    "'CA certificate file' above and test again."
+)
+WIZARD_OTHER_CA = (
+    "The file in 'CA certificate file' is not the CA that signed it: choose the practice CA's "
+    "own certificate and test again."
+)
 
 
 class ArchiveOnDataDisk(EnamelError):
@@ -125,11 +135,26 @@ class FirstRun:
         else:
             if not (choice.endpoint and choice.bucket and choice.access and choice.secret):
                 raise UsageError("Type the S3 endpoint, the bucket and both access keys.")
-            config = ArchiveSettings.s3(choice.endpoint, choice.bucket)
+            problem = ca_file_problem(choice.ca_file)
+            if problem is not None:
+                raise UsageError(problem)
+            config = ArchiveSettings.s3(choice.endpoint, choice.bucket, ca_file=choice.ca_file)
             backend = S3Backend(
-                config.endpoint, config.bucket, config.region, choice.access, choice.secret
+                config.endpoint,
+                config.bucket,
+                config.region,
+                choice.access,
+                choice.secret,
+                ca_file=config.ca_file or None,
             )
-            summary = backend.check()
+            try:
+                summary = backend.check()
+            except TlsCertificateRefused as exc:
+                if not exc.untrusted:
+                    raise
+                raise exc.told(
+                    WIZARD_PRIVATE_CA if not choice.ca_file else WIZARD_OTHER_CA
+                ) from None
             config.write(inst.settings, now)
             write_s3_keys(inst.secrets, choice.access, choice.secret, now)
         self._audit("configuration_change")

@@ -31,6 +31,7 @@ class ArchiveChoice:
     bucket: str = ""
     access: str = ""
     secret: str = ""
+    ca_file: str = ""  # the private CA's PEM file for the S3 endpoint; empty: the system's
 
 
 @dataclass

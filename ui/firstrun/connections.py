@@ -7,7 +7,9 @@ from collections.abc import Callable
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
+    QFileDialog,
     QFormLayout,
+    QHBoxLayout,
     QLabel,
     QLineEdit,
     QPushButton,
@@ -32,6 +34,7 @@ PMS_MODES = (
     ("Open Dental's cloud API (remote)", Mode.REMOTE),
     ("Another address (full API URL)", Mode.URL),
 )
+CA_FILES = "Certificates (*.pem *.crt *.cer);;All files (*)"
 NOT_SAVED = (
     "Nothing on this page is saved yet: the connection test has not passed with what is "
     "typed here. Test again, or press Next once more to go on without it (set it later "
@@ -198,6 +201,18 @@ class ArchivePage(_Page):
         self.access = QLineEdit()
         self.secret = QLineEdit()
         self.secret.setEchoMode(QLineEdit.EchoMode.Password)
+        self.ca_file = QLineEdit()
+        self.ca_file.setPlaceholderText("only for a private CA; empty: this PC's trusted CAs")
+        self.ca_file.setAccessibleName("CA certificate file")
+        self.browse_ca = QPushButton("Bro&wse…")
+        self.browse_ca.setAccessibleName("Browse for the CA certificate file")
+        self.ca_dialog: QFileDialog | None = None
+        self.ca_row = QWidget()
+        ca_line = QHBoxLayout(self.ca_row)
+        ca_line.setContentsMargins(0, 0, 0, 0)
+        ca_line.addWidget(self.ca_file, 1)
+        ca_line.addWidget(self.browse_ca)
+        self.ca_row.setFocusProxy(self.ca_file)
         form.addRow("&Kind", self.kind)
         form.addRow("&Folder", self.folder)
         form.addRow(self.removable)
@@ -205,10 +220,20 @@ class ArchivePage(_Page):
         form.addRow("&Bucket", self.bucket)
         form.addRow("Access key &id", self.access)
         form.addRow("&Secret key", self.secret)
+        ca_label = QLabel("&CA certificate file")
+        ca_label.setBuddy(self.ca_file)
+        form.addRow(ca_label, self.ca_row)
         self.test = QPushButton("Test the &archive")
         form.addRow(self.test)
         form.addRow(self.result)
+        for first, then in (
+            (self.secret, self.ca_file),
+            (self.ca_file, self.browse_ca),
+            (self.browse_ca, self.test),
+        ):
+            QWidget.setTabOrder(first, then)
         self.test.clicked.connect(self.run_test)
+        self.browse_ca.clicked.connect(self.choose_ca_file)
         self.kind.currentIndexChanged.connect(self._show_fields)
         self.kind.currentIndexChanged.connect(self.forget_result)
         self._show_fields()
@@ -222,6 +247,7 @@ class ArchivePage(_Page):
             self.bucket.text().strip(),
             self.access.text().strip(),
             self.secret.text().strip(),
+            self.ca_file.text().strip(),
         )
 
     def values(self) -> tuple[object, ...]:
@@ -231,7 +257,7 @@ class ArchivePage(_Page):
         c = self.choice()
         if c.kind == "folder":
             return bool(c.folder)
-        return bool(c.endpoint or c.bucket or c.access or c.secret)
+        return bool(c.endpoint or c.bucket or c.access or c.secret or c.ca_file)
 
     def command(self) -> str:
         return "enamel-admin archive set"
@@ -241,8 +267,18 @@ class ArchivePage(_Page):
         rows: tuple[QWidget, ...] = (self.folder, self.removable)
         for widget in rows:
             self.form.setRowVisible(widget, folder)
-        for widget in (self.endpoint, self.bucket, self.access, self.secret):
+        for widget in (self.endpoint, self.bucket, self.access, self.secret, self.ca_row):
             self.form.setRowVisible(widget, not folder)
+
+    def choose_ca_file(self) -> None:
+        """Qt's own file dialog (so the idle lock can close it), for the private CA's file."""
+        dialog = QFileDialog(self, "The practice CA's certificate", self.ca_file.text(), CA_FILES)
+        dialog.setFileMode(QFileDialog.FileMode.ExistingFile)
+        dialog.setOption(QFileDialog.Option.DontUseNativeDialog, True)
+        dialog.fileSelected.connect(self.ca_file.setText)
+        dialog.finished.connect(dialog.deleteLater)
+        self.ca_dialog = dialog
+        dialog.open()
 
     def run_test(self) -> None:
         choice = self.choice()
