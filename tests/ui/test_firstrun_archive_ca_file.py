@@ -175,3 +175,16 @@ def test_with_the_ca_file_the_test_passes_and_finish_keeps_the_path(
         assert installation.settings.get("archive.s3.endpoint") == private.endpoint
     finally:
         installation.close()
+
+
+def test_a_ca_file_of_another_ca_says_the_file_is_not_the_one_that_signed_it(
+    setup: Setup, private: PrivateArchive, tmp_path: Path
+) -> None:
+    other, _, _ = make_pki(tmp_path, prefix="other-")  # a real CA, but not the archive's
+    page = s3_page(setup, private)
+    page.ca_file.setText(str(other))
+    setup.click(page.test)
+    said = page.result.text()
+    assert said.startswith("✘") and "not signed by a certificate authority" in said, said
+    assert "is not the CA that signed it" in said and "--ca-file" not in said
+    assert saved_ca_file(setup) == "<unset>"
