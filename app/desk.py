@@ -273,6 +273,7 @@ def make_window(
         demo=demo,
         emergency=may(session.actor, Permission.BREAK_GLASS),
         banner=banner,
+        calendar=services.calendar,
     )
 
 

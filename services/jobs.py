@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 from enum import Enum
 from typing import Protocol
 
+from services.calendar import PracticeCalendar
 from services.clock import Clock
 from services.retry import Backoff
 from storage.jobs_repo import JobRow, JobsRepository
@@ -43,7 +44,8 @@ class JobStatus:
     next_run: datetime | None = None
 
     def describe(self) -> str:
-        """One line for a person: "Archive sync: failing since 09:12 — <why>"."""
+        """The long form, for `enamel-admin status`: "Archive: failing since 2026-11-30 09:12 —
+        <why>". A status bar label is short (`short_time`) and keeps the why for its tooltip."""
         if self.state is JobState.FAILING and self.failing_since is not None:
             since = self.failing_since.astimezone().strftime("%Y-%m-%d %H:%M")
             return f"{self.label}: failing since {since} — {self.message}"
@@ -54,6 +56,17 @@ class JobStatus:
         if self.last_success is None:
             return f"{self.label}: not run yet"
         return f"{self.label}: ok" + (f" — {self.message}" if self.message else "")
+
+
+def short_time(moment: datetime, calendar: PracticeCalendar) -> str:
+    """A moment in the practice's time as a status bar says it: "14:02" today, "30 Nov 14:02"
+    on another day of this year, "30 Nov 2025 14:02" before."""
+    local = calendar.local(moment)
+    today = calendar.today()
+    if local.date() == today:
+        return local.strftime("%H:%M")
+    year = "" if local.year == today.year else f" {local.year}"
+    return f"{local.day} {local.strftime('%b')}{year} {local.strftime('%H:%M')}"
 
 
 class JobRecord(Protocol):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
@@ -20,7 +21,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from services.jobs import JobState, JobStatus
+from services.calendar import PracticeCalendar
+from services.jobs import JobState, JobStatus, short_time
 from ui.auth.lock import LockScreen
 from ui.status_counts import SCAN, WorklistCounts
 from ui.workflows.worklist import WorklistPage
@@ -35,11 +37,23 @@ class PageSpec:
     factory: Callable[[], QWidget]
 
 
-class StatusStrip:
-    """The status bar's four facts: who, which practice, the PMS and the archive."""
+HUB_JOB = "hub"  # the joined PC's round with the practice hub (app/jobs_setup.py)
+FAILING_STYLE = "color: #b91c1c; font-weight: 600;"
+AWAY_STYLE = "color: #b45309; font-weight: 600;"
 
-    def __init__(self, window: QMainWindow) -> None:
+
+class StatusStrip:
+    """The status bar's facts: who, which practice, the hub, the PMS and the archive.
+
+    Each label is short enough to read whole at 1366 pixels with the hub, the PMS and the
+    archive all failing: a job says since when ("failing since 14:02", or "30 Nov 14:02"
+    for an earlier day, in the practice's time), and why goes in the label's tooltip and
+    accessible description."""
+
+    def __init__(self, window: QMainWindow, calendar: PracticeCalendar | None = None) -> None:
         bar = window.statusBar()
+        bar.setSizeGripEnabled(False)  # its room is a label's; the window's edges still resize
+        self._calendar = calendar
         self.user = QLabel()
         self.practice = QLabel()
         self.pms = QLabel("PMS: not checked yet")
@@ -49,6 +63,8 @@ class StatusStrip:
         self.hub = QLabel()  # empty (hidden) for a single PC
         self.hub.setObjectName("statusHub")
         self.hub.hide()
+        self._hub_mode = ""
+        self._hub_ok = True
         self._jobs: dict[str, JobStatus] = {}
         self.counts = WorklistCounts(self.jobs)
         for name, label in (
@@ -68,46 +84,104 @@ class StatusStrip:
     def set_hub(self, text: str, ok: bool = True) -> None:
         """ "Practice hub: connected" or "Practice hub: offline (cached sign-in)"; nothing
         for a single PC."""
-        self.hub.setText(text)
-        self.hub.setVisible(bool(text))
-        self.hub.setStyleSheet("" if ok else "color: #b45309; font-weight: 600;")
+        self._hub_mode, self._hub_ok = text, ok
+        self._paint_hub()
 
     def set_pms(self, text: str, ok: bool) -> None:
         self.pms.setText(f"PMS: {text}")
-        self.pms.setStyleSheet("" if ok else "color: #b91c1c; font-weight: 600;")
+        self.pms.setStyleSheet("" if ok else FAILING_STYLE)
 
-    def set_archive(self, text: str, ok: bool) -> None:
+    def set_archive(self, text: str, ok: bool, why: str = "") -> None:
         self.archive.setText(f"Archive: {text}")
-        self.archive.setStyleSheet("" if ok else "color: #b91c1c; font-weight: 600;")
+        self.archive.setStyleSheet("" if ok else FAILING_STYLE)
+        _explain(self.archive, why)
 
     def show_job(self, status: JobStatus) -> None:
-        """A background job's state: the archive has its own place, the others share one."""
+        """A background job's state: the archive and the hub have their own places, the
+        others share one."""
         self._jobs[status.name] = status
         archive = self._jobs.get("archive")
         if archive is not None:
-            self.set_archive(_archive_text(archive), archive.state is not JobState.FAILING)
+            failing = _failing(archive)
+            self.set_archive(
+                self._archive_text(archive),
+                not failing,
+                self._long_failure(archive) if failing else "",
+            )
+        if status.name == HUB_JOB:
+            self._paint_hub()
         troubled = [
-            s for n, s in self._jobs.items() if n != "archive" and s.state is JobState.FAILING
+            s for n, s in self._jobs.items() if n not in ("archive", HUB_JOB) and _failing(s)
         ]
         if status.name == SCAN:
             self.counts.show(status)
+        if len(troubled) == 1:
+            self.jobs.setText(self._headline(troubled[0]))
+        elif troubled:
+            self.jobs.setText(f"{len(troubled)} jobs failing")
         if troubled:
-            self.jobs.setText(" · ".join(s.describe() for s in troubled))
-            self.jobs.setStyleSheet("color: #b91c1c; font-weight: 600;")
+            self.jobs.setStyleSheet(FAILING_STYLE)
+            _explain(self.jobs, "\n".join(self._long_failure(s) for s in troubled))
         else:
+            self.jobs.setAccessibleDescription("")
             self.counts.paint()
 
+    def _paint_hub(self) -> None:
+        """One label for the hub: its connection's state wins when the hub is away (a wrong
+        certificate says more than "failing since"); the job's failure otherwise."""
+        job = self._jobs.get(HUB_JOB)
+        failing = job is not None and _failing(job)
+        if job is not None and failing and (self._hub_ok or not self._hub_mode):
+            text = self._headline(job)
+        else:
+            text = self._hub_mode
+        why = []  # with the round failing: both the connection's state and the round's why
+        if job is not None and failing:
+            why = [t for t in (self._hub_mode, self._long_failure(job)) if t]
+        self.hub.setText(text)
+        self.hub.setVisible(bool(text))
+        self.hub.setStyleSheet("" if self._hub_ok and not failing else AWAY_STYLE)
+        _explain(self.hub, "\n".join(why))
 
-def _archive_text(status: JobStatus) -> str:
-    if status.state is JobState.FAILING and status.failing_since is not None:
-        since = status.failing_since.astimezone().strftime("%H:%M")
-        return f"failing since {since} — {status.message}"
-    if status.state is JobState.PAUSED:
-        return "paused"
-    if status.last_success is None:
-        return "sending…" if status.state is JobState.RUNNING else "not synced yet"
-    at = status.last_success.astimezone().strftime("%H:%M")
-    return f"synced {at}, {status.message}"
+    def _when(self, moment: datetime) -> str:
+        """ "14:02" today at the practice, "30 Nov 14:02" another day. A window built
+        without the practice's calendar (a script, a test of another screen) cannot say
+        which day is today, so it always names the day, in this computer's zone."""
+        if self._calendar is not None:
+            return short_time(moment, self._calendar)
+        local = moment.astimezone()
+        return f"{local.day} {local.strftime('%b %H:%M')}"
+
+    def _headline(self, status: JobStatus) -> str:
+        assert status.failing_since is not None
+        return f"{status.label}: failing since {self._when(status.failing_since)}"
+
+    def _long_failure(self, status: JobStatus) -> str:
+        assert status.failing_since is not None
+        moment = status.failing_since
+        local = moment.astimezone() if self._calendar is None else self._calendar.local(moment)
+        return (
+            f"{status.label}: failing since {local.strftime('%Y-%m-%d %H:%M')} — {status.message}"
+        )
+
+    def _archive_text(self, status: JobStatus) -> str:
+        if _failing(status):
+            assert status.failing_since is not None
+            return f"failing since {self._when(status.failing_since)}"
+        if status.state is JobState.PAUSED:
+            return "paused"
+        if status.last_success is None:
+            return "sending…" if status.state is JobState.RUNNING else "not synced yet"
+        return f"synced {self._when(status.last_success)}, {status.message}"
+
+
+def _failing(status: JobStatus) -> bool:
+    return status.state is JobState.FAILING and status.failing_since is not None
+
+
+def _explain(label: QLabel, why: str) -> None:
+    label.setToolTip(why)
+    label.setAccessibleDescription(why)
 
 
 class MainWindow(QMainWindow):
@@ -131,6 +205,7 @@ class MainWindow(QMainWindow):
         demo: bool = False,
         emergency: bool = False,
         banner: str = "",
+        calendar: PracticeCalendar | None = None,
     ) -> None:
         super().__init__()
         self.setObjectName("mainWindow")
@@ -216,8 +291,11 @@ class MainWindow(QMainWindow):
             self.stack.addWidget(placeholder)
         self.rail.currentRowChanged.connect(self._open)
 
-        self.status = StatusStrip(self)
-        self.status.user.setText(f"Signed in: {user_label} ({role_label})")
+        self.status = StatusStrip(self, calendar)
+        # Who without "Signed in:": at 1366 pixels the bar needs the room for what is failing.
+        self.status.user.setText(f"{user_label} ({role_label})")
+        self.status.user.setToolTip(f"Signed in: {user_label} ({role_label})")
+        self.status.user.setAccessibleName("Signed in")
         self.status.practice.setText(f"Practice: {practice_id}")
         if pages:
             self.rail.setCurrentRow(0)
