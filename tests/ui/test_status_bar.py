@@ -117,3 +117,17 @@ def test_a_failing_hub_round_with_the_hub_connected_shows_in_the_hub_label(
     assert status.hub.text() == f"Practice hub: failing since {at}"
     assert HUB_WHY in status.hub.toolTip() and "Practice hub: connected" in status.hub.toolTip()
     assert "Practice hub" not in status.jobs.text()
+
+
+def test_two_other_failing_jobs_share_one_short_label(qtbot: Any, running: Running) -> None:
+    window = sign_in(qtbot, running, "frontdesk")
+    settle(qtbot, running)
+    clock = running.services.clock
+    assert isinstance(clock, ManualClock)
+    status = window.status
+    status.show_job(failing(clock, "pms_writes", "PMS writes", WRITES_WHY))
+    status.show_job(failing(clock, "backup", "Backup", "The backup folder is full."))
+    assert status.jobs.text() == "2 jobs failing"
+    tip = status.jobs.toolTip()
+    assert WRITES_WHY in tip and "Backup: failing since" in tip and "folder is full" in tip
+    assert status.jobs.accessibleDescription() == tip
